@@ -1,0 +1,61 @@
+package spec
+
+// ConfigFileName is the optional repository configuration at the repository root.
+const ConfigFileName = "ecsgit.yaml"
+
+// ConfigVersion is the only ecsgit.yaml format version this build understands.
+const ConfigVersion = 1
+
+// Config is ecsgit.yaml. Every field is optional; DefaultConfig gives the values used when
+// the file or a field is absent.
+type Config struct {
+	Version int `json:"version"`
+	// Cluster settings: where jobs go.
+	Namespace   string   `json:"namespace,omitempty"`   // Nomad namespace, default "default"
+	Region      string   `json:"region,omitempty"`      // Nomad region, default: the agent's
+	Datacenters []string `json:"datacenters,omitempty"` // default ["*"]
+	NodePool    string   `json:"nodePool,omitempty"`
+	// JobPrefix is prepended to serviceName to form the Nomad job ID (default none).
+	JobPrefix string `json:"jobPrefix,omitempty"`
+	// ZoneAttribute is the Nomad node attribute that stands for an ECS availability zone
+	// (what `spread(attribute:ecs.availability-zone)` spreads over). Default "${meta.zone}".
+	ZoneAttribute string `json:"zoneAttribute,omitempty"`
+	// CPUMHzPerVCPU converts ECS CPU units (1024 per vCPU) to Nomad MHz. Default 1024, i.e.
+	// one unit = one MHz.
+	CPUMHzPerVCPU int `json:"cpuMHzPerVCPU,omitempty"`
+	// Include and Exclude are globs (relative to the root, `**` allowed) that select the
+	// files ecsgit reads. Default: include everything, exclude nothing.
+	Include []string `json:"include,omitempty"`
+	Exclude []string `json:"exclude,omitempty"`
+	// Prune deregisters owned jobs whose service was removed from the repository.
+	Prune bool `json:"prune,omitempty"`
+	// Services holds per-service settings that ECS JSON has no place for.
+	Services map[string]ServiceSettings `json:"services,omitempty"`
+	// Compose settings: profiles to enable and the project name (default: directory name).
+	Compose *ComposeSettings `json:"compose,omitempty"`
+}
+
+// ServiceSettings are ecsgit-only settings for one service.
+type ServiceSettings struct {
+	// After names services that are applied first and must be healthy before this one is
+	// applied (apply order).
+	After []string `json:"after,omitempty"`
+}
+
+// ComposeSettings configure how compose projects in the repository are loaded.
+type ComposeSettings struct {
+	Profiles []string `json:"profiles,omitempty"`
+	// EnvFiles are extra env files (relative to the compose file) for interpolation.
+	EnvFiles []string `json:"envFiles,omitempty"`
+}
+
+// DefaultConfig returns the configuration used when ecsgit.yaml is absent.
+func DefaultConfig() Config {
+	return Config{
+		Version:       ConfigVersion,
+		Namespace:     "default",
+		Datacenters:   []string{"*"},
+		ZoneAttribute: "${meta.zone}",
+		CPUMHzPerVCPU: 1024,
+	}
+}

@@ -1,0 +1,69 @@
+package spec
+
+// TaskDefinitionDoc is a task definition as found in the repository, with where it came
+// from. Origin is "ecs" for ECS JSON files and "compose" for task definitions converted
+// from a docker-compose project.
+type TaskDefinitionDoc struct {
+	TaskDefinition
+	Pos    Pos    `json:"-"` // the document (file) position
+	Fields PosMap `json:"-"` // field path → position
+	Origin string `json:"-"`
+	// Fidelity holds notes from the conversion that produced this definition (compose);
+	// empty for ECS JSON.
+	Fidelity []FidelityNote `json:"-"`
+}
+
+// ServiceDoc is a service definition as found in the repository.
+type ServiceDoc struct {
+	Service
+	Pos    Pos    `json:"-"`
+	Fields PosMap `json:"-"`
+	Origin string `json:"-"`
+	// After lists services that must be applied (and healthy) before this one: from
+	// ecsgit.yaml `services.<name>.after`, or from compose depends_on across services.
+	After    []string       `json:"-"`
+	Fidelity []FidelityNote `json:"-"`
+}
+
+// Desired is the whole desired state of a repository: every service with the task
+// definition it runs. It is the output of Load and the input of translation and planning.
+type Desired struct {
+	Root   string
+	Config Config
+	// TaskDefinitions by family. A family defined twice is an error (ECS-REPO-002).
+	TaskDefinitions map[string]*TaskDefinitionDoc
+	// Services in a stable order (by serviceName).
+	Services []*ServiceDoc
+	// Diagnostics from decoding, normalization and validation, sorted.
+	Diagnostics Diagnostics
+	// Files lists every file that contributed, relative to Root, sorted (for change
+	// detection and for `validate` output).
+	Files []string
+}
+
+// TaskDefinitionFor returns the task definition a service runs (by family; a
+// "family:revision" reference resolves to the family in the repository).
+func (d *Desired) TaskDefinitionFor(s *ServiceDoc) *TaskDefinitionDoc {
+	return d.TaskDefinitions[FamilyOf(s.TaskDefinition)]
+}
+
+// FamilyOf returns the family part of "family", "family:revision" or a task-definition ARN
+// ("arn:aws:ecs:region:account:task-definition/family:revision").
+func FamilyOf(ref string) string {
+	if i := lastIndexByte(ref, '/'); i >= 0 {
+		ref = ref[i+1:]
+	}
+	if i := lastIndexByte(ref, ':'); i >= 0 {
+		return ref[:i]
+	}
+	return ref
+}
+
+func lastIndexByte(s string, c byte) int {
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] == c {
+			return i
+		}
+	}
+	return -1
+}

@@ -1,0 +1,114 @@
+package spec
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Pos is a place in a source file. Line and Col are 1-based; a zero Line means the file
+// as a whole (used when a problem has no better anchor, e.g. a missing required field is
+// reported at the object that lacks it).
+type Pos struct {
+	File string `json:"file"`
+	Line int    `json:"line,omitempty"`
+	Col  int    `json:"column,omitempty"`
+}
+
+func (p Pos) String() string {
+	switch {
+	case p.Line == 0:
+		return p.File
+	case p.Col == 0:
+		return fmt.Sprintf("%s:%d", p.File, p.Line)
+	default:
+		return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+	}
+}
+
+// PosMap records where each decoded value stood in its file, keyed by field path in ECS
+// JSON terms: "family", "containerDefinitions[0].image",
+// "containerDefinitions[1].portMappings[0].hostPort". Paths use the JSON (camelCase) names
+// and zero-based indexes of the source document, so diagnostics and plan diffs can point at
+// the exact line a user must edit.
+type PosMap map[string]Pos
+
+// At returns the position of path, or of its nearest recorded ancestor, so that a value
+// that was defaulted (absent from the file) is reported at the object that would hold it.
+func (m PosMap) At(path string) Pos {
+	for p := path; ; {
+		if pos, ok := m[p]; ok {
+			return pos
+		}
+		i := strings.LastIndexAny(p, ".[")
+		if i <= 0 {
+			break
+		}
+		p = p[:i]
+	}
+	return m[""]
+}
+
+// Severity of a diagnostic.
+type Severity string
+
+const (
+	SeverityError   Severity = "error"
+	SeverityWarning Severity = "warning"
+	// SeverityNote is informational (e.g. a read-only describe-task-definition field that
+	// was ignored); it never fails validation, not even with --strict.
+	SeverityNote Severity = "note"
+)
+
+// Diagnostic is one problem found in the desired state. Rule is a stable identifier
+// (e.g. "ECS-TD-005") that users can grep for and that documentation lists; it never
+// changes meaning once released.
+type Diagnostic struct {
+	Pos      Pos      `json:"pos"`
+	Severity Severity `json:"severity"`
+	Rule     string   `json:"rule"`
+	Message  string   `json:"message"`
+}
+
+// String renders the one-line form used by `ecsgit validate`:
+// FILE:LINE:COL: error|warning: MESSAGE [RULE-ID]
+func (d Diagnostic) String() string {
+	if d.Rule == "" {
+		return fmt.Sprintf("%s: %s: %s", d.Pos, d.Severity, d.Message)
+	}
+	return fmt.Sprintf("%s: %s: %s [%s]", d.Pos, d.Severity, d.Message, d.Rule)
+}
+
+// Diagnostics is a list of diagnostics with helpers for the common questions.
+type Diagnostics []Diagnostic
+
+// HasErrors reports whether any diagnostic is an error, or (strict) a warning.
+func (ds Diagnostics) HasErrors(strict bool) bool {
+	for _, d := range ds {
+		if d.Severity == SeverityError || (strict && d.Severity == SeverityWarning) {
+			return true
+		}
+	}
+	return false
+}
+
+// Sort orders diagnostics by file, line, column, then rule and message, so output is
+// stable across runs (map iteration and goroutine order must never show in it).
+func (ds Diagnostics) Sort() {
+	sort.SliceStable(ds, func(i, j int) bool {
+		a, b := ds[i], ds[j]
+		if a.Pos.File != b.Pos.File {
+			return a.Pos.File < b.Pos.File
+		}
+		if a.Pos.Line != b.Pos.Line {
+			return a.Pos.Line < b.Pos.Line
+		}
+		if a.Pos.Col != b.Pos.Col {
+			return a.Pos.Col < b.Pos.Col
+		}
+		if a.Rule != b.Rule {
+			return a.Rule < b.Rule
+		}
+		return a.Message < b.Message
+	})
+}
