@@ -1,0 +1,162 @@
+package spec
+
+import (
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// assembler collects decoded documents into a Desired, applying normalization, per-document
+// validation and the cross-document rules.
+type assembler struct {
+	d          *Desired
+	familyFile map[string]string
+	svcFile    map[string]string
+}
+
+func newAssembler(root string, cfg Config) *assembler {
+	return &assembler{
+		d:          &Desired{Root: root, Config: cfg, TaskDefinitions: map[string]*TaskDefinitionDoc{}},
+		familyFile: map[string]string{},
+		svcFile:    map[string]string{},
+	}
+}
+
+func (a *assembler) add(r fileResult) {
+	if r.kind != DocOther {
+		a.d.Files = append(a.d.Files, r.rel)
+	}
+	a.d.Diagnostics = append(a.d.Diagnostics, r.diags...)
+	if r.td != nil {
+		a.addTaskDefinition(r.td)
+	}
+	if r.svc != nil {
+		a.addService(r.svc)
+	}
+}
+
+func (a *assembler) addTaskDefinition(td *TaskDefinitionDoc) {
+	NormalizeTaskDefinition(&td.TaskDefinition)
+	a.d.Diagnostics = append(a.d.Diagnostics, ValidateTaskDefinition(td)...)
+	if td.Family == "" {
+		return // reported by validation; it cannot be referenced
+	}
+	if first, dup := a.familyFile[td.Family]; dup {
+		a.errorf(td.Fields.At("family"), RuleDuplicateFamily, "family %q is already defined in %s", td.Family, first)
+		return
+	}
+	a.familyFile[td.Family] = td.Pos.File
+	a.d.TaskDefinitions[td.Family] = td
+}
+
+func (a *assembler) addService(s *ServiceDoc) {
+	NormalizeService(&s.Service)
+	a.d.Diagnostics = append(a.d.Diagnostics, ValidateService(s)...)
+	if s.ServiceName == "" {
+		return
+	}
+	if first, dup := a.svcFile[s.ServiceName]; dup {
+		a.errorf(s.Fields.At("serviceName"), RuleDuplicateService, "serviceName %q is already defined in %s", s.ServiceName, first)
+		return
+	}
+	a.svcFile[s.ServiceName] = s.Pos.File
+	a.d.Services = append(a.d.Services, s)
+}
+
+func (a *assembler) addCompose(files []string, loader ComposeLoader) {
+	if len(files) == 0 {
+		return
+	}
+	a.d.Files = append(a.d.Files, files...)
+	if loader == nil {
+		for _, f := range files {
+			a.d.Diagnostics = append(a.d.Diagnostics, Diagnostic{Pos: Pos{File: filepath.Join(a.d.Root, f)}, Severity: SeverityNote,
+				Rule: RuleComposeSkipped, Message: "compose file skipped: this build has no compose support wired in"})
+		}
+		return
+	}
+	paths := make([]string, len(files))
+	for i, f := range files {
+		paths[i] = filepath.Join(a.d.Root, filepath.FromSlash(f))
+	}
+	tds, svcs, diags := loader(a.d.Root, paths, a.d.Config)
+	a.d.Diagnostics = append(a.d.Diagnostics, diags...)
+	for _, td := range tds {
+		a.addTaskDefinition(td)
+	}
+	for _, s := range svcs {
+		a.addService(s)
+	}
+}
+
+func (a *assembler) errorf(pos Pos, rule, format string, args ...any) {
+	a.d.Diagnostics = append(a.d.Diagnostics, diag(pos, SeverityError, rule, format, args...))
+}
+
+// finish applies the rules that need the whole repository.
+func (a *assembler) finish() *Desired {
+	d := a.d
+	for _, s := range d.Services {
+		a.checkServiceRefs(s)
+		if set, ok := d.Config.Services[s.ServiceName]; ok && len(set.After) > 0 {
+			s.After = append(slices.Clone(set.After), s.After...)
+		}
+	}
+	for name := range d.Config.Services {
+		if _, ok := a.svcFile[name]; !ok {
+			d.Diagnostics = append(d.Diagnostics, diag(Pos{File: path.Join(d.Root, ConfigFileName)}, SeverityWarning, RuleConfigService,
+				"services.%s: no service named %q in the repository", name, name))
+		}
+	}
+	return d
+}
+
+// checkServiceRefs checks the task definition reference and the rules that need both the
+// service and the task definition it runs.
+func (a *assembler) checkServiceRefs(s *ServiceDoc) {
+	if s.TaskDefinition == "" {
+		return // reported by ValidateService
+	}
+	td := a.d.TaskDefinitionFor(s)
+	if td == nil {
+		if !hasRevision(s.TaskDefinition) {
+			fam := FamilyOf(s.TaskDefinition)
+			msg := "taskDefinition %q: no task definition with family %q in the repository (add it, or pin a revision like %q)"
+			if near := suggest(fam, mapKeys(a.d.TaskDefinitions)); near != "" {
+				msg += "; did you mean " + `"` + near + `"?`
+			}
+			a.errorf(s.Fields.At("taskDefinition"), RuleMissingFamily, msg, s.TaskDefinition, fam, fam+":1")
+		}
+		return
+	}
+	a.d.Diagnostics = append(a.d.Diagnostics, validateServiceWithTask(s, td)...)
+}
+
+func hasRevision(ref string) bool {
+	if i := strings.LastIndexByte(ref, '/'); i >= 0 {
+		ref = ref[i+1:]
+	}
+	return strings.Contains(ref, ":")
+}
+
+// finish sorts everything that has an order.
+func (d *Desired) finish() {
+	slices.SortFunc(d.Services, func(x, y *ServiceDoc) int { return strings.Compare(x.ServiceName, y.ServiceName) })
+	slices.Sort(d.Files)
+	d.Files = slices.Compact(d.Files)
+	d.Diagnostics.Sort()
+}
+
+func mapKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func diag(pos Pos, sev Severity, rule, format string, args ...any) Diagnostic {
+	return Diagnostic{Pos: pos, Severity: sev, Rule: rule, Message: sprintf(format, args...)}
+}

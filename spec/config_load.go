@@ -1,0 +1,58 @@
+package spec
+
+import (
+	"fmt"
+	"reflect"
+	"strconv"
+)
+
+// Rule IDs of ecsgit.yaml.
+const (
+	RuleConfigVersion = "ECS-CFG-001" // version missing or not understood
+	RuleConfigValue   = "ECS-CFG-002" // a setting with an invalid value
+)
+
+// ParseConfig strictly decodes ecsgit.yaml (file names it in positions). Absent fields keep
+// DefaultConfig's values. Unknown keys, wrong types, a missing or unknown version are
+// diagnostics; the returned Config is usable (defaults) even then.
+func ParseConfig(file string, src []byte) (Config, Diagnostics) {
+	cfg := DefaultConfig()
+	root, err := parseYAML(file, src)
+	if err != nil {
+		return cfg, Diagnostics{syntaxDiagnostic(err)}
+	}
+	d := newDecoder()
+	if root.kind != kindObject {
+		d.errorf(root.pos, RuleType, "%s must be a mapping, got %s", ConfigFileName, describe(root))
+		return cfg, d.diags
+	}
+	var parsed Config
+	d.decode(root, reflect.ValueOf(&parsed).Elem(), "")
+	if d.diags.HasErrors(false) {
+		return cfg, d.diags
+	}
+	// Overlay only what the file sets, so defaults survive for absent keys.
+	d.decode(root, reflect.ValueOf(&cfg).Elem(), "")
+	switch v := root.get("version"); {
+	case v == nil:
+		d.errorf(root.pos, RuleConfigVersion, "%s: \"version\" is required (use version: %d)", ConfigFileName, ConfigVersion)
+	case cfg.Version != ConfigVersion:
+		d.errorf(v.pos, RuleConfigVersion, "%s: version %s is not supported by this ecsgit (supported: %d); upgrade ecsgit or use version: %d",
+			ConfigFileName, strconv.Quote(v.str), ConfigVersion, ConfigVersion)
+	}
+	if cfg.CPUMHzPerVCPU < 0 {
+		d.errorf(d.fields.At("cpuMHzPerVCPU"), RuleConfigValue, "cpuMHzPerVCPU must be positive, got %d", cfg.CPUMHzPerVCPU)
+	}
+	for _, field := range []string{"include", "exclude"} {
+		globs := cfg.Include
+		if field == "exclude" {
+			globs = cfg.Exclude
+		}
+		for i, g := range globs {
+			if err := checkGlob(g); err != nil {
+				d.errorf(d.fields.At(fmt.Sprintf("%s[%d]", field, i)), RuleConfigValue, "%s[%d]: %v", field, i, err)
+			}
+		}
+	}
+	return cfg, d.diags
+}

@@ -1,0 +1,242 @@
+package spec
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Rule IDs of repository discovery.
+const (
+	RuleRepoRead         = "ECS-REPO-000" // a file could not be read
+	RuleMissingFamily    = "ECS-REPO-001" // a service references a family that is not in the repository
+	RuleDuplicateFamily  = "ECS-REPO-002" // a family defined in two files
+	RuleDuplicateService = "ECS-REPO-003" // a serviceName defined in two files
+	RuleComposeSkipped   = "ECS-REPO-004" // compose file found, no compose loader (note)
+	RuleIgnoredJSON      = "ECS-REPO-005" // JSON that looks ECS-related but is neither (note)
+	RuleConfigService    = "ECS-REPO-006" // ecsgit.yaml services.<name> names no service
+)
+
+// ComposeLoader converts the compose projects of a repository. files are the compose files
+// found (paths as Load opens them, i.e. joined with root); the loader groups them into
+// projects. It lives behind a function because package compose imports spec.
+type ComposeLoader func(root string, files []string, cfg Config) ([]*TaskDefinitionDoc, []*ServiceDoc, Diagnostics)
+
+// LoadOptions configure Load and LoadFiles.
+type LoadOptions struct {
+	// Compose converts compose files; when nil they are listed in Files and skipped with
+	// a note (ECS-REPO-004).
+	Compose ComposeLoader
+	// Config, when non-nil, is used instead of reading ecsgit.yaml.
+	Config *Config
+}
+
+// ComposeFileNames are the file names that make a directory a compose project.
+var ComposeFileNames = []string{"compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"}
+
+// Load reads the repository at root: ecsgit.yaml, every ECS task/service definition JSON
+// file and the compose projects (through opts.Compose), then normalizes and validates the
+// result. The error is only for an unreadable root; every problem with the content is a
+// diagnostic in Desired.Diagnostics. Positions name files as root joined with the path
+// inside the repository, so they can be opened from the working directory.
+func Load(root string, opts LoadOptions) (*Desired, error) {
+	if _, err := os.Stat(root); err != nil {
+		return nil, fmt.Errorf("load repository: %w", err)
+	}
+	cfg, diags := readConfig(root, opts)
+	files, err := discover(root, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("load repository %s: %w", root, err)
+	}
+	d := load(root, files, cfg, opts)
+	d.Diagnostics = append(d.Diagnostics, diags...)
+	if _, err := os.Stat(filepath.Join(root, ConfigFileName)); err == nil && opts.Config == nil {
+		d.Files = append(d.Files, ConfigFileName)
+	}
+	d.finish()
+	return d, nil
+}
+
+// LoadFiles is Load for an explicit list of files (as given on a command line): each is
+// classified by its name and content, exactly as during discovery. Cross-file rules (a
+// service's family must be defined, no duplicates) apply among the given files.
+// ecsgit.yaml is read when it is one of the paths.
+func LoadFiles(paths []string, opts LoadOptions) (*Desired, error) {
+	var files []string
+	var diags Diagnostics
+	cfg := DefaultConfig()
+	if opts.Config != nil {
+		cfg = *opts.Config
+	}
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("load files: %w", err)
+		}
+		if st.IsDir() {
+			return nil, fmt.Errorf("load files: %s is a directory", p)
+		}
+		if filepath.Base(p) == ConfigFileName && opts.Config == nil {
+			var cd Diagnostics
+			cfg, cd = readConfigFile(p)
+			diags = append(diags, cd...)
+		}
+		files = append(files, filepath.ToSlash(p))
+	}
+	d := load("", files, cfg, opts)
+	d.Diagnostics = append(d.Diagnostics, diags...)
+	d.finish()
+	return d, nil
+}
+
+func readConfig(root string, opts LoadOptions) (Config, Diagnostics) {
+	if opts.Config != nil {
+		return *opts.Config, nil
+	}
+	p := filepath.Join(root, ConfigFileName)
+	if _, err := os.Stat(p); err != nil {
+		return DefaultConfig(), nil
+	}
+	return readConfigFile(p)
+}
+
+func readConfigFile(p string) (Config, Diagnostics) {
+	src, err := os.ReadFile(p)
+	if err != nil {
+		return DefaultConfig(), Diagnostics{{Pos: Pos{File: p}, Severity: SeverityError, Rule: RuleRepoRead, Message: err.Error()}}
+	}
+	return ParseConfig(p, src)
+}
+
+// discover lists the candidate files under root (slash-separated, relative to root):
+// *.json and compose files, minus hidden directories and what the config's
+// include/exclude globs leave out.
+func discover(root string, cfg Config) ([]string, error) {
+	var files []string
+	err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		rel = filepath.ToSlash(rel)
+		if e.IsDir() {
+			if rel != "." && (strings.HasPrefix(e.Name(), ".") || excludedDir(rel, cfg)) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !e.Type().IsRegular() || !isCandidate(e.Name()) || !selected(rel, cfg) {
+			return nil
+		}
+		files = append(files, rel)
+		return nil
+	})
+	return files, err
+}
+
+func isCandidate(name string) bool {
+	return strings.HasSuffix(name, ".json") || slices.Contains(ComposeFileNames, name)
+}
+
+func selected(rel string, cfg Config) bool {
+	if len(cfg.Include) > 0 && !slices.ContainsFunc(cfg.Include, func(g string) bool { return matchGlob(g, rel) }) {
+		return false
+	}
+	return !slices.ContainsFunc(cfg.Exclude, func(g string) bool { return matchGlob(g, rel) })
+}
+
+func excludedDir(rel string, cfg Config) bool {
+	return slices.ContainsFunc(cfg.Exclude, func(g string) bool { return matchDirGlob(g, rel) })
+}
+
+// fileResult is what one file contributed.
+type fileResult struct {
+	rel   string
+	kind  DocKind
+	td    *TaskDefinitionDoc
+	svc   *ServiceDoc
+	diags Diagnostics
+}
+
+// load decodes files concurrently (decoding is CPU-bound and files are independent) and
+// assembles the results in file order, so the outcome never depends on scheduling.
+func load(root string, files []string, cfg Config, opts LoadOptions) *Desired {
+	var compose, jsonFiles []string
+	for _, f := range files {
+		if slices.Contains(ComposeFileNames, path.Base(f)) {
+			compose = append(compose, f)
+		} else {
+			jsonFiles = append(jsonFiles, f)
+		}
+	}
+	results := make([]fileResult, len(jsonFiles))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(runtime.GOMAXPROCS(0), max(1, len(jsonFiles))) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				results[i] = decodeFile(root, jsonFiles[i])
+			}
+		}()
+	}
+	for i := range jsonFiles {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+
+	a := newAssembler(root, cfg)
+	for _, r := range results {
+		a.add(r)
+	}
+	a.addCompose(compose, opts.Compose)
+	return a.finish()
+}
+
+func decodeFile(root, rel string) fileResult {
+	r := fileResult{rel: rel}
+	name := filepath.Join(root, filepath.FromSlash(rel))
+	src, err := os.ReadFile(name)
+	if err != nil {
+		r.diags = Diagnostics{{Pos: Pos{File: name}, Severity: SeverityError, Rule: RuleRepoRead, Message: err.Error()}}
+		r.kind = DocTaskDefinition // counted as a contributing file
+		return r
+	}
+	tree, err := parseJSON(name, src)
+	if err != nil {
+		// Unparseable JSON is reported: it may well be a definition with a typo.
+		r.kind = DocTaskDefinition
+		r.diags = Diagnostics{syntaxDiagnostic(err)}
+		return r
+	}
+	switch r.kind = classify(tree); r.kind {
+	case DocTaskDefinition:
+		r.td, r.diags = decodeTaskDefinitionNode(tree)
+	case DocService:
+		r.svc, r.diags = decodeServiceNode(tree)
+	default:
+		if looksECSish(tree) {
+			r.diags = Diagnostics{{Pos: tree.pos, Severity: SeverityNote, Rule: RuleIgnoredJSON,
+				Message: "JSON file ignored: it has neither \"containerDefinitions\" (task definition) nor \"serviceName\" (service)"}}
+		}
+	}
+	return r
+}
+
+// looksECSish is true for JSON objects with a key that only ECS definitions have.
+func looksECSish(n *node) bool {
+	for _, k := range []string{"family", "taskDefinition", "desiredCount", "launchType", "networkMode", "requiresCompatibilities", "taskRoleArn"} {
+		if n.get(k) != nil {
+			return true
+		}
+	}
+	return false
+}

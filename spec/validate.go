@@ -1,0 +1,53 @@
+package spec
+
+import "fmt"
+
+var sprintf = fmt.Sprintf
+
+// ValidateTaskDefinition checks one normalized task definition against the ECS rules
+// documented in docs/validation-rules.md.
+func ValidateTaskDefinition(td *TaskDefinitionDoc) Diagnostics {
+	v := &validator{fields: td.Fields, file: td.Pos.File}
+	v.taskDefinition(&td.TaskDefinition)
+	return v.diags
+}
+
+// ValidateService checks one normalized service definition on its own.
+func ValidateService(s *ServiceDoc) Diagnostics {
+	v := &validator{fields: s.Fields, file: s.Pos.File}
+	v.service(&s.Service)
+	return v.diags
+}
+
+func validateServiceWithTask(s *ServiceDoc, td *TaskDefinitionDoc) Diagnostics {
+	v := &validator{fields: s.Fields, file: s.Pos.File}
+	v.serviceWithTask(&s.Service, &td.TaskDefinition)
+	return v.diags
+}
+
+// validator accumulates diagnostics for one document.
+type validator struct {
+	fields PosMap
+	file   string
+	diags  Diagnostics
+}
+
+func (v *validator) at(path string) Pos {
+	p := v.fields.At(path)
+	if p.File == "" {
+		p.File = v.file
+	}
+	return p
+}
+
+func (v *validator) errorf(path, rule, format string, args ...any) {
+	v.diags = append(v.diags, diag(v.at(path), SeverityError, rule, format, args...))
+}
+
+func (v *validator) warnf(path, rule, format string, args ...any) {
+	v.diags = append(v.diags, diag(v.at(path), SeverityWarning, rule, format, args...))
+}
+
+func (v *validator) taskDefinition(td *TaskDefinition)              {}
+func (v *validator) service(s *Service)                             {}
+func (v *validator) serviceWithTask(s *Service, td *TaskDefinition) {}
