@@ -13,6 +13,7 @@ type assembler struct {
 	d          *Desired
 	familyFile map[string]string
 	svcFile    map[string]string
+	unchecked  map[any]bool // documents with decoding errors: no semantic rules
 }
 
 func newAssembler(root string, cfg Config) *assembler {
@@ -20,25 +21,34 @@ func newAssembler(root string, cfg Config) *assembler {
 		d:          &Desired{Root: root, Config: cfg, TaskDefinitions: map[string]*TaskDefinitionDoc{}},
 		familyFile: map[string]string{},
 		svcFile:    map[string]string{},
+		unchecked:  map[any]bool{},
 	}
 }
 
+// add takes one file's result. A document with decoding errors is kept (so that references
+// to it resolve) but not validated: rules run on a partially decoded struct would report
+// consequences of the decoding error (a mistyped "memory" is not a missing memory).
 func (a *assembler) add(r fileResult) {
 	if r.kind != DocOther {
 		a.d.Files = append(a.d.Files, r.rel)
 	}
 	a.d.Diagnostics = append(a.d.Diagnostics, r.diags...)
+	validate := !r.diags.HasErrors(false)
 	if r.td != nil {
-		a.addTaskDefinition(r.td)
+		a.addTaskDefinition(r.td, validate)
 	}
 	if r.svc != nil {
-		a.addService(r.svc)
+		a.addService(r.svc, validate)
 	}
 }
 
-func (a *assembler) addTaskDefinition(td *TaskDefinitionDoc) {
+func (a *assembler) addTaskDefinition(td *TaskDefinitionDoc, validate bool) {
 	NormalizeTaskDefinition(&td.TaskDefinition)
-	a.d.Diagnostics = append(a.d.Diagnostics, ValidateTaskDefinition(td)...)
+	if validate {
+		a.d.Diagnostics = append(a.d.Diagnostics, ValidateTaskDefinition(td)...)
+	} else {
+		a.unchecked[td] = true
+	}
 	if td.Family == "" {
 		return // reported by validation; it cannot be referenced
 	}
@@ -50,9 +60,13 @@ func (a *assembler) addTaskDefinition(td *TaskDefinitionDoc) {
 	a.d.TaskDefinitions[td.Family] = td
 }
 
-func (a *assembler) addService(s *ServiceDoc) {
+func (a *assembler) addService(s *ServiceDoc, validate bool) {
 	NormalizeService(&s.Service)
-	a.d.Diagnostics = append(a.d.Diagnostics, ValidateService(s)...)
+	if validate {
+		a.d.Diagnostics = append(a.d.Diagnostics, ValidateService(s)...)
+	} else {
+		a.unchecked[s] = true
+	}
 	if s.ServiceName == "" {
 		return
 	}
@@ -83,10 +97,10 @@ func (a *assembler) addCompose(files []string, loader ComposeLoader) {
 	tds, svcs, diags := loader(a.d.Root, paths, a.d.Config)
 	a.d.Diagnostics = append(a.d.Diagnostics, diags...)
 	for _, td := range tds {
-		a.addTaskDefinition(td)
+		a.addTaskDefinition(td, true)
 	}
 	for _, s := range svcs {
-		a.addService(s)
+		a.addService(s, true)
 	}
 }
 
@@ -119,6 +133,9 @@ func (a *assembler) checkServiceRefs(s *ServiceDoc) {
 		return // reported by ValidateService
 	}
 	td := a.d.TaskDefinitionFor(s)
+	if td != nil && (a.unchecked[s] || a.unchecked[td]) {
+		return
+	}
 	if td == nil {
 		if !hasRevision(s.TaskDefinition) {
 			fam := FamilyOf(s.TaskDefinition)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // nodeKind is the JSON type of a node.
@@ -129,8 +130,16 @@ func (p *jsonParser) token() (json.Token, int, error) {
 }
 
 func (p *jsonParser) wrap(err error, start int) error {
+	// The Decoder's offsets point near, not at, the offending byte; the whole-document
+	// validity check that json.Unmarshal runs first reports the exact one.
+	var v any
+	if uerr := json.Unmarshal(p.src, &v); uerr != nil {
+		err = uerr
+	}
 	var se *json.SyntaxError
 	switch {
+	case errors.As(err, &se) && strings.Contains(se.Error(), "unexpected end"):
+		return &syntaxError{p.li.pos(len(p.src)), "invalid JSON: unexpected end of file"}
 	case errors.As(err, &se):
 		off := int(se.Offset)
 		if off > 0 {

@@ -47,7 +47,3 @@ func (v *validator) errorf(path, rule, format string, args ...any) {
 func (v *validator) warnf(path, rule, format string, args ...any) {
 	v.diags = append(v.diags, diag(v.at(path), SeverityWarning, rule, format, args...))
 }
-
-func (v *validator) taskDefinition(td *TaskDefinition)              {}
-func (v *validator) service(s *Service)                             {}
-func (v *validator) serviceWithTask(s *Service, td *TaskDefinition) {}

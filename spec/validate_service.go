@@ -1,0 +1,203 @@
+package spec
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// ECS service limits.
+const (
+	MaxPlacementStrategies  = 5
+	MaxPlacementConstraints = 10 // task definition and service together
+)
+
+var (
+	taskDefRefPattern    = regexp.MustCompile(`^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition/)?[A-Za-z0-9_-]{1,255}(:[1-9]\d*)?$`)
+	launchTypes          = []string{"EC2", "FARGATE", "EXTERNAL", "MANAGED_INSTANCES"}
+	controllerTypes      = []string{"ECS", "CODE_DEPLOY", "EXTERNAL"}
+	deploymentStrategies = []string{"ROLLING", "BLUE_GREEN", "LINEAR", "CANARY"}
+	thresholdTypes       = []string{"COUNT", "BOUNDED_PERCENT", "UNBOUNDED_PERCENT"}
+)
+
+func (v *validator) service(s *Service) {
+	switch {
+	case s.ServiceName == "":
+		v.errorf("serviceName", RuleServiceName, "serviceName is required")
+	case !namePattern.MatchString(s.ServiceName):
+		v.errorf("serviceName", RuleServiceName, "serviceName %q: use 1 to 255 letters, digits, underscores and hyphens", s.ServiceName)
+	}
+	switch {
+	case s.TaskDefinition == "":
+		v.errorf("taskDefinition", RuleServiceTaskDef, "taskDefinition is required (a family, family:revision or task-definition ARN)")
+	case !taskDefRefPattern.MatchString(s.TaskDefinition):
+		v.errorf("taskDefinition", RuleServiceTaskDef, "taskDefinition %q: want family, family:revision (revision ≥ 1) or a task-definition ARN", s.TaskDefinition)
+	}
+	v.scheduling(s)
+	v.deployment(s)
+	v.placementStrategies(s)
+	v.servicePlacementConstraints(s)
+	if s.HealthCheckGracePeriodSeconds != nil && *s.HealthCheckGracePeriodSeconds < 0 {
+		v.errorf("healthCheckGracePeriodSeconds", RuleGracePeriod, "healthCheckGracePeriodSeconds %d must not be negative", *s.HealthCheckGracePeriodSeconds)
+	}
+}
+
+func (v *validator) scheduling(s *Service) {
+	daemon := s.SchedulingStrategy == "DAEMON"
+	if s.SchedulingStrategy != "REPLICA" && !daemon {
+		v.errorf("schedulingStrategy", RuleSchedulingStrategy, "schedulingStrategy %q: allowed values are REPLICA, DAEMON", s.SchedulingStrategy)
+	}
+	switch {
+	case s.DesiredCount == nil && !daemon:
+		v.errorf("", RuleDesiredCount, "desiredCount is required for schedulingStrategy REPLICA")
+	case s.DesiredCount != nil && *s.DesiredCount < 0:
+		v.errorf("desiredCount", RuleDesiredCount, "desiredCount %d must not be negative", *s.DesiredCount)
+	case s.DesiredCount != nil && daemon:
+		v.warnf("desiredCount", RuleDesiredCount, "desiredCount is ignored with schedulingStrategy DAEMON (one task per matching node)")
+	}
+	if s.LaunchType != "" && !slices.Contains(launchTypes, s.LaunchType) {
+		v.errorf("launchType", RuleLaunchType, "launchType %q: allowed values are %s", s.LaunchType, strings.Join(launchTypes, ", "))
+	}
+	if s.LaunchType != "" && len(s.CapacityProviderStrategy) > 0 {
+		v.errorf("launchType", RuleLaunchType, "launchType and capacityProviderStrategy cannot both be set")
+	}
+	if ctl := s.DeploymentController; ctl != nil && !slices.Contains(controllerTypes, ctl.Type) {
+		v.errorf("deploymentController.type", RuleDeploymentController, "deploymentController.type %q: allowed values are %s", ctl.Type, strings.Join(controllerTypes, ", "))
+	}
+	if daemon && s.LaunchType == "FARGATE" {
+		v.errorf("schedulingStrategy", RuleSchedulingStrategy, "schedulingStrategy DAEMON is not supported with launchType FARGATE")
+	}
+	if daemon && s.DeploymentController != nil && s.DeploymentController.Type != "ECS" {
+		v.errorf("schedulingStrategy", RuleSchedulingStrategy, "schedulingStrategy DAEMON needs the ECS deployment controller, not %s", s.DeploymentController.Type)
+	}
+}
+
+func (v *validator) deployment(s *Service) {
+	dc := s.DeploymentConfiguration
+	if dc == nil || dc.MinimumHealthyPercent == nil || dc.MaximumPercent == nil {
+		return // Normalize fills both in; an unnormalized service is not checked here
+	}
+	if dc.Strategy != "" && !slices.Contains(deploymentStrategies, dc.Strategy) {
+		v.errorf("deploymentConfiguration.strategy", RuleDeploymentStrategy, "deploymentConfiguration.strategy %q: allowed values are %s", dc.Strategy, strings.Join(deploymentStrategies, ", "))
+	}
+	v.circuitBreaker(dc.DeploymentCircuitBreaker)
+	minPct, maxPct := *dc.MinimumHealthyPercent, *dc.MaximumPercent
+	bad := false
+	if minPct < 0 || minPct > 100 {
+		v.errorf("deploymentConfiguration.minimumHealthyPercent", RuleDeploymentPercents, "minimumHealthyPercent %d: allowed range is 0 to 100", minPct)
+		bad = true
+	}
+	if maxPct < 100 && s.SchedulingStrategy != "DAEMON" {
+		v.errorf("deploymentConfiguration.maximumPercent", RuleDeploymentPercents, "maximumPercent %d: must be at least 100, or no task could ever run during a deployment", maxPct)
+		bad = true
+	}
+	if bad || s.SchedulingStrategy == "DAEMON" || s.DesiredCount == nil || *s.DesiredCount <= 0 {
+		return
+	}
+	d := *s.DesiredCount
+	if minHealthy, maxTotal := MinHealthyTasks(d, minPct), MaxTotalTasks(d, maxPct); minHealthy >= d && maxTotal <= d {
+		v.errorf("deploymentConfiguration", RuleDeploymentStuck,
+			"deployment can never progress: with desiredCount %d, minimumHealthyPercent %d keeps %d tasks running (none may stop) and maximumPercent %d allows %d tasks (none may start); lower minimumHealthyPercent or raise maximumPercent",
+			d, minPct, minHealthy, maxPct, maxTotal)
+	}
+}
+
+// MinHealthyTasks is ECS's lower bound during a deployment: ceil(desired × min% / 100).
+func MinHealthyTasks(desired, minPercent int) int {
+	return int(math.Ceil(float64(desired*minPercent) / 100))
+}
+
+// MaxTotalTasks is ECS's upper bound during a deployment: floor(desired × max% / 100).
+func MaxTotalTasks(desired, maxPercent int) int { return desired * maxPercent / 100 }
+
+func (v *validator) circuitBreaker(cb *DeploymentCircuitBreaker) {
+	if cb == nil || cb.ThresholdConfiguration == nil {
+		return
+	}
+	tc := cb.ThresholdConfiguration
+	p := "deploymentConfiguration.deploymentCircuitBreaker.thresholdConfiguration"
+	if !slices.Contains(thresholdTypes, tc.Type) {
+		v.errorf(p+".type", RuleCircuitBreaker, "thresholdConfiguration.type %q: allowed values are %s", tc.Type, strings.Join(thresholdTypes, ", "))
+	}
+	if tc.Value < 1 || (tc.Type == "BOUNDED_PERCENT" && tc.Value > 100) {
+		v.errorf(p+".value", RuleCircuitBreaker, "thresholdConfiguration.value %d: must be at least 1 (at most 100 for BOUNDED_PERCENT)", tc.Value)
+	}
+}
+
+func (v *validator) placementStrategies(s *Service) {
+	if n := len(s.PlacementStrategy); n > MaxPlacementStrategies {
+		v.errorf("placementStrategy", RulePlacementStrategy, "placementStrategy: %d strategies, at most %d are allowed", n, MaxPlacementStrategies)
+	}
+	for i, ps := range s.PlacementStrategy {
+		p := fmt.Sprintf("placementStrategy[%d]", i)
+		switch ps.Type {
+		case "random":
+			if ps.Field != "" {
+				v.errorf(p+".field", RulePlacementStrategy, "placement strategy random takes no field")
+			}
+		case "spread":
+			if ps.Field != "instanceId" && ps.Field != "host" && !strings.HasPrefix(ps.Field, "attribute:") {
+				v.errorf(p+".field", RulePlacementStrategy, "spread field %q: want instanceId, host or attribute:<name> (e.g. attribute:ecs.availability-zone)", ps.Field)
+			}
+		case "binpack":
+			if ps.Field != "cpu" && ps.Field != "memory" {
+				v.errorf(p+".field", RulePlacementStrategy, "binpack field %q: allowed values are cpu, memory", ps.Field)
+			}
+		default:
+			v.errorf(p+".type", RulePlacementStrategy, "placement strategy type %q: allowed values are random, spread, binpack", ps.Type)
+		}
+	}
+}
+
+func (v *validator) servicePlacementConstraints(s *Service) {
+	for i, pc := range s.PlacementConstraints {
+		p := fmt.Sprintf("placementConstraints[%d]", i)
+		switch pc.Type {
+		case "distinctInstance":
+			if pc.Expression != "" {
+				v.errorf(p+".expression", RulePlacementConstraint, "distinctInstance takes no expression")
+			}
+		case "memberOf":
+			v.cqlExpression(p+".expression", pc.Expression)
+		default:
+			v.errorf(p+".type", RulePlacementConstraint, "placement constraint type %q: allowed values are distinctInstance, memberOf", pc.Type)
+		}
+	}
+}
+
+// serviceWithTask checks what needs both the service and its task definition.
+func (v *validator) serviceWithTask(s *Service, td *TaskDefinition) {
+	if n := len(s.PlacementConstraints) + len(td.PlacementConstraints); n > MaxPlacementConstraints {
+		v.errorf("placementConstraints", RulePlacementConstraint, "placementConstraints: %d with the task definition's, at most %d are allowed", n, MaxPlacementConstraints)
+	}
+	if td.NetworkMode == "awsvpc" && s.NetworkConfiguration == nil {
+		v.warnf("", RuleAwsvpcNetworkConfig, "task definition %q uses networkMode awsvpc but the service has no networkConfiguration", td.Family)
+	}
+	if len(td.RequiresCompatibilities) > 0 && s.LaunchType != "" && !slices.Contains(td.RequiresCompatibilities, s.LaunchType) {
+		v.errorf("launchType", RuleLaunchCompat, "launchType %s is not in task definition %q requiresCompatibilities %v", s.LaunchType, td.Family, td.RequiresCompatibilities)
+	}
+	for i, lb := range s.LoadBalancers {
+		v.containerPortRef(fmt.Sprintf("loadBalancers[%d]", i), lb.ContainerName, lb.ContainerPort, td)
+	}
+	for i, sr := range s.ServiceRegistries {
+		if sr.ContainerName != "" {
+			v.containerPortRef(fmt.Sprintf("serviceRegistries[%d]", i), sr.ContainerName, sr.ContainerPort, td)
+		}
+	}
+}
+
+func (v *validator) containerPortRef(p, name string, port *int, td *TaskDefinition) {
+	i := slices.IndexFunc(td.ContainerDefinitions, func(c ContainerDefinition) bool { return c.Name == name })
+	if i < 0 {
+		v.errorf(p+".containerName", RuleLoadBalancerTarget, "containerName %q is not a container of task definition %q", name, td.Family)
+		return
+	}
+	if port == nil {
+		return
+	}
+	if !slices.ContainsFunc(td.ContainerDefinitions[i].PortMappings, func(pm PortMapping) bool { return pm.ContainerPort != nil && *pm.ContainerPort == *port }) {
+		v.errorf(p+".containerPort", RuleLoadBalancerTarget, "containerPort %d is not a port mapping of container %q", *port, name)
+	}
+}

@@ -1,0 +1,185 @@
+package spec
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// namePattern is ECS's charset for family, container, volume and service names.
+var namePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
+
+// MaxContainers is ECS's non-adjustable quota of containers per task definition.
+const MaxContainers = 10
+
+var (
+	networkModes    = []string{"bridge", "host", "awsvpc", "none"}
+	compatibilities = []string{"EC2", "FARGATE", "EXTERNAL", "MANAGED_INSTANCES"}
+)
+
+// fargateMemory lists, per Fargate task cpu, the allowed memory range and step (MiB).
+var fargateMemory = map[CPUUnits]struct{ min, max, step MemoryMiB }{
+	256:   {512, 2048, 512}, // 512, 1024, 2048: checked specially below
+	512:   {1024, 4096, 1024},
+	1024:  {2048, 8192, 1024},
+	2048:  {4096, 16384, 1024},
+	4096:  {8192, 30720, 1024},
+	8192:  {16384, 61440, 4096},
+	16384: {32768, 122880, 8192},
+}
+
+func (v *validator) taskDefinition(td *TaskDefinition) {
+	switch {
+	case td.Family == "":
+		v.errorf("family", RuleFamily, "family is required")
+	case !namePattern.MatchString(td.Family):
+		v.errorf("family", RuleFamily, "family %q: use 1 to 255 letters, digits, underscores and hyphens", td.Family)
+	}
+	switch n := len(td.ContainerDefinitions); {
+	case n == 0:
+		v.errorf("containerDefinitions", RuleContainerCount, "containerDefinitions: at least one container is required")
+	case n > MaxContainers:
+		v.errorf("containerDefinitions", RuleContainerCount, "containerDefinitions: %d containers, ECS allows at most %d per task definition", n, MaxContainers)
+	}
+	if len(td.ContainerDefinitions) > 0 && !slices.ContainsFunc(td.ContainerDefinitions, func(c ContainerDefinition) bool { return c.IsEssential() }) {
+		v.errorf("containerDefinitions", RuleNoEssential, "containerDefinitions: at least one container must be essential")
+	}
+	if !slices.Contains(networkModes, td.NetworkMode) {
+		v.errorf("networkMode", RuleNetworkMode, "networkMode %q: allowed values are %s", td.NetworkMode, strings.Join(networkModes, ", "))
+	}
+	for i, c := range td.RequiresCompatibilities {
+		if !slices.Contains(compatibilities, c) {
+			v.errorf(fmt.Sprintf("requiresCompatibilities[%d]", i), RuleCompatibilities, "requiresCompatibilities: %q is not one of %s", c, strings.Join(compatibilities, ", "))
+		}
+	}
+	v.taskResources(td)
+	v.taskEnums(td)
+	v.taskVolumes(td)
+	v.taskPlacement(td)
+	v.containers(td)
+}
+
+func (td *TaskDefinition) isFargate() bool {
+	return slices.Contains(td.RequiresCompatibilities, "FARGATE")
+}
+
+func (v *validator) taskResources(td *TaskDefinition) {
+	if td.Cpu != 0 && (td.Cpu < 128 || td.Cpu > 196608) {
+		v.errorf("cpu", RuleTaskCPURange, "cpu %d: task cpu must be 128 to 196608 CPU units (0.125 to 192 vCPU)", td.Cpu)
+	}
+	if td.Memory != 0 && td.Memory < 6 {
+		v.errorf("memory", RuleTaskCPURange, "memory %d MiB: at least 6 MiB is needed", td.Memory)
+	}
+	if td.isFargate() {
+		v.fargate(td)
+	}
+	if td.Memory == 0 {
+		for i, c := range td.ContainerDefinitions {
+			if (c.Memory == nil || *c.Memory == 0) && (c.MemoryReservation == nil || *c.MemoryReservation == 0) {
+				v.errorf(fmt.Sprintf("containerDefinitions[%d]", i), RuleContainerMemoryNeeded,
+					"container %q: without task-level memory, every container needs memory or memoryReservation", c.Name)
+			}
+		}
+	}
+	sum := 0
+	for _, c := range td.ContainerDefinitions {
+		sum += c.Cpu
+	}
+	if td.Cpu != 0 && sum > int(td.Cpu) {
+		v.errorf("cpu", RuleCPUSum, "cpu %d: the containers' cpu adds up to %d, more than the task's", td.Cpu, sum)
+	}
+	if td.Memory != 0 {
+		for i, c := range td.ContainerDefinitions {
+			for _, f := range []struct {
+				name string
+				val  *int
+			}{{"memory", c.Memory}, {"memoryReservation", c.MemoryReservation}} {
+				if f.val != nil && *f.val > int(td.Memory) {
+					v.errorf(fmt.Sprintf("containerDefinitions[%d].%s", i, f.name), RuleMemoryOverTask,
+						"container %q: %s %d MiB exceeds the task memory %d MiB", c.Name, f.name, *f.val, td.Memory)
+				}
+			}
+		}
+	}
+}
+
+func (v *validator) fargate(td *TaskDefinition) {
+	if td.NetworkMode != "awsvpc" {
+		v.errorf("networkMode", RuleFargate, "networkMode %q: Fargate requires awsvpc", td.NetworkMode)
+	}
+	if td.Cpu == 0 || td.Memory == 0 {
+		v.errorf("", RuleFargate, "Fargate requires task-level cpu and memory")
+		return
+	}
+	r, ok := fargateMemory[td.Cpu]
+	if !ok {
+		v.errorf("cpu", RuleFargate, "cpu %d: Fargate supports 256, 512, 1024, 2048, 4096, 8192 and 16384 CPU units", td.Cpu)
+		return
+	}
+	valid := td.Memory >= r.min && td.Memory <= r.max && (td.Memory-r.min)%r.step == 0
+	if td.Cpu == 256 {
+		valid = td.Memory == 512 || td.Memory == 1024 || td.Memory == 2048
+	}
+	if !valid {
+		v.errorf("memory", RuleFargate, "memory %d MiB: with cpu %d Fargate allows %d to %d MiB in steps of %d MiB", td.Memory, td.Cpu, r.min, r.max, r.step)
+	}
+}
+
+func (v *validator) taskEnums(td *TaskDefinition) {
+	if td.PidMode != "" && td.PidMode != "host" && td.PidMode != "task" {
+		v.errorf("pidMode", RuleTaskEnums, "pidMode %q: allowed values are host, task", td.PidMode)
+	}
+	if td.IpcMode != "" && !slices.Contains([]string{"host", "task", "none"}, td.IpcMode) {
+		v.errorf("ipcMode", RuleTaskEnums, "ipcMode %q: allowed values are host, task, none", td.IpcMode)
+	}
+	if es := td.EphemeralStorage; es != nil && (es.SizeInGiB < 21 || es.SizeInGiB > 200) {
+		v.errorf("ephemeralStorage.sizeInGiB", RuleEphemeralStorage, "ephemeralStorage.sizeInGiB %d: allowed range is 21 to 200", es.SizeInGiB)
+	}
+}
+
+func (v *validator) taskVolumes(td *TaskDefinition) {
+	names := map[string]bool{}
+	for i, vol := range td.Volumes {
+		path := fmt.Sprintf("volumes[%d].name", i)
+		switch {
+		case !namePattern.MatchString(vol.Name):
+			v.errorf(path, RuleVolumes, "volume name %q: use 1 to 255 letters, digits, underscores and hyphens", vol.Name)
+		case names[vol.Name]:
+			v.errorf(path, RuleVolumes, "volume %q is defined twice", vol.Name)
+		}
+		names[vol.Name] = true
+	}
+	for i, c := range td.ContainerDefinitions {
+		for j, mp := range c.MountPoints {
+			if !names[mp.SourceVolume] {
+				v.errorf(fmt.Sprintf("containerDefinitions[%d].mountPoints[%d].sourceVolume", i, j), RuleVolumes,
+					"container %q: mountPoints sourceVolume %q is not a volume of the task definition", c.Name, mp.SourceVolume)
+			}
+		}
+	}
+}
+
+func (v *validator) taskPlacement(td *TaskDefinition) {
+	if n := len(td.PlacementConstraints); n > MaxPlacementConstraints {
+		v.errorf("placementConstraints", RuleTDPlacement, "placementConstraints: %d constraints, at most %d are allowed", n, MaxPlacementConstraints)
+	}
+	for i, pc := range td.PlacementConstraints {
+		path := fmt.Sprintf("placementConstraints[%d]", i)
+		if pc.Type != "memberOf" {
+			v.errorf(path+".type", RuleTDPlacement, "placementConstraints type %q: task definitions allow only memberOf", pc.Type)
+			continue
+		}
+		v.cqlExpression(path+".expression", pc.Expression)
+	}
+}
+
+func (v *validator) cqlExpression(path, expr string) {
+	if expr == "" {
+		v.errorf(path, RuleCQL, "memberOf needs an expression")
+		return
+	}
+	if _, err := ParseCQL(expr); err != nil {
+		v.errorf(path, RuleCQL, "invalid memberOf expression %q: %v", expr, err)
+	}
+}
