@@ -75,7 +75,7 @@ func TestDecodeWrapperAndPositions(t *testing.T) {
 	if td.Family != "f" || len(td.Tags) != 1 {
 		t.Errorf("td = %+v", td.TaskDefinition)
 	}
-	if got := td.Fields["containerDefinitions[0].image"].String(); got != "w.json:5:52" {
+	if got := td.Fields["containerDefinitions[0].image"].String(); got != "w.json:5:53" {
 		t.Errorf("position = %s", got)
 	}
 }
