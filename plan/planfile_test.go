@@ -1,0 +1,117 @@
+package plan
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func exampleJobs() map[string]json.RawMessage {
+	return map[string]json.RawMessage{
+		"api":     json.RawMessage(`{"ID": "ecsgit-api", "TaskGroups": [{"Name": "api", "Count": 2}]}`),
+		"web":     json.RawMessage(`{"ID":"ecsgit-web","TaskGroups":[{"Name":"web","Count":4}]}`),
+		"worker":  json.RawMessage(`{"ID":"ecsgit-worker","TaskGroups":[{"Name":"worker","Count":5}]}`),
+		"billing": json.RawMessage(`{"ID":"ecsgit-billing"}`),
+	}
+}
+
+func TestPlanFileRoundTrip(t *testing.T) {
+	pf, err := NewPlanFile(examplePlan(), exampleJobs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := Save(&b, pf); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(bytes.NewReader(b.Bytes()))
+	if err != nil {
+		t.Fatalf("Load: %v\n%s", err, b.String())
+	}
+	want := *pf
+	want.Checksum = got.Checksum
+	if diff := cmp.Diff(&want, got); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+	web, ok := got.Job("web")
+	if !ok || web.JobModifyIndex != 812 || string(web.Job) != `{"ID":"ecsgit-web","TaskGroups":[{"Name":"web","Count":4}]}` {
+		t.Errorf("Job(web) = %+v, %v", web, ok)
+	}
+	if _, ok := got.Job("redis"); ok {
+		t.Error("a skipped service must have no binding")
+	}
+	cron, _ := got.Job("old-cron")
+	if cron.Action != ActionDelete || cron.Job != nil || cron.JobModifyIndex != 120 {
+		t.Errorf("Job(old-cron) = %+v", cron)
+	}
+}
+
+func TestLoadRefuses(t *testing.T) {
+	pf, err := NewPlanFile(examplePlan(), exampleJobs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := Save(&b, pf); err != nil {
+		t.Fatal(err)
+	}
+	saved := b.String()
+	var planJSON bytes.Buffer
+	if err := Render(&planJSON, examplePlan(), FormatJSON, RenderOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		file string
+		want error
+	}{
+		{"edited image", strings.Replace(saved, `"Count": 4`, `"Count": 40`, 1), ErrPlanChecksum},
+		{"edited index", strings.Replace(saved, `"job_modify_index": 812`, `"job_modify_index": 813`, 1), ErrPlanChecksum},
+		{"newer version", strings.Replace(saved, `"format_version": 1,`, `"format_version": 2,`, 1), ErrPlanFileVersion},
+		{"a JSON plan", planJSON.String(), ErrNotPlanFile},
+		{"not JSON", "hello", ErrNotPlanFile},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.file == saved {
+				t.Fatal("the test edit did not apply")
+			}
+			_, err := Load(strings.NewReader(tt.file))
+			if !errors.Is(err, tt.want) {
+				t.Errorf("Load = %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestNewPlanFileRequiresJobs(t *testing.T) {
+	jobs := exampleJobs()
+	delete(jobs, "web")
+	if _, err := NewPlanFile(examplePlan(), jobs); err == nil {
+		t.Error("an updated service without a job: want an error")
+	}
+	jobs = exampleJobs()
+	jobs["redis"] = json.RawMessage(`{}`)
+	if _, err := NewPlanFile(examplePlan(), jobs); err == nil {
+		t.Error("a skipped service with a job: want an error")
+	}
+	jobs = exampleJobs()
+	jobs["ghost"] = json.RawMessage(`{}`)
+	if _, err := NewPlanFile(examplePlan(), jobs); err == nil {
+		t.Error("a job for an unknown service: want an error")
+	}
+}
+
+func TestDetailedExitCode(t *testing.T) {
+	if got := DetailedExitCode(examplePlan()); got != 2 {
+		t.Errorf("with changes: %d, want 2", got)
+	}
+	p := &Plan{Services: []ServicePlan{{Service: "a", Action: ActionNoop}, {Service: "b", Action: ActionSkip}}}
+	if got := DetailedExitCode(p); got != 0 {
+		t.Errorf("no changes: %d, want 0", got)
+	}
+}
