@@ -180,8 +180,9 @@ type Tmpfs struct {
 }
 
 type ResourceRequirement struct {
-	Type  string `json:"type"`
-	Value string `json:"value"`
+	Type            string `json:"type"`
+	Value           string `json:"value"`
+	SharingStrategy string `json:"sharingStrategy,omitempty"`
 }
 
 type ContainerRestartPolicy struct {
@@ -206,6 +207,7 @@ type Volume struct {
 	DockerVolumeConfiguration               *DockerVolumeConfiguration `json:"dockerVolumeConfiguration,omitempty"`
 	EfsVolumeConfiguration                  json.RawMessage            `json:"efsVolumeConfiguration,omitempty"`
 	FsxWindowsFileServerVolumeConfiguration json.RawMessage            `json:"fsxWindowsFileServerVolumeConfiguration,omitempty"`
+	S3filesVolumeConfiguration              json.RawMessage            `json:"s3filesVolumeConfiguration,omitempty"`
 	ConfiguredAtLaunch                      *bool                      `json:"configuredAtLaunch,omitempty"`
 }
 
