@@ -1,0 +1,34 @@
+package nomadbackend
+
+// Nomad reports states as strings and does not export most of them from its api module
+// (they live in nomad/structs, which ecsgit must not import). They are typed here.
+
+// DiffType is Nomad's verdict on a job, task-group or field diff (nomad/structs/diff.go).
+type DiffType string
+
+const (
+	DiffNone    DiffType = "None"
+	DiffAdded   DiffType = "Added"
+	DiffDeleted DiffType = "Deleted"
+	DiffEdited  DiffType = "Edited"
+)
+
+// JobStatus is a job's status (nomad/structs JobStatus*).
+type JobStatus string
+
+const (
+	JobPending JobStatus = "pending"
+	JobRunning JobStatus = "running"
+	JobDead    JobStatus = "dead"
+)
+
+// Task annotations Nomad puts on a TaskDiff (scheduler/annotate.go).
+const (
+	AnnotationForcesCreate        = "forces create"
+	AnnotationForcesDestroy       = "forces destroy"
+	AnnotationForcesInPlace       = "forces in-place update"
+	AnnotationForcesDestroyCreate = "forces create/destroy update"
+)
+
+// Ownership meta keys (MetaManagedBy, MetaSource, ManagedByValue) are defined with the
+// translation that writes them (translate.go).
