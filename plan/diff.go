@@ -33,14 +33,11 @@ const (
 // immutable (CloudFormation marks every property but Tags create-only), and on Nomad a
 // change of task config, resources or environment is a destructive update.
 func DiffTaskDefinitions(old, new *spec.TaskDefinition) []FieldChange {
-	var o, n any
-	if old != nil {
-		o = normalizeTaskDefinition(toTree(old))
+	ob, nb := marshalSide(old), marshalSide(new)
+	if bytes.Equal(ob, nb) {
+		return nil // the common case in a large repository: nothing to walk
 	}
-	if new != nil {
-		n = normalizeTaskDefinition(toTree(new))
-	}
-	return diffTrees(o, n, forcesReplacementTD)
+	return diffTrees(normalizeTaskDefinition(toTree(ob)), normalizeTaskDefinition(toTree(nb)), forcesReplacementTD)
 }
 
 // DiffServices is DiffTaskDefinitions for service definitions. Which service fields force
@@ -48,14 +45,11 @@ func DiffTaskDefinitions(old, new *spec.TaskDefinition) []FieldChange {
 // deploymentConfiguration only changes the Nomad update block, and placement changes
 // re-place only the tasks that no longer fit.
 func DiffServices(old, new *spec.Service) []FieldChange {
-	var o, n any
-	if old != nil {
-		o = normalizeService(toTree(old))
+	ob, nb := marshalSide(old), marshalSide(new)
+	if bytes.Equal(ob, nb) {
+		return nil
 	}
-	if new != nil {
-		n = normalizeService(toTree(new))
-	}
-	return diffTrees(o, n, forcesReplacementService)
+	return diffTrees(normalizeService(toTree(ob)), normalizeService(toTree(nb)), forcesReplacementService)
 }
 
 // Diff is DiffTaskDefinitions followed by DiffServices, sorted by path (task-definition
@@ -119,13 +113,25 @@ func topField(path string) string {
 	return path
 }
 
-// toTree turns a spec value into its generic JSON form (maps, slices, json.Number,
-// strings, bools), so one walk serves every field, including the opaque json.RawMessage
-// ones. Marshalling spec types cannot fail (no channels, funcs or cyclic values).
-func toTree(v any) any {
+// marshalSide is the JSON of a spec value, nil for a nil pointer ("does not exist").
+// Marshalling spec types cannot fail (no channels, funcs or cyclic values); a json.RawMessage
+// field holding invalid JSON is the one way, and spec's decoder never produces one.
+func marshalSide[T any](v *T) []byte {
+	if v == nil {
+		return nil
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		panic("plan: marshalling a spec value: " + err.Error())
+	}
+	return b
+}
+
+// toTree turns JSON into its generic form (maps, slices, json.Number, strings, bools), so
+// one walk serves every field, including the opaque json.RawMessage ones; nil stays nil.
+func toTree(b []byte) any {
+	if b == nil {
+		return nil
 	}
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.UseNumber() // keep 1000000 as 1000000, not 1e+06
