@@ -1,0 +1,118 @@
+package source
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+
+	git "github.com/go-git/go-git/v5"
+)
+
+// Cache layout, one directory per repository URL:
+//
+//	<cache>/<sha256(redacted URL)[:16]>/
+//	    url                      the redacted URL, for humans
+//	    git/                     bare clone (objects and refs only)
+//	    snapshots/<path key>/<commit SHA>/   files of --path at that commit
+//
+// The key is the *redacted* URL so a rotated token keeps its cache and no
+// credential ends up in a directory name.
+type cacheLayout struct {
+	root string
+}
+
+// DefaultCacheDir is $XDG_CACHE_HOME/ecsgit/repos (os.UserCacheDir).
+func DefaultCacheDir() (string, error) {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("cache directory: %w (set --cache-dir or XDG_CACHE_HOME)", err)
+	}
+	return filepath.Join(base, "ecsgit", "repos"), nil
+}
+
+func newCacheLayout(base, rawURL string) (cacheLayout, error) {
+	if base == "" {
+		var err error
+		if base, err = DefaultCacheDir(); err != nil {
+			return cacheLayout{}, err
+		}
+	}
+	sum := sha256.Sum256([]byte(Redact(rawURL)))
+	root := filepath.Join(base, hex.EncodeToString(sum[:])[:16])
+	if err := os.MkdirAll(root, 0o700); err != nil {
+		return cacheLayout{}, fmt.Errorf("create cache directory: %w", err)
+	}
+	// Best effort: the file only helps a human find the right directory.
+	_ = os.WriteFile(filepath.Join(root, "url"), []byte(Redact(rawURL)+"\n"), 0o600)
+	return cacheLayout{root: root}, nil
+}
+
+func (c cacheLayout) gitDir() string { return filepath.Join(c.root, "git") }
+
+// snapshotParent holds the snapshots of one --path. Paths are escaped so
+// that "a/b" and "a_b" never share a directory; the root is "root", which no
+// escaped path can be (they all start with "p-").
+func (c cacheLayout) snapshotParent(repoPath string) string {
+	key := "root"
+	if repoPath != "" {
+		key = "p-" + url.PathEscape(repoPath)
+	}
+	return filepath.Join(c.root, "snapshots", key)
+}
+
+// repoLocks serialises access to one cache directory within the process:
+// go-git's filesystem storage is not safe for concurrent writers.
+// (Two processes sharing a cache directory are not supported.)
+var repoLocks sync.Map // root → *sync.Mutex
+
+func repoLock(root string) *sync.Mutex {
+	m, _ := repoLocks.LoadOrStore(root, new(sync.Mutex))
+	return m.(*sync.Mutex)
+}
+
+// open returns the bare clone, creating it on first use.
+func (g *Git) open() (*git.Repository, error) {
+	if g.repo != nil {
+		return g.repo, nil
+	}
+	dir := g.cache.gitDir()
+	repo, err := git.PlainOpen(dir)
+	if errors.Is(err, git.ErrRepositoryNotExists) {
+		repo, err = git.PlainInit(dir, true)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open clone in %s: %w", dir, err)
+	}
+	g.repo = repo
+	return repo, nil
+}
+
+// resetClone deletes the clone (not the snapshots) so the next fetch starts
+// from scratch.
+func (g *Git) resetClone() error {
+	g.repo = nil
+	if err := os.RemoveAll(g.cache.gitDir()); err != nil {
+		return fmt.Errorf("delete clone: %w", err)
+	}
+	return nil
+}
+
+// urlSecrets returns credentials embedded in the URL itself.
+func urlSecrets(raw string) []string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return nil
+	}
+	var out []string
+	if p, ok := u.User.Password(); ok {
+		out = append(out, p)
+	} else if u.Scheme == "http" || u.Scheme == "https" {
+		out = append(out, u.User.Username()) // https://<token>@host
+	}
+	return out
+}

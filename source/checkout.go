@@ -1,0 +1,190 @@
+package source
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// Checkout writes the files under --path at rev.SHA into a snapshot
+// directory and returns it. Snapshots are written from the git objects into
+// a temporary directory and renamed into place, so a reader never sees a
+// half-written tree and no shared working tree is ever switched under it.
+// The newest KeepSnapshots snapshots are kept; older ones are deleted.
+func (g *Git) Checkout(ctx context.Context, rev Revision) (string, error) {
+	if !shaPattern.MatchString(rev.SHA) {
+		return "", fmt.Errorf("checkout %s: revision has no commit SHA", g.Describe())
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	parent := g.cache.snapshotParent(g.path)
+	dir := filepath.Join(parent, rev.SHA)
+	if st, err := os.Stat(dir); err == nil && st.IsDir() {
+		now := time.Now()
+		_ = os.Chtimes(dir, now, now) // keeps it "newest" for pruning
+		return dir, nil
+	}
+	if err := g.writeSnapshot(ctx, parent, dir, rev); err != nil {
+		return "", g.redactor().wrap(fmt.Sprintf("checkout %s at %.12s", g.Describe(), rev.SHA), err)
+	}
+	if err := pruneSnapshots(parent, dir, g.opts.KeepSnapshots); err != nil {
+		return "", fmt.Errorf("checkout %s: %w", g.Describe(), err)
+	}
+	return dir, nil
+}
+
+func (g *Git) writeSnapshot(ctx context.Context, parent, dir string, rev Revision) error {
+	repo, err := g.open()
+	if err != nil {
+		return err
+	}
+	commit, err := repo.CommitObject(plumbing.NewHash(rev.SHA))
+	if err != nil {
+		return fmt.Errorf("read commit (fetch it first): %w", err)
+	}
+	tree, err := subtree(repo.Storer, commit, g.path)
+	if err != nil {
+		return err
+	}
+	if rev.TreeHash != "" && tree.Hash.String() != rev.TreeHash {
+		return fmt.Errorf("tree of %q is %s, revision says %s", g.path, tree.Hash, rev.TreeHash)
+	}
+	if err := os.MkdirAll(parent, 0o700); err != nil {
+		return fmt.Errorf("create snapshot directory: %w", err)
+	}
+	tmp, err := os.MkdirTemp(parent, ".tmp-")
+	if err != nil {
+		return fmt.Errorf("create snapshot directory: %w", err)
+	}
+	if err := writeTree(ctx, tree, tmp); err != nil {
+		_ = os.RemoveAll(tmp)
+		return err
+	}
+	// Readers get 0755 like any checkout, not MkdirTemp's 0700.
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		_ = os.RemoveAll(tmp)
+		return fmt.Errorf("snapshot permissions: %w", err)
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		_ = os.RemoveAll(tmp)
+		return fmt.Errorf("publish snapshot: %w", err)
+	}
+	return nil
+}
+
+// writeTree writes every file of t below dst. Submodules are skipped (their
+// content is not in this repository). Symbolic links are kept only when
+// they are relative and stay inside the snapshot: a link to /etc/… in a
+// repository must not make spec.Load read the host's files.
+func writeTree(ctx context.Context, t *object.Tree, dst string) error {
+	files := t.Files()
+	defer files.Close()
+	return files.ForEach(func(f *object.File) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rel := filepath.FromSlash(f.Name)
+		if !filepath.IsLocal(rel) {
+			return fmt.Errorf("unsafe path %q in tree", f.Name)
+		}
+		target := filepath.Join(dst, rel)
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return fmt.Errorf("create directory for %s: %w", f.Name, err)
+		}
+		switch f.Mode {
+		case filemode.Symlink:
+			return writeSymlink(f, rel, target)
+		case filemode.Executable:
+			return writeBlob(f, target, 0o755)
+		default:
+			return writeBlob(f, target, 0o644)
+		}
+	})
+}
+
+func writeBlob(f *object.File, target string, perm os.FileMode) error {
+	r, err := f.Reader()
+	if err != nil {
+		return fmt.Errorf("read %s: %w", f.Name, err)
+	}
+	defer r.Close()
+	out, err := os.OpenFile(target, os.O_CREATE|os.O_EXCL|os.O_WRONLY, perm)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", f.Name, err)
+	}
+	if _, err := io.Copy(out, r); err != nil {
+		out.Close()
+		return fmt.Errorf("write %s: %w", f.Name, err)
+	}
+	if err := out.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", f.Name, err)
+	}
+	return nil
+}
+
+func writeSymlink(f *object.File, rel, target string) error {
+	link, err := f.Contents()
+	if err != nil {
+		return fmt.Errorf("read link %s: %w", f.Name, err)
+	}
+	resolved := filepath.Join(filepath.Dir(rel), filepath.FromSlash(link))
+	if filepath.IsAbs(link) || !filepath.IsLocal(resolved) {
+		return nil // escapes the snapshot: left out on purpose
+	}
+	if err := os.Symlink(link, target); err != nil {
+		return fmt.Errorf("write link %s: %w", f.Name, err)
+	}
+	return nil
+}
+
+// pruneSnapshots keeps the keep most recently used snapshots in parent
+// (always including current) and deletes the rest, plus temporary
+// directories left behind by a crash.
+func pruneSnapshots(parent, current string, keep int) error {
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		return fmt.Errorf("list snapshots: %w", err)
+	}
+	type snap struct {
+		path string
+		mod  time.Time
+	}
+	var snaps []snap
+	var errs []error
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil || !e.IsDir() {
+			continue
+		}
+		p := filepath.Join(parent, e.Name())
+		if strings.HasPrefix(e.Name(), ".tmp-") {
+			if time.Since(info.ModTime()) > time.Hour {
+				errs = append(errs, os.RemoveAll(p))
+			}
+			continue
+		}
+		if p != current {
+			snaps = append(snaps, snap{p, info.ModTime()})
+		}
+	}
+	slices.SortFunc(snaps, func(a, b snap) int { return b.mod.Compare(a.mod) })
+	for i, s := range snaps {
+		if i >= keep-1 {
+			errs = append(errs, os.RemoveAll(s.path))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("delete old snapshots: %w", err)
+	}
+	return nil
+}
