@@ -124,7 +124,7 @@ func (d *decoder) decodeUnmarshaler(n *node, v reflect.Value, path string) {
 		return
 	}
 	if err := v.Addr().Interface().(json.Unmarshaler).UnmarshalJSON(jsonText(n)); err != nil {
-		d.errorf(n.pos, RuleValue, "%s: %v", displayPath(path), err)
+		d.errorf(n.pos, RuleValue, "%v", err) // the error names the field and value
 	}
 }
 

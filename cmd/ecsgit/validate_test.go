@@ -1,0 +1,66 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestValidate(t *testing.T) {
+	const broken = "../../spec/testdata/broken"
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		reason   string
+	}{
+		{"examples", []string{"validate", "../../examples/gitops"}, 0, "the quick-start repository is valid"},
+		{"broken", []string{"validate", broken}, 1, "every rule's message, sorted by position; notes hidden"},
+		{"broken-verbose", []string{"validate", "-v", broken}, 1, "notes shown with -v"},
+		{"broken-json", []string{"validate", "--output", "json", broken + "/typos.json"}, 1, "JSON array, same set as text"},
+		{"files", []string{"validate", broken + "/dup-a.json", broken + "/dup-b.json"}, 1, "files given one by one are checked together"},
+		{"strict", []string{"validate", "--strict", broken + "/dup-a.json"}, 0, "no warnings: strict passes"},
+		{"strict-warning", []string{"validate", "--strict", "testdata/validate/untagged.json"}, 1, "a warning fails with --strict"},
+		{"warning", []string{"validate", "testdata/validate/untagged.json"}, 0, "a warning alone passes"},
+		{"bad-output", []string{"validate", "-o", "yaml"}, 2, "usage error"},
+		{"missing-path", []string{"validate", "no/such/dir"}, 2, "a path that does not exist is a usage error"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := runCLI(t, tt.args...)
+			if code != tt.wantCode {
+				t.Errorf("exit code = %d, want %d (%s)\nstderr: %s", code, tt.wantCode, tt.reason, errOut)
+			}
+			checkGolden(t, "validate/"+tt.name+".golden", "# "+tt.reason+"\n## stdout\n"+out+"## stderr\n"+errOut)
+		})
+	}
+}
+
+func TestSchemaCommand(t *testing.T) {
+	for _, name := range []string{"taskdef", "service", "config"} {
+		code, out, _ := runCLI(t, "schema", name)
+		if code != 0 || len(out) < 100 || out[0] != '{' {
+			t.Errorf("schema %s: code %d, output %.40q", name, code, out)
+		}
+	}
+	if code, _, _ := runCLI(t, "schema", "nope"); code != exitUsage {
+		t.Errorf("schema nope: code %d, want %d", code, exitUsage)
+	}
+}
+
+func TestCompletionCommand(t *testing.T) {
+	for _, sh := range []string{"bash", "zsh", "fish"} {
+		code, out, _ := runCLI(t, "completion", sh)
+		if code != 0 || len(out) < 100 {
+			t.Errorf("completion %s: code %d, %d bytes", sh, code, len(out))
+		}
+	}
+}
+
+func TestHelpHasExamples(t *testing.T) {
+	for _, cmd := range []string{"validate", "schema", "completion"} {
+		code, out, _ := runCLI(t, cmd, "--help")
+		if code != 0 || !strings.Contains(out, "Examples:") {
+			t.Errorf("%s --help: code %d, no Examples section", cmd, code)
+		}
+	}
+}
