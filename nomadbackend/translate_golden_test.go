@@ -1,0 +1,91 @@
+package nomadbackend
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files of translation tests")
+
+// goldenCases are the directories under testdata/translate; each holds one service and
+// its task definition, and has two golden files beside it: <case>.job.json (exactly what
+// is submitted) and <case>.notes.txt (rollout + fidelity report).
+var goldenCases = []struct{ name, reason string }{
+	{"container-config", "command→args, entryPoint, env, labels/ulimits/sysctl as lists of maps, user, logging, ports (named, static, udp), stopTimeout above the client cap"},
+	{"linux-volumes", "capabilities, init, shm_size in bytes, tmpfs, devices, bind/volume mounts, EFS and volumesFrom unsupported"},
+	{"lifecycle", "essential/dependsOn → prestart, prestart sidecar, poststart sidecar, main; COMPLETE/HEALTHY/main-to-main notes"},
+	{"healthchecks", "--probe, curl -f, wget, nc -z → Nomad http/tcp checks; a script check and an unpublished port fall back"},
+	{"resources", "task cpu/memory shared out, memoryReservation → memory/memory_max, nothing → split"},
+	{"network-host", "host mode: static ports, docker network_mode host, distinct_hosts"},
+	{"network-awsvpc", "awsvpc → group bridge mode with dynamic ports; FARGATE, runtimePlatform"},
+	{"network-none", "networkMode none → docker network_mode none, no network block"},
+	{"placement", "spreads with weights, binpack/random notes, memberOf via CQL (in, exists, not, or on one attribute, or across attributes, !~)"},
+	{"daemon", "DAEMON → system job, no count, no reschedule block"},
+	{"unsupported", "roles, secrets, env files, links, tags, LB, registries, CODE_DEPLOY: notes, nothing in meta"},
+	{"rollout-surge", "min 100 / max 150: partial surge with canaries, COUNT circuit-breaker threshold"},
+}
+
+func TestTranslateGolden(t *testing.T) {
+	for _, tc := range goldenCases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join("testdata", "translate", tc.name)
+			d := loadRepo(t, dir)
+			if len(d.Services) != 1 {
+				t.Fatalf("%s: want exactly one service, got %d", dir, len(d.Services))
+			}
+			tr, err := Translate(d, d.Services[0], TranslateOptions{Source: "github.com/example/repo"})
+			if err != nil {
+				t.Fatalf("Translate: %v (%s)", err, tc.reason)
+			}
+			job, err := JobJSON(tr.Job)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkGolden(t, dir+".job.json", job, tc.reason)
+			checkGolden(t, dir+".notes.txt", []byte(notesReport(tr)), tc.reason)
+		})
+	}
+}
+
+// notesReport renders the rollout and the fidelity notes for a golden file.
+func notesReport(tr *Translation) string {
+	var b strings.Builder
+	r := tr.Rollout
+	fmt.Fprintf(&b, "rollout: class=%s mechanism=%q exact=%t\n", r.Class, r.Mechanism, r.Exact)
+	fmt.Fprintf(&b, "  desired=%d min%%=%d max%%=%d min_healthy=%d max_running=%d batch=%d\n",
+		r.DesiredCount, r.MinimumHealthyPercent, r.MaximumPercent, r.MinHealthy, r.MaxRunning, r.BatchSize)
+	if r.WorstCase != "" {
+		fmt.Fprintf(&b, "  worst case: %s\n", r.WorstCase)
+	}
+	fmt.Fprintf(&b, "  circuit breaker: %s (threshold %d, rollback %t)\n", r.CircuitBreaker, r.FailureThreshold, r.Rollback)
+	fmt.Fprintf(&b, "spec hash: %s\n", tr.SpecHash)
+	fmt.Fprintf(&b, "fidelity (%d):\n", len(tr.Fidelity))
+	for _, n := range tr.Fidelity {
+		fmt.Fprintf(&b, "  %s: %s %s [%s]: %s\n", filepath.ToSlash(n.Pos.String()), n.Field, n.Level, n.Rule, n.Detail)
+	}
+	return b.String()
+}
+
+func checkGolden(t *testing.T, path string, got []byte, reason string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -run TestTranslateGolden -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs (-want +got), case: %s\n%s", path, reason, cmp.Diff(string(want), string(got)))
+	}
+}
