@@ -107,7 +107,7 @@ func WatchRollout(ctx context.Context, c *api.Client, ns, jobID, evalID string, 
 	if err != nil {
 		return Outcome{}, err
 	}
-	placementFailures := describeFailedAllocs(ev.FailedTGAllocs)
+	placementFailures := DescribePlacementFailures(ev.FailedTGAllocs)
 	if ev.DeploymentID == "" {
 		return finishWithoutDeployment(ctx, c, ns, jobID, placementFailures, opts)
 	}
@@ -344,31 +344,6 @@ func failureCauses(ctx context.Context, c *api.Client, ns string, allocs []*api.
 		causes = append(causes[:max], fmt.Sprintf("and %d more", len(causes)-max))
 	}
 	return strings.Join(causes, "; ")
-}
-
-// describeFailedAllocs turns the scheduler's placement metrics into sentences such as
-// `group "web": memory exhausted on 3 of 3 nodes`.
-func describeFailedAllocs(failed map[string]*api.AllocationMetric) []string {
-	var out []string
-	for tg, m := range failed {
-		if m == nil {
-			continue
-		}
-		var parts []string
-		for name, n := range m.ConstraintFiltered {
-			parts = append(parts, fmt.Sprintf("constraint %q filtered %d of %d nodes", name, n, m.NodesEvaluated))
-		}
-		for dim, n := range m.DimensionExhausted {
-			parts = append(parts, fmt.Sprintf("%s exhausted on %d of %d nodes", dim, n, m.NodesEvaluated))
-		}
-		if len(parts) == 0 {
-			parts = append(parts, fmt.Sprintf("no node of %d could take it", m.NodesEvaluated))
-		}
-		sort.Strings(parts)
-		out = append(out, fmt.Sprintf("group %q: %s", tg, strings.Join(parts, ", ")))
-	}
-	sort.Strings(out)
-	return out
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
