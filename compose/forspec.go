@@ -22,12 +22,13 @@ func LoadAndConvert(ctx context.Context, opts Options) (*Result, spec.Diagnostic
 	return res, diags
 }
 
-// LoadForSpec is the hook spec.Load calls for the compose files it discovers in a
-// repository (paths relative to root). Files in one directory form one project, merged
+// LoadForSpec is the spec.ComposeLoader hook: spec.Load calls it with the compose files
+// it discovers in a repository (paths already joined with root, which positions keep so
+// they open from the working directory). Files in one directory form one project, merged
 // in the order compose uses (compose.yaml before compose.override.yaml, as given
 // otherwise); each directory is its own project, named after the directory.
 // ecsgit.yaml's compose settings give the profiles and extra env files.
-func LoadForSpec(root string, files []string, cfg spec.Config) ([]*spec.TaskDefinitionDoc, []*spec.ServiceDoc, spec.Diagnostics) {
+func LoadForSpec(_ string, files []string, cfg spec.Config) ([]*spec.TaskDefinitionDoc, []*spec.ServiceDoc, spec.Diagnostics) {
 	byDir := map[string][]string{}
 	for _, f := range files {
 		d := filepath.Dir(f)
@@ -40,14 +41,11 @@ func LoadForSpec(root string, files []string, cfg spec.Config) ([]*spec.TaskDefi
 	for _, dir := range dirs {
 		fs := byDir[dir]
 		sort.SliceStable(fs, func(i, j int) bool { return isOverride(fs[j]) && !isOverride(fs[i]) })
-		opts := Options{DisplayRoot: root, WorkingDir: filepath.Join(root, dir)}
-		for _, f := range fs {
-			opts.Files = append(opts.Files, filepath.Join(root, f))
-		}
+		opts := Options{Files: fs, WorkingDir: dir}
 		if cfg.Compose != nil {
 			opts.Profiles = cfg.Compose.Profiles
 			for _, e := range cfg.Compose.EnvFiles {
-				opts.EnvFiles = append(opts.EnvFiles, filepath.Join(root, dir, e))
+				opts.EnvFiles = append(opts.EnvFiles, filepath.Join(dir, e))
 			}
 		}
 		res, d := LoadAndConvert(context.Background(), opts)
@@ -62,3 +60,6 @@ func LoadForSpec(root string, files []string, cfg spec.Config) ([]*spec.TaskDefi
 }
 
 func isOverride(f string) bool { return strings.Contains(filepath.Base(f), ".override.") }
+
+// The hook's type is spec's; this fails to compile if the two drift apart.
+var _ spec.ComposeLoader = LoadForSpec
