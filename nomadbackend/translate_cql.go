@@ -79,20 +79,22 @@ func (t *translator) cqlOneOf(e *spec.CQLExpr, neg bool) (*api.Constraint, bool)
 	return &api.Constraint{LTarget: attr, RTarget: strings.Join(values, ","), Operand: api.ConstraintSetContainsAny}, true
 }
 
+// inverseOp is each operator's negation.
+var inverseOp = map[string]string{
+	spec.CQLEq: spec.CQLNe, spec.CQLNe: spec.CQLEq,
+	spec.CQLIn: spec.CQLNotIn, spec.CQLNotIn: spec.CQLIn,
+	spec.CQLExists: spec.CQLNotExists, spec.CQLNotExists: spec.CQLExists,
+	spec.CQLMatches: spec.CQLNotMatches, spec.CQLNotMatches: spec.CQLMatches,
+	spec.CQLGt: spec.CQLLe, spec.CQLLe: spec.CQLGt,
+	spec.CQLLt: spec.CQLGe, spec.CQLGe: spec.CQLLt,
+}
+
 // effectiveOp is the operator of a term after an enclosing not.
 func effectiveOp(op string, neg bool) string {
 	if !neg {
 		return op
 	}
-	inverse := map[string]string{
-		spec.CQLEq: spec.CQLNe, spec.CQLNe: spec.CQLEq,
-		spec.CQLIn: spec.CQLNotIn, spec.CQLNotIn: spec.CQLIn,
-		spec.CQLExists: spec.CQLNotExists, spec.CQLNotExists: spec.CQLExists,
-		spec.CQLMatches: spec.CQLNotMatches, spec.CQLNotMatches: spec.CQLMatches,
-		spec.CQLGt: spec.CQLLe, spec.CQLLe: spec.CQLGt,
-		spec.CQLLt: spec.CQLGe, spec.CQLGe: spec.CQLLt,
-	}
-	return inverse[op]
+	return inverseOp[op]
 }
 
 func (t *translator) cqlTerm(e *spec.CQLExpr, neg bool) ([]*api.Constraint, []cqlProblem) {

@@ -87,11 +87,12 @@ func (t *translator) lifecycleRoles() ([]role, error) {
 	return roles, nil
 }
 
+var conditionRank = map[string]int{"": 0, condStart: 1, condHealthy: 2, condComplete: 3, condSuccess: 4}
+
 // stronger orders conditions by what they demand of the dependency: a run-to-completion
 // demand (SUCCESS, COMPLETE) decides the tier over a started/healthy demand.
 func stronger(a, b string) string {
-	rank := map[string]int{"": 0, condStart: 1, condHealthy: 2, condComplete: 3, condSuccess: 4}
-	if rank[b] > rank[a] {
+	if conditionRank[b] > conditionRank[a] {
 		return b
 	}
 	return a
