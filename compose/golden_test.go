@@ -17,11 +17,11 @@ var update = flag.Bool("update", false, "rewrite golden files and docs/compose.m
 // goldenOutput is what a golden file holds: the documents, the apply order, every
 // fidelity note and every diagnostic, in their stable text forms.
 type goldenOutput struct {
-	TaskDefinitions []spec.TaskDefinition `json:"taskDefinitions"`
-	Services        []goldenService       `json:"services"`
+	TaskDefinitions []spec.TaskDefinition  `json:"taskDefinitions"`
+	Services        []goldenService        `json:"services"`
 	Fields          map[string]spec.PosMap `json:"fields,omitempty"`
-	Fidelity        []string              `json:"fidelity"`
-	Diagnostics     []string              `json:"diagnostics"`
+	Fidelity        []string               `json:"fidelity"`
+	Diagnostics     []string               `json:"diagnostics"`
 }
 
 type goldenService struct {
