@@ -30,7 +30,18 @@ var (
 // path it found ("" if it only found a file or a value).
 func (ix *posIndex) locate(msg string) (spec.Pos, string) {
 	file, hasFile := ix.fileIn(msg)
-	if m := reLineCol.FindStringSubmatch(msg); m != nil && hasFile {
+	if !hasFile {
+		// compose-go's YAML errors do not always name the file: it is the broken one.
+		for _, f := range ix.files {
+			if f.broken {
+				file, hasFile = f, true
+			}
+		}
+	}
+	// The last line/column is where the parser stopped ("while parsing ... at line 2,
+	// column 12: line 3, column 4: did not find expected ...").
+	if ms := reLineCol.FindAllStringSubmatch(msg, -1); ms != nil && hasFile {
+		m := ms[len(ms)-1]
 		line, _ := strconv.Atoi(m[1])
 		col, _ := strconv.Atoi(m[2])
 		return spec.Pos{File: file.display, Line: line, Col: col}, ""

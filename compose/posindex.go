@@ -35,6 +35,8 @@ type fileIndex struct {
 	display string
 	paths   map[string]spec.Pos
 	scalars []scalarAt // in document order, for locating messages by value
+	// broken: the file is not valid YAML (a syntax error without a file name is its).
+	broken bool
 }
 
 type scalarAt struct {
@@ -87,7 +89,9 @@ func (ix *posIndex) addFile(abs, root string, seen map[string]bool, depth int) *
 	b, err := os.ReadFile(abs)
 	if err == nil {
 		var doc yaml.Node
-		if yaml.Unmarshal(b, &doc) == nil && len(doc.Content) > 0 {
+		if err := yaml.Unmarshal(b, &doc); err != nil {
+			fi.broken = true
+		} else if len(doc.Content) > 0 {
 			fi.paths[""] = spec.Pos{File: fi.display}
 			fi.walk(doc.Content[0], "", 0)
 			// Included and extended files are indexed before this one: they are merged
