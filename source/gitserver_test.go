@@ -14,7 +14,7 @@ import (
 // testRepo is a real repository: a bare "server" repository plus a work
 // clone that the test commits in and pushes from, both driven by git itself.
 type testRepo struct {
-	t    *testing.T
+	t    testing.TB
 	bare string
 	work string
 }
@@ -47,7 +47,7 @@ func runGit(t testing.TB, dir string, args ...string) string {
 func newTestRepo(t testing.TB) *testRepo {
 	t.Helper()
 	root := t.TempDir()
-	r := &testRepo{t: t.(*testing.T), bare: filepath.Join(root, "srv", "repo.git"), work: filepath.Join(root, "work")}
+	r := &testRepo{t: t, bare: filepath.Join(root, "srv", "repo.git"), work: filepath.Join(root, "work")}
 	runGit(t, root, "init", "--bare", r.bare)
 	runGit(t, root, "init", r.work)
 	runGit(t, r.work, "remote", "add", "origin", r.bare)

@@ -82,6 +82,7 @@ func (l *LocalDir) Checkout(ctx context.Context, rev Revision) (string, error) {
 // .git and editor temporary files (the same set Watch ignores).
 func hashDir(ctx context.Context, root string) (string, error) {
 	h := sha256.New()
+	buf := make([]byte, 32<<10) // one buffer for all files, not one per file
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -112,7 +113,7 @@ func hashDir(ctx context.Context, root string) (string, error) {
 				return err
 			}
 			fmt.Fprintf(h, "F %s\x00%t\x00%d\x00", rel, info.Mode()&0o111 != 0, info.Size())
-			return hashFile(h, p)
+			return hashFile(h, p, buf)
 		}
 		return nil
 	})
@@ -122,13 +123,14 @@ func hashDir(ctx context.Context, root string) (string, error) {
 	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
 }
 
-func hashFile(w io.Writer, p string) error {
+func hashFile(w io.Writer, p string, buf []byte) error {
 	f, err := os.Open(p)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	_, err = io.Copy(w, f)
+	// Hide *os.File.WriteTo: its fallback allocates a fresh buffer per call.
+	_, err = io.CopyBuffer(w, struct{ io.Reader }{f}, buf)
 	return err
 }
 
