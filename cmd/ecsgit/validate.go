@@ -11,10 +11,6 @@ import (
 	"github.com/ecsgit/ecsgit/spec"
 )
 
-// composeLoader converts compose projects during validate; nil means compose files are
-// listed and skipped with a note. The compose wiring sets it (one assignment in an init).
-var composeLoader spec.ComposeLoader
-
 type validateOptions struct {
 	Paths   []string
 	Output  string
@@ -71,7 +67,7 @@ func loadPaths(paths []string) (files int, diags spec.Diagnostics, err error) {
 	if len(paths) == 0 {
 		paths = []string{"."}
 	}
-	opts := spec.LoadOptions{Compose: composeLoader}
+	opts := loadOptions()
 	var plain []string
 	for _, p := range paths {
 		st, err := os.Stat(p)
