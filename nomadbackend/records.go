@@ -71,6 +71,9 @@ type HistoryEntry struct {
 	Who      string        `json:"who"` // user@host, or "ecsgit sync"
 	Outcome  RecordOutcome `json:"outcome"`
 	SpecHash string        `json:"spec,omitempty"`
+	// JobVersion is the Nomad job version this apply produced: what `ecsgit rollback
+	// --to-revision` redeploys (from Nomad's kept job versions).
+	JobVersion uint64 `json:"v,omitempty"`
 }
 
 // Failure is the failure memory of decision 8: a spec hash that failed and was rolled
