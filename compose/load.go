@@ -142,7 +142,15 @@ func stripPaths(msg string, ix *posIndex) string {
 	return strings.Join(strings.Fields(msg), " ")
 }
 
-func loadProject(ctx context.Context, files []string, opts Options) (*types.Project, error) {
+func loadProject(ctx context.Context, files []string, opts Options) (p *types.Project, err error) {
+	// compose-go panics on some malformed input (e.g. a ulimit written `hard: 08`, a
+	// float where it asserts an int; found by FuzzConvert). A daemon must survive a bad
+	// commit, so the panic becomes a load error.
+	defer func() {
+		if r := recover(); r != nil {
+			p, err = nil, fmt.Errorf("compose-go failed on this input (a compose-go bug; check the values' types): %v", r)
+		}
+	}()
 	wd := opts.WorkingDir
 	if wd == "" {
 		wd = filepath.Dir(files[0])
@@ -177,9 +185,5 @@ func loadProject(ctx context.Context, files []string, opts Options) (*types.Proj
 	if err != nil {
 		return nil, err
 	}
-	p, err := o.LoadProject(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
+	return o.LoadProject(ctx)
 }

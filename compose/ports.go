@@ -12,6 +12,10 @@ import (
 // entry per port) and `expose` to portMappings.
 func (s *svcConv) ports() {
 	seen := map[string]bool{}
+	if len(s.svc.Ports) > maxPorts {
+		s.errorf(RuleValue, "ports", "%d port mappings (after expanding ranges): ECS-on-Nomad maps each port separately; more than %d are not translated", len(s.svc.Ports), maxPorts)
+		return
+	}
 	for i, p := range s.svc.Ports {
 		k := fmt.Sprintf("ports[%d]", i)
 		pm := spec.PortMapping{ContainerPort: ptr(int(p.Target))}
@@ -96,6 +100,9 @@ func (s *svcConv) expose(seen map[string]bool) {
 		}
 	}
 }
+
+// maxPorts bounds the port mappings of one container; each becomes a Nomad port.
+const maxPorts = 1000
 
 // maxExposeRange bounds one expose range: ECS allows at most 100 port ranges per container.
 const maxExposeRange = 100

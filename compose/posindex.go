@@ -37,6 +37,8 @@ type fileIndex struct {
 	scalars []scalarAt // in document order, for locating messages by value
 	// broken: the file is not valid YAML (a syntax error without a file name is its).
 	broken bool
+	// visits counts walked nodes: aliases can expand exponentially ("billion laughs").
+	visits int
 }
 
 type scalarAt struct {
@@ -183,11 +185,17 @@ func mapValue(n *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
-// maxWalkDepth stops pathological nesting (fuzzed input) from exhausting the stack.
-const maxWalkDepth = 64
+// maxWalkDepth stops pathological nesting (fuzzed input) from exhausting the stack, and
+// maxWalkNodes stops alias expansion from exhausting time and memory. Real compose files
+// are far below both; beyond them positions fall back to the nearest indexed ancestor.
+const (
+	maxWalkDepth = 64
+	maxWalkNodes = 200_000
+)
 
 func (fi *fileIndex) walk(n *yaml.Node, path string, depth int) {
-	if depth > maxWalkDepth {
+	fi.visits++
+	if depth > maxWalkDepth || fi.visits > maxWalkNodes {
 		return
 	}
 	switch n.Kind {
@@ -235,8 +243,9 @@ func (fi *fileIndex) walkMerged(n *yaml.Node, path string, depth int) {
 	if n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias
 	}
-	tmp := &fileIndex{display: fi.display, paths: map[string]spec.Pos{}}
+	tmp := &fileIndex{display: fi.display, paths: map[string]spec.Pos{}, visits: fi.visits}
 	tmp.walk(n, path, depth)
+	fi.visits = tmp.visits
 	for p, pos := range tmp.paths {
 		if _, ok := fi.paths[p]; !ok {
 			fi.paths[p] = pos

@@ -111,7 +111,7 @@ func TestUnhandledKeysReportsUnknownField(t *testing.T) {
 		B int `yaml:"b"`
 	}
 	type sample struct {
-		A      string            `yaml:"a"`
+		A      string `yaml:"a"`
 		inner  `yaml:",inline"`
 		Future []string          `yaml:"future"`
 		X      map[string]string `yaml:"#extensions,inline"`
