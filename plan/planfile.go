@@ -45,6 +45,10 @@ type PlannedJob struct {
 	// Job is the Nomad job (api.Job JSON) to register, produced by nomadbackend and opaque
 	// here; absent for a delete.
 	Job json.RawMessage `json:"job,omitempty"`
+	// ECS is what apply records for the service (family, content hash, canonical ECS
+	// JSON, circuit-breaker threshold; reconcile.UnitECS), opaque here like Job. Covered
+	// by the checksum.
+	ECS json.RawMessage `json:"ecs,omitempty"`
 }
 
 // Errors Load returns (wrapped), so apply can tell the user what to do.
@@ -163,6 +167,13 @@ func Load(r io.Reader) (*PlanFile, error) {
 				return nil, fmt.Errorf("%w: job of %s: %v", ErrNotPlanFile, pf.Jobs[i].Service, err)
 			}
 			pf.Jobs[i].Job = c.Bytes()
+		}
+		if pf.Jobs[i].ECS != nil {
+			var c bytes.Buffer
+			if err := json.Compact(&c, pf.Jobs[i].ECS); err != nil {
+				return nil, fmt.Errorf("%w: ECS documents of %s: %v", ErrNotPlanFile, pf.Jobs[i].Service, err)
+			}
+			pf.Jobs[i].ECS = c.Bytes()
 		}
 	}
 	want, err := pf.checksum()
