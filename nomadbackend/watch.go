@@ -111,7 +111,18 @@ func WatchRollout(ctx context.Context, c *api.Client, ns, jobID, evalID string, 
 	if ev.DeploymentID == "" {
 		return finishWithoutDeployment(ctx, c, ns, jobID, placementFailures, opts)
 	}
-	out, err := watchDeployment(ctx, c, ns, jobID, ev.DeploymentID, placementFailures, opts, progress)
+	return followDeployment(ctx, c, ns, jobID, ev.DeploymentID, placementFailures, opts, progress)
+}
+
+// WatchDeployment follows an existing deployment (and its auto-revert) to its end, like
+// WatchRollout after the evaluation. It is how an apply that was interrupted picks up a
+// rollout that is still running, or learns how it ended.
+func WatchDeployment(ctx context.Context, c *api.Client, ns, jobID, deploymentID string, opts WatchOptions, progress func(Progress)) (Outcome, error) {
+	return followDeployment(ctx, c, ns, jobID, deploymentID, nil, opts.withDefaults(), progress)
+}
+
+func followDeployment(ctx context.Context, c *api.Client, ns, jobID, depID string, placementFailures []string, opts WatchOptions, progress func(Progress)) (Outcome, error) {
+	out, err := watchDeployment(ctx, c, ns, jobID, depID, placementFailures, opts, progress)
 	if err != nil || out.Status != RolloutFailed {
 		return out, err
 	}

@@ -1,0 +1,91 @@
+package reconcile
+
+import (
+	"fmt"
+
+	"github.com/ecsgit/ecsgit/plan"
+)
+
+// Status is how one service's apply ended.
+type Status string
+
+const (
+	StatusUnchanged   Status = "unchanged"   // nothing to do, nothing written
+	StatusApplied     Status = "applied"     // registered (or resumed) and the rollout succeeded
+	StatusRecorded    Status = "recorded"    // Nomad already matched; only ecsgit's records were written
+	StatusDeleted     Status = "deleted"     // pruned
+	StatusSkipped     Status = "skipped"     // the plan said not to touch it, or a dependency failed
+	StatusDegraded    Status = "degraded"    // the spec failed before and is not retried (decision 8)
+	StatusConflict    Status = "conflict"    // the job changed since the plan; nothing written
+	StatusFailed      Status = "failed"      // the rollout failed and was not rolled back
+	StatusRolledBack  Status = "rolled-back" // the rollout failed; Nomad reverted to the last stable version
+	StatusUnplaceable Status = "unplaceable"
+	StatusTimeout     Status = "timeout" // apply stopped waiting; the rollout goes on in Nomad
+	StatusError       Status = "error"   // a Nomad call failed
+)
+
+// Failed reports statuses that make apply exit non-zero and skip dependents.
+func (s Status) Failed() bool {
+	switch s {
+	case StatusConflict, StatusFailed, StatusRolledBack, StatusUnplaceable, StatusTimeout, StatusError:
+		return true
+	}
+	return false
+}
+
+// ServiceResult is the end of one service's apply.
+type ServiceResult struct {
+	Service string      `json:"service"`
+	JobID   string      `json:"job_id"`
+	Action  plan.Action `json:"action"`
+	Status  Status      `json:"status"`
+	// Reason says what happened in words, including the cause of a failure (task events:
+	// exit code, image pull error, failing check output).
+	Reason string `json:"reason,omitempty"`
+	// TaskDefinition is "family:revision" as applied (or as left after a rollback).
+	TaskDefinition string `json:"task_definition,omitempty"`
+	JobVersion     uint64 `json:"job_version,omitempty"`
+	// Registered: this apply submitted the job to Nomad (false for no-ops, record-only
+	// updates and resumed rollouts).
+	Registered bool `json:"registered,omitempty"`
+	// Resumed: the rollout was started by an earlier, interrupted apply and followed here.
+	Resumed bool `json:"resumed,omitempty"`
+}
+
+func (r ServiceResult) String() string {
+	s := fmt.Sprintf("%s: %s", r.Service, r.Status)
+	if r.TaskDefinition != "" && !r.Status.Failed() && r.Status != StatusSkipped {
+		s += " (" + r.TaskDefinition + ")"
+	}
+	if r.Reason != "" {
+		s += ": " + r.Reason
+	}
+	return s
+}
+
+// Result is the outcome of one apply, in plan order.
+type Result struct {
+	Namespace string          `json:"namespace"`
+	Services  []ServiceResult `json:"services"`
+}
+
+// OK reports whether every service ended well (exit code 0).
+func (r *Result) OK() bool {
+	for _, s := range r.Services {
+		if s.Status.Failed() {
+			return false
+		}
+	}
+	return true
+}
+
+// Registered counts the jobs this apply submitted to Nomad.
+func (r *Result) Registered() int {
+	n := 0
+	for _, s := range r.Services {
+		if s.Registered {
+			n++
+		}
+	}
+	return n
+}

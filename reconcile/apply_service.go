@@ -1,0 +1,188 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+
+	"github.com/hashicorp/nomad/api"
+
+	"github.com/ecsgit/ecsgit/nomadbackend"
+	"github.com/ecsgit/ecsgit/plan"
+)
+
+// service applies one service of the plan. The write sequence is built for crash safety
+// (docs/rollouts.md): register → record "pending" → watch → record the outcome. An apply
+// killed anywhere in it is finished by the next one: a pending record is settled first
+// (its deployment followed to the end), and a job registered without a record shows as
+// Nomad diff None and gets its record without a second register.
+func (a *applier) service(ctx context.Context, sp plan.ServicePlan, u *Unit) ServiceResult {
+	switch sp.Action {
+	case plan.ActionSkip:
+		st := StatusSkipped
+		if sp.Degraded {
+			st = StatusDegraded
+		}
+		return ServiceResult{Status: st, Reason: sp.Reason, TaskDefinition: sp.OldTaskDefinition}
+	case plan.ActionDelete:
+		return a.delete(ctx, sp)
+	}
+	if u == nil {
+		u = &Unit{}
+	}
+	// Records are read, never written, for a service whose plan is a no-op and whose
+	// record is settled: a no-op apply performs no write at all.
+	rec, err := a.b.ReadServiceRecord(ctx, a.ns, sp.JobID)
+	if err != nil {
+		return errorResult(err)
+	}
+	if rec != nil && rec.Outcome == nomadbackend.OutcomePending {
+		r, err := a.settle(ctx, sp, rec, nil)
+		if err != nil {
+			return errorResult(err)
+		}
+		if rec.SpecHash == sp.SpecHash || rec.FailedSpec(sp.SpecHash) {
+			// The interrupted apply was of this very spec: its outcome is this apply's
+			// (and a rolled-back spec must not be registered again).
+			r.Resumed = true
+			return r
+		}
+	}
+	switch {
+	case sp.Action == plan.ActionNoop:
+		return ServiceResult{Status: StatusUnchanged, TaskDefinition: sp.NewTaskDefinition}
+	case sp.NomadDiffType == string(nomadbackend.DiffNone):
+		return a.recordOnly(ctx, sp, u)
+	}
+	return a.register(ctx, sp, u)
+}
+
+// register submits the job at the plan's index, records it pending, and follows the
+// rollout.
+func (a *applier) register(ctx context.Context, sp plan.ServicePlan, u *Unit) ServiceResult {
+	if u.Job == nil {
+		return ServiceResult{Status: StatusError, Reason: "no Nomad job was bound to this service (plan file without jobs?); run plan again"}
+	}
+	evalID, _, err := a.b.Register(ctx, u.Job, sp.JobModifyIndex)
+	if errors.Is(err, nomadbackend.ErrConflict) {
+		return ServiceResult{Status: StatusConflict, Reason: a.conflictReason(ctx, sp, err)}
+	}
+	if err != nil {
+		return errorResult(err)
+	}
+	live, err := a.b.ReadJob(ctx, a.ns, sp.JobID)
+	if err != nil {
+		return ServiceResult{Status: StatusError, Registered: true, Reason: err.Error()}
+	}
+	rec, err := a.recordPending(ctx, sp, u, live)
+	if err != nil {
+		return ServiceResult{Status: StatusError, Registered: true, Reason: err.Error()}
+	}
+	out, werr := nomadbackend.WatchRollout(ctx, a.b.API(), a.ns, sp.JobID, evalID, a.watchOptions(u), a.progress(sp.Service))
+	r, err := a.finish(ctx, sp, rec, out, werr)
+	r.Registered = true
+	if err != nil {
+		r.Status, r.Reason = StatusError, err.Error()
+	}
+	return r
+}
+
+// recordOnly handles a service whose job already matches in Nomad but whose record does
+// not (no record yet, or an apply killed between register and its record write): it
+// records the spec and follows the deployment of the live version if one is running.
+func (a *applier) recordOnly(ctx context.Context, sp plan.ServicePlan, u *Unit) ServiceResult {
+	live, err := a.b.ReadJob(ctx, a.ns, sp.JobID)
+	if err != nil {
+		return errorResult(err)
+	}
+	if live == nil || nomadbackend.JobModifyIndexOf(live) != sp.JobModifyIndex {
+		return ServiceResult{Status: StatusConflict, Reason: a.conflictReason(ctx, sp, nil)}
+	}
+	rec, err := a.recordPending(ctx, sp, u, live)
+	if err != nil {
+		return errorResult(err)
+	}
+	r, err := a.settle(ctx, sp, rec, u)
+	if err != nil {
+		return errorResult(err)
+	}
+	if r.Status == StatusApplied {
+		r.Status = StatusRecorded
+	}
+	return r
+}
+
+func (a *applier) watchOptions(u *Unit) nomadbackend.WatchOptions {
+	o := nomadbackend.WatchOptions{PlacementDeadline: a.opts.PlacementTimeout, Poll: a.opts.Poll}
+	if u != nil && u.ECS != nil {
+		o.FailureThreshold = u.ECS.FailureThreshold
+	}
+	return o
+}
+
+func (a *applier) progress(service string) func(nomadbackend.Progress) {
+	return func(p nomadbackend.Progress) {
+		a.emit(Event{Service: service, Kind: EventProgress, Progress: p, Message: progressLine(service, p)})
+	}
+}
+
+// progressLine is the plain progress line: "web: 2/4 healthy, 4 placed, 0 failed".
+func progressLine(service string, p nomadbackend.Progress) string {
+	s := fmt.Sprintf("%s: %d/%d healthy, %d placed, %d failed", service, p.Healthy, p.Desired, p.Placed, p.FailedTasks)
+	if p.Canaries > 0 {
+		s += fmt.Sprintf(", %d canaries", p.Canaries)
+	}
+	if p.Description != "" {
+		s += " — " + p.Description
+	}
+	return s
+}
+
+var conflictIndexRE = regexp.MustCompile(`conflicting job modify index: (\d+)|job already exists`)
+
+// conflictReason words an EnforceIndex refusal the way the user acts on it.
+func (a *applier) conflictReason(ctx context.Context, sp plan.ServicePlan, err error) string {
+	now := ""
+	if err != nil {
+		if m := conflictIndexRE.FindStringSubmatch(err.Error()); m != nil && m[1] != "" {
+			now = m[1]
+		}
+	}
+	if now == "" {
+		if live, rerr := a.b.ReadJob(ctx, a.ns, sp.JobID); rerr == nil {
+			if live == nil {
+				now = "deleted"
+			} else {
+				now = strconv.FormatUint(nomadbackend.JobModifyIndexOf(live), 10)
+			}
+		}
+	}
+	if now == "" {
+		now = "?"
+	}
+	return fmt.Sprintf("the Nomad job changed since the plan (index %d → %s); nothing was written; run plan again", sp.JobModifyIndex, now)
+}
+
+func errorResult(err error) ServiceResult {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return ServiceResult{Status: StatusTimeout, Reason: "stopped waiting (" + err.Error() + "); the rollout goes on in Nomad — run apply again to follow it and finish the record"}
+	}
+	return ServiceResult{Status: StatusError, Reason: err.Error()}
+}
+
+// latestDeploymentFor returns the newest deployment of the job for version v (nil: none).
+func latestDeploymentFor(ctx context.Context, c *api.Client, ns, jobID string, v uint64) (*api.Deployment, error) {
+	ds, _, err := c.Jobs().Deployments(jobID, false, (&api.QueryOptions{Namespace: ns}).WithContext(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("list deployments of %s/%s: %w", ns, jobID, err)
+	}
+	var best *api.Deployment
+	for _, d := range ds {
+		if d.JobVersion == v && (best == nil || d.CreateIndex > best.CreateIndex) {
+			best = d
+		}
+	}
+	return best, nil
+}
