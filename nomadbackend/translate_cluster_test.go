@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/nomad/api"
 
+	"github.com/ecsgit/ecsgit/nomadbackend/nomadtest"
 	"github.com/ecsgit/ecsgit/spec"
 )
 
@@ -16,10 +17,9 @@ import (
 // to plan the very same translation: the diff must be "None", or every sync would
 // register (and possibly restart) an unchanged service.
 func TestTranslateOnCluster(t *testing.T) {
-	if testing.Short() {
-		t.Skip("real cluster test")
-	}
-	c, ns := clusterClient(t)
+	env := nomadtest.Cluster(t)
+	nomadtest.RequireDemoImages(t)
+	c, ns := env.Client, env.Namespace
 	d := loadRepo(t, filepath.Join("..", "examples", "gitops"))
 	d.Config.Namespace = ns
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
@@ -32,24 +32,24 @@ func TestTranslateOnCluster(t *testing.T) {
 				t.Fatal(err)
 			}
 			w := (&api.WriteOptions{Namespace: ns}).WithContext(ctx)
-			resp, _, err := c.api.Jobs().Register(tr.Job, w)
+			resp, _, err := c.Jobs().Register(tr.Job, w)
 			if err != nil {
 				t.Fatalf("register: %v", err)
 			}
 			if resp.Warnings != "" {
 				t.Logf("register warnings: %s", resp.Warnings)
 			}
-			waitDeploymentSuccessful(ctx, t, c.api, ns, *tr.Job.ID)
+			waitDeploymentSuccessful(ctx, t, c, ns, *tr.Job.ID)
 			if tr.Rollout.Mechanism == "" {
 				t.Error("no rollout mechanism")
 			}
-			assertNomadCheck(ctx, t, c.api, ns, tr.Job)
+			assertNomadCheck(ctx, t, c, ns, tr.Job)
 
 			again, err := Translate(d, svc, TranslateOptions{Source: "test/examples/gitops"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			plan, _, err := c.api.Jobs().Plan(again.Job, true, w)
+			plan, _, err := c.Jobs().Plan(again.Job, true, w)
 			if err != nil {
 				t.Fatalf("plan: %v", err)
 			}
@@ -183,4 +183,39 @@ func describeDiff(d *api.JobDiff) string {
 		}
 	}
 	return out
+}
+
+// TestTranslatePlanIsStable registers the translation of every golden case (placeable
+// or not: registration validates the job, placement does not matter here) and plans it
+// again: every mapping must come back from Nomad's canonicalisation unchanged, so that
+// "no change" never shows as a diff.
+func TestTranslatePlanIsStable(t *testing.T) {
+	env := nomadtest.Cluster(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	w := (&api.WriteOptions{Namespace: env.Namespace}).WithContext(ctx)
+	for _, tc := range goldenCases {
+		t.Run(tc.name, func(t *testing.T) {
+			d := loadRepo(t, filepath.Join("testdata", "translate", tc.name))
+			d.Config.Namespace = env.Namespace
+			tr, err := Translate(d, d.Services[0], TranslateOptions{Source: "test"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, _, err := env.Client.Jobs().Register(tr.Job, w)
+			if err != nil {
+				t.Fatalf("register (%s): %v", tc.reason, err)
+			}
+			if resp.Warnings != "" {
+				t.Logf("warnings: %s", resp.Warnings)
+			}
+			plan, _, err := env.Client.Jobs().Plan(tr.Job, true, w)
+			if err != nil {
+				t.Fatalf("plan: %v", err)
+			}
+			if plan.Diff == nil || plan.Diff.Type != string(DiffNone) {
+				t.Errorf("unchanged translation plans as %s:\n%s", diffType(plan.Diff), describeDiff(plan.Diff))
+			}
+		})
+	}
 }
