@@ -1,0 +1,249 @@
+// Package reconcile is ecsgit's engine: it turns a desired state and a cluster into a
+// plan, applies plans, and runs the loop the daemon uses. This file is the planning pass:
+// it reads Nomad and never writes to it.
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/hashicorp/nomad/api"
+
+	"github.com/ecsgit/ecsgit/nomadbackend"
+	"github.com/ecsgit/ecsgit/plan"
+	"github.com/ecsgit/ecsgit/spec"
+)
+
+// DefaultSource is the ownership identity used when neither --source nor ecsgit.yaml
+// names one.
+const DefaultSource = "default"
+
+// PlanOptions tune one planning pass.
+type PlanOptions struct {
+	// Source is the stable identity of the repository (ownership meta). Empty means
+	// DefaultSource.
+	Source string
+	// Namespace overrides desired.Config.Namespace when set.
+	Namespace string
+	// Prune plans the deletion of owned jobs whose service left the repository (also on
+	// when desired.Config.Prune is).
+	Prune bool
+	// AllowEmptyPrune permits pruning when the repository has no service at all. Without
+	// it an empty desired state (a failed checkout, a wrong path) never deletes anything.
+	AllowEmptyPrune bool
+	// Label is what Plan.Source shows (a directory or a redacted Git URL); Commit the
+	// commit planned, when known.
+	Label, Commit string
+	// Now stamps Plan.CreatedAt (tests fix it).
+	Now func() time.Time
+}
+
+func (o PlanOptions) source() string {
+	if o.Source == "" {
+		return DefaultSource
+	}
+	return o.Source
+}
+
+// Planned is a plan together with what apply needs to carry it out exactly as reviewed.
+type Planned struct {
+	Plan *plan.Plan
+	// Services by Nomad job ID, for every service in Plan.Services (desired and pruned).
+	Services map[string]*PlannedService
+}
+
+// PlannedService is the working state behind one ServicePlan.
+type PlannedService struct {
+	// Translation is the desired job (nil for a prune).
+	Translation *nomadbackend.Translation
+	// Live is the job in Nomad when planned (nil: none); Record what ecsgit last applied.
+	Live   *api.Job
+	Record *nomadbackend.ServiceRecord
+	DryRun *nomadbackend.DryRun
+	// Desired ECS documents and the task-definition content hash that decides the
+	// revision (apply assigns it with nomadbackend.AssignRevision).
+	Service         *spec.ServiceDoc
+	TaskDefinition  *spec.TaskDefinitionDoc
+	ContentHash     string
+	Revision        int
+	RevisionIsKnown bool // the content already has this revision in the family record
+}
+
+// ComputePlan plans desired against the cluster behind b. It only reads: Nomad's plan
+// endpoint runs the scheduler without storing an evaluation.
+func ComputePlan(ctx context.Context, desired *spec.Desired, b *nomadbackend.Client, opts PlanOptions) (*plan.Plan, error) {
+	p, err := ComputePlanned(ctx, desired, b, opts)
+	if err != nil {
+		return nil, err
+	}
+	return p.Plan, nil
+}
+
+// ComputePlanned is ComputePlan returning the working state apply needs.
+func ComputePlanned(ctx context.Context, desired *spec.Desired, b *nomadbackend.Client, opts PlanOptions) (*Planned, error) {
+	if desired == nil {
+		return nil, errors.New("plan: no desired state")
+	}
+	desired = withNamespace(desired, opts.Namespace)
+	ns := desired.Config.Namespace
+	if ns == "" {
+		ns = spec.DefaultConfig().Namespace
+	}
+	pl := &planner{b: b, desired: desired, ns: ns, source: opts.source(), families: newFamilyCache(b, ns)}
+
+	svcs := make([]*PlannedService, len(desired.Services))
+	sps := make([]plan.ServicePlan, len(desired.Services))
+	err := nomadbackend.ForEach(ctx, len(desired.Services), b.Concurrency(), func(ctx context.Context, i int) error {
+		var err error
+		sps[i], svcs[i], err = pl.service(ctx, desired.Services[i])
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	pruned, prunedSvcs, err := pl.prune(ctx, sps, opts.Prune || desired.Config.Prune, opts.AllowEmptyPrune)
+	if err != nil {
+		return nil, err
+	}
+	sps = append(sps, pruned...)
+	svcs = append(svcs, prunedSvcs...)
+	return assemble(desired, b, ns, opts, sps, svcs), nil
+}
+
+func assemble(desired *spec.Desired, b *nomadbackend.Client, ns string, opts PlanOptions, sps []plan.ServicePlan, svcs []*PlannedService) *Planned {
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	out := &Planned{Services: make(map[string]*PlannedService, len(sps))}
+	for i := range sps {
+		out.Services[sps[i].JobID] = svcs[i]
+	}
+	sort.SliceStable(sps, func(i, j int) bool { return sps[i].Service < sps[j].Service })
+	label := opts.Label
+	if label == "" {
+		label = desired.Root
+	}
+	p := &plan.Plan{
+		FormatVersion: plan.FormatVersion,
+		CreatedAt:     now().UTC(),
+		Source:        label,
+		Commit:        opts.Commit,
+		Namespace:     ns,
+		NomadAddress:  b.Address(),
+		Services:      sps,
+		Diagnostics:   desired.Diagnostics,
+	}
+	p.Summarize()
+	out.Plan = p
+	return out
+}
+
+// withNamespace returns desired with its namespace overridden (a shallow copy: the
+// translation reads the namespace from the config, and the caller's value stays intact).
+func withNamespace(d *spec.Desired, ns string) *spec.Desired {
+	if ns == "" || ns == d.Config.Namespace {
+		return d
+	}
+	c := *d
+	c.Config.Namespace = ns
+	return &c
+}
+
+// planner holds what every service's planning shares.
+type planner struct {
+	b        *nomadbackend.Client
+	desired  *spec.Desired
+	ns       string
+	source   string
+	families *familyCache
+}
+
+func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.ServicePlan, *PlannedService, error) {
+	tr, err := nomadbackend.Translate(pl.desired, svc, nomadbackend.TranslateOptions{Source: pl.source})
+	if err != nil {
+		return plan.ServicePlan{}, nil, fmt.Errorf("plan service %s: %w", svc.ServiceName, err)
+	}
+	id := *tr.Job.ID
+	tr.Job.Namespace = &pl.ns // the namespace the plan shows is where the job goes
+	ps := &PlannedService{Translation: tr, Service: svc, TaskDefinition: pl.desired.TaskDefinitionFor(svc)}
+	sp := plan.ServicePlan{Service: svc.ServiceName, JobID: id, SpecHash: tr.SpecHash, After: svc.After,
+		Fidelity: fidelity(ps), Rollout: rolloutPreview(tr.Rollout)}
+
+	if ps.Live, err = pl.b.ReadJob(ctx, pl.ns, id); err != nil {
+		return sp, ps, fmt.Errorf("plan %s: %w", id, err)
+	}
+	if ps.Live != nil {
+		if own, why := nomadbackend.OwnershipOf(ps.Live, pl.source); own != nomadbackend.OwnedBySource {
+			sp.Action, sp.Reason = plan.ActionSkip, why
+			return sp, ps, nil
+		}
+	}
+	if ps.Record, err = pl.b.ReadServiceRecord(ctx, pl.ns, id); err != nil {
+		return sp, ps, fmt.Errorf("plan %s: %w", id, err)
+	}
+	if err := pl.revisions(ctx, ps, &sp); err != nil {
+		return sp, ps, fmt.Errorf("plan %s: %w", id, err)
+	}
+	if ps.DryRun, err = pl.b.PlanJob(ctx, tr.Job); err != nil {
+		return sp, ps, err
+	}
+	sp.JobModifyIndex = nomadbackend.JobModifyIndexOf(ps.Live)
+	sp.NomadDiffType = string(ps.DryRun.DiffType)
+	sp.Placement = placement(ps.DryRun)
+	if err := pl.drift(ctx, ps, &sp); err != nil {
+		return sp, ps, fmt.Errorf("plan %s: %w", id, err)
+	}
+	classify(ps, &sp)
+	return sp, ps, nil
+}
+
+// revisions fills the old and new "family:revision" and the ECS field changes since the
+// last apply.
+func (pl *planner) revisions(ctx context.Context, ps *PlannedService, sp *plan.ServicePlan) error {
+	td := ps.TaskDefinition
+	hash, err := nomadbackend.TaskDefinitionHash(&td.TaskDefinition)
+	if err != nil {
+		return err
+	}
+	ps.ContentHash = hash
+	rev, known, err := pl.families.revisionFor(ctx, td.Family, hash)
+	if err != nil {
+		return err
+	}
+	ps.Revision, ps.RevisionIsKnown = rev, known
+	sp.OldTaskDefinition = ps.Record.TaskDefinitionRef()
+	sp.NewTaskDefinition = fmt.Sprintf("%s:%d", td.Family, rev)
+	changes, err := ecsChanges(ps.Record, &td.TaskDefinition, &ps.Service.Service)
+	if err != nil {
+		return err
+	}
+	sp.Changes = changes
+	return nil
+}
+
+func fidelity(ps *PlannedService) []spec.FidelityNote {
+	var notes []spec.FidelityNote
+	if ps.TaskDefinition != nil {
+		notes = append(notes, ps.TaskDefinition.Fidelity...)
+	}
+	notes = append(notes, ps.Service.Fidelity...)
+	return append(notes, ps.Translation.Fidelity...)
+}
+
+func placement(d *nomadbackend.DryRun) *plan.Placement {
+	return &plan.Placement{
+		OK:          len(d.Failures) == 0,
+		Failures:    d.Failures,
+		Place:       d.Counts.Place,
+		Stop:        d.Counts.Stop,
+		InPlace:     d.Counts.InPlace,
+		Destructive: d.Counts.Destructive,
+		Canary:      d.Counts.Canary,
+		Ignore:      d.Counts.Ignore,
+		Warnings:    d.Warnings,
+	}
+}

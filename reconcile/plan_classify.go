@@ -1,0 +1,115 @@
+package reconcile
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/nomad/api"
+
+	"github.com/ecsgit/ecsgit/nomadbackend"
+	"github.com/ecsgit/ecsgit/plan"
+)
+
+// classify decides the action of a desired service from the live job, the record and
+// Nomad's dry-run. Order matters: a pause or a remembered failure wins over any change.
+func classify(ps *PlannedService, sp *plan.ServicePlan) {
+	rec, d := ps.Record, ps.DryRun
+	switch {
+	case rec != nil && rec.Paused:
+		sp.Action = plan.ActionSkip
+		sp.Reason = "sync is paused for this service (manual rollback)"
+		if rec.PausedReason != "" {
+			sp.Reason += ": " + rec.PausedReason
+		}
+		sp.Reason += "; `ecsgit resume` re-enables it"
+	case rec.FailedSpec(sp.SpecHash):
+		sp.Action, sp.Degraded = plan.ActionSkip, true
+		sp.Reason = fmt.Sprintf("this spec failed and was rolled back (%s); it is not applied again until Git changes the service", rec.Failed.Reason)
+	case ps.Live == nil || nomadbackend.IsStopped(ps.Live):
+		sp.Action = plan.ActionCreate
+		if ps.Live != nil {
+			sp.Reason = "the job is stopped in Nomad; apply starts it again"
+		}
+	case d.DiffType == nomadbackend.DiffNone:
+		classifyNoNomadChange(ps, sp)
+	default:
+		sp.Action = plan.ActionUpdate
+		kind, replaced := updateKind(d, sp.Changes)
+		sp.Update = kind
+		if sp.Rollout != nil {
+			sp.Rollout.TasksReplaced = replaced
+		}
+	}
+}
+
+// classifyNoNomadChange: Nomad would change nothing. Still an update of ecsgit's records
+// when they are missing or describe another spec (e.g. a field Nomad does not see, or a
+// job adopted from records lost) — apply then writes records only, no Nomad register.
+func classifyNoNomadChange(ps *PlannedService, sp *plan.ServicePlan) {
+	rec := ps.Record
+	if rec != nil && rec.SpecHash == sp.SpecHash && sp.OldTaskDefinition == sp.NewTaskDefinition {
+		sp.Action = plan.ActionNoop
+		return
+	}
+	sp.Action, sp.Update = plan.ActionUpdate, plan.UpdateMetadata
+	if rec == nil {
+		sp.Reason = "the job matches but ecsgit has no record of it; apply writes the record only"
+	}
+}
+
+// updateKind says how an edit reaches the tasks. Replacement comes from Nomad's own
+// annotations: the scheduler, not ecsgit, knows which changes are destructive. Without
+// replacement it is a scale when the ECS changes are desiredCount only (the translated
+// update block follows the count, so Nomad's diff alone is not count-only) or when
+// Nomad's diff changes counts only (drift of a scale).
+func updateKind(d *nomadbackend.DryRun, changes []plan.FieldChange) (plan.UpdateKind, int) {
+	if n := max(d.Counts.Destructive, d.Counts.Canary); n > 0 {
+		return plan.UpdateReplace, n
+	}
+	if plan.ClassifyUpdate(changes) == plan.UpdateScale || countOnly(d.Diff) {
+		return plan.UpdateScale, 0
+	}
+	return plan.UpdateInPlace, 0
+}
+
+// countOnly: the job diff changes nothing but task-group counts.
+func countOnly(d *api.JobDiff) bool {
+	if d == nil || len(editedFields(d.Fields)) > 0 || len(d.Objects) > 0 {
+		return false
+	}
+	sawCount := false
+	for _, tg := range d.TaskGroups {
+		if tg.Type == string(nomadbackend.DiffNone) {
+			continue
+		}
+		if tg.Type != string(nomadbackend.DiffEdited) || len(tg.Objects) > 0 || len(editedTasks(tg.Tasks)) > 0 {
+			return false
+		}
+		for _, f := range editedFields(tg.Fields) {
+			if f.Name != "Count" {
+				return false
+			}
+			sawCount = true
+		}
+	}
+	return sawCount
+}
+
+func editedFields(fs []*api.FieldDiff) []*api.FieldDiff {
+	var out []*api.FieldDiff
+	for _, f := range fs {
+		if f.Type != string(nomadbackend.DiffNone) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func editedTasks(ts []*api.TaskDiff) []*api.TaskDiff {
+	var out []*api.TaskDiff
+	for _, t := range ts {
+		if t.Type != string(nomadbackend.DiffNone) {
+			out = append(out, t)
+		}
+	}
+	return out
+}

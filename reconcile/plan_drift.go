@@ -1,0 +1,155 @@
+package reconcile
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/nomad/api"
+
+	"github.com/ecsgit/ecsgit/nomadbackend"
+	"github.com/ecsgit/ecsgit/plan"
+	"github.com/ecsgit/ecsgit/spec"
+)
+
+// drift detects a live job that differs from what ecsgit last applied: its JobModifyIndex
+// moved (someone ran `nomad job run`, `nomad job scale`, reverted in the UI) or the job
+// is gone. The changes are Nomad's own diff between the version ecsgit produced and the
+// live version, mapped to ECS terms where the field maps back.
+func (pl *planner) drift(ctx context.Context, ps *PlannedService, sp *plan.ServicePlan) error {
+	rec, live := ps.Record, ps.Live
+	if rec == nil || rec.JobModifyIndex == 0 || rec.Outcome == nomadbackend.OutcomeDeleted {
+		return nil // ecsgit never applied this job: nothing to drift from
+	}
+	if live == nil {
+		sp.Drifted = true
+		sp.DriftChanges = []plan.FieldChange{{Path: "job", Old: "present", Kind: plan.KindRemoved}}
+		return nil
+	}
+	if nomadbackend.JobModifyIndexOf(live) == rec.JobModifyIndex {
+		return nil
+	}
+	sp.Drifted = true
+	liveVersion := nomadbackend.JobVersionOf(live)
+	diff, err := pl.b.DiffJobVersions(ctx, pl.ns, sp.JobID, rec.JobVersion, liveVersion)
+	if err != nil {
+		return err
+	}
+	sp.DriftChanges = nomadChanges(diff)
+	if len(sp.DriftChanges) == 0 {
+		sp.DriftChanges = []plan.FieldChange{{Path: "job", Kind: plan.KindChanged,
+			Old: fmt.Sprintf("version %d (applied by ecsgit)", rec.JobVersion),
+			New: fmt.Sprintf("version %d (changed outside ecsgit)", liveVersion)}}
+	}
+	if rec.SpecHash == sp.SpecHash && len(sp.Changes) == 0 {
+		// Git did not change: what apply does is undo the drift.
+		sp.Changes = reverse(sp.DriftChanges)
+	}
+	return nil
+}
+
+func reverse(cs []plan.FieldChange) []plan.FieldChange {
+	out := make([]plan.FieldChange, len(cs))
+	for i, c := range cs {
+		c.Old, c.New = c.New, c.Old
+		switch c.Kind {
+		case plan.KindAdded:
+			c.Kind = plan.KindRemoved
+		case plan.KindRemoved:
+			c.Kind = plan.KindAdded
+		}
+		out[i] = c
+	}
+	return out
+}
+
+// nomadChanges flattens a Nomad job diff into field changes. Fields that map back to ECS
+// get their ECS path (Count → desiredCount, a task's image → containerDefinitions[t].image,
+// an env var → containerDefinitions[t].environment[K]); the others keep a Nomad path
+// prefixed "nomad:" so a reviewer sees where to look.
+func nomadChanges(d *api.JobDiff) []plan.FieldChange {
+	if d == nil {
+		return nil
+	}
+	var out []plan.FieldChange
+	add := func(path string, f *api.FieldDiff, forces bool) {
+		out = append(out, plan.FieldChange{Path: path, Old: f.Old, New: f.New, Kind: changeKind(f.Type), ForcesReplacement: forces})
+	}
+	walkFields("nomad:job", d.Fields, d.Objects, func(p string, f *api.FieldDiff) { add(p, f, false) })
+	for _, tg := range d.TaskGroups {
+		base := fmt.Sprintf("nomad:group[%s]", tg.Name)
+		walkFields(base, tg.Fields, tg.Objects, func(p string, f *api.FieldDiff) {
+			if p == base+".Count" {
+				p = "desiredCount"
+			}
+			add(p, f, false)
+		})
+		for _, t := range tg.Tasks {
+			forces := false
+			for _, a := range t.Annotations {
+				forces = forces || a == nomadbackend.AnnotationForcesDestroyCreate
+			}
+			walkFields(fmt.Sprintf("nomad:task[%s]", t.Name), t.Fields, t.Objects, func(p string, f *api.FieldDiff) {
+				add(ecsTaskPath(t.Name, p), f, forces)
+			})
+		}
+	}
+	return out
+}
+
+func walkFields(base string, fields []*api.FieldDiff, objects []*api.ObjectDiff, fn func(string, *api.FieldDiff)) {
+	for _, f := range fields {
+		if f.Type != string(nomadbackend.DiffNone) {
+			fn(base+"."+f.Name, f)
+		}
+	}
+	for _, o := range objects {
+		if o.Type != string(nomadbackend.DiffNone) {
+			walkFields(base+"."+o.Name, o.Fields, o.Objects, fn)
+		}
+	}
+}
+
+// ecsTaskPath maps the task paths that have an obvious ECS home.
+func ecsTaskPath(task, p string) string {
+	prefix := fmt.Sprintf("nomad:task[%s].", task)
+	rest := strings.TrimPrefix(p, prefix)
+	switch {
+	case rest == "Config.image":
+		return fmt.Sprintf("containerDefinitions[%s].image", task)
+	case strings.HasPrefix(rest, "Env."):
+		return fmt.Sprintf("containerDefinitions[%s].environment[%s]", task, strings.TrimPrefix(rest, "Env."))
+	}
+	return p
+}
+
+func changeKind(t string) string {
+	switch nomadbackend.DiffType(t) {
+	case nomadbackend.DiffAdded:
+		return plan.KindAdded
+	case nomadbackend.DiffDeleted:
+		return plan.KindRemoved
+	}
+	return plan.KindChanged
+}
+
+// ecsChanges diffs, in ECS terms, what the record says ecsgit last applied with the
+// desired task definition and service. Without a record everything is new.
+func ecsChanges(rec *nomadbackend.ServiceRecord, td *spec.TaskDefinition, svc *spec.Service) ([]plan.FieldChange, error) {
+	var oldTD *spec.TaskDefinition
+	var oldSvc *spec.Service
+	if rec != nil && len(rec.TaskDefinition) > 0 {
+		oldTD = new(spec.TaskDefinition)
+		if err := json.Unmarshal(rec.TaskDefinition, oldTD); err != nil {
+			return nil, fmt.Errorf("record's task definition: %w", err)
+		}
+	}
+	if rec != nil && len(rec.Service) > 0 {
+		oldSvc = new(spec.Service)
+		if err := json.Unmarshal(rec.Service, oldSvc); err != nil {
+			return nil, fmt.Errorf("record's service: %w", err)
+		}
+	}
+	return plan.Diff(oldTD, td, oldSvc, svc), nil
+}

@@ -1,0 +1,23 @@
+package reconcile
+
+import (
+	"github.com/ecsgit/ecsgit/nomadbackend"
+	"github.com/ecsgit/ecsgit/plan"
+)
+
+// rolloutPreview carries the translator's rollout strategy into the plan; classify fills
+// TasksReplaced from Nomad's annotations.
+func rolloutPreview(r nomadbackend.RolloutStrategy) *plan.Rollout {
+	return &plan.Rollout{
+		DesiredCount:          r.DesiredCount,
+		MinimumHealthyPercent: r.MinimumHealthyPercent,
+		MaximumPercent:        r.MaximumPercent,
+		MinHealthy:            r.MinHealthy,
+		MaxRunning:            r.MaxRunning,
+		BatchSize:             r.BatchSize,
+		Mechanism:             r.Mechanism,
+		Exact:                 r.Exact,
+		WorstCase:             r.WorstCase,
+		CircuitBreaker:        r.CircuitBreaker,
+	}
+}
