@@ -35,6 +35,7 @@ func (t *translator) tasks() ([]*api.Task, error) {
 			return nil, err
 		}
 		t.unsupportedContainerFields(i)
+		applyTestDriver(task) // test-only (benchmarks): translate_testdriver.go
 		out = append(out, task)
 	}
 	return out, nil

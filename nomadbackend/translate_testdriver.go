@@ -1,0 +1,24 @@
+package nomadbackend
+
+import (
+	"os"
+
+	"github.com/hashicorp/nomad/api"
+)
+
+// TestDriverEnv is a TEST-ONLY switch for scale benchmarks (bench/, docs/benchmarks.md):
+// ECSGIT_TEST_DRIVER=mock_driver makes every task use Nomad's mock_driver (compiled only
+// into non-release Nomad builds, such as the test cluster's) instead of docker, so
+// thousands of allocations can be placed without containers. Any other value, or unset,
+// changes nothing. It is not part of the spec hash and never meant for real clusters.
+const TestDriverEnv = "ECSGIT_TEST_DRIVER"
+
+// applyTestDriver rewrites task for the test-only driver override, if set.
+func applyTestDriver(task *api.Task) {
+	if os.Getenv(TestDriverEnv) != "mock_driver" {
+		return
+	}
+	task.Driver = "mock_driver"
+	// The mock task runs until stopped; docker options are not valid for this driver.
+	task.Config = map[string]any{"run_for": "24h"}
+}
