@@ -1,0 +1,228 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/nomad/api"
+	"github.com/spf13/cobra"
+
+	"github.com/ecsgit/ecsgit/nomadbackend"
+	"github.com/ecsgit/ecsgit/reconcile"
+	"github.com/ecsgit/ecsgit/source"
+	"github.com/ecsgit/ecsgit/syncserver"
+)
+
+type syncOptions struct {
+	Repo, Ref, Path, Dir, CacheDir string
+	TokenEnv, TokenFile, SSHKey    string
+	KnownHosts                     string
+	Namespace, Source              string
+	Prune, Strict                  bool
+	Interval                       time.Duration
+	Drift                          string
+	Listen                         string
+	WebhookSecretEnv               string
+	WebhookSecretFile              string
+	LogFormat, LogLevel            string
+	HA                             bool
+	LockTTL                        time.Duration
+	Identity                       string
+}
+
+func init() {
+	registerCommand(func(s *streams) *cobra.Command {
+		o := &syncOptions{}
+		cmd := &cobra.Command{
+			Use:   "sync",
+			Short: "Run the GitOps daemon: follow a branch and keep Nomad equal to it",
+			Long: `Sync follows a Git ref (or a local directory) and keeps the cluster equal to it,
+with the same validate → plan → apply pipeline as 'ecsgit apply'. A pass runs on every
+new commit (poll every --interval, a webhook at POST /v1/webhook, or fsnotify for --dir)
+and when Nomad's event stream shows an owned job changed outside ecsgit (drift).
+
+A commit that does not validate is not applied: the last good state stays deployed and
+GET /v1/status shows the errors as file:line with the commit. Git or Nomad being down
+is retried with backoff; the daemon never exits for it. SIGTERM/SIGINT finish the
+register in flight and exit 0. With --ha, replicas elect one actor through a lock in
+Nomad. See docs/sync.md.`,
+			Args: cobra.NoArgs,
+			RunE: func(cmd *cobra.Command, _ []string) error {
+				ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
+				defer stop()
+				return runSync(ctx, s, o)
+			},
+		}
+		f := cmd.Flags()
+		f.StringVar(&o.Repo, "repo", "", "Git repository URL to follow (https://, ssh://, file://)")
+		f.StringVar(&o.Ref, "ref", "main", "branch, tag or commit SHA to follow")
+		f.StringVar(&o.Path, "path", "", "directory inside the repository holding the definitions")
+		f.StringVar(&o.Dir, "dir", "", "follow a local directory instead of a Git remote (fsnotify)")
+		f.StringVar(&o.CacheDir, "cache-dir", "", "clone cache directory (default: the user cache dir)")
+		f.StringVar(&o.TokenEnv, "token-env", "", "environment variable holding an HTTPS token")
+		f.StringVar(&o.TokenFile, "token-file", "", "file holding an HTTPS token (re-read on every fetch)")
+		f.StringVar(&o.SSHKey, "ssh-key", "", "SSH private key file")
+		f.StringVar(&o.KnownHosts, "known-hosts", "", "SSH known_hosts file")
+		f.StringVar(&o.Namespace, "namespace", envOr("NOMAD_NAMESPACE", "default"), "Nomad namespace the daemon manages (overrides ecsgit.yaml)")
+		f.StringVar(&o.Source, "source", "", "ownership identity of this repository (default \""+reconcile.DefaultSource+"\")")
+		f.BoolVar(&o.Prune, "prune", false, "stop owned jobs whose service left the repository")
+		f.BoolVar(&o.Strict, "strict", false, "treat validation warnings as errors")
+		f.DurationVar(&o.Interval, "interval", time.Minute, "poll interval")
+		f.StringVar(&o.Drift, "drift", string(reconcile.DriftCorrect), "what to do when a live job drifts from Git: correct or report")
+		f.StringVar(&o.Listen, "listen", "127.0.0.1:8787", "address of the HTTP API (health, metrics, status, webhook)")
+		f.StringVar(&o.WebhookSecretEnv, "webhook-secret-env", "", "environment variable holding the webhook secret (enables POST /v1/webhook)")
+		f.StringVar(&o.WebhookSecretFile, "webhook-secret-file", "", "file holding the webhook secret (enables POST /v1/webhook)")
+		f.StringVar(&o.LogFormat, "log-format", "text", "log format: text or json")
+		f.StringVar(&o.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
+		f.BoolVar(&o.HA, "ha", false, "run as one of several replicas: act only while holding the lock in Nomad")
+		f.DurationVar(&o.LockTTL, "lock-ttl", 10*time.Second, "TTL of the HA lock (Nomad's minimum is 10s)")
+		f.StringVar(&o.Identity, "identity", "", "name of this replica in the HA lock (default host:pid)")
+		return cmd
+	})
+}
+
+func runSync(ctx context.Context, s *streams, o *syncOptions) error {
+	log, err := newLogger(s.Err, o.LogFormat, o.LogLevel)
+	if err != nil {
+		return usageError{err}
+	}
+	if (o.Repo == "") == (o.Dir == "") {
+		return usageError{errors.New("sync: set exactly one of --repo and --dir")}
+	}
+	metrics := reconcile.NewSyncMetrics()
+	nomad, err := syncNomadClient(metrics)
+	if err != nil {
+		return err
+	}
+	src, watch, err := syncSource(o)
+	if err != nil {
+		return usageError{err}
+	}
+	engine := &reconcile.PipelineEngine{Nomad: nomad, Load: loadOptions(), Strict: o.Strict,
+		Options: reconcile.PlanOptions{Source: o.Source, Namespace: o.Namespace, Prune: o.Prune, Label: src.Describe()}}
+	loop, err := reconcile.NewLoop(reconcile.LoopOptions{Source: src, Engine: engine, Nomad: nomad, Namespace: o.Namespace,
+		Interval: o.Interval, DriftMode: reconcile.DriftMode(o.Drift), Logger: log, Metrics: metrics})
+	if err != nil {
+		return usageError{err}
+	}
+	sourceID := o.Source
+	if sourceID == "" {
+		sourceID = reconcile.DefaultSource
+	}
+	d := &reconcile.Daemon{Loop: loop, Watch: watch, Logger: log,
+		Drift: &reconcile.DriftWatcher{Client: nomad.API(), Namespace: o.Namespace, Source: sourceID, Loop: loop, Logger: log}}
+	if o.HA {
+		d.Leadership = &reconcile.Leadership{Client: nomad.API(), Namespace: o.Namespace,
+			Path: "ecsgit/lock/" + sourceID, Identity: identity(o.Identity), TTL: o.LockTTL, Logger: log}
+	}
+	srv, err := syncHTTP(o, d, metrics, log)
+	if err != nil {
+		return err
+	}
+	log.Info("sync: starting", "source", src.Describe(), "namespace", o.Namespace, "interval", o.Interval,
+		"drift", o.Drift, "listen", srv.Addr, "ha", o.HA)
+	runErr := d.Run(ctx)
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdown)
+	log.Info("sync: stopped")
+	return runErr
+}
+
+// syncNomadClient is the Nomad client from the environment (NOMAD_ADDR, NOMAD_TOKEN…)
+// with every request timed for the metrics.
+func syncNomadClient(m *reconcile.SyncMetrics) (*nomadbackend.Client, error) {
+	cfg := api.DefaultConfig()
+	hc := &http.Client{Transport: syncserver.NomadTransport(cleanTransport(), m.ObserveNomad)}
+	cfg.HttpClient = hc
+	return nomadbackend.NewClient(cfg)
+}
+
+func cleanTransport() http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 32
+	return t
+}
+
+func syncSource(o *syncOptions) (source.Source, func(context.Context) (<-chan struct{}, error), error) {
+	if o.Dir != "" {
+		l, err := source.Local(o.Dir)
+		if err != nil {
+			return nil, nil, err
+		}
+		return l, l.Watch, nil
+	}
+	g, err := source.NewGit(source.GitOptions{URL: o.Repo, Ref: o.Ref, Path: o.Path, CacheDir: o.CacheDir,
+		Auth: source.Auth{TokenEnv: o.TokenEnv, TokenFile: o.TokenFile, SSHKey: o.SSHKey, KnownHosts: o.KnownHosts}})
+	if err != nil {
+		return nil, nil, err
+	}
+	return g, nil, nil
+}
+
+// syncHTTP starts the HTTP API; a port that cannot be bound is an error at start, not a
+// silent daemon without health checks.
+func syncHTTP(o *syncOptions, d *reconcile.Daemon, m *reconcile.SyncMetrics, log *slog.Logger) (*http.Server, error) {
+	var hook http.Handler
+	if o.WebhookSecretEnv != "" || o.WebhookSecretFile != "" {
+		secret, err := source.LoadSecret(o.WebhookSecretEnv, o.WebhookSecretFile)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		hook, err = source.WebhookHandler(source.WebhookOptions{Secret: secret, Ref: o.Ref, Trigger: d.TriggerWebhook, Logger: log})
+		if err != nil {
+			return nil, err
+		}
+	}
+	ln, err := net.Listen("tcp", o.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("sync: listen %s: %w", o.Listen, err)
+	}
+	srv := syncserver.NewServer(ln.Addr().String(), syncserver.Handler(syncserver.Options{Status: d.Status, Registry: m.Registry, Webhook: hook}))
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("sync: HTTP server stopped", "err", err)
+		}
+	}()
+	return srv, nil
+}
+
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: %w", level, err)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch strings.ToLower(format) {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}
+
+func identity(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s:%d", host, os.Getpid())
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}

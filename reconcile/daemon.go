@@ -1,0 +1,88 @@
+package reconcile
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+)
+
+// Daemon is `ecsgit sync` without its flags and HTTP: the loop, what triggers it (event
+// stream, fsnotify), and the HA lock deciding whether this replica acts.
+type Daemon struct {
+	Loop *Loop
+	// Drift follows Nomad's event stream (nil: drift is found at the next pass only).
+	Drift *DriftWatcher
+	// Watch, when set, signals local directory changes (source.LocalDir.Watch).
+	Watch func(ctx context.Context) (<-chan struct{}, error)
+	// Leadership elects the acting replica; nil means this process always acts.
+	Leadership *Leadership
+	Logger     *slog.Logger
+
+	acting atomic.Bool
+}
+
+// Run acts (or stands by) until ctx ends. It returns nil on a clean shutdown; the pass
+// in flight finishes its writes first (LoopOptions.ApplyGrace).
+func (d *Daemon) Run(ctx context.Context) error {
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.Leadership == nil {
+		d.lead(ctx)
+		return nil
+	}
+	return d.Leadership.Run(ctx, d.lead)
+}
+
+// lead runs everything that acts, until ctx ends (shutdown or lost leadership).
+func (d *Daemon) lead(ctx context.Context) {
+	d.acting.Store(true)
+	defer d.acting.Store(false)
+	d.Loop.opts.Metrics.Leader.Set(1)
+	defer d.Loop.opts.Metrics.Leader.Set(0)
+	var wg sync.WaitGroup
+	if d.Drift != nil {
+		wg.Go(func() { _ = d.Drift.Run(ctx) })
+	}
+	if d.Watch != nil {
+		ch, err := d.Watch(ctx)
+		if err != nil {
+			d.Logger.Warn("sync: cannot watch the directory; polling only", "err", err)
+		} else {
+			wg.Go(func() {
+				for range ch {
+					d.Loop.Trigger(TriggerWatch)
+				}
+			})
+		}
+	}
+	_ = d.Loop.Run(ctx)
+	wg.Wait()
+}
+
+// TriggerWebhook wakes the loop for a webhook delivery. A standby ignores it: the
+// leader receives the same delivery when the webhook points at a load balancer over all
+// replicas, and otherwise polls.
+func (d *Daemon) TriggerWebhook() {
+	if d.acting.Load() {
+		d.Loop.Trigger(TriggerWebhook)
+	}
+}
+
+// Status is the loop's status with the lock's view.
+func (d *Daemon) Status() SyncStatus {
+	s := d.Loop.Status()
+	if d.Leadership != nil {
+		s.Leader = d.Leadership.State()
+		if !s.Leader.IsLeader {
+			// A standby is ready: it serves status and can take over. Making it unready
+			// would make Nomad treat every healthy standby as failed and roll back the
+			// sync job itself (docs/sync.md).
+			s.Ready = true
+		}
+	} else {
+		s.Leader = LeaderStatus{IsLeader: true}
+	}
+	return s
+}

@@ -1,0 +1,114 @@
+package reconcile
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/ecsgit/ecsgit/nomadbackend"
+	"github.com/ecsgit/ecsgit/source"
+	"github.com/ecsgit/ecsgit/spec"
+)
+
+// SyncEngine is the pipeline one sync pass runs over a checked-out revision. The daemon
+// uses exactly the planning and apply the CLI uses (DESIGN: "it never has its own second
+// code path"); the interface exists so the loop can be tested without a cluster and so
+// the apply entry point can be swapped without touching the loop.
+type SyncEngine interface {
+	// Plan loads, validates and plans dir. Invalid content returns *InvalidRevisionError.
+	Plan(ctx context.Context, dir string, rev source.Revision) (*Planned, error)
+	// Apply carries out a plan and reports what each service ended as.
+	Apply(ctx context.Context, p *Planned, rev source.Revision) (*SyncResult, error)
+}
+
+// SyncResult is what one apply did, per service.
+type SyncResult struct {
+	Services []SyncServiceResult
+}
+
+// SyncServiceResult is the outcome of one service of an apply.
+type SyncServiceResult struct {
+	JobID   string
+	Service string
+	// Written: ecsgit registered or deregistered the job in this apply. JobModifyIndex is
+	// the index the write produced; the drift watcher ignores events at that index (they
+	// are ecsgit's own writes).
+	Written        bool
+	Deregistered   bool
+	JobModifyIndex uint64
+	Outcome        nomadbackend.RecordOutcome
+	Err            error
+}
+
+// InvalidRevisionError: the revision does not validate (or cannot be planned because of
+// its content). It is "stalled" in Flux's terms: retrying the same tree cannot succeed,
+// so the loop waits for the next commit and keeps the last good state deployed.
+type InvalidRevisionError struct {
+	Revision    source.Revision
+	Diagnostics []string // "file:line:col: error: message [RULE]", paths relative to the repository path
+}
+
+func (e *InvalidRevisionError) Error() string {
+	n := len(e.Diagnostics)
+	first := ""
+	if n > 0 {
+		first = ": " + e.Diagnostics[0]
+	}
+	return fmt.Sprintf("commit %s does not validate (%d errors)%s", e.Revision.Short(), n, first)
+}
+
+// PipelineEngine is the SyncEngine of the daemon: spec.Load → validate → ComputePlanned
+// → ApplyFunc.
+type PipelineEngine struct {
+	Nomad *nomadbackend.Client
+	// Load carries the compose loader (cmd wires compose.LoadForSpec: reconcile must not
+	// import compose's dependencies into every consumer).
+	Load spec.LoadOptions
+	// Plan options (Source, Namespace, Prune, AllowEmptyPrune, Label).
+	Options PlanOptions
+	// Strict makes warnings errors, as `ecsgit validate --strict`.
+	Strict bool
+	// ApplyFunc is the apply engine's entry point. Nil uses InterimApply.
+	ApplyFunc func(ctx context.Context, b *nomadbackend.Client, p *Planned, rev source.Revision) (*SyncResult, error)
+}
+
+// Plan implements SyncEngine.
+func (e *PipelineEngine) Plan(ctx context.Context, dir string, rev source.Revision) (*Planned, error) {
+	desired, err := spec.Load(dir, e.Load)
+	if err != nil {
+		return nil, fmt.Errorf("load commit %s: %w", rev.Short(), err)
+	}
+	if desired.Diagnostics.HasErrors(e.Strict) {
+		return nil, &InvalidRevisionError{Revision: rev, Diagnostics: relativeDiagnostics(dir, desired.Diagnostics, e.Strict)}
+	}
+	opts := e.Options
+	opts.Commit = rev.SHA
+	p, err := ComputePlanned(ctx, desired, e.Nomad, opts)
+	if err != nil {
+		return nil, fmt.Errorf("plan commit %s: %w", rev.Short(), err)
+	}
+	return p, nil
+}
+
+// Apply implements SyncEngine.
+func (e *PipelineEngine) Apply(ctx context.Context, p *Planned, rev source.Revision) (*SyncResult, error) {
+	if e.ApplyFunc != nil {
+		return e.ApplyFunc(ctx, e.Nomad, p, rev)
+	}
+	return InterimApply(ctx, e.Nomad, p, rev)
+}
+
+// relativeDiagnostics renders the blocking diagnostics with paths inside the repository:
+// the checkout directory is a cache path nobody can open from a status page.
+func relativeDiagnostics(dir string, ds spec.Diagnostics, strict bool) []string {
+	prefix := filepath.Clean(dir) + string(filepath.Separator)
+	var out []string
+	for _, d := range ds {
+		if d.Severity != spec.SeverityError && !(strict && d.Severity == spec.SeverityWarning) {
+			continue
+		}
+		out = append(out, strings.ReplaceAll(d.String(), prefix, ""))
+	}
+	return out
+}

@@ -1,0 +1,205 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ecsgit/ecsgit/plan"
+	"github.com/ecsgit/ecsgit/source"
+)
+
+// pass is one run of the pipeline. It returns the delay before a retry (0: none needed).
+// The phases read in order, Flux-style: fetch, decide, checkout, validate+plan, apply.
+func (l *Loop) pass(ctx context.Context, work pendingWork) time.Duration {
+	log := l.opts.Logger
+	trigger := triggerName(work)
+	drifted := l.realDrift(ctx, work.drift)
+	if len(work.reasons) == 0 && len(drifted) == 0 {
+		return 0 // only ecsgit's own writes came back through the event stream
+	}
+	started := time.Now()
+	attempt := &AttemptStatus{Trigger: trigger, StartedAt: started.UTC()}
+
+	rev, err := l.fetch(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return 0
+		}
+		return l.transient(attempt, nil, "fetch", err)
+	}
+	attempt.Revision = revisionStatus(rev)
+	if l.havePlan && !source.Changed(l.planned, rev) && !l.retry && len(drifted) == 0 && !work.reasons[TriggerStart] {
+		log.Debug("sync: unchanged", "commit", rev.Short(), "trigger", trigger)
+		return 0
+	}
+
+	dir, err := l.opts.Source.Checkout(ctx, rev)
+	if err != nil {
+		return l.transient(attempt, &rev, "checkout", err)
+	}
+	planned, err := l.opts.Engine.Plan(ctx, dir, rev)
+	var invalid *InvalidRevisionError
+	if errors.As(err, &invalid) {
+		l.invalid(attempt, rev, invalid)
+		return 0
+	}
+	if err != nil {
+		return l.transient(attempt, &rev, "plan", err)
+	}
+	if l.unpauseTouched(ctx, planned) {
+		if planned, err = l.opts.Engine.Plan(ctx, dir, rev); err != nil {
+			return l.transient(attempt, &rev, "plan", err)
+		}
+	}
+	l.rememberSpecs(planned)
+	if l.opts.DriftMode == DriftReport {
+		holdDrift(planned)
+	}
+
+	// A register in flight is finished even when shutdown was asked for (SIGTERM): the
+	// write and its record belong together.
+	applyCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), l.opts.ApplyGrace)
+	defer cancel()
+	res, err := l.opts.Engine.Apply(applyCtx, planned, rev)
+	l.noteOwnWrites(res)
+	services := serviceStatuses(planned, res, l.opts.DriftMode)
+	l.planned, l.havePlan = rev, true
+	l.opts.Metrics.SyncDuration.Observe(time.Since(started).Seconds())
+	if err != nil {
+		return l.transient(attempt, &rev, "apply", err, services...)
+	}
+	l.succeeded(attempt, rev, services, planned)
+	log.Info("sync: applied", "commit", rev.Short(), "trigger", trigger, "summary", summaryLine(planned.Plan),
+		"duration", time.Since(started).Round(time.Millisecond), "next_poll", l.opts.Interval)
+	return 0
+}
+
+func (l *Loop) fetch(ctx context.Context) (source.Revision, error) {
+	t := time.Now()
+	rev, err := l.opts.Source.Fetch(ctx)
+	l.opts.Metrics.GitFetchDuration.Observe(time.Since(t).Seconds())
+	if err != nil {
+		l.opts.Metrics.GitFetchErrors.Inc()
+	}
+	return rev, err
+}
+
+// transient records a failure that a retry can cure (Git or Nomad unreachable, a
+// conflict with a concurrent writer) and returns the backoff delay. Nothing was pruned
+// and the last good state stays deployed.
+func (l *Loop) transient(a *AttemptStatus, rev *source.Revision, phase string, err error, services ...ServiceStatus) time.Duration {
+	l.retry = true
+	l.attempt++
+	delay := l.backoff()
+	at := time.Now().Add(delay).UTC()
+	a.Result, a.Error, a.RetryAt, a.FinishedAt = resultError, fmt.Sprintf("%s: %v", phase, err), &at, time.Now().UTC()
+	l.opts.Metrics.Syncs.WithLabelValues(resultError).Inc()
+	l.status.update(func(s *SyncStatus) {
+		s.LastAttempt = a
+		if len(services) > 0 {
+			s.Services = services
+		}
+	})
+	args := []any{"phase", phase, "err", err, "retry_in", delay.Round(time.Millisecond), "attempt", l.attempt}
+	if rev != nil {
+		args = append(args, "commit", rev.Short())
+	}
+	l.opts.Logger.Warn("sync: failed, will retry", args...)
+	return delay
+}
+
+// invalid: the commit does not validate. It is not applied, the deployed state stays,
+// and the same tree is not retried (stalled); the next commit proceeds.
+func (l *Loop) invalid(a *AttemptStatus, rev source.Revision, e *InvalidRevisionError) {
+	l.planned, l.havePlan, l.retry, l.attempt = rev, true, false, 0
+	a.Result, a.Error, a.Diagnostics, a.FinishedAt = resultInvalid, e.Error(), e.Diagnostics, time.Now().UTC()
+	l.opts.Metrics.Syncs.WithLabelValues(resultInvalid).Inc()
+	l.status.update(func(s *SyncStatus) { s.LastAttempt = a })
+	l.opts.Logger.Error("sync: commit rejected, keeping the deployed state", "commit", rev.Short(),
+		"author", rev.Author, "message", rev.Message, "errors", strings.Join(e.Diagnostics, "; "))
+}
+
+func (l *Loop) succeeded(a *AttemptStatus, rev source.Revision, services []ServiceStatus, p *Planned) {
+	l.retry, l.attempt = false, 0
+	a.Result, a.FinishedAt = resultSucceeded, time.Now().UTC()
+	failed := 0
+	for _, s := range services {
+		if s.State == StateFailed {
+			failed++
+		}
+	}
+	if failed > 0 {
+		a.Result, a.Error = resultFailed, fmt.Sprintf("%d services failed", failed)
+	}
+	drifted := 0
+	for _, s := range services {
+		if s.Drifted {
+			drifted++
+		}
+	}
+	m := l.opts.Metrics
+	m.Syncs.WithLabelValues(a.Result).Inc()
+	m.Drifted.Set(float64(drifted))
+	if failed == 0 {
+		m.LastSuccess.SetToCurrentTime()
+	}
+	l.status.update(func(s *SyncStatus) {
+		s.LastAttempt, s.Services, s.DriftedServices = a, services, drifted
+		if failed == 0 {
+			s.Deployed = revisionStatus(rev)
+			s.Ready = true
+		}
+	})
+}
+
+// holdDrift turns the correction of drift into a skip (drift=report): a service whose
+// Git spec is unchanged since ecsgit applied it but whose live job drifted is shown
+// OutOfSync and left alone. A service that Git changed is still applied.
+func holdDrift(p *Planned) {
+	for i := range p.Plan.Services {
+		sp := &p.Plan.Services[i]
+		ps := p.Services[sp.JobID]
+		if !sp.Drifted || ps == nil || ps.Record == nil || ps.Record.SpecHash != sp.SpecHash {
+			continue
+		}
+		if sp.Action == plan.ActionCreate || sp.Action == plan.ActionUpdate {
+			sp.Action, sp.Update = plan.ActionSkip, plan.UpdateNone
+			sp.Reason = "the live job drifted from Git; drift mode is report, so ecsgit leaves it (" + driftSummary(sp) + ")"
+		}
+	}
+	p.Plan.Summarize()
+}
+
+func driftSummary(sp *plan.ServicePlan) string {
+	var parts []string
+	for i, c := range sp.DriftChanges {
+		if i == 3 {
+			parts = append(parts, fmt.Sprintf("and %d more", len(sp.DriftChanges)-3))
+			break
+		}
+		parts = append(parts, c.Path+" "+c.Kind)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func triggerName(w pendingWork) string {
+	var rs []string
+	for r := range w.reasons {
+		rs = append(rs, r)
+	}
+	if len(w.drift) > 0 && !w.reasons[TriggerDrift] {
+		rs = append(rs, TriggerDrift)
+	}
+	sort.Strings(rs)
+	return strings.Join(rs, ",")
+}
+
+func summaryLine(p *plan.Plan) string {
+	s := p.Summary
+	return fmt.Sprintf("%d to create, %d to update, %d to delete, %d unchanged, %d skipped, %d drifted",
+		s.Create, s.Update, s.Delete, s.Unchanged, s.Skipped, s.Drifted)
+}

@@ -1,0 +1,206 @@
+package reconcile
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ecsgit/ecsgit/nomadbackend"
+	"github.com/ecsgit/ecsgit/plan"
+)
+
+// serviceStatuses turns a plan and what apply did into the per-service states of
+// /v1/status.
+func serviceStatuses(p *Planned, res *SyncResult, mode DriftMode) []ServiceStatus {
+	byJob := map[string]SyncServiceResult{}
+	if res != nil {
+		for _, r := range res.Services {
+			byJob[r.JobID] = r
+		}
+	}
+	out := []ServiceStatus{}
+	for _, sp := range p.Plan.Services {
+		st := ServiceStatus{Service: sp.Service, JobID: sp.JobID, TaskDefinition: sp.NewTaskDefinition, State: StateSynced, Reason: sp.Reason}
+		rec := (*nomadbackend.ServiceRecord)(nil)
+		if ps := p.Services[sp.JobID]; ps != nil {
+			rec = ps.Record
+		}
+		r, applied := byJob[sp.JobID]
+		switch {
+		case sp.Action == plan.ActionDelete && applied && r.Err == nil:
+			continue // pruned: no longer a service of this repository
+		case applied && r.Err != nil:
+			st.State, st.Reason = StateFailed, r.Err.Error()
+		case applied:
+			st.State = stateOfOutcome(r.Outcome)
+		case sp.Degraded:
+			st.State = StateDegraded
+		case sp.Action == plan.ActionSkip && rec != nil && rec.Paused:
+			st.State = StatePaused
+		case sp.Action == plan.ActionSkip && sp.Drifted && mode == DriftReport:
+			st.State, st.Drifted = StateOutOfSync, true
+		case sp.Action == plan.ActionSkip:
+			st.State = StateOutOfSync
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+func stateOfOutcome(o nomadbackend.RecordOutcome) ServiceState {
+	switch o {
+	case nomadbackend.OutcomePending:
+		return StateProgressing
+	case nomadbackend.OutcomeRolledBack:
+		return StateDegraded
+	case nomadbackend.OutcomeFailed:
+		return StateFailed
+	}
+	return StateSynced
+}
+
+// noteOwnWrites remembers the JobModifyIndex of every job ecsgit just wrote, so the
+// events those writes cause are not mistaken for drift.
+func (l *Loop) noteOwnWrites(res *SyncResult) {
+	if res == nil {
+		return
+	}
+	for _, r := range res.Services {
+		if r.Written && r.JobModifyIndex > 0 {
+			l.own[r.JobID] = r.JobModifyIndex
+		}
+		if r.Deregistered {
+			l.own[r.JobID] = deregisteredMark
+		}
+	}
+}
+
+// deregisteredMark in Loop.own: ecsgit itself stopped the job (prune).
+const deregisteredMark = ^uint64(0)
+
+// rememberSpecs keeps each service's desired spec hash, to tell later whether a commit
+// touched a service.
+func (l *Loop) rememberSpecs(p *Planned) {
+	for _, sp := range p.Plan.Services {
+		if sp.SpecHash != "" {
+			l.specs[sp.JobID] = sp.SpecHash
+		}
+	}
+}
+
+// unpauseTouched lifts the pause of a manual rollback (`ecsgit rollback`) for each
+// paused service whose desired spec changed since the previous revision this loop
+// planned: "paused until the next commit that touches it". A daemon that just started
+// has no previous revision and lifts nothing (the safe side). Reports whether any pause
+// was lifted (the caller plans again).
+func (l *Loop) unpauseTouched(ctx context.Context, p *Planned) bool {
+	lifted := false
+	for _, sp := range p.Plan.Services {
+		ps := p.Services[sp.JobID]
+		if ps == nil || ps.Record == nil || !ps.Record.Paused {
+			continue
+		}
+		prev, ok := l.specs[sp.JobID]
+		if !ok || prev == sp.SpecHash {
+			continue
+		}
+		_, err := l.opts.Nomad.UpdateServiceRecord(ctx, p.Plan.Namespace, sp.JobID, func(r *nomadbackend.ServiceRecord) error {
+			r.Paused, r.PausedReason = false, ""
+			return nil
+		})
+		if err != nil {
+			l.opts.Logger.Warn("sync: could not lift pause", "job", sp.JobID, "err", err)
+			continue
+		}
+		l.opts.Logger.Info("sync: commit touches a paused service, resuming it", "job", sp.JobID, "commit", p.Plan.Commit)
+		lifted = true
+	}
+	return lifted
+}
+
+// driftCandidate is what the event stream saw happen to one owned job.
+type driftCandidate struct {
+	JobModifyIndex uint64
+	Deregistered   bool
+	EventType      string
+}
+
+// NoteJobEvent hands the loop a change of an owned job seen on the event stream. It is
+// debounced by the watcher; the loop decides whether it was its own write.
+func (l *Loop) NoteJobEvent(jobID string, c driftCandidate) {
+	l.mu.Lock()
+	if l.pending.drift == nil {
+		l.pending.drift = map[string]driftCandidate{}
+	}
+	if old, ok := l.pending.drift[jobID]; !ok || c.JobModifyIndex >= old.JobModifyIndex {
+		l.pending.drift[jobID] = c
+	}
+	l.mu.Unlock()
+}
+
+// Wake runs a pass for what NoteJobEvent collected (after the watcher's debounce).
+func (l *Loop) Wake() {
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+// realDrift drops the candidates that are ecsgit's own writes: the index ecsgit wrote
+// (remembered in memory, or in the record after a restart) or a prune it did.
+func (l *Loop) realDrift(ctx context.Context, cands map[string]driftCandidate) map[string]driftCandidate {
+	out := map[string]driftCandidate{}
+	for id, c := range cands {
+		if id == "" { // the event stream was interrupted: anything may have changed
+			out[id] = c
+			continue
+		}
+		if own, ok := l.own[id]; ok && ((c.Deregistered && own == deregisteredMark) || (!c.Deregistered && own == c.JobModifyIndex)) {
+			continue
+		}
+		if l.opts.Nomad != nil {
+			rec, err := l.opts.Nomad.ReadServiceRecord(ctx, l.opts.Namespace, id)
+			if err == nil && rec == nil {
+				continue // ecsgit never applied it: not ours to correct
+			}
+			if err == nil && !c.Deregistered && rec.JobModifyIndex == c.JobModifyIndex {
+				continue
+			}
+			if err == nil && c.Deregistered && rec.Outcome == nomadbackend.OutcomeDeleted {
+				continue
+			}
+		}
+		out[id] = c
+		l.opts.Logger.Info("sync: drift", "job", id, "event", c.EventType, "job_modify_index", c.JobModifyIndex, "mode", l.opts.DriftMode)
+	}
+	return out
+}
+
+// NoteDeployment records the end of a deployment of an owned job (event stream): the
+// service moves from Progressing to Synced or Failed, and the outcome is counted.
+func (l *Loop) NoteDeployment(jobID, status, description string) {
+	var state ServiceState
+	switch status {
+	case "successful":
+		state = StateSynced
+	case "failed":
+		state = StateFailed
+	case "cancelled":
+	default:
+		return
+	}
+	l.status.update(func(s *SyncStatus) {
+		for i := range s.Services {
+			if s.Services[i].JobID != jobID {
+				continue
+			}
+			// Counted only for services of this repository (the namespace may hold others).
+			l.opts.Metrics.Deployments.WithLabelValues(status).Inc()
+			if state != "" && s.Services[i].State == StateProgressing {
+				s.Services[i].State = state
+				if state == StateFailed {
+					s.Services[i].Reason = fmt.Sprintf("deployment failed: %s", description)
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,120 @@
+package reconcile
+
+import (
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/ecsgit/ecsgit/source"
+)
+
+// ServiceState is a service's state as the daemon reports it (Argo CD's vocabulary,
+// plus Paused for a manual rollback).
+type ServiceState string
+
+const (
+	StateSynced      ServiceState = "Synced"      // live equals Git
+	StateOutOfSync   ServiceState = "OutOfSync"   // live differs from Git and ecsgit is not correcting it (drift report mode)
+	StateProgressing ServiceState = "Progressing" // registered, deployment running
+	StateDegraded    ServiceState = "Degraded"    // Git's spec failed and was rolled back; not retried until Git changes
+	StateFailed      ServiceState = "Failed"      // the last apply of this service failed
+	StatePaused      ServiceState = "Paused"      // a manual rollback paused sync until a commit touches the service
+)
+
+// SyncStatus is the daemon's state, served as JSON at GET /v1/status (docs/sync.md).
+// It is a view for people and tools; nothing reads it back: the durable state is the
+// records in Nomad.
+type SyncStatus struct {
+	Source    string `json:"source"`
+	Namespace string `json:"namespace"`
+	DriftMode string `json:"driftMode"`
+	// Leader describes the HA lock: whether this replica acts, and who does.
+	Leader LeaderStatus `json:"leader"`
+	// Ready: this replica has completed its first successful sync as leader, or is a
+	// standby following the lock.
+	Ready bool `json:"ready"`
+	// Deployed is the last revision applied successfully (nil before the first).
+	Deployed *RevisionStatus `json:"deployed,omitempty"`
+	// LastAttempt is the most recent pass, successful or not.
+	LastAttempt *AttemptStatus `json:"lastAttempt,omitempty"`
+	// Services are the services of the deployed (or last planned) revision.
+	Services []ServiceStatus `json:"services"`
+	// DriftedServices counts services whose live job differs from what ecsgit applied.
+	DriftedServices int `json:"driftedServices"`
+	// NextPoll is when the next poll fetch is due.
+	NextPoll *time.Time `json:"nextPoll,omitempty"`
+}
+
+// LeaderStatus is this replica's view of the HA lock.
+type LeaderStatus struct {
+	Enabled  bool   `json:"enabled"`          // false: single replica, no lock
+	IsLeader bool   `json:"isLeader"`         // this replica holds the lock
+	Identity string `json:"identity"`         // this replica
+	Holder   string `json:"holder,omitempty"` // the replica holding the lock, when known
+}
+
+// RevisionStatus identifies a commit.
+type RevisionStatus struct {
+	SHA      string    `json:"sha,omitempty"`
+	TreeHash string    `json:"treeHash,omitempty"`
+	Author   string    `json:"author,omitempty"`
+	Message  string    `json:"message,omitempty"`
+	Time     time.Time `json:"time,omitzero"`
+}
+
+// AttemptStatus is one sync pass.
+type AttemptStatus struct {
+	Revision   *RevisionStatus `json:"revision,omitempty"`
+	Trigger    string          `json:"trigger"`
+	StartedAt  time.Time       `json:"startedAt"`
+	FinishedAt time.Time       `json:"finishedAt,omitzero"`
+	// Result is "succeeded", "invalid" (validation failed: not applied, waits for the
+	// next commit), "failed" (some service failed), or "error" (Git or Nomad unreachable:
+	// retried with backoff).
+	Result string `json:"result"`
+	Error  string `json:"error,omitempty"`
+	// Diagnostics are the validation errors as file:line:col (invalid only).
+	Diagnostics []string `json:"diagnostics,omitempty"`
+	// RetryAt is when a failed attempt is retried (error only).
+	RetryAt *time.Time `json:"retryAt,omitempty"`
+}
+
+// ServiceStatus is one service.
+type ServiceStatus struct {
+	Service        string       `json:"service"`
+	JobID          string       `json:"jobID"`
+	State          ServiceState `json:"state"`
+	Reason         string       `json:"reason,omitempty"`
+	TaskDefinition string       `json:"taskDefinition,omitempty"`
+	Drifted        bool         `json:"drifted,omitempty"`
+}
+
+func revisionStatus(r source.Revision) *RevisionStatus {
+	return &RevisionStatus{SHA: r.SHA, TreeHash: r.TreeHash, Author: r.Author, Message: r.Message, Time: r.Time}
+}
+
+// statusStore is the concurrency-safe holder of SyncStatus: the loop writes, HTTP reads.
+type statusStore struct {
+	mu sync.RWMutex
+	s  SyncStatus
+}
+
+func (st *statusStore) update(fn func(*SyncStatus)) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	fn(&st.s)
+}
+
+// snapshot returns a deep enough copy for JSON encoding outside the lock.
+func (st *statusStore) snapshot() SyncStatus {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	s := st.s
+	s.Services = append([]ServiceStatus(nil), st.s.Services...)
+	sort.Slice(s.Services, func(i, j int) bool { return s.Services[i].Service < s.Services[j].Service })
+	if s.LastAttempt != nil {
+		a := *s.LastAttempt
+		s.LastAttempt = &a
+	}
+	return s
+}
