@@ -1,0 +1,55 @@
+package synctest_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"testing"
+
+	"github.com/hashicorp/nomad/api"
+
+	"github.com/ecsgit/ecsgit/internal/synctest"
+	"github.com/ecsgit/ecsgit/nomadbackend"
+)
+
+const hookSecret = "sync-test-secret"
+
+// pushHook delivers a signed GitHub push event for main to the daemon.
+func pushHook(t testing.TB, d *synctest.Daemon) {
+	t.Helper()
+	body := []byte(`{"ref":"refs/heads/main"}`)
+	m := hmac.New(sha256.New, []byte(hookSecret))
+	m.Write(body)
+	req, _ := http.NewRequest(http.MethodPost, d.URL+"/v1/webhook", bytes.NewReader(body))
+	req.Header.Set("X-GitHub-Event", "push")
+	req.Header.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(m.Sum(nil)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("webhook: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("webhook: HTTP %d", resp.StatusCode)
+	}
+}
+
+// job reads a job (nil when absent).
+func job(t testing.TB, c *nomadbackend.Client, ns, id string) *api.Job {
+	t.Helper()
+	j, err := c.ReadJob(context.Background(), ns, id)
+	if err != nil {
+		t.Fatalf("read job %s: %v", id, err)
+	}
+	return j
+}
+
+func modifyIndex(t testing.TB, c *nomadbackend.Client, ns, id string) uint64 {
+	return nomadbackend.JobModifyIndexOf(job(t, c, ns, id))
+}
+
+func running(j *api.Job) bool { return j != nil && !nomadbackend.IsStopped(j) }
+
+func nil2(ns string) *api.WriteOptions { return &api.WriteOptions{Namespace: ns} }
