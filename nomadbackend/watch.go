@@ -336,6 +336,9 @@ func failureCauses(ctx context.Context, c *api.Client, ns string, allocs []*api.
 				switch e.Type {
 				case "Driver Failure", "Setup Failure", "Failed Validation", "Failed Artifact Download":
 					add(fmt.Sprintf("task %s: %s", task, firstNonEmpty(e.DriverError, e.SetupError, e.ValidationError, e.DownloadError, e.DisplayMessage)))
+				case "Restart Signaled":
+					// A failing check restarts the task (check_restart): the reason names the check.
+					add(fmt.Sprintf("task %s: %s", task, firstNonEmpty(e.RestartReason, e.DisplayMessage)))
 				case "Terminated":
 					add(fmt.Sprintf("task %s exited with code %d", task, e.ExitCode))
 				}
