@@ -4,7 +4,7 @@
 GO      ?= go
 PKGS    ?= ./...
 
-.PHONY: all build test test-unit fmt fmt-check vet cluster-up cluster-down cluster-status demo-images demo
+.PHONY: all build test test-unit fmt fmt-check vet cluster-up cluster-down cluster-status demo-images demo bench bench-quick
 
 all: build
 
@@ -57,3 +57,14 @@ demo: build cluster-up demo-images
 	echo "Nomad UI:     $$NOMAD_ADDR/ui"; \
 	for a in $$addrs; do echo "demo service: http://$$a/  ($$(curl -fsS --max-time 2 http://$$a/ || echo 'not answering yet'))"; done; \
 	echo "Stop it with: make cluster-down"
+
+## Benchmarks at scale, side by side with the Nomad CLI, on a dedicated local cluster
+## (/tmp/ecsgit-bench-cluster, port 8646). NOT part of `make test`. Rewrites the
+## generated section of docs/benchmarks.md and docs/img/bench-*.png (~20 min).
+## Options: make bench BENCH_FLAGS='-soak 30m'; see go run ./bench/cmd/ecsgit-bench -h.
+bench:
+	$(GO) run ./bench/cmd/ecsgit-bench $(BENCH_FLAGS)
+
+## The same with N = 10, 100 and fewer repetitions (a few minutes).
+bench-quick:
+	$(GO) run ./bench/cmd/ecsgit-bench -quick $(BENCH_FLAGS)
