@@ -24,7 +24,7 @@ type applied struct {
 // visible and the next one settles it instead of guessing.
 func (a *applier) recordPending(ctx context.Context, sp plan.ServicePlan, u *Unit, live *api.Job) (*nomadbackend.ServiceRecord, error) {
 	family, rev := splitTaskDefinitionRef(sp.NewTaskDefinition)
-	if u.ECS != nil {
+	if u.ECS != nil && u.ECS.Family != "" {
 		family = u.ECS.Family
 		var err error
 		if rev, err = a.b.AssignRevision(ctx, a.ns, family, u.ECS.ContentHash); err != nil {
@@ -38,7 +38,7 @@ func (a *applier) recordPending(ctx context.Context, sp plan.ServicePlan, u *Uni
 		}
 		r.Source = live.Meta[nomadbackend.MetaSource]
 		r.Family, r.Revision, r.SpecHash = family, rev, sp.SpecHash
-		if u.ECS != nil {
+		if u.ECS != nil && len(u.ECS.TaskDefinition) > 0 {
 			r.TaskDefinition, r.Service = u.ECS.TaskDefinition, u.ECS.Service
 		}
 		r.Commit = a.opts.Commit

@@ -57,6 +57,9 @@ func (r ServiceResult) String() string {
 	if r.TaskDefinition != "" && !r.Status.Failed() && r.Status != StatusSkipped {
 		s += " (" + r.TaskDefinition + ")"
 	}
+	if r.Resumed {
+		s += " [followed the rollout of an interrupted apply]"
+	}
 	if r.Reason != "" {
 		s += ": " + r.Reason
 	}

@@ -3,6 +3,8 @@ package reconcile
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
+	"strconv"
 
 	"github.com/hashicorp/nomad/api"
 
@@ -73,7 +75,7 @@ func NewPlanFile(pl *Planned) (*plan.PlanFile, error) {
 		if u.Job == nil {
 			return nil, fmt.Errorf("plan file: service %s has no Nomad job", sp.Service)
 		}
-		b, err := json.Marshal(u.Job)
+		b, err := nomadbackend.JobJSON(u.Job)
 		if err != nil {
 			return nil, fmt.Errorf("plan file: job of %s: %w", sp.Service, err)
 		}
@@ -95,11 +97,22 @@ func NewPlanFile(pl *Planned) (*plan.PlanFile, error) {
 	return pf, nil
 }
 
+// breakerRE reads the threshold from the plan's circuit-breaker summary.
+var breakerRE = regexp.MustCompile(`fails after (\d+) failed tasks`)
+
 // UnitsFromPlanFile decodes the units bound in a plan file.
 func UnitsFromPlanFile(pf *plan.PlanFile) (map[string]*Unit, error) {
 	units := make(map[string]*Unit, len(pf.Plan.Services))
 	for _, sp := range pf.Plan.Services {
 		units[sp.Service] = &Unit{}
+	}
+	thresholds := map[string]int{}
+	for _, sp := range pf.Plan.Services {
+		if sp.Rollout != nil {
+			if m := breakerRE.FindStringSubmatch(sp.Rollout.CircuitBreaker); m != nil {
+				thresholds[sp.Service], _ = strconv.Atoi(m[1])
+			}
+		}
 	}
 	for _, pj := range pf.Jobs {
 		u := units[pj.Service]
@@ -117,6 +130,10 @@ func UnitsFromPlanFile(pf *plan.PlanFile) (map[string]*Unit, error) {
 			if err := json.Unmarshal(pj.ECS, u.ECS); err != nil {
 				return nil, fmt.Errorf("plan file: ECS documents of %s: %w", pj.Service, err)
 			}
+		} else if n := thresholds[pj.Service]; n > 0 {
+			// A plan file saved without ECS documents still gets the circuit breaker the
+			// plan showed; the record then keeps the revision the plan named.
+			u.ECS = &UnitECS{FailureThreshold: n}
 		}
 	}
 	return units, nil

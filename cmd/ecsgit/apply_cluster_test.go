@@ -1,0 +1,192 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/nomad/api"
+
+	"github.com/ecsgit/ecsgit/nomadbackend"
+	"github.com/ecsgit/ecsgit/nomadbackend/nomadtest"
+)
+
+// writeDemoRepo writes one service "web" running image with count tasks.
+func writeDemoRepo(t *testing.T, dir, ns, image string, count int) {
+	t.Helper()
+	files := map[string]any{
+		"ecsgit.yaml": map[string]any{"version": 1, "namespace": ns},
+		"web-taskdef.json": map[string]any{"family": "web", "containerDefinitions": []any{
+			map[string]any{"name": "app", "image": image, "memory": 32, "essential": true}}},
+		"web-service.json": map[string]any{"serviceName": "web", "taskDefinition": "web", "desiredCount": count},
+	}
+	for name, v := range files {
+		b, _ := json.MarshalIndent(v, "", "  ")
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+type cmdEnv struct {
+	*nomadtest.Env
+	b *nomadbackend.Client
+}
+
+func newCmdEnv(t *testing.T) *cmdEnv {
+	t.Helper()
+	e := nomadtest.Cluster(t)
+	nomadtest.RequireDemoImages(t)
+	cfg := api.DefaultConfig()
+	cfg.Address = e.Addr
+	b, err := nomadbackend.NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { // records block deleting the namespace; runs before nomadtest's cleanup
+		vars, _, _ := e.Client.Variables().List(e.QueryOptions())
+		for _, v := range vars {
+			_, _ = e.Client.Variables().Delete(v.Path, e.WriteOptions())
+		}
+	})
+	return &cmdEnv{Env: e, b: b}
+}
+
+func (e *cmdEnv) run(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	args = append([]string{args[0], "--address", e.Addr, "-n", e.Namespace}, args[1:]...)
+	code := run(args, strings.NewReader(""), &out, &errOut)
+	t.Logf("ecsgit %s → %d\n%s%s", strings.Join(args, " "), code, out.String(), errOut.String())
+	return code, out.String(), errOut.String()
+}
+
+// TestApplyCommand: a non-interactive apply without --auto-approve is refused and writes
+// nothing; with it the service is created; a second apply is a no-op.
+func TestApplyCommand(t *testing.T) {
+	t.Parallel()
+	e := newCmdEnv(t)
+	dir := t.TempDir()
+	writeDemoRepo(t, dir, e.Namespace, "ecsgit-demo/app:1", 1)
+
+	code, _, errOut := e.run(t, "apply", dir)
+	if code != exitFailure || !strings.Contains(errOut, "--auto-approve") {
+		t.Fatalf("non-interactive apply: exit %d, %s", code, errOut)
+	}
+	if job, _ := e.b.ReadJob(context.Background(), e.Namespace, "web"); job != nil {
+		t.Fatal("the refused apply registered the job")
+	}
+	code, out, _ := e.run(t, "apply", "--auto-approve", dir)
+	if code != exitOK || !strings.Contains(out, "web: applied (web:1)") || !strings.Contains(out, "Apply complete") {
+		t.Fatalf("apply: exit %d\n%s", code, out)
+	}
+	code, out, _ = e.run(t, "apply", dir)
+	if code != exitOK || !strings.Contains(out, "0 to create, 0 to update") && !strings.Contains(out, "1 unchanged") {
+		t.Fatalf("no-op apply: exit %d\n%s", code, out)
+	}
+}
+
+// TestApplyKilledMidRolloutConverges: SIGKILL the ecsgit binary while its rollout runs,
+// then apply again: one job, the expected version (no second register), a settled
+// record with one history entry per revision, nothing orphaned.
+func TestApplyKilledMidRolloutConverges(t *testing.T) {
+	t.Parallel()
+	e := newCmdEnv(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	bin := filepath.Join(t.TempDir(), "ecsgit")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	dir := t.TempDir()
+	writeDemoRepo(t, dir, e.Namespace, "ecsgit-demo/app:1", 2)
+	if code, _, _ := e.run(t, "apply", "--auto-approve", dir); code != exitOK {
+		t.Fatal("first apply failed")
+	}
+
+	writeDemoRepo(t, dir, e.Namespace, "ecsgit-demo/app:2", 2)
+	var out bytes.Buffer
+	cmd := exec.CommandContext(ctx, bin, "apply", "--auto-approve", "--address", e.Addr, "-n", e.Namespace, dir)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Kill as soon as the register happened (the record says pending): mid-rollout.
+	nomadtest.Eventually(t, time.Minute, func() error {
+		rec, err := e.b.ReadServiceRecord(ctx, e.Namespace, "web")
+		if err != nil {
+			return err
+		}
+		if rec == nil || rec.Outcome != nomadbackend.OutcomePending {
+			return errPending
+		}
+		return nil
+	})
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	t.Logf("killed apply's output:\n%s", out.String())
+	if d := latestDeployment(t, e); d.Status != "running" {
+		t.Logf("note: the deployment was already %s when apply was killed", d.Status)
+	}
+
+	code, stdout, _ := e.run(t, "apply", "--auto-approve", dir)
+	if code != exitOK || !strings.Contains(stdout, "web: applied (web:2) [followed the rollout") {
+		t.Fatalf("second apply: exit %d\n%s", code, stdout)
+	}
+	jobs, _, err := e.Client.Jobs().List(e.QueryOptions())
+	if err != nil || len(jobs) != 1 {
+		t.Fatalf("jobs after convergence: %v %v", jobs, err)
+	}
+	job, err := e.b.ReadJob(ctx, e.Namespace, "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := nomadbackend.JobVersionOf(job); v != 1 {
+		t.Fatalf("job version %d, want 1 (registered once per change)", v)
+	}
+	rec, err := e.b.ReadServiceRecord(ctx, e.Namespace, "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Outcome != nomadbackend.OutcomeSucceeded || rec.Revision != 2 || rec.JobVersion != 1 || rec.JobModifyIndex != nomadbackend.JobModifyIndexOf(job) {
+		t.Fatalf("record: outcome %s revision %d job version %d index %d", rec.Outcome, rec.Revision, rec.JobVersion, rec.JobModifyIndex)
+	}
+	if n := len(rec.History); n != 2 || rec.History[1].Revision != 2 || rec.History[1].Outcome != nomadbackend.OutcomeSucceeded {
+		t.Fatalf("history: %+v", rec.History)
+	}
+	e.WaitHealthy("web", 2, time.Minute)
+	allocs, _, err := e.Client.Jobs().Allocations("web", false, e.QueryOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range allocs {
+		if a.DesiredStatus == "run" && a.JobVersion != 1 {
+			t.Fatalf("allocation %s of version %d still wanted", a.ID, a.JobVersion)
+		}
+	}
+	// And a third apply is a no-op.
+	if code, stdout, _ := e.run(t, "apply", dir); code != exitOK || strings.Contains(stdout, "applied") {
+		t.Fatalf("third apply: exit %d\n%s", code, stdout)
+	}
+}
+
+var errPending = errors.New("record not pending yet")
+
+func latestDeployment(t *testing.T, e *cmdEnv) *api.Deployment {
+	t.Helper()
+	d, _, err := e.Client.Jobs().LatestDeployment("web", e.QueryOptions())
+	if err != nil || d == nil {
+		t.Fatalf("latest deployment: %v %v", d, err)
+	}
+	return d
+}
