@@ -324,7 +324,8 @@ cmd_down() {
   #    the nodes stops allocations of all namespaces without listing jobs.
   if [ -n "$NOMAD" ] && agent_pid server >/dev/null; then
     log "draining nodes (stops all allocations of this cluster)"
-    for id in $(nomad_cli node status -t '{{range .}}{{.ID}} {{end}}' 2>/dev/null || true); do
+    # Only ready nodes: a down client cannot stop anything (step 4 handles it).
+    for id in $(nomad_cli node status -t '{{range .}}{{if eq .Status "ready"}}{{.ID}} {{end}}{{end}}' 2>/dev/null || true); do
       timeout 60 env NOMAD_ADDR="$ADDR" "$NOMAD" node drain -enable -force -yes "$id" >/dev/null 2>&1 &
     done
     wait || true

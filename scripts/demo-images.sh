@@ -17,6 +17,13 @@ command -v go >/dev/null 2>&1 || die "Go is not installed: it is needed to build
 need_docker
 start=$(date +%s)
 
+# Parallel test binaries may all ask for the images: build them once.
+exec 9>"${TMPDIR:-/tmp}/ecsgit-demo-images.lock"
+if ! flock -n 9; then
+  log "waiting for another demo image build"
+  flock -w 600 9 || die "another demo image build has held the lock for over 600 s"
+fi
+
 # variant: tag version broken
 VARIANTS=("1 1 false" "2 2 false" "broken broken true")
 

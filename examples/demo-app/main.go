@@ -113,7 +113,7 @@ func runApp(ctx context.Context) error {
 			Hostname: host,
 			AllocID:  os.Getenv("NOMAD_ALLOC_ID"),
 			Task:     os.Getenv("NOMAD_TASK_NAME"),
-			Zone:     os.Getenv("NOMAD_META_zone"),
+			Zone:     os.Getenv("ZONE"), // the job sets ZONE = ${meta.zone}
 			Healthy:  healthy(),
 			Uptime:   time.Since(start).Round(time.Second).String(),
 		})

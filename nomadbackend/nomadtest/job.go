@@ -21,6 +21,7 @@ func DemoJob(id, image string, count int) *api.Job {
 		SetConfig("ports", []string{"http"}).
 		Require(&api.Resources{CPU: ptr(100), MemoryMB: ptr(32)})
 	task.KillTimeout = ptr(5 * time.Second)
+	task.Env = map[string]string{"ZONE": "${meta.zone}"} // shown by GET /
 
 	tg := api.NewTaskGroup("app", count).AddTask(task)
 	tg.Networks = []*api.NetworkResource{{
