@@ -53,3 +53,5 @@ func modifyIndex(t testing.TB, c *nomadbackend.Client, ns, id string) uint64 {
 func running(j *api.Job) bool { return j != nil && !nomadbackend.IsStopped(j) }
 
 func nil2(ns string) *api.WriteOptions { return &api.WriteOptions{Namespace: ns} }
+
+func nil2q(ns string) *api.QueryOptions { return &api.QueryOptions{Namespace: ns} }
