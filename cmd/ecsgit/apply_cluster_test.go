@@ -190,3 +190,47 @@ func latestDeployment(t *testing.T, e *cmdEnv) *api.Deployment {
 	}
 	return d
 }
+
+// TestHistoryStatusRollback: two applies, then history lists both revisions, rollback
+// redeploys web:1 and pauses the service, status shows it, and apply leaves it alone.
+func TestHistoryStatusRollback(t *testing.T) {
+	t.Parallel()
+	e := newCmdEnv(t)
+	dir := t.TempDir()
+	writeDemoRepo(t, dir, e.Namespace, "ecsgit-demo/app:1", 1)
+	if code, _, _ := e.run(t, "apply", "--auto-approve", dir); code != exitOK {
+		t.Fatal("first apply failed")
+	}
+	writeDemoRepo(t, dir, e.Namespace, "ecsgit-demo/app:2", 1)
+	if code, _, _ := e.run(t, "apply", "--auto-approve", dir); code != exitOK {
+		t.Fatal("second apply failed")
+	}
+	code, out, _ := e.run(t, "history", "web")
+	if code != exitOK || !strings.Contains(out, "web:1") || !strings.Contains(out, "web:2") || strings.Count(out, "succeeded") != 2 {
+		t.Fatalf("history: exit %d\n%s", code, out)
+	}
+	code, out, _ = e.run(t, "rollback", "web")
+	if code != exitOK || !strings.Contains(out, "web: applied (web:1)") || !strings.Contains(out, "Git now differs") {
+		t.Fatalf("rollback: exit %d\n%s", code, out)
+	}
+	job, err := e.b.ReadJob(context.Background(), e.Namespace, "web")
+	if err != nil || job.TaskGroups[0].Tasks[0].Config["image"] != "ecsgit-demo/app:1" {
+		t.Fatalf("after rollback the job runs %v (%v)", job.TaskGroups[0].Tasks[0].Config["image"], err)
+	}
+	code, out, _ = e.run(t, "status", "--output", "json")
+	var st []struct {
+		Service        string `json:"service"`
+		TaskDefinition string `json:"task_definition"`
+		Paused         string `json:"paused"`
+	}
+	if err := json.Unmarshal([]byte(out), &st); err != nil || code != exitOK || len(st) != 1 || st[0].Paused == "" || st[0].TaskDefinition != "web:1" {
+		t.Fatalf("status json: exit %d %v\n%s", code, err, out)
+	}
+	code, out, _ = e.run(t, "apply", "--auto-approve", dir)
+	if code != exitOK || !strings.Contains(out, "web: skipped") {
+		t.Fatalf("apply of a paused service: exit %d\n%s", code, out)
+	}
+	if code, out, _ := e.run(t, "status", "web"); code != exitOK || !strings.Contains(out, "web: paused: rolled back to web:1") {
+		t.Fatalf("status text: exit %d\n%s", code, out)
+	}
+}
