@@ -152,7 +152,13 @@ func clusterAddress() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	envFile := filepath.Join(root, ".cluster", "env")
+	// scripts/cluster.sh honours ECSGIT_CLUSTER_DIR (it inherits our
+	// environment), so the env file is where the script writes it.
+	dir := os.Getenv("ECSGIT_CLUSTER_DIR")
+	if dir == "" {
+		dir = filepath.Join(root, ".cluster")
+	}
+	envFile := filepath.Join(dir, "env")
 	if addr, err := readEnvFile(envFile); err == nil && checkReady(addr) == nil {
 		clusterAddr = addr
 		return addr, nil
