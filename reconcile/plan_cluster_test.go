@@ -1,21 +1,17 @@
 package reconcile
 
 import (
-	"bufio"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/nomad/api"
 
 	"github.com/ecsgit/ecsgit/nomadbackend"
+	"github.com/ecsgit/ecsgit/nomadbackend/nomadtest"
 	"github.com/ecsgit/ecsgit/plan"
 	"github.com/ecsgit/ecsgit/spec"
 )
@@ -147,67 +143,26 @@ func waitDeployment(ctx context.Context, t testing.TB, b *nomadbackend.Client, n
 	}
 }
 
-// clusterBackend connects to the test cluster and gives the test a fresh namespace.
+// clusterBackend gives the test the shared test cluster (nomadtest) and a fresh namespace.
 func clusterBackend(t testing.TB) (*nomadbackend.Client, string) {
 	t.Helper()
+	env := nomadtest.Cluster(t)
 	cfg := api.DefaultConfig()
-	if os.Getenv("NOMAD_ADDR") == "" {
-		if addr := addrFromEnvFile(); addr != "" {
-			cfg.Address = addr
-		}
-	}
+	cfg.Address = env.Addr
 	b, err := nomadbackend.NewClient(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.API().Status().Leader(); err != nil {
-		t.Skipf("no Nomad cluster at %s (make cluster-up): %v", cfg.Address, err)
-	}
-	r := make([]byte, 4)
-	_, _ = rand.Read(r)
-	ns := fmt.Sprintf("t-%s-%s", strings.ToLower(t.Name())[:min(len(t.Name()), 30)], hex.EncodeToString(r))
-	ns = strings.NewReplacer("/", "-", "_", "-").Replace(ns)
-	if _, err := b.API().Namespaces().Register(&api.Namespace{Name: ns}, nil); err != nil {
-		t.Fatal(err)
-	}
+	// Records are Nomad Variables, which nomadtest does not know about; a namespace with
+	// variables cannot be deleted. Cleanups run last-in first-out: this one runs first.
 	t.Cleanup(func() {
-		q, w := &api.QueryOptions{Namespace: ns}, &api.WriteOptions{Namespace: ns}
-		// Stop, never purge (see nomadbackend's cleanupNamespace: purging live jobs
-		// crashed the test cluster's leader).
-		jobs, _, _ := b.API().Jobs().List(q)
-		for _, j := range jobs {
-			_, _, _ = b.API().Jobs().Deregister(j.ID, false, w)
-		}
-		vars, _, _ := b.API().Variables().List(q)
+		w := &api.WriteOptions{Namespace: env.Namespace}
+		vars, _, _ := b.API().Variables().List(&api.QueryOptions{Namespace: env.Namespace})
 		for _, v := range vars {
 			_, _ = b.API().Variables().Delete(v.Path, w)
 		}
-		for range 120 {
-			if _, err := b.API().Namespaces().Delete(ns, nil); err == nil {
-				return
-			}
-			time.Sleep(500 * time.Millisecond)
-		}
 	})
-	return b, ns
-}
-
-func addrFromEnvFile() string {
-	dir, _ := os.Getwd()
-	for ; dir != "/" && dir != "."; dir = filepath.Dir(dir) {
-		f, err := os.Open(filepath.Join(dir, ".cluster", "env"))
-		if err != nil {
-			continue
-		}
-		defer f.Close()
-		s := bufio.NewScanner(f)
-		for s.Scan() {
-			if v, ok := strings.CutPrefix(strings.TrimSpace(s.Text()), "export NOMAD_ADDR="); ok {
-				return strings.Trim(v, `"'`)
-			}
-		}
-	}
-	return ""
+	return b, env.Namespace
 }
 
 func ctxFor(t testing.TB) context.Context {
