@@ -34,7 +34,8 @@ client_max_port() { echo $((DYN_PORT_BASE + 999 + 1000 * $1)); }
 
 # Agents get this marker in their environment; their plugin processes (logmon,
 # executors, raw_exec tasks) inherit it, which lets `down` find exactly those.
-MARKER="ECSGIT_CLUSTER_DIR=$CLUSTER_DIR"
+# It must differ from ECSGIT_CLUSTER_DIR, which the caller's shell may export.
+MARKER="ECSGIT_CLUSTER_AGENT_OF=$CLUSTER_DIR"
 
 agents() { echo server; for z in "${ZONES[@]}"; do echo "client-$z"; done; }
 pidfile() { echo "$CLUSTER_DIR/pids/$1.pid"; }
@@ -302,9 +303,14 @@ cmd_status() {
 # our_processes prints pids (other than agents) that carry this cluster's
 # marker: logmon, executors and raw_exec tasks left behind by killed agents.
 our_processes() {
-  local p
+  local p pid=$$ ancestors=" "
+  # Never ourselves or our callers, whatever their environment holds.
+  while [ -n "$pid" ] && [ "$pid" -gt 1 ]; do
+    ancestors+="$pid "
+    pid=$(awk '{print $4}' "/proc/$pid/stat" 2>/dev/null || true)
+  done
   for p in /proc/[0-9]*; do
-    [ "${p#/proc/}" != "$$" ] || continue
+    [[ "$ancestors" != *" ${p#/proc/} "* ]] || continue
     if tr '\0' '\n' 2>/dev/null <"$p/environ" | grep -qxF -- "$MARKER"; then
       echo "${p#/proc/}"
     fi
