@@ -19,12 +19,12 @@ import (
 
 // DefaultSource is the ownership identity used when neither --source nor ecsgit.yaml
 // names one.
-const DefaultSource = "default"
+const DefaultSource = spec.DefaultSource
 
 // PlanOptions tune one planning pass.
 type PlanOptions struct {
 	// Source is the stable identity of the repository (ownership meta). Empty means
-	// DefaultSource.
+	// ecsgit.yaml's `source`, else DefaultSource.
 	Source string
 	// Namespace overrides desired.Config.Namespace when set.
 	Namespace string
@@ -41,11 +41,14 @@ type PlanOptions struct {
 	Now func() time.Time
 }
 
-func (o PlanOptions) source() string {
-	if o.Source == "" {
-		return DefaultSource
+func (o PlanOptions) sourceFor(d *spec.Desired) string {
+	switch {
+	case o.Source != "":
+		return o.Source
+	case d.Config.Source != "":
+		return d.Config.Source
 	}
-	return o.Source
+	return DefaultSource
 }
 
 // Planned is a plan together with what apply needs to carry it out exactly as reviewed.
@@ -92,7 +95,7 @@ func ComputePlanned(ctx context.Context, desired *spec.Desired, b *nomadbackend.
 	if ns == "" {
 		ns = spec.DefaultConfig().Namespace
 	}
-	pl := &planner{b: b, desired: desired, ns: ns, source: opts.source(), families: newFamilyCache(b, ns)}
+	pl := &planner{b: b, desired: desired, ns: ns, source: opts.sourceFor(desired), families: newFamilyCache(b, ns)}
 
 	svcs := make([]*PlannedService, len(desired.Services))
 	sps := make([]plan.ServicePlan, len(desired.Services))

@@ -3,6 +3,9 @@ package spec
 // ConfigFileName is the optional repository configuration at the repository root.
 const ConfigFileName = "ecsgit.yaml"
 
+// DefaultSource is the ownership identity used when ecsgit.yaml names none.
+const DefaultSource = "default"
+
 // ConfigVersion is the only ecsgit.yaml format version this build understands.
 const ConfigVersion = 1
 
@@ -15,6 +18,11 @@ type Config struct {
 	Region      string   `json:"region,omitempty"`      // Nomad region, default: the agent's
 	Datacenters []string `json:"datacenters,omitempty"` // default ["*"]
 	NodePool    string   `json:"nodePool,omitempty"`
+	// Source is this repository's stable identity, written into the `ecsgit.source` meta
+	// of every job it deploys: plan, apply and prune touch only jobs with the same source,
+	// so two repositories can share a namespace. Default "default". Changing it orphans
+	// the jobs deployed under the old value (they are then "owned by another source").
+	Source string `json:"source,omitempty"`
 	// JobPrefix is prepended to serviceName to form the Nomad job ID (default none).
 	JobPrefix string `json:"jobPrefix,omitempty"`
 	// ZoneAttribute is the Nomad node attribute that stands for an ECS availability zone
@@ -54,6 +62,7 @@ func DefaultConfig() Config {
 	return Config{
 		Version:       ConfigVersion,
 		Namespace:     "default",
+		Source:        DefaultSource,
 		Datacenters:   []string{"*"},
 		ZoneAttribute: "${meta.zone}",
 		CPUMHzPerVCPU: 1024,

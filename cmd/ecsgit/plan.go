@@ -86,7 +86,7 @@ Exit status: 0 success; 1 error (invalid repository, Nomad unreachable, with
 		f.BoolVar(&opts.Prune, "prune", false, "plan the deletion of owned jobs whose service left the repository")
 		f.BoolVar(&opts.AllowEmptyPrune, "allow-empty-prune", false, "with --prune, allow deleting every owned job when the repository has no services")
 		f.BoolVar(&opts.Strict, "strict", false, "fail when any field is not translated exactly")
-		f.StringVar(&opts.Source, "source", reconcile.DefaultSource, "stable repository identity (ownership of jobs)")
+		f.StringVar(&opts.Source, "source", "", "stable repository identity (ownership of jobs; default: ecsgit.yaml's source, else \""+reconcile.DefaultSource+"\")")
 		f.StringVar(&opts.Address, "address", "", "Nomad HTTP address (default $NOMAD_ADDR)")
 		f.StringVarP(&opts.Namespace, "namespace", "n", "", "Nomad namespace (default $NOMAD_NAMESPACE, else ecsgit.yaml's)")
 		f.DurationVar(&opts.Timeout, "timeout", 5*time.Minute, "give up planning after this long")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"path/filepath"
 	"sort"
@@ -10,11 +11,6 @@ import (
 	"github.com/ecsgit/ecsgit/nomadbackend"
 	"github.com/ecsgit/ecsgit/spec"
 )
-
-// renderDefaultSource must equal reconcile.DefaultSource, the identity plan and apply
-// write when no --source is given, so that a rendered job is the one they submit.
-// (A local constant: cmd must not fail to build while reconcile is being changed.)
-const renderDefaultSource = "default"
 
 type renderOptions struct {
 	Service   string
@@ -57,7 +53,7 @@ names, list-of-maps blocks, defaults). The JSON is the job.`,
 				return renderRun(s, opts)
 			},
 		}
-		cmd.Flags().StringVar(&opts.Source, "source", renderDefaultSource, "stable repository identity written to job meta (as plan and apply use it)")
+		cmd.Flags().StringVar(&opts.Source, "source", "", "stable repository identity written to job meta (default: ecsgit.yaml's source, else \""+spec.DefaultSource+"\")")
 		cmd.Flags().StringVarP(&opts.Namespace, "namespace", "n", "", "Nomad namespace (default: ecsgit.yaml's)")
 		return cmd
 	})
@@ -83,7 +79,7 @@ func renderRun(s *streams, opts *renderOptions) error {
 	if opts.Namespace != "" {
 		d.Config.Namespace = opts.Namespace
 	}
-	tr, err := nomadbackend.Translate(d, svc, nomadbackend.TranslateOptions{Source: opts.Source})
+	tr, err := nomadbackend.Translate(d, svc, nomadbackend.TranslateOptions{Source: cmp.Or(opts.Source, d.Config.Source, spec.DefaultSource)})
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"github.com/ecsgit/ecsgit/spec"
 	"strings"
 	"testing"
 )
@@ -20,7 +21,7 @@ func TestRender(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatalf("stdout is not a {\"Job\": ...} document: %v", err)
 	}
-	if doc.Job.ID != "web" || doc.Job.Meta["ecsgit.source"] != renderDefaultSource {
+	if doc.Job.ID != "web" || doc.Job.Meta["ecsgit.source"] != spec.DefaultSource {
 		t.Errorf("job %q meta %v", doc.Job.ID, doc.Job.Meta)
 	}
 	for _, want := range []string{"[FID-NOMAD-SIDECAR]", "rollout: max_parallel=1", "circuit breaker:"} {

@@ -1,0 +1,29 @@
+package reconcile
+
+import (
+	"testing"
+
+	"github.com/ecsgit/ecsgit/spec"
+)
+
+// The ownership identity decides which jobs a run may touch: the flag wins, then
+// ecsgit.yaml, then the default — the same order for plan, apply and sync.
+func TestSourceResolution(t *testing.T) {
+	withCfg := func(src string) *spec.Desired { return &spec.Desired{Config: spec.Config{Source: src}} }
+	cases := []struct {
+		name, flag string
+		desired    *spec.Desired
+		want       string
+	}{
+		{"flag wins", "ci", withCfg("repo-a"), "ci"},
+		{"ecsgit.yaml", "", withCfg("repo-a"), "repo-a"},
+		{"default", "", withCfg(""), spec.DefaultSource},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := (PlanOptions{Source: c.flag}).sourceFor(c.desired); got != c.want {
+				t.Errorf("sourceFor = %q, want %q", got, c.want)
+			}
+		})
+	}
+}
