@@ -209,7 +209,9 @@ func peelToCommit(repo *git.Repository, h plumbing.Hash) (*object.Commit, error)
 
 // isCorruptClone reports errors that a fresh clone cures: objects the
 // clone should have but does not (go-git's shallow fetches can leave such
-// holes), or an unreadable pack.
+// holes), an unreadable pack, or a ref file left empty by a process killed
+// mid-write (go-git does not write refs atomically; seen with kill -9 of
+// `ecsgit sync` during a fetch).
 func isCorruptClone(err error) bool {
 	var pm *PathMissingError
 	if errors.As(err, &pm) {
@@ -219,5 +221,6 @@ func isCorruptClone(err error) bool {
 		return true
 	}
 	msg := err.Error()
-	return strings.Contains(msg, "object not found") || strings.Contains(msg, "packfile")
+	return strings.Contains(msg, "object not found") || strings.Contains(msg, "packfile") ||
+		strings.Contains(msg, "ref file is empty")
 }
