@@ -70,7 +70,7 @@ type Loop struct {
 	attempt   int               // consecutive transient failures (backoff exponent)
 	own       map[string]uint64 // jobID → JobModifyIndex ecsgit wrote (own-write filter)
 	specs     map[string]string // jobID → desired spec hash of the last valid revision
-	lastTimer time.Time
+	retryAt   time.Time         // while in backoff, polls wait until then
 }
 
 // pendingWork is what triggers asked for since the last pass.
@@ -159,6 +159,12 @@ func (l *Loop) Run(ctx context.Context) error {
 			return nil
 		case <-l.wake:
 		case <-poll.C:
+			// In backoff a poll would defeat it (a down Git server polled every
+			// second); the retry timer wakes the loop. Webhooks still go through.
+			if wait := time.Until(l.retryAt); l.retry && wait > 0 {
+				poll.Reset(wait + l.opts.Interval)
+				continue
+			}
 			l.Trigger(TriggerPoll)
 			continue
 		case <-retry.C:

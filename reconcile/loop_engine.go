@@ -69,7 +69,8 @@ type PipelineEngine struct {
 	Options PlanOptions
 	// Strict makes warnings errors, as `ecsgit validate --strict`.
 	Strict bool
-	// ApplyFunc is the apply engine's entry point. Nil uses InterimApply.
+	// ApplyFunc is the apply entry point: EngineApply (the apply engine) in the daemon.
+	// Nil uses InterimApply, the minimal register-and-record apply.
 	ApplyFunc func(ctx context.Context, b *nomadbackend.Client, p *Planned, rev source.Revision) (*SyncResult, error)
 }
 

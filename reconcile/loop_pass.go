@@ -96,6 +96,7 @@ func (l *Loop) transient(a *AttemptStatus, rev *source.Revision, phase string, e
 	l.attempt++
 	delay := l.backoff()
 	at := time.Now().Add(delay).UTC()
+	l.retryAt = at
 	a.Result, a.Error, a.RetryAt, a.FinishedAt = resultError, fmt.Sprintf("%s: %v", phase, err), &at, time.Now().UTC()
 	l.opts.Metrics.Syncs.WithLabelValues(resultError).Inc()
 	l.status.update(func(s *SyncStatus) {

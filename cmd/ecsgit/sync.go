@@ -108,7 +108,7 @@ func runSync(ctx context.Context, s *streams, o *syncOptions) error {
 	if err != nil {
 		return usageError{err}
 	}
-	engine := &reconcile.PipelineEngine{Nomad: nomad, Load: loadOptions(), Strict: o.Strict,
+	engine := &reconcile.PipelineEngine{Nomad: nomad, Load: loadOptions(), Strict: o.Strict, ApplyFunc: reconcile.EngineApply,
 		Options: reconcile.PlanOptions{Source: o.Source, Namespace: o.Namespace, Prune: o.Prune, Label: src.Describe()}}
 	loop, err := reconcile.NewLoop(reconcile.LoopOptions{Source: src, Engine: engine, Nomad: nomad, Namespace: o.Namespace,
 		Interval: o.Interval, DriftMode: reconcile.DriftMode(o.Drift), Logger: log, Metrics: metrics})

@@ -47,6 +47,12 @@ func TestSyncKill9(t *testing.T) {
 		}
 
 		d = synctest.StartDaemon(t, addr, args...)
+		restarted := d
+		defer func() {
+			if t.Failed() {
+				t.Logf("daemon log after the restart:\n%s", restarted.Output())
+			}
+		}()
 		synctest.Eventually(t, 20*time.Second, fmt.Sprintf("round %d converged", i), func() bool {
 			st, err := d.Status()
 			return err == nil && st.Deployed != nil && st.Deployed.SHA == sha

@@ -1,0 +1,44 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/ecsgit/ecsgit/nomadbackend"
+	"github.com/ecsgit/ecsgit/source"
+)
+
+// EngineApply is the daemon's apply: the apply engine's ApplyPlanned, exactly what
+// `ecsgit apply` runs, with the result mapped to what the loop needs. A conflict or a
+// Nomad error is returned as an error (the loop retries with backoff and re-plans); a
+// failed or rolled-back rollout is a per-service outcome (not retried: failure memory
+// decides when to try again).
+func EngineApply(ctx context.Context, b *nomadbackend.Client, p *Planned, rev source.Revision) (*SyncResult, error) {
+	res, err := ApplyPlanned(ctx, b, p, ApplyOptions{Who: "ecsgit sync", Commit: commitOf(rev)})
+	if err != nil {
+		return nil, err
+	}
+	out := &SyncResult{}
+	var errs []error
+	for _, r := range res.Services {
+		sr := SyncServiceResult{JobID: r.JobID, Service: r.Service, Written: r.Registered}
+		switch r.Status {
+		case StatusSkipped:
+			continue
+		case StatusApplied, StatusRecorded, StatusUnchanged:
+			sr.Outcome = nomadbackend.OutcomeSucceeded
+		case StatusDeleted:
+			sr.Outcome, sr.Written, sr.Deregistered = nomadbackend.OutcomeDeleted, true, true
+		case StatusRolledBack, StatusDegraded:
+			sr.Outcome = nomadbackend.OutcomeRolledBack
+		case StatusFailed, StatusUnplaceable, StatusTimeout:
+			sr.Outcome = nomadbackend.OutcomeFailed
+		default: // conflict, error: transient
+			sr.Err = fmt.Errorf("%s: %s: %s", r.Service, r.Status, r.Reason)
+			errs = append(errs, sr.Err)
+		}
+		out.Services = append(out.Services, sr)
+	}
+	return out, errors.Join(errs...)
+}
