@@ -64,13 +64,13 @@ type Loop struct {
 	pending pendingWork
 
 	// Owned by the goroutine running Run.
-	planned   source.Revision   // last revision planned (valid or not)
-	havePlan  bool              // planned is set
-	retry     bool              // the last pass failed transiently: plan again even if unchanged
-	attempt   int               // consecutive transient failures (backoff exponent)
-	own       map[string]uint64 // jobID → JobModifyIndex ecsgit wrote (own-write filter)
-	specs     map[string]string // jobID → desired spec hash of the last valid revision
-	retryAt   time.Time         // while in backoff, polls wait until then
+	planned  source.Revision   // last revision planned (valid or not)
+	havePlan bool              // planned is set
+	retry    bool              // the last pass failed transiently: plan again even if unchanged
+	attempt  int               // consecutive transient failures (backoff exponent)
+	own      map[string]uint64 // jobID → JobModifyIndex ecsgit wrote (own-write filter)
+	specs    map[string]string // jobID → desired spec hash of the last valid revision
+	retryAt  time.Time         // while in backoff, polls wait until then
 }
 
 // pendingWork is what triggers asked for since the last pass.
