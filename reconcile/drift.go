@@ -17,8 +17,11 @@ import (
 type DriftWatcher struct {
 	Client    *api.Client
 	Namespace string
-	Source    string // ownership identity: events of other sources' jobs are ignored
-	Loop      *Loop
+	// Source is the ownership identity: events of other sources' jobs are ignored.
+	// Empty accepts every ecsgit-managed job (the identity may come from ecsgit.yaml,
+	// which the watcher does not read); the loop then checks the records.
+	Source string
+	Loop   *Loop
 	// Debounce groups a burst of events (a register produces several) into one pass.
 	// Default 250ms.
 	Debounce time.Duration
@@ -119,7 +122,7 @@ func (h *eventHandler) job(ev *api.Event) {
 		h.fire()
 		return
 	}
-	if own, _ := nomadbackend.OwnershipOf(job, h.w.Source); own != nomadbackend.OwnedBySource {
+	if own, _ := nomadbackend.OwnershipOf(job, h.w.Source); own == nomadbackend.NotOwned || (h.w.Source != "" && own != nomadbackend.OwnedBySource) {
 		return
 	}
 	dereg := ev.Type != "JobRegistered" || nomadbackend.IsStopped(job)
