@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"time"
 
 	"github.com/hashicorp/nomad/api"
 
@@ -38,11 +39,13 @@ func (a *applier) service(ctx context.Context, sp plan.ServicePlan, u *Unit) Ser
 	if err != nil {
 		return errorResult(err)
 	}
+	settled := false
 	if rec != nil && rec.Outcome == nomadbackend.OutcomePending {
 		r, err := a.settle(ctx, sp, rec, nil)
 		if err != nil {
 			return errorResult(err)
 		}
+		settled = true
 		if rec.SpecHash == sp.SpecHash || rec.FailedSpec(sp.SpecHash) {
 			// The interrupted apply was of this very spec: its outcome is this apply's
 			// (and a rolled-back spec must not be registered again).
@@ -56,7 +59,52 @@ func (a *applier) service(ctx context.Context, sp plan.ServicePlan, u *Unit) Ser
 	case sp.NomadDiffType == string(nomadbackend.DiffNone):
 		return a.recordOnly(ctx, sp, u)
 	}
+	if r, ok := a.claim(ctx, sp, u, settled); !ok {
+		return r
+	}
 	return a.register(ctx, sp, u)
+}
+
+// claim makes the service record the point where concurrent applies are ordered. Nomad
+// checks EnforceIndex against a snapshot before its Raft write, so two registers at the
+// same index that arrive together can both pass (observed under load). Variables'
+// check-and-set is decided inside the Raft apply, so the record is claimed first, at
+// the index the plan saw: of two applies planned against the same state exactly one
+// claim succeeds and the other stops with a conflict, before any Nomad job write.
+func (a *applier) claim(ctx context.Context, sp plan.ServicePlan, u *Unit, settled bool) (ServiceResult, bool) {
+	if u.ECS == nil || u.ECS.Family == "" {
+		return ServiceResult{}, true // a plan file without ECS documents: EnforceIndex alone
+	}
+	rec, err := a.b.ReadServiceRecord(ctx, a.ns, sp.JobID)
+	if err != nil {
+		return errorResult(err), false
+	}
+	want := u.ECS.RecordIndex
+	if settled && rec != nil {
+		want = rec.ModifyIndex // this apply's own settle moved it
+	}
+	conflict := func(now uint64) (ServiceResult, bool) {
+		return ServiceResult{Status: StatusConflict, Reason: fmt.Sprintf(
+			"another apply changed this service since the plan (record index %d → %d); nothing was written; run plan again", want, now)}, false
+	}
+	if rec == nil {
+		rec = &nomadbackend.ServiceRecord{Namespace: a.ns, JobID: sp.JobID}
+	}
+	if rec.ModifyIndex != want {
+		return conflict(rec.ModifyIndex)
+	}
+	rec.AppliedAt, rec.AppliedBy = time.Now().UTC(), a.opts.Who // "an apply started": the write must change the record
+	if err := a.b.WriteServiceRecord(ctx, rec); err != nil {
+		if errors.Is(err, nomadbackend.ErrRecordConflict) {
+			now := uint64(0)
+			if cur, rerr := a.b.ReadServiceRecord(ctx, a.ns, sp.JobID); rerr == nil && cur != nil {
+				now = cur.ModifyIndex
+			}
+			return conflict(now)
+		}
+		return errorResult(err), false
+	}
+	return ServiceResult{}, true
 }
 
 // register submits the job at the plan's index, records it pending, and follows the

@@ -32,6 +32,10 @@ type UnitECS struct {
 	TaskDefinition   json.RawMessage `json:"task_definition"`
 	Service          json.RawMessage `json:"service"`
 	FailureThreshold int             `json:"failure_threshold,omitempty"`
+	// RecordIndex is the service record's ModifyIndex the plan saw (0: none). Apply
+	// claims the record with check-and-set at this index before registering (see
+	// claim in apply_service.go).
+	RecordIndex uint64 `json:"record_index,omitempty"`
 }
 
 // UnitsFromPlanned builds the units of a plan computed in this process.
@@ -55,6 +59,9 @@ func UnitsFromPlanned(pl *Planned) (map[string]*Unit, error) {
 		}
 		u.ECS = &UnitECS{Family: ps.TaskDefinition.Family, ContentHash: ps.ContentHash,
 			TaskDefinition: td, Service: svc, FailureThreshold: ps.Translation.Rollout.FailureThreshold}
+		if ps.Record != nil {
+			u.ECS.RecordIndex = ps.Record.ModifyIndex
+		}
 	}
 	return units, nil
 }
