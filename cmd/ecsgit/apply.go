@@ -82,7 +82,7 @@ back, could not be placed, conflicted, or the apply was refused; 2 usage error.`
 		f.DurationVar(&opts.Timeout, "timeout", 15*time.Minute, "stop waiting for rollouts after this long (they go on in Nomad; apply again to follow them)")
 		f.BoolVar(&opts.Prune, "prune", false, "delete owned jobs whose service left the repository (also: prune: true in ecsgit.yaml)")
 		f.BoolVar(&opts.AllowEmptyPrune, "allow-empty-prune", false, "with prune, allow deleting every owned job when the repository has no services")
-		f.StringVar(&opts.Source, "source", reconcile.DefaultSource, "stable repository identity (ownership of jobs)")
+		f.StringVar(&opts.Source, "source", "", "stable repository identity (ownership of jobs; default: ecsgit.yaml's source, else \""+reconcile.DefaultSource+"\")")
 		f.StringVar(&opts.Address, "address", "", "Nomad HTTP address (default $NOMAD_ADDR)")
 		f.StringVarP(&opts.Namespace, "namespace", "n", "", "Nomad namespace (default $NOMAD_NAMESPACE, else ecsgit.yaml's)")
 		return cmd
