@@ -20,5 +20,11 @@ func applyTestDriver(task *api.Task) {
 	}
 	task.Driver = "mock_driver"
 	// The mock task runs until stopped; docker options are not valid for this driver.
-	task.Config = map[string]any{"run_for": "24h"}
+	// A prestart task that is not a sidecar (an init container: dependsOn SUCCESS/
+	// COMPLETE) must finish for the main tasks to start, so it exits 0 at once.
+	runFor := "24h"
+	if l := task.Lifecycle; l != nil && l.Hook == api.TaskLifecycleHookPrestart && !l.Sidecar {
+		runFor = "100ms"
+	}
+	task.Config = map[string]any{"run_for": runFor, "exit_code": 0}
 }
