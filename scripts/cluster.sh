@@ -21,6 +21,12 @@ PORT_BASE="${ECSGIT_NOMAD_PORT:-4646}"      # server http; rpc +1, serf +2
 DYN_PORT_BASE="${ECSGIT_NOMAD_DYN_PORT:-20000}" # clients' dynamic ports: 3 x 1000 from here
 READY_TIMEOUT="${ECSGIT_CLUSTER_TIMEOUT:-90}" # seconds
 ZONES=(a b c)
+# A running cluster keeps the base port it was started with (state file
+# `port-base`): `down` or `status` without ECSGIT_NOMAD_PORT must not talk to
+# another cluster at the default port.
+if [ -f "$CLUSTER_DIR/port-base" ]; then
+  PORT_BASE=$(cat "$CLUSTER_DIR/port-base")
+fi
 SERVER_HTTP=$PORT_BASE
 SERVER_RPC=$((PORT_BASE + 1))
 SERVER_SERF=$((PORT_BASE + 2))
@@ -204,6 +210,30 @@ node_lines() {
   nomad_cli node status -t '{{range .}}{{.Name}} {{.Status}} {{.SchedulingEligibility}} {{with index .Drivers "docker"}}{{.Healthy}}{{else}}false{{end}} {{with index .Drivers "raw_exec"}}{{.Healthy}}{{else}}false{{end}}{{"\n"}}{{end}}' 2>/dev/null
 }
 
+# our_node_ids prints the node ids of this cluster's clients (from their data
+# dirs), so node operations never touch nodes of another cluster.
+our_node_ids() {
+  local z f
+  for z in "${ZONES[@]}"; do
+    f="$CLUSTER_DIR/data/client-$z/client/client-id"
+    [ -f "$f" ] && cat "$f" && echo
+  done
+}
+
+# restore_eligibility: `up` promises a usable cluster, so nodes left drained
+# or ineligible (by a test or an interrupted `down`) are made eligible again.
+restore_eligibility() {
+  local id e
+  for id in $(our_node_ids); do
+    e=$(nomad_cli node status -t '{{.SchedulingEligibility}}' "$id" 2>/dev/null || true)
+    if [ "$e" = ineligible ]; then
+      log "node $id was ineligible (drained?); making it eligible again"
+      nomad_cli node drain -disable -yes "$id" >/dev/null 2>&1 || true
+      nomad_cli node eligibility -enable "$id" >/dev/null || die "could not make node $id eligible"
+    fi
+  done
+}
+
 wait_ready() {
   local deadline=$((SECONDS + READY_TIMEOUT)) ready a pid lines
   while :; do
@@ -217,7 +247,7 @@ wait_ready() {
     lines=$(node_lines || true)
     ready=0
     for z in "${ZONES[@]}"; do
-      if grep -qE "^ecsgit-client-$z ready eligible true true$" <<<"$lines"; then
+      if grep -qE "^ecsgit-client-$z ready [a-z]+ true true$" <<<"$lines"; then
         ready=$((ready + 1))
       fi
     done
@@ -259,12 +289,15 @@ cmd_up() {
         done
       fi
     done
+    echo "$PORT_BASE" >"$CLUSTER_DIR/port-base"
     write_server_config
     for i in "${!ZONES[@]}"; do write_client_config "$i"; done
     for a in "${missing[@]}"; do start_agent "$a"; done
   fi
 
   wait_ready
+  restore_eligibility
+  echo "$PORT_BASE" >"$CLUSTER_DIR/port-base"
   {
     echo "# Written by scripts/cluster.sh up. Source it: . .cluster/env"
     echo "export NOMAD_ADDR=$ADDR"
@@ -318,7 +351,7 @@ our_processes() {
 }
 
 cmd_down() {
-  local a pid pids=() ids=() n left
+  local a pid pids=() ids=() n left ready
   if [ ! -d "$CLUSTER_DIR" ]; then
     log "no cluster state in $CLUSTER_DIR; nothing to do"
     return 0
@@ -330,8 +363,11 @@ cmd_down() {
   #    the nodes stops allocations of all namespaces without listing jobs.
   if [ -n "$NOMAD" ] && agent_pid server >/dev/null; then
     log "draining nodes (stops all allocations of this cluster)"
-    # Only ready nodes: a down client cannot stop anything (step 4 handles it).
-    for id in $(nomad_cli node status -t '{{range .}}{{if eq .Status "ready"}}{{.ID}} {{end}}{{end}}' 2>/dev/null || true); do
+    # Only our own, ready nodes: a down client cannot stop anything (step 4
+    # handles it), and the server address must not lead to another cluster.
+    ready=" $(nomad_cli node status -t '{{range .}}{{if eq .Status "ready"}}{{.ID}} {{end}}{{end}}' 2>/dev/null || true) "
+    for id in $(our_node_ids); do
+      [[ "$ready" == *" $id "* ]] || continue
       timeout 60 env NOMAD_ADDR="$ADDR" "$NOMAD" node drain -enable -force -yes "$id" >/dev/null 2>&1 &
     done
     wait || true
