@@ -192,7 +192,8 @@ func latestDeployment(t *testing.T, e *cmdEnv) *api.Deployment {
 }
 
 // TestHistoryStatusRollback: two applies, then history lists both revisions, rollback
-// redeploys web:1 and pauses the service, status shows it, and apply leaves it alone.
+// redeploys web:1 and pauses the service, status shows it, apply leaves it alone, and
+// after resume apply deploys Git's revision again.
 func TestHistoryStatusRollback(t *testing.T) {
 	t.Parallel()
 	e := newCmdEnv(t)
@@ -232,5 +233,18 @@ func TestHistoryStatusRollback(t *testing.T) {
 	}
 	if code, out, _ := e.run(t, "status", "web"); code != exitOK || !strings.Contains(out, "web: paused: rolled back to web:1") {
 		t.Fatalf("status text: exit %d\n%s", code, out)
+	}
+
+	// resume lifts the pause: the next apply deploys Git's revision (web:2) again.
+	if code, out, _ := e.run(t, "resume", "web"); code != exitOK || !strings.Contains(out, "web resumed") {
+		t.Fatalf("resume: exit %d\n%s", code, out)
+	}
+	if code, out, _ := e.run(t, "apply", "--auto-approve", dir); code != exitOK || strings.Contains(out, "web: skipped") {
+		t.Fatalf("apply after resume: exit %d\n%s", code, out)
+	}
+	code, out, _ = e.run(t, "status", "--output", "json")
+	st = nil // a fresh slice: Unmarshal would keep fields the new JSON omits
+	if err := json.Unmarshal([]byte(out), &st); err != nil || code != exitOK || len(st) != 1 || st[0].Paused != "" || st[0].TaskDefinition != "web:2" {
+		t.Fatalf("status after resume and apply: exit %d %v\n%s", code, err, out)
 	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"time"
@@ -169,21 +168,11 @@ func colorFor(s *streams) bool {
 	return ok && os.Getenv("NO_COLOR") == "" && term.IsTerminal(int(f.Fd()))
 }
 
-// savePlanFile binds each created or updated service's Nomad job (and the index it was
-// planned at) so apply submits exactly what was reviewed.
+// savePlanFile binds each created or updated service's Nomad job, the index it was
+// planned at and the ECS documents its record needs, so apply does exactly what was
+// reviewed.
 func savePlanFile(path string, planned *reconcile.Planned) error {
-	jobs := map[string]json.RawMessage{}
-	for _, sp := range planned.Plan.Services {
-		if sp.Action != plan.ActionCreate && sp.Action != plan.ActionUpdate {
-			continue
-		}
-		b, err := nomadbackend.JobJSON(planned.Services[sp.JobID].Translation.Job)
-		if err != nil {
-			return fmt.Errorf("plan file: %w", err)
-		}
-		jobs[sp.Service] = b
-	}
-	pf, err := plan.NewPlanFile(planned.Plan, jobs)
+	pf, err := reconcile.NewPlanFile(planned)
 	if err != nil {
 		return err
 	}
