@@ -498,8 +498,8 @@ func (e *Env) AllocReport(jobID string) string {
 }
 
 // cleanup purges the namespace's jobs, waits (bounded) for their
-// allocations to stop so the next test gets the resources, and deletes the
-// namespace. On a failed test it first logs what ran in the namespace.
+// allocations to stop so the next test gets the resources, deletes its
+// variables (ecsgit's records) and deletes the namespace. On a failed test it first logs what ran in the namespace.
 func (e *Env) cleanup() {
 	t, c := e.T, e.Client
 	jobs, _, err := c.Jobs().List(e.QueryOptions())
@@ -536,6 +536,17 @@ func (e *Env) cleanup() {
 			break
 		}
 		time.Sleep(500 * time.Millisecond)
+	}
+	// ecsgit keeps its records in Nomad Variables; a namespace that still holds
+	// variables cannot be deleted.
+	vars, _, err := c.Variables().List(e.QueryOptions())
+	if err != nil {
+		t.Errorf("nomadtest cleanup: list variables in %s: %v", e.Namespace, err)
+	}
+	for _, v := range vars {
+		if _, err := c.Variables().Delete(v.Path, e.WriteOptions()); err != nil {
+			t.Errorf("nomadtest cleanup: delete variable %s/%s: %v", e.Namespace, v.Path, err)
+		}
 	}
 	var delErr error
 	for i := 0; i < 20; i++ {
