@@ -23,7 +23,7 @@ func gitBin(t testing.TB) string {
 	t.Helper()
 	p, err := exec.LookPath("git")
 	if err != nil {
-		t.Skip("git not installed")
+		t.Fatal("git is not installed: the real-Git-server tests need it (apt-get install git)")
 	}
 	return p
 }
@@ -87,7 +87,7 @@ func (r *testRepo) serveHTTP(user, pass string) string {
 	execPath := runGit(r.t, r.work, "--exec-path")
 	backend := filepath.Join(execPath, "git-http-backend")
 	if _, err := os.Stat(backend); err != nil {
-		r.t.Skipf("git-http-backend not found: %v", err)
+		r.t.Fatalf("git-http-backend not found (it ships with git): %v", err)
 	}
 	h := &cgi.Handler{
 		Path: backend,

@@ -29,7 +29,7 @@ type Repo struct {
 func NewRepo(t testing.TB) *Repo {
 	t.Helper()
 	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
+		t.Fatal("git is not installed: the real-Git-server tests need it (apt-get install git)")
 	}
 	root := t.TempDir()
 	r := &Repo{t: t, Bare: filepath.Join(root, "srv", "repo.git"), Work: filepath.Join(root, "work")}
@@ -89,7 +89,7 @@ func (r *Repo) ServeHTTP() string {
 	r.t.Helper()
 	backend := filepath.Join(r.Git(r.Work, "--exec-path"), "git-http-backend")
 	if _, err := os.Stat(backend); err != nil {
-		r.t.Skipf("git-http-backend not found: %v", err)
+		r.t.Fatalf("git-http-backend not found (it ships with git): %v", err)
 	}
 	h := &cgi.Handler{Path: backend, Env: []string{
 		"GIT_PROJECT_ROOT=" + filepath.Dir(r.Bare), "GIT_HTTP_EXPORT_ALL=1",
