@@ -44,6 +44,6 @@ demo-images:
 	scripts/demo-images.sh
 
 ## Quick start: build, cluster, images, deploy the example, print addresses
-## (scripts/demo.sh; interim: nomad CLI until `ecsgit apply` exists).
+## (scripts/demo.sh: ecsgit apply of examples/gitops and examples/compose-app).
 demo: build cluster-up demo-images
 	scripts/demo.sh

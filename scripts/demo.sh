@@ -1,32 +1,37 @@
 #!/usr/bin/env bash
-# Quick-start deploy (run by `make demo` after build, cluster-up and
-# demo-images): deploys the example and prints where to look.
-# Interim: uses the nomad CLI with examples/nomad-interim/demo.json until
-# `ecsgit apply` exists; then this becomes `bin/ecsgit apply examples/...`.
+# Quick-start deploy (run by `make demo` after build, cluster-up and demo-images):
+# deploys examples/gitops (ECS JSON) and examples/compose-app (docker-compose) with
+# `ecsgit apply`, then prints where to look.
 set -euo pipefail
 
 LOG_PREFIX=demo
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ROOT=$(repo_root)
-[ -f "$ROOT/.cluster/env" ] || die "no running cluster (.cluster/env missing); run: make cluster-up"
+cd "$ROOT"
+[ -f .cluster/env ] || die "no running cluster (.cluster/env missing); run: make cluster-up"
 # shellcheck disable=SC1091
-. "$ROOT/.cluster/env"
+. .cluster/env
 export NOMAD_ADDR
-NOMAD=$("$ROOT/scripts/nomad-bin.sh" 2>/dev/null)
+ECSGIT=bin/ecsgit
+[ -x "$ECSGIT" ] || die "bin/ecsgit missing; run: make build"
+NOMAD=$(scripts/nomad-bin.sh 2>/dev/null)
 
-log "deploying job 'demo' (3 x ecsgit-demo/app:1, spread over zones a, b, c); waiting for the deployment"
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
-# Without -detach the CLI follows the deployment and fails if it fails.
-if ! timeout 180 "$NOMAD" job run -json examples/nomad-interim/demo.json >"$out" 2>&1; then
-  cat "$out" >&2
-  die "deployment of job 'demo' did not succeed; inspect: $NOMAD job status demo"
-fi
-addrs=$("$NOMAD" service info -t '{{range .}}{{.Address}}:{{.Port}} {{end}}' demo)
-echo "Nomad UI:      $NOMAD_ADDR/ui/jobs/demo@default"
-for a in $addrs; do
-  echo "demo service:  http://$a/  -> $(curl -fsS --max-time 2 "http://$a/" || echo 'no answer')"
+for dir in examples/gitops examples/compose-app; do
+  log "ecsgit apply $dir"
+  # apply waits for every rollout and exits non-zero if one fails or is rolled back.
+  timeout 600 "$ECSGIT" apply --auto-approve "$dir" || die "ecsgit apply $dir failed (see above); inspect: $ECSGIT status"
 done
-echo "Try:           curl http://${addrs%% *}/healthz"
-echo "Clean up:      $NOMAD job stop -purge demo   (or make cluster-down)"
+
+echo
+"$ECSGIT" status
+echo
+echo "Nomad UI:      $NOMAD_ADDR/ui/jobs"
+for svc in web-web compose-app-web-web; do
+  addrs=$("$NOMAD" service info -t '{{range .}}{{.Address}}:{{.Port}} {{end}}' "$svc" 2>/dev/null || true)
+  for a in $addrs; do
+    echo "service $svc: http://$a/  -> $(curl -fsS --max-time 2 "http://$a/" || echo 'no answer')"
+  done
+done
+echo "Try:           $ECSGIT plan examples/gitops --detailed-exitcode; echo \$?   # 0: nothing to change"
+echo "Clean up:      make cluster-down"
