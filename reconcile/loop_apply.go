@@ -42,3 +42,10 @@ func EngineApply(ctx context.Context, b *nomadbackend.Client, p *Planned, rev so
 	}
 	return out, errors.Join(errs...)
 }
+
+func commitOf(rev source.Revision) *nomadbackend.Commit {
+	if rev.SHA == "" {
+		return nil
+	}
+	return &nomadbackend.Commit{SHA: rev.SHA, Author: rev.Author, Message: rev.Message}
+}

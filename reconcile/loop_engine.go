@@ -69,8 +69,8 @@ type PipelineEngine struct {
 	Options PlanOptions
 	// Strict makes warnings errors, as `ecsgit validate --strict`.
 	Strict bool
-	// ApplyFunc is the apply entry point: EngineApply (the apply engine) in the daemon.
-	// Nil uses InterimApply, the minimal register-and-record apply.
+	// ApplyFunc is the apply entry point; nil means EngineApply, the apply engine the CLI
+	// uses (tests may substitute a recorder).
 	ApplyFunc func(ctx context.Context, b *nomadbackend.Client, p *Planned, rev source.Revision) (*SyncResult, error)
 }
 
@@ -82,6 +82,12 @@ func (e *PipelineEngine) Plan(ctx context.Context, dir string, rev source.Revisi
 	}
 	if desired.Diagnostics.HasErrors(e.Strict) {
 		return nil, &InvalidRevisionError{Revision: rev, Diagnostics: relativeDiagnostics(dir, desired.Diagnostics, e.Strict)}
+	}
+	// The daemon watches one namespace (event stream, HA lock); a commit whose
+	// ecsgit.yaml names another one must not be deployed there silently.
+	if ns := desired.Config.Namespace; e.Options.Namespace != "" && ns != spec.DefaultConfig().Namespace && ns != e.Options.Namespace {
+		return nil, &InvalidRevisionError{Revision: rev, Diagnostics: []string{fmt.Sprintf(
+			"%s: error: ecsgit.yaml sets namespace %q but this daemon manages %q; restart ecsgit sync with --namespace %s", spec.ConfigFileName, ns, e.Options.Namespace, ns)}}
 	}
 	opts := e.Options
 	opts.Commit = rev.SHA
@@ -97,7 +103,7 @@ func (e *PipelineEngine) Apply(ctx context.Context, p *Planned, rev source.Revis
 	if e.ApplyFunc != nil {
 		return e.ApplyFunc(ctx, e.Nomad, p, rev)
 	}
-	return InterimApply(ctx, e.Nomad, p, rev)
+	return EngineApply(ctx, e.Nomad, p, rev)
 }
 
 // relativeDiagnostics renders the blocking diagnostics with paths inside the repository:

@@ -73,7 +73,7 @@ Nomad. See docs/sync.md.`,
 		f.StringVar(&o.TokenFile, "token-file", "", "file holding an HTTPS token (re-read on every fetch)")
 		f.StringVar(&o.SSHKey, "ssh-key", "", "SSH private key file")
 		f.StringVar(&o.KnownHosts, "known-hosts", "", "SSH known_hosts file")
-		f.StringVar(&o.Namespace, "namespace", envOr("NOMAD_NAMESPACE", "default"), "Nomad namespace the daemon manages (overrides ecsgit.yaml)")
+		f.StringVar(&o.Namespace, "namespace", envOr("NOMAD_NAMESPACE", "default"), "Nomad namespace the daemon manages (default $NOMAD_NAMESPACE, else default); a commit whose ecsgit.yaml names another namespace is refused")
 		f.StringVar(&o.Source, "source", "", "ownership identity of this repository (default \""+reconcile.DefaultSource+"\")")
 		f.BoolVar(&o.Prune, "prune", false, "stop owned jobs whose service left the repository")
 		f.BoolVar(&o.Strict, "strict", false, "treat validation warnings as errors")
