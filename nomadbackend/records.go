@@ -254,15 +254,7 @@ func itemsSize(items api.VariableItems) int {
 
 // backoff waits a little (jittered, growing) before a check-and-set retry.
 func backoff(ctx context.Context, attempt int) error {
-	d := time.Duration(5+rand.IntN(20*(attempt+1))) * time.Millisecond
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return sleepCtx(ctx, time.Duration(5+rand.IntN(20*(attempt+1)))*time.Millisecond)
 }
 
 // Actor names who applies: "user@host" for a person, or what the caller passes for the

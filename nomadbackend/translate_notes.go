@@ -97,14 +97,8 @@ func (n notes) sorted() []spec.FidelityNote {
 	out := append([]spec.FidelityNote(nil), n...)
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
-		if a.Pos.File != b.Pos.File {
-			return a.Pos.File < b.Pos.File
-		}
-		if a.Pos.Line != b.Pos.Line {
-			return a.Pos.Line < b.Pos.Line
-		}
-		if a.Pos.Col != b.Pos.Col {
-			return a.Pos.Col < b.Pos.Col
+		if a.Pos != b.Pos {
+			return a.Pos.Less(b.Pos)
 		}
 		if a.Field != b.Field {
 			return a.Field < b.Field

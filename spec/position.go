@@ -15,6 +15,17 @@ type Pos struct {
 	Col  int    `json:"column,omitempty"`
 }
 
+// Less orders positions by file, line, then column: the order every report uses.
+func (p Pos) Less(q Pos) bool {
+	if p.File != q.File {
+		return p.File < q.File
+	}
+	if p.Line != q.Line {
+		return p.Line < q.Line
+	}
+	return p.Col < q.Col
+}
+
 func (p Pos) String() string {
 	switch {
 	case p.Line == 0:
@@ -97,14 +108,8 @@ func (ds Diagnostics) HasErrors(strict bool) bool {
 func (ds Diagnostics) Sort() {
 	sort.SliceStable(ds, func(i, j int) bool {
 		a, b := ds[i], ds[j]
-		if a.Pos.File != b.Pos.File {
-			return a.Pos.File < b.Pos.File
-		}
-		if a.Pos.Line != b.Pos.Line {
-			return a.Pos.Line < b.Pos.Line
-		}
-		if a.Pos.Col != b.Pos.Col {
-			return a.Pos.Col < b.Pos.Col
+		if a.Pos != b.Pos {
+			return a.Pos.Less(b.Pos)
 		}
 		if a.Rule != b.Rule {
 			return a.Rule < b.Rule

@@ -29,8 +29,7 @@ by whom, and how the rollout ended. The newest ` + "20" + ` entries are kept.`,
 		}
 		f := cmd.Flags()
 		f.StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
-		f.StringVar(&opts.Address, "address", "", "Nomad HTTP address (default $NOMAD_ADDR)")
-		f.StringVarP(&opts.Namespace, "namespace", "n", "", "Nomad namespace (default $NOMAD_NAMESPACE, else default)")
+		addRecordsFlags(f, opts)
 		return cmd
 	})
 }
@@ -39,12 +38,9 @@ func historyRun(ctx context.Context, s *streams, opts *planOptions, service stri
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	b, ns, err := planClient(opts)
+	b, ns, err := recordsClient(opts)
 	if err != nil {
 		return err
-	}
-	if ns == "" {
-		ns = "default"
 	}
 	rec, err := b.ReadServiceRecord(ctx, ns, service)
 	if err != nil {

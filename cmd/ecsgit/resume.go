@@ -28,8 +28,7 @@ Example:
 			},
 		}
 		f := cmd.Flags()
-		f.StringVar(&opts.Address, "address", "", "Nomad HTTP address (default $NOMAD_ADDR)")
-		f.StringVarP(&opts.Namespace, "namespace", "n", "", "Nomad namespace (default $NOMAD_NAMESPACE, else default)")
+		addRecordsFlags(f, opts)
 		return cmd
 	})
 }
@@ -38,12 +37,9 @@ func resumeRun(ctx context.Context, s *streams, opts *planOptions, service strin
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	b, ns, err := planClient(opts)
+	b, ns, err := recordsClient(opts)
 	if err != nil {
 		return err
-	}
-	if ns == "" {
-		ns = "default"
 	}
 	msg, err := reconcile.Resume(ctx, b, ns, service)
 	if err != nil {

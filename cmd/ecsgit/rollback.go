@@ -37,8 +37,7 @@ Exit status: 0 rolled back and healthy; 1 otherwise.`,
 		f.IntVar(&to, "to-revision", 0, "task-definition revision to roll back to")
 		f.DurationVar(&opts.PlacementTimeout, "placement-timeout", 60*time.Second, "fail the rollout when tasks cannot be placed for this long")
 		f.DurationVar(&opts.Timeout, "timeout", 15*time.Minute, "stop waiting for the rollout after this long")
-		f.StringVar(&opts.Address, "address", "", "Nomad HTTP address (default $NOMAD_ADDR)")
-		f.StringVarP(&opts.Namespace, "namespace", "n", "", "Nomad namespace (default $NOMAD_NAMESPACE, else default)")
+		addRecordsFlags(f, &opts.planOptions)
 		return cmd
 	})
 }
@@ -51,12 +50,9 @@ func rollbackRun(ctx context.Context, s *streams, opts *applyOptions, service st
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
-	b, ns, err := planClient(&opts.planOptions)
+	b, ns, err := recordsClient(&opts.planOptions)
 	if err != nil {
 		return err
-	}
-	if ns == "" {
-		ns = "default"
 	}
 	pr := newProgressPrinter(s)
 	r, err := reconcile.Rollback(ctx, b, ns, service, reconcile.RollbackOptions{ToRevision: to,

@@ -36,8 +36,7 @@ It only reads.`,
 		}
 		f := cmd.Flags()
 		f.StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
-		f.StringVar(&opts.Address, "address", "", "Nomad HTTP address (default $NOMAD_ADDR)")
-		f.StringVarP(&opts.Namespace, "namespace", "n", "", "Nomad namespace (default $NOMAD_NAMESPACE, else default)")
+		addRecordsFlags(f, opts)
 		return cmd
 	})
 }
@@ -46,12 +45,9 @@ func statusRun(ctx context.Context, s *streams, opts *planOptions, only string) 
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	b, ns, err := planClient(opts)
+	b, ns, err := recordsClient(opts)
 	if err != nil {
 		return err
-	}
-	if ns == "" {
-		ns = "default"
 	}
 	svcs, err := reconcile.InspectServices(ctx, b, ns, only)
 	if err != nil {
