@@ -73,7 +73,7 @@ func StartDaemon(t testing.TB, nomadAddr string, args ...string) *Daemon {
 		t.Fatal(err)
 	}
 	d := &Daemon{t: t, cmd: cmd, URL: "http://" + addr, Log: logf.Name()}
-	t.Cleanup(func() { d.Kill(); logf.Close() })
+	t.Cleanup(func() { d.shutdown(); logf.Close() })
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		if resp, err := http.Get(d.URL + "/healthz"); err == nil {
@@ -110,6 +110,24 @@ func (d *Daemon) Kill() {
 	}
 	_ = d.cmd.Process.Signal(syscall.SIGKILL)
 	_ = d.cmd.Wait()
+}
+
+// shutdown ends a daemon still running when the test ends, gracefully: on SIGTERM it
+// releases its HA lock, which Nomad would otherwise keep for 2×TTL and which keeps the
+// namespace (its variables) from being deleted. It kills the daemon after 15 s.
+func (d *Daemon) shutdown() {
+	if d.cmd.ProcessState != nil {
+		return
+	}
+	_ = d.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = d.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		_ = d.cmd.Process.Kill()
+		<-done
+	}
 }
 
 // Stop sends SIGTERM and returns the exit code.
