@@ -15,7 +15,7 @@ import (
 // failed or rolled-back rollout is a per-service outcome (not retried: failure memory
 // decides when to try again).
 func EngineApply(ctx context.Context, b *nomadbackend.Client, p *Planned, rev source.Revision) (*SyncResult, error) {
-	res, err := ApplyPlanned(ctx, b, p, ApplyOptions{Who: "ecsgit sync", Commit: commitOf(rev)})
+	res, err := ApplyPlanned(ctx, b, p, ApplyOptions{Who: "ecsgit sync", Commit: CommitOf(rev)})
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +43,8 @@ func EngineApply(ctx context.Context, b *nomadbackend.Client, p *Planned, rev so
 	return out, errors.Join(errs...)
 }
 
-func commitOf(rev source.Revision) *nomadbackend.Commit {
+// CommitOf is what ecsgit records about the commit it deploys (nil when unknown).
+func CommitOf(rev source.Revision) *nomadbackend.Commit {
 	if rev.SHA == "" {
 		return nil
 	}

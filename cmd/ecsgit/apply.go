@@ -17,7 +17,6 @@ import (
 	"github.com/ecsgit/ecsgit/nomadbackend"
 	"github.com/ecsgit/ecsgit/plan"
 	"github.com/ecsgit/ecsgit/reconcile"
-	"github.com/ecsgit/ecsgit/source"
 	"github.com/ecsgit/ecsgit/spec"
 )
 
@@ -64,8 +63,8 @@ back, could not be placed, conflicted, or the apply was refused; 2 usage error.`
   ecsgit plan --out plan.ecsgit deploy/ && ecsgit apply plan.ecsgit`,
 			Args: cobra.MaximumNArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				opts.Dir = "."
-				if len(args) == 1 {
+				opts.Dir, opts.DirGiven = ".", len(args) == 1
+				if opts.DirGiven {
 					opts.Dir = args[0]
 				}
 				if opts.Parallelism < 1 {
@@ -85,6 +84,7 @@ back, could not be placed, conflicted, or the apply was refused; 2 usage error.`
 		f.StringVar(&opts.Source, "source", "", "stable repository identity (ownership of jobs; default: ecsgit.yaml's source, else \""+reconcile.DefaultSource+"\")")
 		f.StringVar(&opts.Address, "address", "", "Nomad HTTP address (default $NOMAD_ADDR)")
 		f.StringVarP(&opts.Namespace, "namespace", "n", "", "Nomad namespace (default $NOMAD_NAMESPACE, else ecsgit.yaml's)")
+		opts.Git.add(f)
 		return cmd
 	})
 }
@@ -142,16 +142,22 @@ func applyRun(ctx context.Context, s *streams, opts *applyOptions) error {
 	return nil
 }
 
-// loadApplyPlan loads a plan file, or plans the directory now.
+// loadApplyPlan loads a plan file, or plans the directory (or --repo) now.
 func loadApplyPlan(ctx context.Context, s *streams, b *nomadbackend.Client, ns string, opts *applyOptions) (*plan.Plan, map[string]*reconcile.Unit, *nomadbackend.Commit, error) {
-	st, err := os.Stat(opts.Dir)
+	if opts.Git.Repo == "" {
+		st, err := os.Stat(opts.Dir)
+		if err != nil {
+			return nil, nil, nil, usageError{err}
+		}
+		if !st.IsDir() {
+			return loadPlanFile(b, ns, opts.Dir)
+		}
+	}
+	snap, err := snapshotRepo(ctx, opts.Dir, opts.DirGiven, &opts.Git)
 	if err != nil {
-		return nil, nil, nil, usageError{err}
+		return nil, nil, nil, err
 	}
-	if !st.IsDir() {
-		return loadPlanFile(b, ns, opts.Dir)
-	}
-	d, err := spec.Load(opts.Dir, loadOptions())
+	d, err := spec.Load(snap.Dir, loadOptions())
 	if err != nil {
 		return nil, nil, nil, usageError{err}
 	}
@@ -159,13 +165,8 @@ func loadApplyPlan(ctx context.Context, s *streams, b *nomadbackend.Client, ns s
 		printProblems(s, d.Diagnostics)
 		return nil, nil, nil, exitError{exitFailure}
 	}
-	var commit *nomadbackend.Commit
-	if local, err := source.Local(opts.Dir); err == nil {
-		if rev, err := local.Fetch(ctx); err == nil && rev.SHA != "" {
-			commit = &nomadbackend.Commit{SHA: rev.SHA, Author: rev.Author, Message: rev.Message}
-		}
-	}
-	po := reconcile.PlanOptions{Source: opts.Source, Namespace: ns, Prune: opts.Prune, AllowEmptyPrune: opts.AllowEmptyPrune, Label: opts.Dir}
+	commit := snap.Commit
+	po := reconcile.PlanOptions{Source: opts.Source, Namespace: ns, Prune: opts.Prune, AllowEmptyPrune: opts.AllowEmptyPrune, Label: snap.Label}
 	if commit != nil {
 		po.Commit = commit.SHA
 	}

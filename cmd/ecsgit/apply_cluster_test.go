@@ -51,12 +51,6 @@ func newCmdEnv(t *testing.T) *cmdEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { // records block deleting the namespace; runs before nomadtest's cleanup
-		vars, _, _ := e.Client.Variables().List(e.QueryOptions())
-		for _, v := range vars {
-			_, _ = e.Client.Variables().Delete(v.Path, e.WriteOptions())
-		}
-	})
 	return &cmdEnv{Env: e, b: b}
 }
 

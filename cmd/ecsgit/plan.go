@@ -19,6 +19,8 @@ import (
 
 type planOptions struct {
 	Dir              string
+	DirGiven         bool // DIR was an argument (not the default ".")
+	Git              gitFlags
 	Address          string
 	Namespace        string
 	Source           string
@@ -63,11 +65,14 @@ Exit status: 0 success; 1 error (invalid repository, Nomad unreachable, with
   ecsgit plan --output markdown --detailed-exitcode deploy/ > plan.md
 
   # save the plan and apply exactly it
-  ecsgit plan --out plan.ecsgit && ecsgit apply plan.ecsgit`,
+  ecsgit plan --out plan.ecsgit && ecsgit apply plan.ecsgit
+
+  # plan a branch of a remote repository (token from $GIT_TOKEN)
+  ecsgit plan --repo https://git.example.com/deploy.git --ref main --path prod --token-env GIT_TOKEN`,
 			Args: cobra.MaximumNArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				opts.Dir = "."
-				if len(args) == 1 {
+				opts.Dir, opts.DirGiven = ".", len(args) == 1
+				if opts.DirGiven {
 					opts.Dir = args[0]
 				}
 				switch plan.Format(opts.Output) {
@@ -89,13 +94,23 @@ Exit status: 0 success; 1 error (invalid repository, Nomad unreachable, with
 		f.StringVar(&opts.Address, "address", "", "Nomad HTTP address (default $NOMAD_ADDR)")
 		f.StringVarP(&opts.Namespace, "namespace", "n", "", "Nomad namespace (default $NOMAD_NAMESPACE, else ecsgit.yaml's)")
 		f.DurationVar(&opts.Timeout, "timeout", 5*time.Minute, "give up planning after this long")
+		opts.Git.add(f)
 		_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"human", "json", "markdown"}, cobra.ShellCompDirectiveNoFileComp))
 		return cmd
 	})
 }
 
 func planRun(ctx context.Context, s *streams, opts *planOptions) error {
-	d, err := spec.Load(opts.Dir, loadOptions())
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+	snap, err := snapshotRepo(ctx, opts.Dir, opts.DirGiven, &opts.Git)
+	if err != nil {
+		return err
+	}
+	d, err := spec.Load(snap.Dir, loadOptions())
 	if err != nil {
 		return usageError{err}
 	}
@@ -107,14 +122,11 @@ func planRun(ctx context.Context, s *streams, opts *planOptions) error {
 	if err != nil {
 		return err
 	}
-	if ctx == nil {
-		ctx = context.Background()
+	po := reconcile.PlanOptions{Source: opts.Source, Namespace: ns, Prune: opts.Prune, AllowEmptyPrune: opts.AllowEmptyPrune, Label: snap.Label}
+	if snap.Commit != nil {
+		po.Commit = snap.Commit.SHA
 	}
-	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
-	defer cancel()
-	planned, err := reconcile.ComputePlanned(ctx, d, b, reconcile.PlanOptions{
-		Source: opts.Source, Namespace: ns, Prune: opts.Prune, AllowEmptyPrune: opts.AllowEmptyPrune, Label: opts.Dir,
-	})
+	planned, err := reconcile.ComputePlanned(ctx, d, b, po)
 	if err != nil {
 		return err
 	}

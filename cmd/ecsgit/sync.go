@@ -24,9 +24,8 @@ import (
 )
 
 type syncOptions struct {
-	Repo, Ref, Path, Dir, CacheDir string
-	TokenEnv, TokenFile, SSHKey    string
-	KnownHosts                     string
+	Git                            gitFlags
+	Dir                            string
 	Namespace, Source              string
 	Prune, Strict                  bool
 	Interval                       time.Duration
@@ -64,15 +63,8 @@ Nomad. See docs/sync.md.`,
 			},
 		}
 		f := cmd.Flags()
-		f.StringVar(&o.Repo, "repo", "", "Git repository URL to follow (https://, ssh://, file://)")
-		f.StringVar(&o.Ref, "ref", "main", "branch, tag or commit SHA to follow")
-		f.StringVar(&o.Path, "path", "", "directory inside the repository holding the definitions")
+		o.Git.add(f)
 		f.StringVar(&o.Dir, "dir", "", "follow a local directory instead of a Git remote (fsnotify)")
-		f.StringVar(&o.CacheDir, "cache-dir", "", "clone cache directory (default: the user cache dir)")
-		f.StringVar(&o.TokenEnv, "token-env", "", "environment variable holding an HTTPS token")
-		f.StringVar(&o.TokenFile, "token-file", "", "file holding an HTTPS token (re-read on every fetch)")
-		f.StringVar(&o.SSHKey, "ssh-key", "", "SSH private key file")
-		f.StringVar(&o.KnownHosts, "known-hosts", "", "SSH known_hosts file")
 		f.StringVar(&o.Namespace, "namespace", envOr("NOMAD_NAMESPACE", "default"), "Nomad namespace the daemon manages (default $NOMAD_NAMESPACE, else default); a commit whose ecsgit.yaml names another namespace is refused")
 		f.StringVar(&o.Source, "source", "", "ownership identity of this repository (default \""+reconcile.DefaultSource+"\")")
 		f.BoolVar(&o.Prune, "prune", false, "stop owned jobs whose service left the repository")
@@ -96,7 +88,7 @@ func runSync(ctx context.Context, s *streams, o *syncOptions) error {
 	if err != nil {
 		return usageError{err}
 	}
-	if (o.Repo == "") == (o.Dir == "") {
+	if (o.Git.Repo == "") == (o.Dir == "") {
 		return usageError{errors.New("sync: set exactly one of --repo and --dir")}
 	}
 	metrics := reconcile.NewSyncMetrics()
@@ -162,8 +154,7 @@ func syncSource(o *syncOptions) (source.Source, func(context.Context) (<-chan st
 		}
 		return l, l.Watch, nil
 	}
-	g, err := source.NewGit(source.GitOptions{URL: o.Repo, Ref: o.Ref, Path: o.Path, CacheDir: o.CacheDir,
-		Auth: source.Auth{TokenEnv: o.TokenEnv, TokenFile: o.TokenFile, SSHKey: o.SSHKey, KnownHosts: o.KnownHosts}})
+	g, err := o.Git.source()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -179,7 +170,7 @@ func syncHTTP(o *syncOptions, d *reconcile.Daemon, m *reconcile.SyncMetrics, log
 		if err != nil {
 			return nil, usageError{err}
 		}
-		hook, err = source.WebhookHandler(source.WebhookOptions{Secret: secret, Ref: o.Ref, Trigger: d.TriggerWebhook, Logger: log})
+		hook, err = source.WebhookHandler(source.WebhookOptions{Secret: secret, Ref: o.Git.Ref, Trigger: d.TriggerWebhook, Logger: log})
 		if err != nil {
 			return nil, err
 		}
