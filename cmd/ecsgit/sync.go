@@ -24,19 +24,19 @@ import (
 )
 
 type syncOptions struct {
-	Git                            gitFlags
-	Dir                            string
-	Namespace, Source              string
-	Prune, Strict                  bool
-	Interval                       time.Duration
-	Drift                          string
-	Listen                         string
-	WebhookSecretEnv               string
-	WebhookSecretFile              string
-	LogFormat, LogLevel            string
-	HA                             bool
-	LockTTL                        time.Duration
-	Identity                       string
+	Git                 gitFlags
+	Dir                 string
+	Namespace, Source   string
+	Prune, Strict       bool
+	Interval            time.Duration
+	Drift               string
+	Listen              string
+	WebhookSecretEnv    string
+	WebhookSecretFile   string
+	LogFormat, LogLevel string
+	HA                  bool
+	LockTTL             time.Duration
+	Identity            string
 }
 
 func init() {
