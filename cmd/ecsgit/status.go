@@ -14,6 +14,7 @@ import (
 func init() {
 	registerCommand(func(s *streams) *cobra.Command {
 		opts := &planOptions{}
+		var server string
 		cmd := &cobra.Command{
 			Use:   "status [SERVICE]",
 			Short: "Show each managed service: desired/running/healthy, revision, last outcome",
@@ -21,7 +22,14 @@ func init() {
 running and healthy tasks from Nomad, the task-definition revision and the outcome of the
 last apply from ecsgit's records, the latest deployment, and why a service is degraded
 (a failed spec that was rolled back and is not retried) or paused (a manual rollback).
-It only reads.`,
+It only reads.
+
+With --server URL it shows instead what a running 'ecsgit sync' reports at
+URL/v1/status: the commit deployed, the last pass (with validation errors as
+file:line), and each service's state (Synced, OutOfSync, Progressing, Degraded,
+Failed, Paused) with the reason.`,
+			Example: `  ecsgit status                                   # from Nomad and ecsgit's records
+  ecsgit status --server http://127.0.0.1:8787     # from a running ecsgit sync`,
 			Args: cobra.MaximumNArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				if opts.Output != "text" && opts.Output != "json" {
@@ -31,12 +39,16 @@ It only reads.`,
 				if len(args) == 1 {
 					only = args[0]
 				}
+				if server != "" {
+					return statusFromServer(cmd.Context(), s, server, opts.Output, only)
+				}
 				return statusRun(cmd.Context(), s, opts, only)
 			},
 		}
 		f := cmd.Flags()
 		f.StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
 		addRecordsFlags(f, opts)
+		f.StringVar(&server, "server", "", "read the status of a running ecsgit sync at this URL (e.g. http://127.0.0.1:8787)")
 		return cmd
 	})
 }
