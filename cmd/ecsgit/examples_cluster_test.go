@@ -148,3 +148,35 @@ func TestDaemonServiceRollsOut(t *testing.T) {
 		return nil
 	})
 }
+
+// TestSyncJobExampleIsValid: the example Nomad job that runs `ecsgit sync` on the cluster
+// passes Nomad's own validation and its scheduler dry-run places every replica. (Running
+// it needs the ecsgit image from build/image.sh and a reachable Git remote: not done here.)
+func TestSyncJobExampleIsValid(t *testing.T) {
+	t.Parallel()
+	e := newCmdEnv(t)
+	root, err := nomadtest.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(root, "examples", "nomad", "ecsgit-sync.nomad.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct{ Job *api.Job }
+	if err := json.Unmarshal(b, &doc); err != nil || doc.Job == nil {
+		t.Fatalf("examples/nomad/ecsgit-sync.nomad.json is not a {\"Job\": ...} document: %v", err)
+	}
+	doc.Job.Namespace = &e.Namespace
+	resp, _, err := e.Client.Jobs().Validate(doc.Job, e.WriteOptions())
+	if err != nil || len(resp.ValidationErrors) > 0 || resp.Error != "" {
+		t.Fatalf("Nomad rejects the example sync job: %v %v %s", err, resp.ValidationErrors, resp.Error)
+	}
+	plan, _, err := e.Client.Jobs().Plan(doc.Job, false, e.WriteOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.FailedTGAllocs) > 0 {
+		t.Fatalf("the example sync job cannot be placed: %+v", plan.FailedTGAllocs)
+	}
+}
