@@ -8,8 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/nomad/api"
-
+	"github.com/ecsgit/ecsgit/internal/clustertest"
 	"github.com/ecsgit/ecsgit/nomadbackend"
 	"github.com/ecsgit/ecsgit/nomadbackend/nomadtest"
 	"github.com/ecsgit/ecsgit/plan"
@@ -24,23 +23,8 @@ type applyEnv struct {
 
 func newApplyEnv(t *testing.T) *applyEnv {
 	t.Helper()
-	e := nomadtest.Cluster(t)
-	nomadtest.RequireDemoImages(t)
-	cfg := api.DefaultConfig()
-	cfg.Address = e.Addr
-	b, err := nomadbackend.NewClient(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Records live in Variables, which block deleting the namespace; this cleanup runs
-	// before nomadtest's (cleanups run last-in first-out).
-	t.Cleanup(func() {
-		vars, _, _ := e.Client.Variables().List(e.QueryOptions())
-		for _, v := range vars {
-			_, _ = e.Client.Variables().Delete(v.Path, e.WriteOptions())
-		}
-	})
-	return &applyEnv{Env: e, b: b}
+	ce := clustertest.New(t)
+	return &applyEnv{Env: ce.Env, b: ce.Backend}
 }
 
 // demoService describes one service of a test repository running the demo app.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/hashicorp/nomad/api"
 
+	"github.com/ecsgit/ecsgit/internal/clustertest"
 	"github.com/ecsgit/ecsgit/nomadbackend"
 	"github.com/ecsgit/ecsgit/nomadbackend/nomadtest"
 )
@@ -43,15 +44,8 @@ type cmdEnv struct {
 
 func newCmdEnv(t *testing.T) *cmdEnv {
 	t.Helper()
-	e := nomadtest.Cluster(t)
-	nomadtest.RequireDemoImages(t)
-	cfg := api.DefaultConfig()
-	cfg.Address = e.Addr
-	b, err := nomadbackend.NewClient(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &cmdEnv{Env: e, b: b}
+	ce := clustertest.New(t)
+	return &cmdEnv{Env: ce.Env, b: ce.Backend}
 }
 
 func (e *cmdEnv) run(t *testing.T, args ...string) (int, string, string) {

@@ -3,8 +3,7 @@ package synctest
 import (
 	"testing"
 
-	"github.com/hashicorp/nomad/api"
-
+	"github.com/ecsgit/ecsgit/internal/clustertest"
 	"github.com/ecsgit/ecsgit/nomadbackend"
 	"github.com/ecsgit/ecsgit/nomadbackend/nomadtest"
 )
@@ -15,14 +14,8 @@ import (
 // (for daemon subprocesses).
 func Nomad(t testing.TB) (*nomadbackend.Client, string, string) {
 	t.Helper()
-	env := nomadtest.Cluster(t)
-	cfg := api.DefaultConfig()
-	cfg.Address = env.Addr
-	c, err := nomadbackend.NewClient(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, env.Namespace, env.Addr
+	ce := clustertest.New(t)
+	return ce.Backend, ce.Namespace, ce.Addr
 }
 
 // RepoRoot is the module root (the directory holding go.mod); failures are fatal.

@@ -1,0 +1,35 @@
+// Package clustertest gives a real-cluster test what every ecsgit test needs: the shared
+// local Nomad cluster (started if needed; a missing cluster fails the test, never skips
+// it), a fresh namespace cleaned up with its jobs and records, the demo images, and
+// ecsgit's typed Nomad client. (nomadbackend's own tests cannot use it: it imports
+// nomadbackend.)
+package clustertest
+
+import (
+	"testing"
+
+	"github.com/hashicorp/nomad/api"
+
+	"github.com/ecsgit/ecsgit/nomadbackend"
+	"github.com/ecsgit/ecsgit/nomadbackend/nomadtest"
+)
+
+// Env is a test's namespace on the real cluster plus ecsgit's client for it.
+type Env struct {
+	*nomadtest.Env
+	Backend *nomadbackend.Client
+}
+
+// New sets up the cluster, a namespace for t and the demo images.
+func New(t testing.TB) *Env {
+	t.Helper()
+	e := nomadtest.Cluster(t)
+	nomadtest.RequireDemoImages(t)
+	cfg := api.DefaultConfig()
+	cfg.Address = e.Addr
+	b, err := nomadbackend.NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Env{Env: e, Backend: b}
+}
