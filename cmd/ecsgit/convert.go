@@ -47,10 +47,13 @@ and prints the ECS task definitions and services ecsgit would deploy, as JSON.
 
 Every compose key that is not translated exactly is reported on stderr with its file
 and line; --strict makes any of them an error (exit 1). See docs/compose.md.`,
+		Example: `  ecsgit convert compose                                  # ./compose.yaml
+  ecsgit convert compose -f compose.yaml -f compose.prod.yaml --profile web
+  ecsgit convert compose --output-dir deploy/ examples/compose-app/compose.yaml`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Files = append(append([]string(nil), files...), args...)
 			if len(opts.Files) == 0 {
-				for _, name := range []string{"compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"} {
+				for _, name := range spec.ComposeFileNames {
 					if _, err := os.Stat(name); err == nil {
 						opts.Files = []string{name}
 						break

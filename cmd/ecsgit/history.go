@@ -19,6 +19,8 @@ func init() {
 			Long: `History reads ecsgit's record of SERVICE (its Nomad job ID) and lists, oldest first,
 every apply, rollback and prune: the task-definition revision, the Git commit, when and
 by whom, and how the rollout ended. The newest ` + "20" + ` entries are kept.`,
+			Example: `  ecsgit history web
+  ecsgit history web --output json -n prod`,
 			Args: cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				if opts.Output != "text" && opts.Output != "json" {

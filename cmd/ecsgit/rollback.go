@@ -28,6 +28,9 @@ paused: Git now differs from the cluster, and sync leaves the service alone unti
 commit changes it.
 
 Exit status: 0 rolled back and healthy; 1 otherwise.`,
+			Example: `  ecsgit rollback web                  # the newest earlier revision that succeeded
+  ecsgit rollback web --to-revision 3  # a given revision (see ecsgit history web)
+  ecsgit resume web                    # later: let apply and sync deploy Git again`,
 			Args: cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				return rollbackRun(cmd.Context(), s, opts, args[0], to)

@@ -55,6 +55,15 @@ GET /v1/status shows the errors as file:line with the commit. Git or Nomad being
 is retried with backoff; the daemon never exits for it. SIGTERM/SIGINT finish the
 register in flight and exit 0. With --ha, replicas elect one actor through a lock in
 Nomad. See docs/sync.md.`,
+			Example: `  # follow main of a remote repository, webhook-triggered, in namespace prod
+  ecsgit sync --repo https://git.example.com/deploy.git --ref main --path prod \
+    --token-env GIT_TOKEN --webhook-secret-env WEBHOOK_SECRET --namespace prod
+
+  # follow a local directory (fsnotify), only report drift
+  ecsgit sync --dir ./deploy --drift report
+
+  # two replicas, one acting (lock in Nomad Variables)
+  ecsgit sync --repo ... --ha --identity $(hostname)`,
 			Args: cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
 				ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)

@@ -13,9 +13,10 @@ var version = "dev"
 func init() {
 	registerCommand(func(s *streams) *cobra.Command {
 		return &cobra.Command{
-			Use:   "version",
-			Short: "Print the ecsgit version",
-			Args:  cobra.NoArgs,
+			Use:     "version",
+			Short:   "Print the ecsgit version",
+			Example: "  ecsgit version",
+			Args:    cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
 				commit := "unknown"
 				if bi, ok := debug.ReadBuildInfo(); ok {
