@@ -59,7 +59,7 @@ func main() {
 	flag.BoolVar(&c.Quick, "quick", false, "N = 10,100 and fewer repetitions (make bench-quick)")
 	flag.IntVar(&c.RepsSmall, "reps", 5, "repetitions for N < 1000")
 	flag.IntVar(&c.RepsLarge, "reps-large", 3, "repetitions for N >= 1000")
-	flag.IntVar(&c.SeqRepsLarge, "seq-reps-large", 1, "repetitions of the SEQUENTIAL Nomad CLI loops for N >= 1000 (1,000 processes each; ~3 min per loop)")
+	flag.IntVar(&c.SeqRepsLarge, "seq-reps-large", 3, "repetitions of the SEQUENTIAL Nomad CLI loops for N >= 1000 (1,000 processes each, about 1 min per loop)")
 	flag.IntVar(&c.Parallel, "parallel", 8, "concurrency of the parallel Nomad CLI loop (xargs -P)")
 	flag.Uint64Var(&c.Seed, "seed", 1, "generator seed")
 	flag.StringVar(&steps, "steps", "validate,plan,apply,noop,daemon,rollout,gobench", "steps to run")

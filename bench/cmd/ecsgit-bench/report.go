@@ -211,7 +211,7 @@ func (b *bench) markdown(plots []string) string {
 			rss.Median(), rss.Min(), rss.Max(), first.Median(), last.Median())
 	}
 
-	p("### 6. ecsgit's overhead in a rollout\n\nMode: %s. Overhead = `ecsgit apply` wall time − the span of Nomad's deployments (earliest `CreateTime` to latest `ModifyTime` of the deployments created by that apply).\n\n", modeMock)
+	p("### 6. ecsgit's overhead in a rollout\n\nMode: %s. Overhead = `ecsgit apply` wall time − the span of Nomad's deployments (from the earliest `CreateTime` of the deployments that apply created to the last of their allocations marked healthy; Nomad 1.11.3 leaves `Deployment.ModifyTime` at 0). Services have 1–3 tasks on mock_driver, 1–3 containers each (an init container exits at once); the update changes every service's image tag and an environment variable.\n\n", modeMock)
 	p("| N | rollout | apply wall | deployments span | ecsgit overhead |\n|---:|---|---|---|---|\n")
 	for _, r := range b.res.Rollout {
 		switch {

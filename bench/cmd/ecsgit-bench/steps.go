@@ -438,7 +438,7 @@ func (b *bench) stepRollout(ctx context.Context) {
 			dir string
 		}{{&create, g0.Dir}, {&update, g1.Dir}} {
 			since := time.Now()
-			r, err := runCmd(ctx, env, b.c.Ecsgit, "apply", "--auto-approve", "--address", b.k.addr, x.dir)
+			r, err := runCmd(ctx, env, b.c.Ecsgit, "apply", "--auto-approve", "--timeout", "3m", "--address", b.k.addr, x.dir)
 			if err == nil && r.Code != 0 {
 				err = fmt.Errorf("exit %d: %s", r.Code, tail(r.Stderr+r.Stdout, 300))
 			}
@@ -461,13 +461,15 @@ func (b *bench) stepRollout(ctx context.Context) {
 }
 
 // deploySpan is the time from the first deployment created after since to the last
-// deployment's last modification, over the namespace.
+// allocation created since then marked healthy (Nomad 1.11.3 leaves the deployment's
+// ModifyTime at 0, so its end is read from the allocations' health timestamps).
 func (b *bench) deploySpan(ns string, since time.Time) (time.Duration, error) {
-	deps, _, err := b.k.c.Deployments().List(&api.QueryOptions{Namespace: ns})
+	q := &api.QueryOptions{Namespace: ns}
+	deps, _, err := b.k.c.Deployments().List(q)
 	if err != nil {
 		return 0, err
 	}
-	var lo, hi int64
+	var lo int64
 	for _, d := range deps {
 		if d.CreateTime < since.UnixNano() {
 			continue
@@ -475,12 +477,24 @@ func (b *bench) deploySpan(ns string, since time.Time) (time.Duration, error) {
 		if lo == 0 || d.CreateTime < lo {
 			lo = d.CreateTime
 		}
-		hi = max(hi, d.ModifyTime)
 	}
 	if lo == 0 {
 		return 0, fmt.Errorf("no deployment created in %s", ns)
 	}
-	return time.Duration(hi - lo), nil
+	allocs, _, err := b.k.c.Allocations().List(q)
+	if err != nil {
+		return 0, err
+	}
+	var hi time.Time
+	for _, a := range allocs {
+		if a.CreateTime >= since.UnixNano() && a.DeploymentStatus != nil && a.DeploymentStatus.Timestamp.After(hi) {
+			hi = a.DeploymentStatus.Timestamp
+		}
+	}
+	if hi.IsZero() {
+		return 0, fmt.Errorf("no allocation health timestamp in %s", ns)
+	}
+	return time.Duration(hi.UnixNano() - lo), nil
 }
 
 // ---- Go benchmarks ----
