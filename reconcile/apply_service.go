@@ -34,10 +34,14 @@ func (a *applier) service(ctx context.Context, sp plan.ServicePlan, u *Unit) Ser
 		u = &Unit{}
 	}
 	// Records are read, never written, for a service whose plan is a no-op and whose
-	// record is settled: a no-op apply performs no write at all.
-	rec, err := a.b.ReadServiceRecord(ctx, a.ns, sp.JobID)
-	if err != nil {
-		return errorResult(err)
+	// record is settled: a no-op apply performs no write at all. A no-op planned in this
+	// process uses the record the plan just read.
+	rec := u.PlannedRecord
+	if rec == nil || sp.Action != plan.ActionNoop {
+		var err error
+		if rec, err = a.b.ReadServiceRecord(ctx, a.ns, sp.JobID); err != nil {
+			return errorResult(err)
+		}
 	}
 	settled := false
 	if rec != nil && rec.Outcome == nomadbackend.OutcomePending {

@@ -21,6 +21,10 @@ type Unit struct {
 	// ECS is what the service record stores (nil when the plan does not write the
 	// service, or a plan file carried no ECS documents).
 	ECS *UnitECS
+	// PlannedRecord is the service record the plan read moments ago (in-process plans
+	// only; nil for plan files, which are re-read). A no-op trusts it instead of reading
+	// the record again: one Nomad call fewer per unchanged service.
+	PlannedRecord *nomadbackend.ServiceRecord
 }
 
 // UnitECS is the record side of a unit: the task definition's family and content hash
@@ -45,6 +49,9 @@ func UnitsFromPlanned(pl *Planned) (map[string]*Unit, error) {
 		ps := pl.Services[sp.JobID]
 		u := &Unit{}
 		units[sp.Service] = u
+		if ps != nil {
+			u.PlannedRecord = ps.Record
+		}
 		if ps == nil || ps.Translation == nil || ps.TaskDefinition == nil || ps.Service == nil {
 			continue
 		}

@@ -191,10 +191,20 @@ func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.Serv
 	if err := pl.revisions(ctx, ps, &sp); err != nil {
 		return sp, ps, fmt.Errorf("plan %s: %w", id, err)
 	}
+	sp.JobModifyIndex = nomadbackend.JobModifyIndexOf(ps.Live)
+	if unchangedSinceApplied(ps, &sp) {
+		// The live job is the very one ecsgit registered (same JobModifyIndex as its
+		// record) and the desired spec is the one that produced it, so Nomad's diff is
+		// None by construction: the scheduler dry-run, the most expensive call of a plan,
+		// would tell nothing. Unchanged services then cost two reads.
+		ps.DryRun = &nomadbackend.DryRun{DiffType: nomadbackend.DiffNone, JobModifyIndex: sp.JobModifyIndex}
+		sp.NomadDiffType = string(nomadbackend.DiffNone)
+		classify(ps, &sp)
+		return sp, ps, nil
+	}
 	if ps.DryRun, err = pl.b.PlanJob(ctx, tr.Job); err != nil {
 		return sp, ps, err
 	}
-	sp.JobModifyIndex = nomadbackend.JobModifyIndexOf(ps.Live)
 	sp.NomadDiffType = string(ps.DryRun.DiffType)
 	sp.Placement = placement(ps.DryRun)
 	if err := pl.drift(ctx, ps, &sp); err != nil {
@@ -202,6 +212,17 @@ func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.Serv
 	}
 	classify(ps, &sp)
 	return sp, ps, nil
+}
+
+// unchangedSinceApplied: nothing changed on either side since ecsgit's last successful
+// apply: the live job is exactly what it registered, it is running, and the desired spec
+// (hash and revision) is the one recorded.
+func unchangedSinceApplied(ps *PlannedService, sp *plan.ServicePlan) bool {
+	rec := ps.Record
+	return rec != nil && ps.Live != nil && !nomadbackend.IsStopped(ps.Live) &&
+		rec.Outcome == nomadbackend.OutcomeSucceeded &&
+		rec.JobModifyIndex != 0 && rec.JobModifyIndex == sp.JobModifyIndex &&
+		rec.SpecHash == sp.SpecHash && sp.OldTaskDefinition == sp.NewTaskDefinition
 }
 
 // revisions fills the old and new "family:revision" and the ECS field changes since the
