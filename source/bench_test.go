@@ -6,15 +6,17 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/ecsgit/ecsgit/internal/gittest"
 )
 
 // benchRepo is a repository with n files under deploy/ (spread over
 // directories of 50), served over file:// and over smart HTTP.
-func benchRepo(b *testing.B, n int) *testRepo {
+func benchRepo(b *testing.B, n int) *gittest.Repo {
 	b.Helper()
-	r := newTestRepo(b)
+	r := gittest.New(b)
 	for i := range n {
-		p := filepath.Join(r.work, "deploy", fmt.Sprintf("d%02d", i/50), fmt.Sprintf("svc%04d.json", i))
+		p := filepath.Join(r.Work, "deploy", fmt.Sprintf("d%02d", i/50), fmt.Sprintf("svc%04d.json", i))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			b.Fatal(err)
 		}
@@ -22,9 +24,9 @@ func benchRepo(b *testing.B, n int) *testRepo {
 			b.Fatal(err)
 		}
 	}
-	runGit(b, r.work, "add", "-A")
-	runGit(b, r.work, "commit", "-q", "-m", "bench")
-	runGit(b, r.work, "push", "-q", "origin", "HEAD:refs/heads/main")
+	gittest.Run(b, r.Work, "add", "-A")
+	gittest.Run(b, r.Work, "commit", "-q", "-m", "bench")
+	gittest.Run(b, r.Work, "push", "-q", "origin", "HEAD:refs/heads/main")
 	return r
 }
 
@@ -33,9 +35,9 @@ func BenchmarkFetchNoChange(b *testing.B) {
 	r := benchRepo(b, 1000)
 	for _, transport := range []string{"file", "http"} {
 		b.Run(transport, func(b *testing.B) {
-			url := r.fileURL()
+			url := r.FileURL()
 			if transport == "http" {
-				url = r.serveHTTP("", "")
+				url = r.ServeHTTPAuth("", "")
 			}
 			g, err := NewGit(GitOptions{URL: url, Ref: "main", Path: "deploy", CacheDir: b.TempDir()})
 			if err != nil {
@@ -57,7 +59,7 @@ func BenchmarkFetchNoChange(b *testing.B) {
 // BenchmarkCheckout1000 materialises a 1,000-file tree into a new snapshot.
 func BenchmarkCheckout1000(b *testing.B) {
 	r := benchRepo(b, 1000)
-	g, err := NewGit(GitOptions{URL: r.fileURL(), Ref: "main", Path: "deploy", CacheDir: b.TempDir()})
+	g, err := NewGit(GitOptions{URL: r.FileURL(), Ref: "main", Path: "deploy", CacheDir: b.TempDir()})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -82,7 +84,7 @@ func BenchmarkCheckout1000(b *testing.B) {
 // BenchmarkLocalHash1000 is the Local source's Fetch over 1,000 files.
 func BenchmarkLocalHash1000(b *testing.B) {
 	r := benchRepo(b, 1000)
-	l, err := Local(filepath.Join(r.work, "deploy"))
+	l, err := Local(filepath.Join(r.Work, "deploy"))
 	if err != nil {
 		b.Fatal(err)
 	}

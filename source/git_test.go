@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ecsgit/ecsgit/internal/gittest"
 )
 
 func newGitSource(t *testing.T, opts GitOptions) *Git {
@@ -51,22 +53,22 @@ func readSnapshot(t *testing.T, g *Git, rev Revision, file string) string {
 func TestGitFollowBranch(t *testing.T) {
 	for _, transport := range []string{"file", "http"} {
 		t.Run(transport, func(t *testing.T) {
-			repo := newTestRepo(t)
-			first := repo.commit("initial", map[string]string{
+			repo := gittest.New(t)
+			first := repo.Commit("initial", map[string]string{
 				"deploy/web.json":   `{"v":1}`,
 				"deploy/db/db.json": `{"db":1}`,
 				"README.md":         "hello",
 			})
-			opts := GitOptions{URL: repo.fileURL(), Ref: "main", Path: "deploy"}
+			opts := GitOptions{URL: repo.FileURL(), Ref: "main", Path: "deploy"}
 			if transport == "http" {
 				t.Setenv("TEST_GIT_TOKEN", "s3cr3t-token")
-				opts.URL = repo.serveHTTP(DefaultTokenUser, "s3cr3t-token")
+				opts.URL = repo.ServeHTTPAuth(DefaultTokenUser, "s3cr3t-token")
 				opts.Auth = Auth{TokenEnv: "TEST_GIT_TOKEN"}
 			}
 			g := newGitSource(t, opts)
 
 			rev1 := fetch(t, g)
-			if rev1.SHA != first || rev1.Message != "initial" || rev1.Author != "Test Author" || rev1.Email != "author@example.com" {
+			if rev1.SHA != first || rev1.Message != "initial" || rev1.Author != gittest.AuthorName || rev1.Email != gittest.AuthorEmail {
 				t.Fatalf("rev1 = %+v, want SHA %s", rev1, first)
 			}
 			if got := readSnapshot(t, g, rev1, "web.json"); got != `{"v":1}` {
@@ -80,7 +82,7 @@ func TestGitFollowBranch(t *testing.T) {
 				t.Fatalf("no-change fetch gave %+v, want %+v", again, rev1)
 			}
 
-			outside := repo.commit("docs only\n\nlong body", map[string]string{"README.md": "changed"})
+			outside := repo.Commit("docs only\n\nlong body", map[string]string{"README.md": "changed"})
 			rev2 := fetch(t, g)
 			if rev2.SHA != outside || rev2.Message != "docs only" {
 				t.Fatalf("rev2 = %+v, want SHA %s", rev2, outside)
@@ -89,7 +91,7 @@ func TestGitFollowBranch(t *testing.T) {
 				t.Fatalf("commit outside %s reported as a change", "deploy")
 			}
 
-			inside := repo.commit("bump web", map[string]string{"deploy/web.json": `{"v":2}`})
+			inside := repo.Commit("bump web", map[string]string{"deploy/web.json": `{"v":2}`})
 			rev3 := fetch(t, g)
 			if rev3.SHA != inside || !Changed(rev2, rev3) {
 				t.Fatalf("rev3 = %+v, Changed = %v", rev3, Changed(rev2, rev3))
@@ -102,14 +104,14 @@ func TestGitFollowBranch(t *testing.T) {
 }
 
 func TestGitForcePush(t *testing.T) {
-	repo := newTestRepo(t)
-	base := repo.commit("base", map[string]string{"app/a.json": "1"})
-	repo.commit("to be discarded", map[string]string{"app/a.json": "2"})
-	g := newGitSource(t, GitOptions{URL: repo.fileURL(), Ref: "main", Path: "app"})
+	repo := gittest.New(t)
+	base := repo.Commit("base", map[string]string{"app/a.json": "1"})
+	repo.Commit("to be discarded", map[string]string{"app/a.json": "2"})
+	g := newGitSource(t, GitOptions{URL: repo.FileURL(), Ref: "main", Path: "app"})
 	fetch(t, g)
 
-	runGit(t, repo.work, "reset", "-q", "--hard", base)
-	rewritten := repo.commit("rewritten history", map[string]string{"app/a.json": "3"})
+	gittest.Run(t, repo.Work, "reset", "-q", "--hard", base)
+	rewritten := repo.Commit("rewritten history", map[string]string{"app/a.json": "3"})
 	rev := fetch(t, g)
 	if rev.SHA != rewritten {
 		t.Fatalf("after force push got %s, want %s", rev.SHA, rewritten)
@@ -119,20 +121,20 @@ func TestGitForcePush(t *testing.T) {
 	}
 
 	// Back to a commit the clone already has: no fetch needed, still right.
-	runGit(t, repo.work, "push", "-q", "-f", "origin", base+":refs/heads/main")
+	gittest.Run(t, repo.Work, "push", "-q", "-f", "origin", base+":refs/heads/main")
 	if rev := fetch(t, g); rev.SHA != base {
 		t.Fatalf("after reset to base got %s, want %s", rev.SHA, base)
 	}
 }
 
 func TestGitTagAndSHA(t *testing.T) {
-	repo := newTestRepo(t)
-	c1 := repo.commit("one", map[string]string{"svc/x.json": "1"})
-	runGit(t, repo.work, "tag", "light", c1)
-	runGit(t, repo.work, "tag", "-a", "-m", "release", "v1.0.0", c1)
-	runGit(t, repo.work, "push", "-q", "origin", "--tags")
-	c2 := repo.commit("two", map[string]string{"svc/x.json": "2"})
-	repo.commit("three", map[string]string{"svc/x.json": "3"})
+	repo := gittest.New(t)
+	c1 := repo.Commit("one", map[string]string{"svc/x.json": "1"})
+	gittest.Run(t, repo.Work, "tag", "light", c1)
+	gittest.Run(t, repo.Work, "tag", "-a", "-m", "release", "v1.0.0", c1)
+	gittest.Run(t, repo.Work, "push", "-q", "origin", "--tags")
+	c2 := repo.Commit("two", map[string]string{"svc/x.json": "2"})
+	repo.Commit("three", map[string]string{"svc/x.json": "3"})
 
 	tests := []struct {
 		name, ref, wantSHA, wantX string
@@ -146,7 +148,7 @@ func TestGitTagAndSHA(t *testing.T) {
 	cache := t.TempDir() // shared: SHA fetches after shallow tag fetches
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			g := newGitSource(t, GitOptions{URL: repo.fileURL(), Ref: tt.ref, Path: "svc", CacheDir: cache})
+			g := newGitSource(t, GitOptions{URL: repo.FileURL(), Ref: tt.ref, Path: "svc", CacheDir: cache})
 			rev := fetch(t, g)
 			if rev.SHA != tt.wantSHA {
 				t.Fatalf("SHA = %s, want %s", rev.SHA, tt.wantSHA)
@@ -158,10 +160,10 @@ func TestGitTagAndSHA(t *testing.T) {
 	}
 
 	t.Run("moved tag", func(t *testing.T) {
-		g := newGitSource(t, GitOptions{URL: repo.fileURL(), Ref: "light", Path: "svc"})
+		g := newGitSource(t, GitOptions{URL: repo.FileURL(), Ref: "light", Path: "svc"})
 		fetch(t, g)
-		runGit(t, repo.work, "tag", "-f", "light", c2)
-		runGit(t, repo.work, "push", "-q", "-f", "origin", "refs/tags/light")
+		gittest.Run(t, repo.Work, "tag", "-f", "light", c2)
+		gittest.Run(t, repo.Work, "push", "-q", "-f", "origin", "refs/tags/light")
 		if rev := fetch(t, g); rev.SHA != c2 {
 			t.Fatalf("moved tag: SHA = %s, want %s", rev.SHA, c2)
 		}
@@ -169,10 +171,10 @@ func TestGitTagAndSHA(t *testing.T) {
 }
 
 func TestGitUnknownRefAndSHA(t *testing.T) {
-	repo := newTestRepo(t)
-	repo.commit("one", map[string]string{"a": "1"})
+	repo := gittest.New(t)
+	repo.Commit("one", map[string]string{"a": "1"})
 	for _, ref := range []string{"no-such-branch", strings.Repeat("ab", 20)} {
-		g := newGitSource(t, GitOptions{URL: repo.fileURL(), Ref: ref})
+		g := newGitSource(t, GitOptions{URL: repo.FileURL(), Ref: ref})
 		if _, err := g.Fetch(context.Background()); err == nil {
 			t.Errorf("ref %s: want an error", ref)
 		}
@@ -180,13 +182,13 @@ func TestGitUnknownRefAndSHA(t *testing.T) {
 }
 
 func TestGitPathMissing(t *testing.T) {
-	repo := newTestRepo(t)
-	repo.commit("one", map[string]string{"deploy/a.json": "1", "other/b": "x"})
-	g := newGitSource(t, GitOptions{URL: repo.fileURL(), Ref: "main", Path: "deploy"})
+	repo := gittest.New(t)
+	repo.Commit("one", map[string]string{"deploy/a.json": "1", "other/b": "x"})
+	g := newGitSource(t, GitOptions{URL: repo.FileURL(), Ref: "main", Path: "deploy"})
 	good := fetch(t, g)
 
-	runGit(t, repo.work, "rm", "-q", "-r", "deploy")
-	repo.commit("delete deploy", nil)
+	gittest.Run(t, repo.Work, "rm", "-q", "-r", "deploy")
+	repo.Commit("delete deploy", nil)
 	rev, err := g.Fetch(context.Background())
 	if !errors.Is(err, ErrPathMissing) {
 		t.Fatalf("Fetch after deleting the path: rev=%+v err=%v, want ErrPathMissing", rev, err)
@@ -204,18 +206,18 @@ func TestGitPathMissing(t *testing.T) {
 	}
 
 	// A path that names a file is missing as a directory, too.
-	g2 := newGitSource(t, GitOptions{URL: repo.fileURL(), Ref: "main", Path: "other/b"})
+	g2 := newGitSource(t, GitOptions{URL: repo.FileURL(), Ref: "main", Path: "other/b"})
 	if _, err := g2.Fetch(context.Background()); !errors.Is(err, ErrPathMissing) {
 		t.Fatalf("path naming a file: err = %v, want ErrPathMissing", err)
 	}
 }
 
 func TestGitSnapshotsKeepLastTwo(t *testing.T) {
-	repo := newTestRepo(t)
-	g := newGitSource(t, GitOptions{URL: repo.fileURL(), Ref: "main", Path: "d"})
+	repo := gittest.New(t)
+	g := newGitSource(t, GitOptions{URL: repo.FileURL(), Ref: "main", Path: "d"})
 	var dirs []string
 	for i := range 4 {
-		repo.commit("c", map[string]string{"d/f": strings.Repeat("x", i+1)})
+		repo.Commit("c", map[string]string{"d/f": strings.Repeat("x", i+1)})
 		rev := fetch(t, g)
 		dir, err := g.Checkout(context.Background(), rev)
 		if err != nil {
@@ -233,9 +235,9 @@ func TestGitSnapshotsKeepLastTwo(t *testing.T) {
 }
 
 func TestGitAuthFailureIsRedacted(t *testing.T) {
-	repo := newTestRepo(t)
-	repo.commit("one", map[string]string{"a": "1"})
-	base := repo.serveHTTP("ci", "right-password")
+	repo := gittest.New(t)
+	repo.Commit("one", map[string]string{"a": "1"})
+	base := repo.ServeHTTPAuth("ci", "right-password")
 
 	withCreds := strings.Replace(base, "http://", "http://user:wrong-s3cret@", 1)
 	g := newGitSource(t, GitOptions{URL: withCreds, Ref: "main"})
@@ -259,9 +261,9 @@ func TestGitAuthFailureIsRedacted(t *testing.T) {
 }
 
 func TestGitTokenFileAndUser(t *testing.T) {
-	repo := newTestRepo(t)
-	sha := repo.commit("one", map[string]string{"a": "1"})
-	url := repo.serveHTTP("oauth2", "file-token")
+	repo := gittest.New(t)
+	sha := repo.Commit("one", map[string]string{"a": "1"})
+	url := repo.ServeHTTPAuth("oauth2", "file-token")
 	tokenFile := filepath.Join(t.TempDir(), "token")
 	if err := os.WriteFile(tokenFile, []byte("file-token\n"), 0o600); err != nil {
 		t.Fatal(err)

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/ecsgit/ecsgit/internal/gittest"
 )
 
 func writeTestFile(t *testing.T, dir, rel, content string) {
@@ -80,9 +82,9 @@ func TestLocalRevision(t *testing.T) {
 }
 
 func TestLocalGitWorktree(t *testing.T) {
-	repo := newTestRepo(t)
-	sha := repo.commit("add services", map[string]string{"deploy/a.json": "{}"})
-	l, err := Local(filepath.Join(repo.work, "deploy"))
+	repo := gittest.New(t)
+	sha := repo.Commit("add services", map[string]string{"deploy/a.json": "{}"})
+	l, err := Local(filepath.Join(repo.Work, "deploy"))
 	if err != nil {
 		t.Fatal(err)
 	}

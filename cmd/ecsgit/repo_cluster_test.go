@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ecsgit/ecsgit/internal/gittest"
 	"github.com/ecsgit/ecsgit/internal/synctest"
 )
 
@@ -14,7 +15,7 @@ import (
 func TestPlanAndApplyFromRepo(t *testing.T) {
 	t.Parallel()
 	e := newCmdEnv(t)
-	repo := synctest.NewRepo(t)
+	repo := gittest.New(t)
 	files := map[string]string{"README.md": "outside --path: ignored\n"}
 	for name, body := range synctest.Files(e.Namespace, synctest.Service{Name: "web", Count: 0}) {
 		files["prod/"+name] = body

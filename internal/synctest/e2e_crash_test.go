@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecsgit/ecsgit/internal/gittest"
 	"github.com/ecsgit/ecsgit/internal/synctest"
 	"github.com/ecsgit/ecsgit/nomadbackend"
 )
@@ -25,7 +26,7 @@ func TestSyncKill9(t *testing.T) {
 		rounds = v
 	}
 	c, ns, addr := synctest.Nomad(t)
-	repo := synctest.NewRepo(t)
+	repo := gittest.New(t)
 	names := []string{"api", "web", "worker"}
 	commitRound := func(i int) string {
 		var svcs []synctest.Service

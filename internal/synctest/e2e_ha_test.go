@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecsgit/ecsgit/internal/gittest"
 	"github.com/ecsgit/ecsgit/internal/synctest"
 )
 
@@ -14,7 +15,7 @@ import (
 // acquire retry (1s), measured from the kill.
 func TestSyncHA(t *testing.T) {
 	c, ns, addr := synctest.Nomad(t)
-	repo := synctest.NewRepo(t)
+	repo := gittest.New(t)
 	repo.Commit("v1", synctest.Files(ns, synctest.Service{Name: "web", Env: "1"}))
 	const ttl = 10 * time.Second
 	common := []string{"--repo", repo.FileURL(), "--namespace", ns, "--interval", "300ms", "--ha", "--lock-ttl", ttl.String()}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecsgit/ecsgit/internal/gittest"
 	"github.com/ecsgit/ecsgit/internal/synctest"
 )
 
@@ -23,7 +24,7 @@ func TestSyncLatency(t *testing.T) {
 	for _, mode := range []string{"webhook", "poll"} {
 		t.Run(mode, func(t *testing.T) {
 			c, ns, addr := synctest.Nomad(t)
-			repo := synctest.NewRepo(t)
+			repo := gittest.New(t)
 			repo.Commit("v0", synctest.Files(ns, synctest.Service{Name: "web", Env: "0"}))
 			args := []string{"--repo", repo.ServeHTTP(), "--namespace", ns, "--cache-dir", t.TempDir()}
 			interval := "1h"

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecsgit/ecsgit/internal/gittest"
 	"github.com/ecsgit/ecsgit/internal/synctest"
 	"github.com/ecsgit/ecsgit/reconcile"
 )
@@ -16,7 +17,7 @@ func TestSyncCommits(t *testing.T) {
 	for _, transport := range []string{"http", "file"} {
 		t.Run(transport, func(t *testing.T) {
 			c, ns, addr := synctest.Nomad(t)
-			repo := synctest.NewRepo(t)
+			repo := gittest.New(t)
 			repo.Commit("v1", synctest.Files(ns, synctest.Service{Name: "web", Env: "1"}))
 			url := repo.FileURL()
 			if transport == "http" {
@@ -73,7 +74,7 @@ func TestSyncDrift(t *testing.T) {
 	for _, mode := range []string{"correct", "report"} {
 		t.Run(mode, func(t *testing.T) {
 			c, ns, addr := synctest.Nomad(t)
-			repo := synctest.NewRepo(t)
+			repo := gittest.New(t)
 			repo.Commit("v1", synctest.Files(ns, synctest.Service{Name: "web", Env: "1"}, synctest.Service{Name: "api", Env: "1"}))
 			d := synctest.StartDaemon(t, addr, "--repo", repo.FileURL(), "--namespace", ns, "--interval", "1h", "--drift", mode, "--cache-dir", t.TempDir())
 			synctest.Eventually(t, 15*time.Second, "deployed", func() bool {

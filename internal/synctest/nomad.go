@@ -1,3 +1,6 @@
+// Package synctest holds the real-parts fixtures of the sync daemon's tests: a Nomad
+// client with a fresh namespace, the ecsgit daemon as a subprocess, and test
+// repositories (the Git server itself is internal/gittest).
 package synctest
 
 import (
