@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/ecsgit/ecsgit/spec"
+
+	"github.com/ecsgit/ecsgit/internal/golden"
 )
 
 // corpusDir finds the awesome-compose corpus: $ECSGIT_CORPUS, else ../shared/corpus next
@@ -185,7 +187,7 @@ func updateDocSection(t *testing.T, name, content string) {
 	if updated == doc {
 		return
 	}
-	if *update {
+	if golden.Update() {
 		if err := os.WriteFile(path, []byte(updated), 0o644); err != nil {
 			t.Fatal(err)
 		}

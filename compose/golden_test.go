@@ -3,16 +3,14 @@ package compose
 import (
 	"context"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/ecsgit/ecsgit/spec"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files and docs/compose.md")
+	"github.com/ecsgit/ecsgit/internal/golden"
+)
 
 // goldenOutput is what a golden file holds: the documents, the apply order, every
 // fidelity note and every diagnostic, in their stable text forms.
@@ -48,7 +46,7 @@ func TestGolden(t *testing.T) {
 				files = append(files, b)
 			}
 			got := goldenRun(t, files, dir)
-			compareGolden(t, filepath.Join(dir, strings.TrimSuffix(name, "-a")+".json"), got)
+			golden.Check(t, filepath.Join(dir, strings.TrimSuffix(name, "-a")+".json"), got, "compose conversion of "+name)
 		})
 	}
 }
@@ -90,23 +88,6 @@ func goldenRun(t *testing.T, files []string, dir string) []byte {
 
 func noteString(n spec.FidelityNote) string {
 	return n.Pos.String() + ": " + string(n.Level) + ": " + n.Field + ": " + n.Detail + " [" + n.Rule + "]"
-}
-
-func compareGolden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if string(want) != string(got) {
-		t.Errorf("%s differs from the conversion (run with -update to accept):\n%s", filepath.Base(path), diffLines(string(want), string(got)))
-	}
 }
 
 // diffLines shows the first differing lines: enough to see what changed.

@@ -1,18 +1,13 @@
 package nomadbackend
 
 import (
-	"bytes"
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/ecsgit/ecsgit/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files of translation tests")
 
 // goldenCases are the directories under testdata/translate; each holds one service and
 // its task definition, and has two golden files beside it: <case>.job.json (exactly what
@@ -48,8 +43,8 @@ func TestTranslateGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkGolden(t, dir+".job.json", job, tc.reason)
-			checkGolden(t, dir+".notes.txt", []byte(notesReport(tr)), tc.reason)
+			golden.Check(t, dir+".job.json", job, tc.reason)
+			golden.Check(t, dir+".notes.txt", []byte(notesReport(tr)), tc.reason)
 		})
 	}
 }
@@ -71,21 +66,4 @@ func notesReport(tr *Translation) string {
 		fmt.Fprintf(&b, "  %s: %s %s [%s]: %s\n", filepath.ToSlash(n.Pos.String()), n.Field, n.Level, n.Rule, n.Detail)
 	}
 	return b.String()
-}
-
-func checkGolden(t *testing.T, path string, got []byte, reason string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -run TestTranslateGolden -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (-want +got), case: %s\n%s", path, reason, cmp.Diff(string(want), string(got)))
-	}
 }

@@ -2,8 +2,6 @@ package plan
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -11,9 +9,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecsgit/ecsgit/spec"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+	goldenfile "github.com/ecsgit/ecsgit/internal/golden"
+)
 
 // examplePlan holds every case a reviewer can meet: create, update with replace,
 // scale-only, delete (prune), skip of an unowned job, drift, degraded, placement
@@ -182,21 +180,5 @@ func TestSummaryLine(t *testing.T) {
 
 func golden(t *testing.T, file string, got []byte, reason string) {
 	t.Helper()
-	path := filepath.Join("testdata", file)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./plan -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs from %s (%s) (-want +got):\n%s\nIf the change is intended, run go test ./plan -update.", file, path, reason, diff)
-	}
+	goldenfile.Check(t, filepath.Join("testdata", file), got, reason)
 }

@@ -3,7 +3,6 @@ package schemas
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"reflect"
 	"slices"
@@ -11,9 +10,9 @@ import (
 	"testing"
 
 	"github.com/ecsgit/ecsgit/spec"
-)
 
-var update = flag.Bool("update", false, "regenerate the schema files from package spec's model")
+	"github.com/ecsgit/ecsgit/internal/golden"
+)
 
 // enums are the allowed values of string fields, keyed by "Type.jsonName".
 var enums = map[string][]string{
@@ -135,7 +134,7 @@ var generated = []struct {
 func TestSchemasMatchModel(t *testing.T) {
 	for _, g := range generated {
 		got := generate(g.name, g.title, g.t)
-		if *update {
+		if golden.Update() {
 			if err := os.WriteFile(FileName(g.name), got, 0o644); err != nil {
 				t.Fatal(err)
 			}

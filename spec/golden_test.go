@@ -1,35 +1,12 @@
 package spec
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/ecsgit/ecsgit/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
-
-// checkGolden compares got with testdata/<name>; -update rewrites it.
-func checkGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", name, diff)
-	}
-}
 
 // TestLoadBroken is the contract for diagnostics: the intentionally broken files under
 // testdata/broken trigger (nearly) every rule, and the golden file shows the exact
@@ -44,4 +21,10 @@ func TestLoadBroken(t *testing.T) {
 		b.WriteString(diag.String() + "\n")
 	}
 	checkGolden(t, "broken.golden", b.String())
+}
+
+// checkGolden compares got with testdata/<name>; -update rewrites it.
+func checkGolden(t *testing.T, name, got string) {
+	t.Helper()
+	golden.Check(t, filepath.Join("testdata", name), []byte(got), "")
 }

@@ -96,14 +96,7 @@ var interactive = func(s *streams) bool {
 }
 
 func applyRun(ctx context.Context, s *streams, opts *applyOptions) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	// Ctrl-C stops waiting, never mid-write: records stay "pending" and the next apply
-	// follows the rollout from there.
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	ctx, cancel := rolloutContext(ctx, opts.Timeout)
 	defer cancel()
 
 	b, ns, err := planClient(&opts.planOptions)
@@ -253,4 +246,16 @@ func printApplySummary(s *streams, res *reconcile.Result) {
 			fmt.Fprintf(s.Err, "ecsgit: %s\n", r)
 		}
 	}
+}
+
+// rolloutContext is the context of a command that follows rollouts (apply, rollback).
+// Ctrl-C or SIGTERM stop the waiting, never a write in flight: records stay "pending"
+// and the next apply follows the rollout from there. timeout bounds the whole command.
+func rolloutContext(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	return ctx, func() { cancel(); stop() }
 }

@@ -2,18 +2,12 @@ package main
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/ecsgit/ecsgit/internal/golden"
 )
-
-// update rewrites golden files under testdata/ (go test ./cmd/ecsgit -update). Shared by
-// every command's tests.
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // runCLI runs the CLI in-process and returns exit code, stdout and stderr.
 func runCLI(t *testing.T, args ...string) (int, string, string) {
@@ -23,24 +17,8 @@ func runCLI(t *testing.T, args ...string) (int, string, string) {
 	return code, out.String(), errOut.String()
 }
 
-// checkGolden compares got with testdata/<name>.
+// checkGolden compares got with testdata/<name>; -update rewrites it.
 func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", name, diff)
-	}
+	golden.Check(t, filepath.Join("testdata", name), []byte(got), "")
 }

@@ -3,9 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -46,12 +43,7 @@ Exit status: 0 rolled back and healthy; 1 otherwise.`,
 }
 
 func rollbackRun(ctx context.Context, s *streams, opts *applyOptions, service string, to int) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	ctx, cancel := rolloutContext(ctx, opts.Timeout)
 	defer cancel()
 	b, ns, err := recordsClient(&opts.planOptions)
 	if err != nil {
