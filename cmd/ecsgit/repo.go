@@ -15,8 +15,9 @@ import (
 // gitFlags select a Git repository as the desired state: the same flags for plan, apply
 // and sync, so a pipeline can switch between them without relearning anything.
 type gitFlags struct {
-	Repo, Ref, Path, CacheDir               string
-	TokenEnv, TokenFile, SSHKey, KnownHosts string
+	Repo, Ref, Path, CacheDir      string
+	TokenEnv, TokenFile, TokenUser string
+	SSHKey, KnownHosts             string
 }
 
 func (g *gitFlags) add(f *pflag.FlagSet) {
@@ -26,13 +27,14 @@ func (g *gitFlags) add(f *pflag.FlagSet) {
 	f.StringVar(&g.CacheDir, "cache-dir", "", "with --repo: clone cache directory (default: the user cache dir)")
 	f.StringVar(&g.TokenEnv, "token-env", "", "with --repo: environment variable holding an HTTPS token")
 	f.StringVar(&g.TokenFile, "token-file", "", "with --repo: file holding an HTTPS token (re-read on every fetch)")
+	f.StringVar(&g.TokenUser, "token-user", source.DefaultTokenUser, "with --repo: basic-auth user sent with the token (GitLab: oauth2)")
 	f.StringVar(&g.SSHKey, "ssh-key", "", "with --repo: SSH private key file")
 	f.StringVar(&g.KnownHosts, "known-hosts", "", "with --repo: SSH known_hosts file")
 }
 
 func (g *gitFlags) source() (*source.Git, error) {
 	return source.NewGit(source.GitOptions{URL: g.Repo, Ref: g.Ref, Path: g.Path, CacheDir: g.CacheDir,
-		Auth: source.Auth{TokenEnv: g.TokenEnv, TokenFile: g.TokenFile, SSHKey: g.SSHKey, KnownHosts: g.KnownHosts}})
+		Auth: source.Auth{TokenEnv: g.TokenEnv, TokenFile: g.TokenFile, Username: g.TokenUser, SSHKey: g.SSHKey, KnownHosts: g.KnownHosts}})
 }
 
 // repoSnapshot is a directory to load and where it came from.
