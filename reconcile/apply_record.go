@@ -202,14 +202,3 @@ func splitTaskDefinitionRef(ref string) (string, int) {
 	n, _ := strconv.Atoi(ref[i+1:])
 	return ref[:i], n
 }
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}

@@ -81,10 +81,8 @@ func (w *DriftWatcher) Run(ctx context.Context) error {
 		failures++
 		delay := min(time.Duration(1<<min(failures-1, 5))*time.Second, 30*time.Second) + syncJitter(time.Second)
 		log.Warn("sync: event stream interrupted, resubscribing", "err", err, "from_index", index, "in", delay.Round(time.Millisecond))
-		select {
-		case <-ctx.Done():
+		if sleep(ctx, delay) != nil {
 			return nil
-		case <-time.After(delay):
 		}
 		// Changes made while unsubscribed may have left Nomad's event buffer: a pass
 		// re-plans and catches them.

@@ -80,7 +80,7 @@ func (ld *Leadership) Run(ctx context.Context, lead func(ctx context.Context)) e
 				ld.Logger.Warn("sync: lock unavailable", "err", err)
 			}
 			ld.set(false, ld.peekHolder(ctx))
-			lockSleep(ctx, ld.Retry+syncJitter(ld.Retry/4))
+			_ = sleep(ctx, ld.Retry+syncJitter(ld.Retry/4))
 			continue
 		}
 		ld.set(true, ld.Identity)
@@ -177,11 +177,4 @@ func (ld *Leadership) peekHolder(ctx context.Context) string {
 		return ""
 	}
 	return v.Items["holder"]
-}
-
-func lockSleep(ctx context.Context, d time.Duration) {
-	select {
-	case <-ctx.Done():
-	case <-time.After(d):
-	}
 }
