@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strings"
@@ -37,6 +38,7 @@ type syncOptions struct {
 	HA                  bool
 	LockTTL             time.Duration
 	Identity            string
+	PprofListen         string
 }
 
 func init() {
@@ -88,6 +90,7 @@ Nomad. See docs/sync.md.`,
 		f.BoolVar(&o.HA, "ha", false, "run as one of several replicas: act only while holding the lock in Nomad")
 		f.DurationVar(&o.LockTTL, "lock-ttl", 10*time.Second, "TTL of the HA lock (Nomad's minimum is 10s)")
 		f.StringVar(&o.Identity, "identity", "", "name of this replica in the HA lock (default host:pid)")
+		f.StringVar(&o.PprofListen, "pprof-listen", "", "serve Go's net/http/pprof profiles on this address (e.g. 127.0.0.1:6060; off by default, never on the API port)")
 		return cmd
 	})
 }
@@ -129,6 +132,13 @@ func runSync(ctx context.Context, s *streams, o *syncOptions) error {
 	srv, err := syncHTTP(o, d, metrics, log)
 	if err != nil {
 		return err
+	}
+	if o.PprofListen != "" {
+		prof, err := servePprof(o.PprofListen, log)
+		if err != nil {
+			return err
+		}
+		defer prof.Close()
 	}
 	log.Info("sync: starting", "source", src.Describe(), "namespace", o.Namespace, "interval", o.Interval,
 		"drift", o.Drift, "listen", srv.Addr, "ha", o.HA)
@@ -194,6 +204,30 @@ func syncHTTP(o *syncOptions, d *reconcile.Daemon, m *reconcile.SyncMetrics, log
 			log.Error("sync: HTTP server stopped", "err", err)
 		}
 	}()
+	return srv, nil
+}
+
+// servePprof exposes the runtime profiles (heap, goroutines, CPU) for diagnosing a
+// long-running daemon. It has its own listener and mux: the profiles reveal internals and
+// must not ride along on the API address that webhooks reach.
+func servePprof(addr string, log *slog.Logger) (*http.Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("sync: --pprof-listen %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("sync: pprof server stopped", "err", err)
+		}
+	}()
+	log.Info("sync: serving pprof", "listen", ln.Addr().String())
 	return srv, nil
 }
 
