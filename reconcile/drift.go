@@ -61,6 +61,7 @@ func (w *DriftWatcher) Run(ctx context.Context) error {
 	for ctx.Err() == nil {
 		ch, err := w.Client.EventStream().Stream(ctx, topics, index, &api.QueryOptions{Namespace: w.Namespace})
 		if err == nil {
+			w.Loop.reads.subscribed()
 			for evs := range ch {
 				if evs.Err != nil {
 					err = evs.Err
@@ -75,6 +76,8 @@ func (w *DriftWatcher) Run(ctx context.Context) error {
 				}
 			}
 		}
+		// Until the stream is back, a job may change unseen: no earlier read is trusted.
+		w.Loop.reads.interrupted()
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -108,6 +111,9 @@ func (h *eventHandler) handle(ev *api.Event) {
 }
 
 func (h *eventHandler) job(ev *api.Event) {
+	// Any event of any job (owned by this repository or not: a takeover is a change
+	// too) voids the reads the loop kept of it.
+	h.w.Loop.reads.jobEvent(ev.Key)
 	switch ev.Type {
 	case "JobRegistered", "JobDeregistered", "JobBatchDeregistered":
 	default:

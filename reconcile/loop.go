@@ -49,6 +49,11 @@ type LoopOptions struct {
 	ApplyGrace time.Duration
 	Logger     *slog.Logger
 	Metrics    *SyncMetrics
+	// FullReadInterval: while Nomad's event stream (DriftWatcher) shows no change of a
+	// job, a pass may plan an unchanged service from an earlier pass's reads for up to
+	// this long, and read Nomad only for services Git changed or whose job had an event.
+	// 0 (the default of the struct; the CLI's is 10m) reads every service on every pass.
+	FullReadInterval time.Duration
 }
 
 // Loop is the reconcile loop of `ecsgit sync`: it runs the same pipeline as
@@ -71,6 +76,8 @@ type Loop struct {
 	own      map[string]uint64 // jobID → JobModifyIndex ecsgit wrote (own-write filter)
 	specs    map[string]string // jobID → desired spec hash of the last valid revision
 	retryAt  time.Time         // while in backoff, polls wait until then
+
+	reads *readCache // earlier passes' reads the event stream vouches for
 }
 
 // pendingWork is what triggers asked for since the last pass.
@@ -108,7 +115,8 @@ func NewLoop(opts LoopOptions) (*Loop, error) {
 	if opts.Metrics == nil {
 		opts.Metrics = NewSyncMetrics()
 	}
-	l := &Loop{opts: opts, wake: make(chan struct{}, 1), own: map[string]uint64{}, specs: map[string]string{}}
+	l := &Loop{opts: opts, wake: make(chan struct{}, 1), own: map[string]uint64{}, specs: map[string]string{},
+		reads: newReadCache(opts.FullReadInterval)}
 	l.status.update(func(s *SyncStatus) {
 		s.Source, s.Namespace, s.DriftMode = opts.Source.Describe(), opts.Namespace, string(opts.DriftMode)
 		s.Services = []ServiceStatus{}

@@ -17,7 +17,8 @@ import (
 // the apply entry point can be swapped without touching the loop.
 type SyncEngine interface {
 	// Plan loads, validates and plans dir. Invalid content returns *InvalidRevisionError.
-	Plan(ctx context.Context, dir string, rev source.Revision) (*Planned, error)
+	// reuse, when not nil, is PlanOptions.Reuse for this pass.
+	Plan(ctx context.Context, dir string, rev source.Revision, reuse func(jobID string) *PlannedService) (*Planned, error)
 	// Apply carries out a plan and reports what each service ended as.
 	Apply(ctx context.Context, p *Planned, rev source.Revision) (*SyncResult, error)
 }
@@ -75,7 +76,7 @@ type PipelineEngine struct {
 }
 
 // Plan implements SyncEngine.
-func (e *PipelineEngine) Plan(ctx context.Context, dir string, rev source.Revision) (*Planned, error) {
+func (e *PipelineEngine) Plan(ctx context.Context, dir string, rev source.Revision, reuse func(jobID string) *PlannedService) (*Planned, error) {
 	desired, err := spec.Load(dir, e.Load)
 	if err != nil {
 		return nil, fmt.Errorf("load commit %s: %w", rev.Short(), err)
@@ -91,6 +92,7 @@ func (e *PipelineEngine) Plan(ctx context.Context, dir string, rev source.Revisi
 	}
 	opts := e.Options
 	opts.Commit = rev.SHA
+	opts.Reuse = reuse
 	p, err := ComputePlanned(ctx, desired, e.Nomad, opts)
 	if err != nil {
 		return nil, fmt.Errorf("plan commit %s: %w", rev.Short(), err)

@@ -26,7 +26,7 @@ func TestPipelineRefusesAnotherNamespace(t *testing.T) {
 	write("svc.json", `{"serviceName":"web","taskDefinition":"web","desiredCount":1}`)
 
 	e := &PipelineEngine{Options: PlanOptions{Namespace: "default"}} // no Nomad: must not get that far
-	_, err := e.Plan(context.Background(), dir, source.Revision{SHA: "0123456789abcdef"})
+	_, err := e.Plan(context.Background(), dir, source.Revision{SHA: "0123456789abcdef"}, nil)
 	var inv *InvalidRevisionError
 	if !errors.As(err, &inv) || len(inv.Diagnostics) != 1 || !strings.Contains(inv.Diagnostics[0], `namespace "prod" but this daemon manages "default"`) {
 		t.Fatalf("want an invalid-revision error naming both namespaces, got %v", err)

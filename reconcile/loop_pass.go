@@ -41,7 +41,7 @@ func (l *Loop) pass(ctx context.Context, work pendingWork) time.Duration {
 	if err != nil {
 		return l.transient(attempt, &rev, "checkout", err)
 	}
-	planned, err := l.opts.Engine.Plan(ctx, dir, rev)
+	planned, err := l.opts.Engine.Plan(ctx, dir, rev, l.reads.reuseFunc())
 	var invalid *InvalidRevisionError
 	if errors.As(err, &invalid) {
 		l.invalid(attempt, rev, invalid)
@@ -51,11 +51,13 @@ func (l *Loop) pass(ctx context.Context, work pendingWork) time.Duration {
 		return l.transient(attempt, &rev, "plan", err)
 	}
 	if l.unpauseTouched(ctx, planned) {
-		if planned, err = l.opts.Engine.Plan(ctx, dir, rev); err != nil {
+		if planned, err = l.opts.Engine.Plan(ctx, dir, rev, l.reads.reuseFunc()); err != nil {
 			return l.transient(attempt, &rev, "plan", err)
 		}
 	}
 	l.rememberSpecs(planned)
+	read := len(planned.Plan.Services) - planned.Reused
+	attempt.ServicesRead = &read
 	if l.opts.DriftMode == DriftReport {
 		holdDrift(planned)
 	}
@@ -66,6 +68,7 @@ func (l *Loop) pass(ctx context.Context, work pendingWork) time.Duration {
 	defer cancel()
 	res, err := l.opts.Engine.Apply(applyCtx, planned, rev)
 	l.noteOwnWrites(res)
+	l.reads.remember(planned)
 	services := serviceStatuses(planned, res, l.opts.DriftMode)
 	l.planned, l.havePlan = rev, true
 	l.opts.Metrics.SyncDuration.Observe(time.Since(started).Seconds())
@@ -74,7 +77,7 @@ func (l *Loop) pass(ctx context.Context, work pendingWork) time.Duration {
 	}
 	l.succeeded(attempt, rev, services, planned)
 	log.Info("sync: applied", "commit", rev.Short(), "trigger", trigger, "summary", summaryLine(planned.Plan),
-		"duration", time.Since(started).Round(time.Millisecond), "next_poll", l.opts.Interval)
+		"services_read", read, "duration", time.Since(started).Round(time.Millisecond), "next_poll", l.opts.Interval)
 	return 0
 }
 

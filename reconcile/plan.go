@@ -39,6 +39,13 @@ type PlanOptions struct {
 	Label, Commit string
 	// Now stamps Plan.CreatedAt (tests fix it).
 	Now func() time.Time
+	// Reuse, when set, may hand back what an earlier plan read from Nomad for a job
+	// (the live job, the record, the revision) that the caller vouches is still current
+	// (the daemon: no event for that job on Nomad's stream since the read). The planner
+	// uses it only when the desired spec is the one that record was applied from, so a
+	// reused service is always planned as unchanged and costs no Nomad call. Nil: every
+	// service is read.
+	Reuse func(jobID string) *PlannedService
 }
 
 func (o PlanOptions) sourceFor(d *spec.Desired) string {
@@ -56,6 +63,8 @@ type Planned struct {
 	Plan *plan.Plan
 	// Services by Nomad job ID, for every service in Plan.Services (desired and pruned).
 	Services map[string]*PlannedService
+	// Reused counts the services planned from PlanOptions.Reuse (no Nomad call).
+	Reused int
 }
 
 // PlannedService is the working state behind one ServicePlan.
@@ -73,7 +82,15 @@ type PlannedService struct {
 	ContentHash     string
 	Revision        int
 	RevisionIsKnown bool // the content already has this revision in the family record
+
+	// readAt is when the Nomad reads behind Live and Record began (for a service
+	// planned from PlanOptions.Reuse: when the original reads began). The daemon trusts
+	// them only while its event stream shows no change of the job after that.
+	readAt time.Time
 }
+
+// ReadAt is when the Nomad reads behind Live and Record began.
+func (ps *PlannedService) ReadAt() time.Time { return ps.readAt }
 
 // ComputePlan plans desired against the cluster behind b. It only reads: Nomad's plan
 // endpoint runs the scheduler without storing an evaluation.
@@ -95,7 +112,8 @@ func ComputePlanned(ctx context.Context, desired *spec.Desired, b *nomadbackend.
 	if ns == "" {
 		ns = spec.DefaultConfig().Namespace
 	}
-	pl := &planner{b: b, desired: desired, ns: ns, source: opts.sourceFor(desired), families: newFamilyCache(b, ns)}
+	pl := &planner{b: b, desired: desired, ns: ns, source: opts.sourceFor(desired), families: newFamilyCache(b, ns),
+		reuse: opts.Reuse, readAt: time.Now()}
 
 	svcs := make([]*PlannedService, len(desired.Services))
 	sps := make([]plan.ServicePlan, len(desired.Services))
@@ -111,9 +129,17 @@ func ComputePlanned(ctx context.Context, desired *spec.Desired, b *nomadbackend.
 	if err != nil {
 		return nil, err
 	}
+	reused := 0
+	for _, ps := range svcs {
+		if ps != nil && ps.readAt.Before(pl.readAt) {
+			reused++
+		}
+	}
 	sps = append(sps, pruned...)
 	svcs = append(svcs, prunedSvcs...)
-	return assemble(desired, b, ns, opts, sps, svcs), nil
+	out := assemble(desired, b, ns, opts, sps, svcs)
+	out.Reused = reused
+	return out, nil
 }
 
 func assemble(desired *spec.Desired, b *nomadbackend.Client, ns string, opts PlanOptions, sps []plan.ServicePlan, svcs []*PlannedService) *Planned {
@@ -163,6 +189,8 @@ type planner struct {
 	ns       string
 	source   string
 	families *familyCache
+	reuse    func(jobID string) *PlannedService
+	readAt   time.Time
 }
 
 func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.ServicePlan, *PlannedService, error) {
@@ -172,9 +200,20 @@ func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.Serv
 	}
 	id := *tr.Job.ID
 	tr.Job.Namespace = &pl.ns // the namespace the plan shows is where the job goes
-	ps := &PlannedService{Translation: tr, Service: svc, TaskDefinition: pl.desired.TaskDefinitionFor(svc)}
+	ps := &PlannedService{Translation: tr, Service: svc, TaskDefinition: pl.desired.TaskDefinitionFor(svc), readAt: pl.readAt}
 	sp := plan.ServicePlan{Service: svc.ServiceName, JobID: id, SpecHash: tr.SpecHash, After: svc.After,
 		Fidelity: fidelity(ps), Rollout: rolloutPreview(tr.Rollout)}
+	if pl.reuse != nil {
+		if prior := pl.reuse(id); prior != nil {
+			ok, err := fromPrior(ps, &sp, prior, pl.source)
+			if err != nil {
+				return sp, ps, fmt.Errorf("plan %s: %w", id, err)
+			}
+			if ok {
+				return sp, ps, nil
+			}
+		}
+	}
 
 	if ps.Live, err = pl.b.ReadJob(ctx, pl.ns, id); err != nil {
 		return sp, ps, fmt.Errorf("plan %s: %w", id, err)
@@ -225,6 +264,39 @@ func unchangedSinceApplied(ps *PlannedService, sp *plan.ServicePlan) bool {
 		rec.SpecHash == sp.SpecHash && sp.OldTaskDefinition == sp.NewTaskDefinition
 }
 
+// fromPrior plans ps from an earlier plan's reads (PlanOptions.Reuse) when that is
+// exactly what reading again would conclude: the prior reads show the live job is the
+// one ecsgit registered from this very spec (unchangedSinceApplied), and the task
+// definition's content, hence its revision, is the same. Anything else (a new spec, a
+// new revision, an outcome other than success) reports false and the caller reads Nomad.
+func fromPrior(ps *PlannedService, sp *plan.ServicePlan, prior *PlannedService, source string) (bool, error) {
+	if prior.Live == nil || prior.Record == nil {
+		return false, nil
+	}
+	if own, _ := nomadbackend.OwnershipOf(prior.Live, source); own != nomadbackend.OwnedBySource {
+		return false, nil
+	}
+	hash, err := nomadbackend.TaskDefinitionHash(&ps.TaskDefinition.TaskDefinition)
+	if err != nil || hash != prior.ContentHash {
+		return false, err
+	}
+	cand, c := *ps, *sp
+	cand.Live, cand.Record, cand.readAt = prior.Live, prior.Record, prior.readAt
+	cand.ContentHash, cand.Revision, cand.RevisionIsKnown = prior.ContentHash, prior.Revision, prior.RevisionIsKnown
+	if err := describeRevision(&cand, &c); err != nil {
+		return false, err
+	}
+	c.JobModifyIndex = nomadbackend.JobModifyIndexOf(cand.Live)
+	if !unchangedSinceApplied(&cand, &c) {
+		return false, nil
+	}
+	cand.DryRun = &nomadbackend.DryRun{DiffType: nomadbackend.DiffNone, JobModifyIndex: c.JobModifyIndex}
+	c.NomadDiffType = string(nomadbackend.DiffNone)
+	classify(&cand, &c)
+	*ps, *sp = cand, c
+	return true, nil
+}
+
 // revisions fills the old and new "family:revision" and the ECS field changes since the
 // last apply.
 func (pl *planner) revisions(ctx context.Context, ps *PlannedService, sp *plan.ServicePlan) error {
@@ -239,8 +311,15 @@ func (pl *planner) revisions(ctx context.Context, ps *PlannedService, sp *plan.S
 		return err
 	}
 	ps.Revision, ps.RevisionIsKnown = rev, known
+	return describeRevision(ps, sp)
+}
+
+// describeRevision fills sp's old and new "family:revision" and the ECS field changes
+// since the last apply, from ps's record and revision (no Nomad call).
+func describeRevision(ps *PlannedService, sp *plan.ServicePlan) error {
+	td := ps.TaskDefinition
 	sp.OldTaskDefinition = ps.Record.TaskDefinitionRef()
-	sp.NewTaskDefinition = fmt.Sprintf("%s:%d", td.Family, rev)
+	sp.NewTaskDefinition = fmt.Sprintf("%s:%d", td.Family, ps.Revision)
 	changes, err := ecsChanges(ps.Record, &td.TaskDefinition, &ps.Service.Service)
 	if err != nil {
 		return err

@@ -77,6 +77,10 @@ type AttemptStatus struct {
 	Diagnostics []string `json:"diagnostics,omitempty"`
 	// RetryAt is when a failed attempt is retried (error only).
 	RetryAt *time.Time `json:"retryAt,omitempty"`
+	// ServicesRead is how many services this pass read from Nomad; the others were
+	// planned from an earlier pass's reads that Nomad's event stream vouches for
+	// (--full-read-interval). Absent before planning.
+	ServicesRead *int `json:"servicesRead,omitempty"`
 }
 
 // ServiceStatus is one service.

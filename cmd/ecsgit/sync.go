@@ -39,6 +39,7 @@ type syncOptions struct {
 	LockTTL             time.Duration
 	Identity            string
 	PprofListen         string
+	FullReadInterval    time.Duration
 }
 
 func init() {
@@ -90,6 +91,7 @@ Nomad. See docs/sync.md.`,
 		f.BoolVar(&o.HA, "ha", false, "run as one of several replicas: act only while holding the lock in Nomad")
 		f.DurationVar(&o.LockTTL, "lock-ttl", 10*time.Second, "TTL of the HA lock (Nomad's minimum is 10s)")
 		f.StringVar(&o.Identity, "identity", "", "name of this replica in the HA lock (default host:pid)")
+		f.DurationVar(&o.FullReadInterval, "full-read-interval", 10*time.Minute, "re-read every service from Nomad at least this often; in between, a pass reads only the services Git changed or whose job Nomad's event stream shows changed (0: read every service on every pass)")
 		f.StringVar(&o.PprofListen, "pprof-listen", "", "serve Go's net/http/pprof profiles on this address (e.g. 127.0.0.1:6060; off by default, never on the API port)")
 		return cmd
 	})
@@ -115,7 +117,8 @@ func runSync(ctx context.Context, s *streams, o *syncOptions) error {
 	engine := &reconcile.PipelineEngine{Nomad: nomad, Load: loadOptions(), Strict: o.Strict, ApplyFunc: reconcile.EngineApply,
 		Options: reconcile.PlanOptions{Source: o.Source, Namespace: o.Namespace, Prune: o.Prune, Label: src.Describe()}}
 	loop, err := reconcile.NewLoop(reconcile.LoopOptions{Source: src, Engine: engine, Nomad: nomad, Namespace: o.Namespace,
-		Interval: o.Interval, DriftMode: reconcile.DriftMode(o.Drift), Logger: log, Metrics: metrics})
+		Interval: o.Interval, DriftMode: reconcile.DriftMode(o.Drift), Logger: log, Metrics: metrics,
+		FullReadInterval: o.FullReadInterval})
 	if err != nil {
 		return usageError{err}
 	}
