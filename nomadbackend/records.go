@@ -15,6 +15,7 @@ import (
 
 	"github.com/hashicorp/nomad/api"
 
+	"github.com/ecsgit/ecsgit/internal/wait"
 	"github.com/ecsgit/ecsgit/spec"
 )
 
@@ -254,7 +255,7 @@ func itemsSize(items api.VariableItems) int {
 
 // backoff waits a little (jittered, growing) before a check-and-set retry.
 func backoff(ctx context.Context, attempt int) error {
-	return sleepCtx(ctx, time.Duration(5+rand.IntN(20*(attempt+1)))*time.Millisecond)
+	return wait.Sleep(ctx, time.Duration(5+rand.IntN(20*(attempt+1)))*time.Millisecond)
 }
 
 // Actor names who applies: "user@host" for a person, or what the caller passes for the

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/nomad/api"
+
+	"github.com/ecsgit/ecsgit/internal/wait"
 )
 
 // RolloutStatus is the end state of one service's rollout as ecsgit reports it.
@@ -198,7 +200,7 @@ func finishWithoutDeployment(ctx context.Context, c *api.Client, ns, jobID strin
 		if queued == 0 {
 			return Outcome{Status: RolloutSucceeded}, nil
 		}
-		if err := sleepCtx(ctx, opts.Poll); err != nil {
+		if err := wait.Sleep(ctx, opts.Poll); err != nil {
 			return Outcome{}, err
 		}
 	}
@@ -307,7 +309,7 @@ func waitRevertDeployment(ctx context.Context, c *api.Client, ns, jobID, failedI
 		if d != nil && d.ID != failedID {
 			return d.ID, nil
 		}
-		if err := sleepCtx(ctx, poll/4+100*time.Millisecond); err != nil {
+		if err := wait.Sleep(ctx, poll/4+100*time.Millisecond); err != nil {
 			return "", err
 		}
 	}
@@ -358,17 +360,6 @@ func failureCauses(ctx context.Context, c *api.Client, ns string, allocs []*api.
 		causes = append(causes[:max], fmt.Sprintf("and %d more", len(causes)-max))
 	}
 	return strings.Join(causes, "; ")
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 func firstNonEmpty(ss ...string) string {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/nomad/api"
 
+	"github.com/ecsgit/ecsgit/internal/wait"
 	"github.com/ecsgit/ecsgit/nomadbackend"
 	"github.com/ecsgit/ecsgit/plan"
 )
@@ -87,7 +88,7 @@ func (a *applier) settle(ctx context.Context, sp plan.ServicePlan, rec *nomadbac
 		if dep != nil {
 			break
 		}
-		if err := sleep(ctx, 300*time.Millisecond); err != nil {
+		if err := wait.Sleep(ctx, 300*time.Millisecond); err != nil {
 			return ServiceResult{}, err
 		}
 	}

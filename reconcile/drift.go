@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/nomad/api"
 
+	"github.com/ecsgit/ecsgit/internal/wait"
 	"github.com/ecsgit/ecsgit/nomadbackend"
 )
 
@@ -84,7 +85,7 @@ func (w *DriftWatcher) Run(ctx context.Context) error {
 		failures++
 		delay := min(time.Duration(1<<min(failures-1, 5))*time.Second, 30*time.Second) + syncJitter(time.Second)
 		log.Warn("sync: event stream interrupted, resubscribing", "err", err, "from_index", index, "in", delay.Round(time.Millisecond))
-		if sleep(ctx, delay) != nil {
+		if wait.Sleep(ctx, delay) != nil {
 			return nil
 		}
 		// Changes made while unsubscribed may have left Nomad's event buffer: a pass

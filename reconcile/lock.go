@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/nomad/api"
+
+	"github.com/ecsgit/ecsgit/internal/wait"
 )
 
 // Leadership elects one acting replica among several `ecsgit sync` processes through a
@@ -80,7 +82,7 @@ func (ld *Leadership) Run(ctx context.Context, lead func(ctx context.Context)) e
 				ld.Logger.Warn("sync: lock unavailable", "err", err)
 			}
 			ld.set(false, ld.peekHolder(ctx))
-			_ = sleep(ctx, ld.Retry+syncJitter(ld.Retry/4))
+			_ = wait.Sleep(ctx, ld.Retry+syncJitter(ld.Retry/4))
 			continue
 		}
 		ld.set(true, ld.Identity)
