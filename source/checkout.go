@@ -20,7 +20,9 @@ import (
 // directory and returns it. Snapshots are written from the git objects into
 // a temporary directory and renamed into place, so a reader never sees a
 // half-written tree and no shared working tree is ever switched under it.
-// The newest KeepSnapshots snapshots are kept; older ones are deleted.
+// The newest KeepSnapshots snapshots are kept; older ones are deleted, or recycled:
+// the next snapshot is made from the oldest one by changing only the files that differ
+// (recycle.go), which is what makes a commit to a large repository cheap.
 func (g *Git) Checkout(ctx context.Context, rev Revision) (string, error) {
 	if !shaPattern.MatchString(rev.SHA) {
 		return "", fmt.Errorf("checkout %s: revision has no commit SHA", g.Describe())
@@ -62,18 +64,37 @@ func (g *Git) writeSnapshot(ctx context.Context, parent, dir string, rev Revisio
 	if err := os.MkdirAll(parent, 0o700); err != nil {
 		return fmt.Errorf("create snapshot directory: %w", err)
 	}
-	tmp, err := os.MkdirTemp(parent, ".tmp-")
+	want, err := treeManifest(tree)
 	if err != nil {
-		return fmt.Errorf("create snapshot directory: %w", err)
-	}
-	if err := writeTree(ctx, tree, tmp); err != nil {
-		_ = os.RemoveAll(tmp)
 		return err
 	}
-	// Readers get 0755 like any checkout, not MkdirTemp's 0700.
+	tmp := g.recycleSnapshot(ctx, parent, dir, tree, want)
+	if tmp == "" {
+		if tmp, err = os.MkdirTemp(parent, ".tmp-"); err != nil {
+			return fmt.Errorf("create snapshot directory: %w", err)
+		}
+		if err := writeTree(ctx, tree, tmp); err != nil {
+			_ = os.RemoveAll(tmp)
+			return err
+		}
+	}
+	// Readers get 0755 like any checkout, not MkdirTemp's 0700. The modification time
+	// orders snapshots for pruning and recycling: a recycled directory keeps its old
+	// one unless a top-level entry changed, and must not look older than it is.
+	now := time.Now()
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		_ = os.RemoveAll(tmp)
 		return fmt.Errorf("snapshot permissions: %w", err)
+	}
+	if err := os.Chtimes(tmp, now, now); err != nil {
+		_ = os.RemoveAll(tmp)
+		return fmt.Errorf("snapshot time: %w", err)
+	}
+	// The manifest describes the snapshot for a later recycling; it is written first, so
+	// a snapshot never exists without one (a stale manifest with no snapshot is pruned).
+	if err := writeManifest(dir, want); err != nil {
+		_ = os.RemoveAll(tmp)
+		return fmt.Errorf("snapshot manifest: %w", err)
 	}
 	if err := os.Rename(tmp, dir); err != nil {
 		_ = os.RemoveAll(tmp)
@@ -93,23 +114,28 @@ func writeTree(ctx context.Context, t *object.Tree, dst string) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		rel := filepath.FromSlash(f.Name)
-		if !filepath.IsLocal(rel) {
-			return fmt.Errorf("unsafe path %q in tree", f.Name)
-		}
-		target := filepath.Join(dst, rel)
-		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-			return fmt.Errorf("create directory for %s: %w", f.Name, err)
-		}
-		switch f.Mode {
-		case filemode.Symlink:
-			return writeSymlink(f, rel, target)
-		case filemode.Executable:
-			return writeBlob(f, target, 0o755)
-		default:
-			return writeBlob(f, target, 0o644)
-		}
+		return writeTreeFile(f, dst)
 	})
+}
+
+// writeTreeFile writes f (named by its path in the tree) below dst.
+func writeTreeFile(f *object.File, dst string) error {
+	rel := filepath.FromSlash(f.Name)
+	if !filepath.IsLocal(rel) {
+		return fmt.Errorf("unsafe path %q in tree", f.Name)
+	}
+	target := filepath.Join(dst, rel)
+	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+		return fmt.Errorf("create directory for %s: %w", f.Name, err)
+	}
+	switch f.Mode {
+	case filemode.Symlink:
+		return writeSymlink(f, rel, target)
+	case filemode.Executable:
+		return writeBlob(f, target, 0o755)
+	default:
+		return writeBlob(f, target, 0o644)
+	}
 }
 
 func writeBlob(f *object.File, target string, perm os.FileMode) error {
@@ -162,6 +188,13 @@ func pruneSnapshots(parent, current string, keep int) error {
 	var snaps []snap
 	var errs []error
 	for _, e := range entries {
+		if name, ok := strings.CutPrefix(e.Name(), ".files-"); ok {
+			// A manifest whose snapshot is gone (pruned, or a crash between the two).
+			if _, err := os.Stat(filepath.Join(parent, name)); errors.Is(err, os.ErrNotExist) && filepath.Join(parent, name) != current {
+				errs = append(errs, os.Remove(filepath.Join(parent, e.Name())))
+			}
+			continue
+		}
 		info, err := e.Info()
 		if err != nil || !e.IsDir() {
 			continue
@@ -180,11 +213,18 @@ func pruneSnapshots(parent, current string, keep int) error {
 	slices.SortFunc(snaps, func(a, b snap) int { return b.mod.Compare(a.mod) })
 	for i, s := range snaps {
 		if i >= keep-1 {
-			errs = append(errs, os.RemoveAll(s.path))
+			errs = append(errs, os.RemoveAll(s.path), ignoreMissing(os.Remove(manifestPath(s.path))))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("delete old snapshots: %w", err)
 	}
 	return nil
+}
+
+func ignoreMissing(err error) error {
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	return err
 }
