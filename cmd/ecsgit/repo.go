@@ -18,6 +18,8 @@ type gitFlags struct {
 	Repo, Ref, Path, CacheDir      string
 	TokenEnv, TokenFile, TokenUser string
 	SSHKey, KnownHosts             string
+	// FullHistory: fetch whole history, not depth 1 (sync's default; see --shallow-clone).
+	FullHistory bool
 }
 
 func (g *gitFlags) add(f *pflag.FlagSet) {
@@ -33,7 +35,7 @@ func (g *gitFlags) add(f *pflag.FlagSet) {
 }
 
 func (g *gitFlags) source() (*source.Git, error) {
-	return source.NewGit(source.GitOptions{URL: g.Repo, Ref: g.Ref, Path: g.Path, CacheDir: g.CacheDir,
+	return source.NewGit(source.GitOptions{URL: g.Repo, Ref: g.Ref, Path: g.Path, CacheDir: g.CacheDir, FullHistory: g.FullHistory,
 		Auth: source.Auth{TokenEnv: g.TokenEnv, TokenFile: g.TokenFile, Username: g.TokenUser, SSHKey: g.SSHKey, KnownHosts: g.KnownHosts}})
 }
 
