@@ -74,10 +74,23 @@ func (b *bench) daemon(ctx context.Context, res *DaemonResult) error {
 		return err
 	}
 	defer logf.Close()
-	cmd := exec.CommandContext(ctx, b.c.Ecsgit, "sync", "--repo", "file://"+g.Dir, "--ref", "main",
+	args := []string{"sync", "--repo", "file://" + g.Dir, "--ref", "main",
 		"--interval", b.c.PollInterval.String(), "--listen", listen, "--namespace", ns,
-		"--webhook-secret-file", secretFile, "--cache-dir", filepath.Join(b.c.Work, "sync-cache"))
+		"--webhook-secret-file", secretFile, "--cache-dir", filepath.Join(b.c.Work, "sync-cache")}
+	var prof *profiler
+	if b.c.ProfileDir != "" {
+		pport, err := freePort()
+		if err != nil {
+			return err
+		}
+		prof = &profiler{addr: fmt.Sprintf("127.0.0.1:%d", pport), dir: b.c.ProfileDir, every: b.c.ProfileEvery}
+		args = append(args, "--pprof-listen", prof.addr)
+	}
+	cmd := exec.CommandContext(ctx, b.c.Ecsgit, args...)
 	cmd.Env = append(os.Environ(), "NOMAD_ADDR="+b.k.addr)
+	if b.c.DaemonEnv != "" {
+		cmd.Env = append(cmd.Env, strings.Split(b.c.DaemonEnv, ",")...)
+	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
@@ -175,6 +188,13 @@ func (b *bench) daemon(ctx context.Context, res *DaemonResult) error {
 	}
 	// Memory window, with a webhook-triggered commit every 15 s (the webhook samples).
 	pid := cmd.Process.Pid
+	if prof != nil {
+		prof.pid, prof.start = pid, time.Now()
+		pctx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { prof.run(pctx); close(done) }()
+		defer func() { stop(); <-done }() // before the daemon is stopped (deferred earlier)
+	}
 	end := time.Now().Add(b.c.Soak)
 	nextCommit := time.Now()
 	for time.Now().Before(end) {

@@ -35,6 +35,9 @@ type config struct {
 	Soak         time.Duration
 	DaemonN      int
 	PollInterval time.Duration
+	ProfileDir   string        // daemon heap/goroutine profiles and memstats (empty: none)
+	ProfileEvery time.Duration // interval between daemon profiles
+	DaemonEnv    string        // extra environment of the daemon (comma-separated K=V)
 	RolloutN     int
 	Ecsgit       string
 	Nomad        string
@@ -66,6 +69,9 @@ func main() {
 	flag.DurationVar(&c.Soak, "soak", 3*time.Minute, "daemon memory window (the issue asks for 30m at 1,000 services: -soak 30m)")
 	flag.IntVar(&c.DaemonN, "daemon-n", 0, "services held by the daemon (default: the largest N)")
 	flag.DurationVar(&c.PollInterval, "poll-interval", 10*time.Second, "ecsgit sync --interval for the poll latency")
+	flag.StringVar(&c.ProfileDir, "daemon-profiles", "", "run the daemon with --pprof-listen and save heap/goroutine profiles and a memstats CSV into this directory")
+	flag.DurationVar(&c.ProfileEvery, "profile-every", 2*time.Minute, "interval between the daemon's profiles (-daemon-profiles)")
+	flag.StringVar(&c.DaemonEnv, "daemon-env", "", "extra environment for the daemon, comma-separated K=V (e.g. GOMEMLIMIT=80MiB)")
 	flag.IntVar(&c.RolloutN, "rollout-n", 10, "services in the mock_driver rollout step")
 	flag.StringVar(&c.Ecsgit, "ecsgit", "bin/ecsgit", "ecsgit binary (built from ./cmd/ecsgit first)")
 	flag.StringVar(&c.Nomad, "nomad", "", "nomad binary (default: scripts/nomad-bin.sh)")
