@@ -143,6 +143,14 @@ func (g *Git) fetchOnce(ctx context.Context) (Revision, error) {
 	if err != nil {
 		return Revision{}, err
 	}
+	// sync may have re-cloned (g.repo replaced); and a fetch adds a pack that go-git
+	// keeps indexed in memory until the clone is compacted (compact.go).
+	if repo, err = g.open(); err != nil {
+		return Revision{}, err
+	}
+	if repo, err = g.compactIfNeeded(repo); err != nil {
+		return Revision{}, err
+	}
 	commit, err := peelToCommit(repo, want)
 	if err != nil {
 		return Revision{}, err
