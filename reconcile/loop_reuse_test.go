@@ -182,6 +182,7 @@ func TestFromPrior(t *testing.T) {
 		want  bool
 	}{
 		{"unchanged", prior(nil), true},
+		{"unchanged, as the daemon keeps it (slimmed)", slimForReuse(prior(nil)), true},
 		{"spec changed since the record", prior(func(p *PlannedService) { p.Record.SpecHash = "other" }), false},
 		{"task definition content changed", prior(func(p *PlannedService) { p.ContentHash = "other" }), false},
 		{"last apply still pending", prior(func(p *PlannedService) { p.Record.Outcome = nomadbackend.OutcomePending }), false},
