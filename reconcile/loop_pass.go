@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"time"
@@ -36,6 +37,13 @@ func (l *Loop) pass(ctx context.Context, work pendingWork) time.Duration {
 		log.Debug("sync: unchanged", "commit", rev.Short(), "trigger", trigger)
 		return 0
 	}
+
+	// A pass holds the whole desired state, and a full read every service's live job and
+	// record: at 1,000 services the heap peaks near 90 MiB while what outlives the pass is
+	// under 10 MiB (the read cache, the status). Go returns freed memory to the OS only
+	// gradually, so without this the daemon's RSS stays at the peak of its largest pass.
+	// One forced collection per pass is milliseconds against the pass itself.
+	defer debug.FreeOSMemory()
 
 	dir, err := l.opts.Source.Checkout(ctx, rev)
 	if err != nil {
