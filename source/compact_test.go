@@ -1,8 +1,12 @@
 package source
 
 import (
+	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -253,5 +257,37 @@ func forceCompact(t *testing.T, g *Git) {
 	}
 	if g.repo != nil {
 		t.Fatal("compaction kept the open repository (and its per-pack indexes)")
+	}
+}
+
+// A pack index left truncated (ecsgit sync killed while a fetch wrote it: seen in
+// TestSyncKill9) must not make every later fetch fail in compaction: the clone is
+// damaged, so it is deleted and fetched again, once.
+func TestFetchRecoversFromTruncatedPackIndex(t *testing.T) {
+	repo := gittest.New(t)
+	g := newGitSource(t, GitOptions{URL: repo.FileURL(), Ref: "main"})
+	for i := range maxPacks {
+		repo.Commit("c", map[string]string{"f": strings.Repeat("x", i+1)})
+		fetch(t, g)
+	}
+	idx, err := filepath.Glob(filepath.Join(g.cache.gitDir(), "objects", "pack", "*.idx"))
+	if err != nil || len(idx) == 0 {
+		t.Fatalf("no pack index in the clone: %v", err)
+	}
+	for _, f := range idx {
+		if err := os.Truncate(f, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := repo.Commit("after", map[string]string{"f": "after"})
+	rev, err := g.Fetch(context.Background())
+	if err != nil {
+		t.Fatalf("Fetch after a truncated pack index: %v", err)
+	}
+	if rev.SHA != want {
+		t.Fatalf("fetched %s, want %s", rev.SHA, want)
+	}
+	if got := readSnapshot(t, g, rev, "f"); got != "after" {
+		t.Fatalf("snapshot has %q, want \"after\"", got)
 	}
 }

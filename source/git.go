@@ -149,7 +149,9 @@ func (g *Git) fetchOnce(ctx context.Context) (Revision, error) {
 		return Revision{}, err
 	}
 	if repo, err = g.compactIfNeeded(repo); err != nil {
-		return Revision{}, err
+		// Compaction reads every pack's index: a truncated one (a process killed while
+		// a fetch wrote it) would otherwise fail every fetch from now on.
+		return Revision{}, fmt.Errorf("%w: %w", errCorruptClone, err)
 	}
 	commit, err := peelToCommit(repo, want)
 	if err != nil {
@@ -215,6 +217,9 @@ func peelToCommit(repo *git.Repository, h plumbing.Hash) (*object.Commit, error)
 	return nil, fmt.Errorf("tag chain at %s is too deep", h)
 }
 
+// errCorruptClone marks a failure of the clone itself (see isCorruptClone).
+var errCorruptClone = errors.New("the clone is damaged")
+
 // isCorruptClone reports errors that a fresh clone cures: objects the
 // clone should have but does not (go-git's shallow fetches can leave such
 // holes), an unreadable pack, or a ref file left empty by a process killed
@@ -225,7 +230,7 @@ func isCorruptClone(err error) bool {
 	if errors.As(err, &pm) {
 		return false
 	}
-	if errors.Is(err, plumbing.ErrObjectNotFound) {
+	if errors.Is(err, plumbing.ErrObjectNotFound) || errors.Is(err, errCorruptClone) {
 		return true
 	}
 	msg := err.Error()
