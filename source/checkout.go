@@ -14,6 +14,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/storer"
 )
 
 // Checkout writes the files under --path at rev.SHA into a snapshot
@@ -64,7 +65,7 @@ func (g *Git) writeSnapshot(ctx context.Context, parent, dir string, rev Revisio
 	if err := os.MkdirAll(parent, 0o700); err != nil {
 		return fmt.Errorf("create snapshot directory: %w", err)
 	}
-	want, err := treeManifest(tree)
+	want, err := treeManifest(repo.Storer, tree)
 	if err != nil {
 		return err
 	}
@@ -73,7 +74,7 @@ func (g *Git) writeSnapshot(ctx context.Context, parent, dir string, rev Revisio
 		if tmp, err = os.MkdirTemp(parent, ".tmp-"); err != nil {
 			return fmt.Errorf("create snapshot directory: %w", err)
 		}
-		if err := writeTree(ctx, tree, tmp); err != nil {
+		if err := writeTree(ctx, repo.Storer, tree, tmp); err != nil {
 			_ = os.RemoveAll(tmp)
 			return err
 		}
@@ -107,15 +108,48 @@ func (g *Git) writeSnapshot(ctx context.Context, parent, dir string, rev Revisio
 // content is not in this repository). Symbolic links are kept only when
 // they are relative and stay inside the snapshot: a link to /etc/… in a
 // repository must not make spec.Load read the host's files.
-func writeTree(ctx context.Context, t *object.Tree, dst string) error {
-	files := t.Files()
-	defer files.Close()
-	return files.ForEach(func(f *object.File) error {
+func writeTree(ctx context.Context, s storer.EncodedObjectStorer, t *object.Tree, dst string) error {
+	return walkTree(s, t, "", func(name string, e object.TreeEntry) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		return writeTreeFile(f, dst)
+		blob, err := object.GetBlob(s, e.Hash)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", name, err)
+		}
+		return writeTreeFile(object.NewFile(name, e.Mode, blob), dst)
 	})
+}
+
+// walkTree calls fn for every file below t (submodules skipped), named by its slash path.
+// It is not go-git's Tree.Files or TreeWalker: both stop silently at a subdirectory whose
+// object is missing from the clone, which would make a snapshot lack services without
+// any error (and, with --prune, stop them). Here a missing object is an error, which
+// Fetch's damaged-clone handling cures.
+func walkTree(s storer.EncodedObjectStorer, t *object.Tree, prefix string, fn func(name string, e object.TreeEntry) error) error {
+	for _, e := range t.Entries {
+		name := e.Name
+		if prefix != "" {
+			name = prefix + "/" + e.Name
+		}
+		switch e.Mode {
+		case filemode.Submodule:
+			continue
+		case filemode.Dir:
+			sub, err := object.GetTree(s, e.Hash)
+			if err != nil {
+				return fmt.Errorf("read directory %s: %w", name, err)
+			}
+			if err := walkTree(s, sub, name, fn); err != nil {
+				return err
+			}
+		default:
+			if err := fn(name, e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // writeTreeFile writes f (named by its path in the tree) below dst.

@@ -5,15 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
-	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/storer"
 )
 
 // A checkout at 1,000 services writes ~3,000 directories and files, and pruning then
@@ -41,23 +40,16 @@ func manifestPath(snapshot string) string {
 
 // treeManifest lists the files of t as writeTree writes them (submodules skipped),
 // without reading any blob.
-func treeManifest(t *object.Tree) (manifest, error) {
+func treeManifest(s storer.EncodedObjectStorer, t *object.Tree) (manifest, error) {
 	m := manifest{}
-	w := object.NewTreeWalker(t, true, nil)
-	defer w.Close()
-	for {
-		name, e, err := w.Next()
-		if errors.Is(err, io.EOF) {
-			return m, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("list tree: %w", err)
-		}
-		if e.Mode == filemode.Dir || e.Mode == filemode.Submodule {
-			continue
-		}
+	err := walkTree(s, t, "", func(name string, e object.TreeEntry) error {
 		m[name] = manifestEntry{Hash: e.Hash.String(), Mode: uint32(e.Mode)}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list tree: %w", err)
 	}
+	return m, nil
 }
 
 func writeManifest(snapshot string, m manifest) error {
