@@ -18,7 +18,7 @@ import (
 type SyncEngine interface {
 	// Plan loads, validates and plans dir. Invalid content returns *InvalidRevisionError.
 	// reuse, when not nil, is PlanOptions.Reuse for this pass.
-	Plan(ctx context.Context, dir string, rev source.Revision, reuse func(jobID string) *PlannedService) (*Planned, error)
+	Plan(ctx context.Context, dir string, rev source.Revision, reuse ReuseFunc) (*Planned, error)
 	// Apply carries out a plan and reports what each service ended as.
 	Apply(ctx context.Context, p *Planned, rev source.Revision) (*SyncResult, error)
 }
@@ -76,7 +76,7 @@ type PipelineEngine struct {
 }
 
 // Plan implements SyncEngine.
-func (e *PipelineEngine) Plan(ctx context.Context, dir string, rev source.Revision, reuse func(jobID string) *PlannedService) (*Planned, error) {
+func (e *PipelineEngine) Plan(ctx context.Context, dir string, rev source.Revision, reuse ReuseFunc) (*Planned, error) {
 	desired, err := spec.Load(dir, e.Load)
 	if err != nil {
 		return nil, fmt.Errorf("load commit %s: %w", rev.Short(), err)

@@ -67,9 +67,6 @@ func (c *readCache) jobEvent(jobID string) {
 
 // lookup is PlanOptions.Reuse: the earlier reads of jobID, if they can be trusted.
 func (c *readCache) lookup(jobID string) *PlannedService {
-	if c == nil || c.maxAge <= 0 {
-		return nil
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	ps := c.entries[jobID]
@@ -86,7 +83,7 @@ func (c *readCache) lookup(jobID string) *PlannedService {
 // remember keeps the reads of every service p planned as unchanged, replacing what an
 // earlier pass kept (a service that left the repository is forgotten).
 func (c *readCache) remember(p *Planned) {
-	if c == nil || c.maxAge <= 0 || p == nil {
+	if c.maxAge <= 0 || p == nil {
 		return
 	}
 	c.mu.Lock()
@@ -110,8 +107,8 @@ func (c *readCache) remember(p *Planned) {
 }
 
 // reuseFunc is the PlanOptions.Reuse of the next pass (nil when disabled).
-func (c *readCache) reuseFunc() func(string) *PlannedService {
-	if c == nil || c.maxAge <= 0 {
+func (c *readCache) reuseFunc() ReuseFunc {
+	if c.maxAge <= 0 {
 		return nil
 	}
 	return c.lookup

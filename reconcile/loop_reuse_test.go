@@ -17,9 +17,8 @@ import (
 // A fake clock the cache reads; tests move it forward explicitly.
 type fakeClock struct{ t time.Time }
 
-func (c *fakeClock) now() time.Time               { return c.t }
-func (c *fakeClock) add(d time.Duration)          { c.t = c.t.Add(d) }
-func (c *fakeClock) at(d time.Duration) time.Time { return c.t.Add(d) }
+func (c *fakeClock) now() time.Time      { return c.t }
+func (c *fakeClock) add(d time.Duration) { c.t = c.t.Add(d) }
 
 // unchangedPlan is a Planned with one service planned as unchanged, read at readAt.
 func unchangedPlan(id string, readAt time.Time) *Planned {
@@ -212,7 +211,7 @@ func TestFromPrior(t *testing.T) {
 			if sp.Action != plan.ActionNoop || sp.OldTaskDefinition != "web:3" || sp.NewTaskDefinition != "web:3" || len(sp.Changes) != 0 {
 				t.Fatalf("plan = %s %s → %s, %d changes; want a no-op at web:3", sp.Action, sp.OldTaskDefinition, sp.NewTaskDefinition, len(sp.Changes))
 			}
-			if !ps.ReadAt().Equal(readAt) {
+			if !ps.readAt.Equal(readAt) {
 				t.Fatal("a reused service must keep the time of the original read (its age counts from there)")
 			}
 		})

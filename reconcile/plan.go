@@ -45,8 +45,11 @@ type PlanOptions struct {
 	// uses it only when the desired spec is the one that record was applied from, so a
 	// reused service is always planned as unchanged and costs no Nomad call. Nil: every
 	// service is read.
-	Reuse func(jobID string) *PlannedService
+	Reuse ReuseFunc
 }
+
+// ReuseFunc hands back an earlier plan's reads of a job, or nil (PlanOptions.Reuse).
+type ReuseFunc func(jobID string) *PlannedService
 
 func (o PlanOptions) sourceFor(d *spec.Desired) string {
 	switch {
@@ -88,9 +91,6 @@ type PlannedService struct {
 	// them only while its event stream shows no change of the job after that.
 	readAt time.Time
 }
-
-// ReadAt is when the Nomad reads behind Live and Record began.
-func (ps *PlannedService) ReadAt() time.Time { return ps.readAt }
 
 // ComputePlan plans desired against the cluster behind b. It only reads: Nomad's plan
 // endpoint runs the scheduler without storing an evaluation.
@@ -189,7 +189,7 @@ type planner struct {
 	ns       string
 	source   string
 	families *familyCache
-	reuse    func(jobID string) *PlannedService
+	reuse    ReuseFunc
 	readAt   time.Time
 }
 
@@ -236,9 +236,7 @@ func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.Serv
 		// record) and the desired spec is the one that produced it, so Nomad's diff is
 		// None by construction: the scheduler dry-run, the most expensive call of a plan,
 		// would tell nothing. Unchanged services then cost two reads.
-		ps.DryRun = &nomadbackend.DryRun{DiffType: nomadbackend.DiffNone, JobModifyIndex: sp.JobModifyIndex}
-		sp.NomadDiffType = string(nomadbackend.DiffNone)
-		classify(ps, &sp)
+		planUnchanged(ps, &sp)
 		return sp, ps, nil
 	}
 	if ps.DryRun, err = pl.b.PlanJob(ctx, tr.Job); err != nil {
@@ -290,11 +288,17 @@ func fromPrior(ps *PlannedService, sp *plan.ServicePlan, prior *PlannedService, 
 	if !unchangedSinceApplied(&cand, &c) {
 		return false, nil
 	}
-	cand.DryRun = &nomadbackend.DryRun{DiffType: nomadbackend.DiffNone, JobModifyIndex: c.JobModifyIndex}
-	c.NomadDiffType = string(nomadbackend.DiffNone)
-	classify(&cand, &c)
+	planUnchanged(&cand, &c)
 	*ps, *sp = cand, c
 	return true, nil
+}
+
+// planUnchanged classifies a service that unchangedSinceApplied vouches for without the
+// scheduler dry-run: Nomad's diff is None by construction.
+func planUnchanged(ps *PlannedService, sp *plan.ServicePlan) {
+	ps.DryRun = &nomadbackend.DryRun{DiffType: nomadbackend.DiffNone, JobModifyIndex: sp.JobModifyIndex}
+	sp.NomadDiffType = string(nomadbackend.DiffNone)
+	classify(ps, sp)
 }
 
 // revisions fills the old and new "family:revision" and the ECS field changes since the

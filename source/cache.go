@@ -81,9 +81,9 @@ func repoLock(root string) *sync.Mutex {
 // objectCacheSize bounds go-git's in-memory object cache for the clone. go-git's default
 // (96 MiB, what git.PlainOpen uses) is a lot for a daemon that keeps the clone open for
 // its lifetime and reads every blob of a large repository on each commit; a checkout
-// reads each blob once, so a small cache costs nothing. (It is not the cause of the RSS
-// growth of `ecsgit sync` under frequent commits: a soak with this bound grew the same;
-// see docs/benchmarks.md.)
+// reads each blob once, so a small cache costs nothing. (It was not the cause of the RSS
+// growth of `ecsgit sync` under frequent commits: a soak with this bound grew the same.
+// The cause was go-git's per-pack indexes, which compact.go bounds.)
 const objectCacheSize = 8 * cache.MiByte
 
 // open returns the bare clone, creating it on first use.

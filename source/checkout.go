@@ -22,8 +22,9 @@ import (
 // a temporary directory and renamed into place, so a reader never sees a
 // half-written tree and no shared working tree is ever switched under it.
 // The newest KeepSnapshots snapshots are kept; older ones are deleted, or recycled:
-// the next snapshot is made from the oldest one by changing only the files that differ
-// (recycle.go), which is what makes a commit to a large repository cheap.
+// the next snapshot is made from the one pruning would delete next by changing only the
+// files that differ (recycle.go), which is what makes a commit to a large repository
+// cheap.
 func (g *Git) Checkout(ctx context.Context, rev Revision) (string, error) {
 	if !shaPattern.MatchString(rev.SHA) {
 		return "", fmt.Errorf("checkout %s: revision has no commit SHA", g.Describe())
@@ -215,45 +216,55 @@ func pruneSnapshots(parent, current string, keep int) error {
 	if err != nil {
 		return fmt.Errorf("list snapshots: %w", err)
 	}
-	type snap struct {
-		path string
-		mod  time.Time
-	}
-	var snaps []snap
 	var errs []error
 	for _, e := range entries {
+		p := filepath.Join(parent, e.Name())
 		if name, ok := strings.CutPrefix(e.Name(), ".files-"); ok {
 			// A manifest whose snapshot is gone (pruned, or a crash between the two).
-			if _, err := os.Stat(filepath.Join(parent, name)); errors.Is(err, os.ErrNotExist) && filepath.Join(parent, name) != current {
-				errs = append(errs, os.Remove(filepath.Join(parent, e.Name())))
+			if _, err := os.Stat(filepath.Join(parent, name)); errors.Is(err, os.ErrNotExist) {
+				errs = append(errs, os.Remove(p))
 			}
 			continue
 		}
-		info, err := e.Info()
-		if err != nil || !e.IsDir() {
-			continue
-		}
-		p := filepath.Join(parent, e.Name())
-		if strings.HasPrefix(e.Name(), ".tmp-") {
-			if time.Since(info.ModTime()) > time.Hour {
-				errs = append(errs, os.RemoveAll(p))
-			}
-			continue
-		}
-		if p != current {
-			snaps = append(snaps, snap{p, info.ModTime()})
+		if info, err := e.Info(); err == nil && e.IsDir() && strings.HasPrefix(e.Name(), ".tmp-") && time.Since(info.ModTime()) > time.Hour {
+			errs = append(errs, os.RemoveAll(p))
 		}
 	}
-	slices.SortFunc(snaps, func(a, b snap) int { return b.mod.Compare(a.mod) })
-	for i, s := range snaps {
+	for i, s := range snapshotsByUse(entries, parent, current) {
 		if i >= keep-1 {
-			errs = append(errs, os.RemoveAll(s.path), ignoreMissing(os.Remove(manifestPath(s.path))))
+			errs = append(errs, os.RemoveAll(s), ignoreMissing(os.Remove(manifestPath(s))))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("delete old snapshots: %w", err)
 	}
 	return nil
+}
+
+// snapshotsByUse lists the snapshots among entries of parent, except current, most
+// recently used first: the order in which pruning keeps them (and recycling takes them).
+// Temporary directories and manifests are not snapshots.
+func snapshotsByUse(entries []os.DirEntry, parent, current string) []string {
+	type snap struct {
+		path string
+		mod  time.Time
+	}
+	var snaps []snap
+	for _, e := range entries {
+		p := filepath.Join(parent, e.Name())
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".tmp-") || p == current {
+			continue
+		}
+		if info, err := e.Info(); err == nil {
+			snaps = append(snaps, snap{p, info.ModTime()})
+		}
+	}
+	slices.SortFunc(snaps, func(a, b snap) int { return b.mod.Compare(a.mod) })
+	out := make([]string, len(snaps))
+	for i, s := range snaps {
+		out[i] = s.path
+	}
+	return out
 }
 
 func ignoreMissing(err error) error {

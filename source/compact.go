@@ -74,7 +74,9 @@ func (g *Git) compactIfNeeded(repo *git.Repository) (*git.Repository, error) {
 		return repo, nil // already a geometric progression: nothing worth rewriting
 	}
 	if err != nil {
-		return nil, fmt.Errorf("compact clone (%d packs): %w", len(packs), err)
+		// Compaction reads every pack's index: a truncated one (a process killed while a
+		// fetch wrote it) would fail every fetch from now on unless Fetch re-clones.
+		return nil, fmt.Errorf("compact clone (%d packs): %w: %w", len(packs), errCorruptClone, err)
 	}
 	return g.open()
 }

@@ -149,9 +149,7 @@ func (g *Git) fetchOnce(ctx context.Context) (Revision, error) {
 		return Revision{}, err
 	}
 	if repo, err = g.compactIfNeeded(repo); err != nil {
-		// Compaction reads every pack's index: a truncated one (a process killed while
-		// a fetch wrote it) would otherwise fail every fetch from now on.
-		return Revision{}, fmt.Errorf("%w: %w", errCorruptClone, err)
+		return Revision{}, err
 	}
 	commit, err := peelToCommit(repo, want)
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -112,25 +111,11 @@ func nextPruned(parent, current string, keep int) string {
 	if err != nil {
 		return ""
 	}
-	type snap struct {
-		path string
-		info fs.FileInfo
-	}
-	var snaps []snap
-	for _, e := range entries {
-		p := filepath.Join(parent, e.Name())
-		if !e.IsDir() || !shaPattern.MatchString(e.Name()) || p == current {
-			continue
-		}
-		if info, err := e.Info(); err == nil {
-			snaps = append(snaps, snap{p, info})
-		}
-	}
-	if len(snaps) < keep {
+	snaps := snapshotsByUse(entries, parent, current)
+	if len(snaps) < keep || !shaPattern.MatchString(filepath.Base(snaps[keep-1])) {
 		return ""
 	}
-	slices.SortFunc(snaps, func(a, b snap) int { return b.info.ModTime().Compare(a.info.ModTime()) })
-	return snaps[keep-1].path
+	return snaps[keep-1]
 }
 
 // applyManifestDiff turns dst, a snapshot described by have, into one of tree (want).
@@ -138,7 +123,6 @@ func nextPruned(parent, current string, keep int) string {
 // reverse) never collides; directories left empty are removed, as writeTree never
 // creates one. What is written follows writeTree's rules (writeTreeFile).
 func applyManifestDiff(ctx context.Context, tree *object.Tree, have, want manifest, dst string) error {
-	var write []string
 	for name, old := range have {
 		if now, ok := want[name]; !ok || now != old {
 			if err := removeSnapshotFile(dst, name); err != nil {
@@ -147,11 +131,9 @@ func applyManifestDiff(ctx context.Context, tree *object.Tree, have, want manife
 		}
 	}
 	for name, now := range want {
-		if old, ok := have[name]; !ok || old != now {
-			write = append(write, name)
+		if old, ok := have[name]; ok && old == now {
+			continue
 		}
-	}
-	for _, name := range write {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
