@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -79,7 +81,7 @@ func Apply(ctx context.Context, b *nomadbackend.Client, p *plan.Plan, units map[
 	if !p.Applyable() && !opts.Force {
 		return nil, fmt.Errorf("%w (%d services); nothing was applied — fix the capacity or constraints, or apply with --force", ErrPlacementFailures, p.Summary.PlacementFailures)
 	}
-	levels, err := Levels(p.Services)
+	levels, err := applyLevels(p.Services)
 	if err != nil {
 		return nil, err
 	}
@@ -95,6 +97,8 @@ func Apply(ctx context.Context, b *nomadbackend.Client, p *plan.Plan, units map[
 			var r ServiceResult
 			if dep := a.failedDependency(sp); dep != "" {
 				r = ServiceResult{Status: StatusSkipped, Reason: fmt.Sprintf("not applied: it runs after %s, which did not succeed", dep)}
+			} else if held := a.failedCreate(sp); held != "" {
+				r = ServiceResult{Status: StatusSkipped, Reason: fmt.Sprintf("kept running: %s, created in this apply, did not become healthy (it may be this service's replacement); the prune waits for a later apply", held)}
 			} else {
 				r = a.service(ctx, sp, units[sp.Service])
 			}
@@ -145,6 +149,47 @@ func (a *applier) done(r *ServiceResult) {
 	a.results[r.Service] = r
 	a.mu.Unlock()
 	a.emit(Event{Service: r.Service, Kind: EventDone, Message: r.String(), Result: r})
+}
+
+// applyLevels is Levels for everything the plan creates or updates, then one last level
+// with the prunes: a job is stopped only after every other change of the apply has
+// finished its rollout, so a service renamed in a commit (create the new job, delete the
+// old one) keeps its old tasks serving until the new ones are healthy, as ECS keeps a
+// replaced service's tasks until the new deployment is steady.
+func applyLevels(services []plan.ServicePlan) ([][]string, error) {
+	var keep []plan.ServicePlan
+	var prunes []string
+	for _, sp := range services {
+		if sp.Action == plan.ActionDelete {
+			prunes = append(prunes, sp.Service)
+			continue
+		}
+		keep = append(keep, sp)
+	}
+	levels, err := Levels(keep)
+	if err != nil || len(prunes) == 0 {
+		return levels, err
+	}
+	slices.Sort(prunes)
+	return append(levels, prunes), nil
+}
+
+// failedCreate names, for a prune, a service this apply created that did not end well:
+// it may be the replacement of the job being pruned, so that job stays. "" otherwise.
+func (a *applier) failedCreate(sp plan.ServicePlan) string {
+	if sp.Action != plan.ActionDelete {
+		return ""
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var names []string
+	for name, r := range a.results {
+		if r.Action == plan.ActionCreate && r.Status.Failed() {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
 }
 
 // failedDependency names a service this one runs after that did not end well.

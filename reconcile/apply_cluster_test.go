@@ -216,3 +216,49 @@ func status(t *testing.T, e *applyEnv, id string) string {
 	}
 	return *job.Status
 }
+
+// TestApplyRenameStopsOldAfterNewIsHealthy: a service renamed in one commit (the new job
+// created, the old one pruned) keeps its old tasks until the new ones are healthy, as
+// ECS keeps a replaced service's tasks until the new deployment is steady. The check runs
+// when apply starts the prune: the new service's deployment must already be successful.
+// (Without applyLevels both are one level and the prune starts with the create: checked.)
+func TestApplyRenameStopsOldAfterNewIsHealthy(t *testing.T) {
+	t.Parallel()
+	e := newApplyEnv(t)
+	ctx := applyCtx(t, 4*time.Minute)
+	dir := t.TempDir()
+	e.mustApply(ctx, t, writeRepo(t, dir, e.Namespace, false, demoService{Name: "old-name", Count: 1, Checked: true}))
+
+	p := e.plan(ctx, t, writeRepo(t, dir, e.Namespace, true, demoService{Name: "new-name", Count: 2, Checked: true}))
+	if sp := planOf(t, p.Plan, "old-name"); sp.Action != plan.ActionDelete || !strings.Contains(sp.Reason, "stopped only after the 1 created or updated services of this apply are healthy") {
+		t.Fatalf("the plan does not say when the old job stops:\n%+v", sp)
+	}
+	var atPrune string
+	res, err := ApplyPlanned(ctx, e.b, p, ApplyOptions{Who: "test", Poll: 500 * time.Millisecond, PlacementTimeout: 30 * time.Second,
+		Events: func(ev Event) {
+			if ev.Kind != EventStart || ev.Service != "old-name" {
+				return
+			}
+			deps, _, err := e.Client.Jobs().Deployments("new-name", false, e.QueryOptions())
+			switch {
+			case err != nil:
+				atPrune = err.Error()
+			case len(deps) == 0:
+				atPrune = "no deployment yet"
+			default:
+				atPrune = deps[0].Status
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.OK() {
+		t.Fatalf("apply: %+v", res.Services)
+	}
+	if atPrune != api.DeploymentStatusSuccessful {
+		t.Fatalf("the old job's prune started while the new service's deployment was %q, want %q", atPrune, api.DeploymentStatusSuccessful)
+	}
+	if r := result(t, res, "old-name"); r.Status != StatusDeleted {
+		t.Fatalf("old-name: %+v", r)
+	}
+}

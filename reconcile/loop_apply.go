@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/ecsgit/ecsgit/nomadbackend"
+	"github.com/ecsgit/ecsgit/plan"
 	"github.com/ecsgit/ecsgit/source"
 )
 
@@ -22,7 +23,13 @@ func EngineApply(ctx context.Context, b *nomadbackend.Client, p *Planned, rev so
 	out := &SyncResult{}
 	var errs []error
 	for _, r := range res.Services {
-		sr := SyncServiceResult{JobID: r.JobID, Service: r.Service, Written: r.Registered}
+		sr := SyncServiceResult{JobID: r.JobID, Service: r.Service, Written: r.Registered, Reason: r.Reason}
+		switch {
+		case r.Status == StatusSkipped && r.Action == plan.ActionDelete:
+			sr.PruneHeld = true // kept running this pass (applyLevels): named in log and status
+			out.Services = append(out.Services, sr)
+			continue
+		}
 		switch r.Status {
 		case StatusSkipped:
 			continue

@@ -40,6 +40,11 @@ type SyncServiceResult struct {
 	JobModifyIndex uint64
 	Outcome        nomadbackend.RecordOutcome
 	Err            error
+	// Reason is what happened in words (a prune's reason, why a prune was held).
+	Reason string
+	// PruneHeld: the plan deleted this job, but apply kept it running (a service created
+	// in the same apply did not become healthy).
+	PruneHeld bool
 }
 
 // InvalidRevisionError: the revision does not validate (or cannot be planned because of

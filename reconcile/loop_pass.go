@@ -76,6 +76,14 @@ func (l *Loop) pass(ctx context.Context, work pendingWork) time.Duration {
 	defer cancel()
 	res, err := l.opts.Engine.Apply(applyCtx, planned, rev)
 	l.noteOwnWrites(res)
+	attempt.Pruned = prunesOf(res)
+	for _, pr := range attempt.Pruned {
+		if pr.Held {
+			log.Warn("sync: prune held, the job keeps running", "job", pr.JobID, "commit", rev.Short(), "reason", pr.Reason)
+		} else {
+			log.Info("sync: pruned", "job", pr.JobID, "commit", rev.Short(), "reason", pr.Reason)
+		}
+	}
 	l.reads.remember(planned)
 	services := serviceStatuses(planned, res, l.opts.DriftMode)
 	l.planned, l.havePlan = rev, true

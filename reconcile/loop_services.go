@@ -26,8 +26,10 @@ func serviceStatuses(p *Planned, res *SyncResult, mode DriftMode) []ServiceStatu
 		}
 		r, applied := byJob[sp.JobID]
 		switch {
+		case sp.Action == plan.ActionDelete && applied && r.PruneHeld:
+			st.State, st.Reason = StateOutOfSync, r.Reason
 		case sp.Action == plan.ActionDelete && applied && r.Err == nil:
-			continue // pruned: no longer a service of this repository
+			continue // pruned: no longer a service of this repository (AttemptStatus.Pruned names it)
 		case applied && r.Err != nil:
 			st.State, st.Reason = StateFailed, r.Err.Error()
 		case applied:

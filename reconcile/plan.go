@@ -51,14 +51,9 @@ type PlanOptions struct {
 // ReuseFunc hands back an earlier plan's reads of a job, or nil (PlanOptions.Reuse).
 type ReuseFunc func(jobID string) *PlannedService
 
-func (o PlanOptions) sourceFor(d *spec.Desired) string {
-	switch {
-	case o.Source != "":
-		return o.Source
-	case d.Config.Source != "":
-		return d.Config.Source
-	}
-	return DefaultSource
+// sourceFor is spec.ResolveSource for this pass.
+func (o PlanOptions) sourceFor(d *spec.Desired) (id string, explicit bool) {
+	return spec.ResolveSource(o.Source, d.Config)
 }
 
 // Planned is a plan together with what apply needs to carry it out exactly as reviewed.
@@ -112,8 +107,8 @@ func ComputePlanned(ctx context.Context, desired *spec.Desired, b *nomadbackend.
 	if ns == "" {
 		ns = spec.DefaultConfig().Namespace
 	}
-	pl := &planner{b: b, desired: desired, ns: ns, source: opts.sourceFor(desired), families: newFamilyCache(b, ns),
-		reuse: opts.Reuse, readAt: time.Now()}
+	pl := &planner{b: b, desired: desired, ns: ns, families: newFamilyCache(b, ns), reuse: opts.Reuse, readAt: time.Now()}
+	pl.source, pl.sourceExplicit = opts.sourceFor(desired)
 
 	svcs := make([]*PlannedService, len(desired.Services))
 	sps := make([]plan.ServicePlan, len(desired.Services))
@@ -188,7 +183,9 @@ type planner struct {
 	desired  *spec.Desired
 	ns       string
 	source   string
-	families *familyCache
+	// sourceExplicit: --source or ecsgit.yaml named the identity (sourceFor).
+	sourceExplicit bool
+	families       *familyCache
 	reuse    ReuseFunc
 	readAt   time.Time
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/ecsgit/ecsgit/nomadbackend"
 	"github.com/ecsgit/ecsgit/plan"
+	"github.com/ecsgit/ecsgit/spec"
 )
 
 // prune lists the owned jobs of this source that no desired service produces. With prune
@@ -28,6 +29,12 @@ func (pl *planner) prune(ctx context.Context, desired []plan.ServicePlan, enable
 		}
 	}
 	refuseAll := len(desired) == 0 && !allowEmpty
+	changes := 0
+	for _, sp := range desired {
+		if sp.Action == plan.ActionCreate || sp.Action == plan.ActionUpdate {
+			changes++
+		}
+	}
 	sps := make([]plan.ServicePlan, len(orphans))
 	svcs := make([]*PlannedService, len(orphans))
 	err = nomadbackend.ForEach(ctx, len(orphans), pl.b.Concurrency(), func(ctx context.Context, i int) error {
@@ -41,24 +48,46 @@ func (pl *planner) prune(ctx context.Context, desired []plan.ServicePlan, enable
 			return fmt.Errorf("plan prune: %w", err)
 		}
 		svcs[i] = &PlannedService{Live: live, Record: rec}
-		sps[i] = prunePlan(j, rec, enabled, refuseAll, len(orphans))
+		sps[i] = pl.prunePlan(j, rec, pruneContext{enabled: enabled, refuseAll: refuseAll, orphans: len(orphans), changes: changes})
 		sps[i].JobModifyIndex = nomadbackend.JobModifyIndexOf(live)
 		return nil
 	})
 	return sps, svcs, err
 }
 
-func prunePlan(j nomadbackend.OwnedJob, rec *nomadbackend.ServiceRecord, enabled, refuseAll bool, n int) plan.ServicePlan {
+// pruneContext is what decides every prune of one plan.
+type pruneContext struct {
+	enabled, refuseAll bool
+	orphans            int // owned jobs no desired service produces
+	changes            int // desired services the plan creates or updates
+}
+
+// prunePlan decides one orphan. A job is deleted only when prune is on, the repository
+// names its identity itself, and ecsgit's own record says this identity applied the job
+// (the inventory, as Flux prunes from its own): ownership meta alone can be copied, and
+// the default identity is shared by every repository that sets none.
+func (pl *planner) prunePlan(j nomadbackend.OwnedJob, rec *nomadbackend.ServiceRecord, c pruneContext) plan.ServicePlan {
 	sp := plan.ServicePlan{Service: j.ID, JobID: j.ID, Action: plan.ActionDelete,
 		OldTaskDefinition: rec.TaskDefinitionRef(),
 		Reason:            "the service is no longer in the repository"}
+	skip := func(why string) plan.ServicePlan {
+		sp.Action, sp.Reason = plan.ActionSkip, why
+		return sp
+	}
 	switch {
-	case !enabled:
-		sp.Action = plan.ActionSkip
-		sp.Reason += "; prune is off (--prune or `prune: true` in ecsgit.yaml deletes it)"
-	case refuseAll:
-		sp.Action = plan.ActionSkip
-		sp.Reason = fmt.Sprintf("the repository has no services at all; refusing to delete all %d owned jobs (a failed checkout looks the same) — allow it explicitly to prune everything", n)
+	case !c.enabled:
+		return skip(sp.Reason + "; prune is off (--prune or `prune: true` in ecsgit.yaml deletes it)")
+	case c.refuseAll:
+		return skip(fmt.Sprintf("the repository has no services at all; refusing to delete all %d owned jobs (a failed checkout looks the same) — allow it explicitly to prune everything", c.orphans))
+	case !pl.sourceExplicit:
+		return skip(fmt.Sprintf("the service is no longer in the repository, but prune needs an ownership identity the repository names itself (`source:` in %s or --source): the default identity %q is shared by every repository that sets none", spec.ConfigFileName, pl.source))
+	case rec == nil:
+		return skip(fmt.Sprintf("the job carries source %q's ownership meta, but no ecsgit record says this source applied it; not pruned", pl.source))
+	case rec.Source != pl.source:
+		return skip(fmt.Sprintf("ecsgit's record says source %q applied it, not %q; not pruned", rec.Source, pl.source))
+	}
+	if c.changes > 0 {
+		sp.Reason += fmt.Sprintf("; stopped only after the %d created or updated services of this apply are healthy", c.changes)
 	}
 	return sp
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ecsgit/ecsgit/nomadbackend"
 	"github.com/ecsgit/ecsgit/plan"
+	"github.com/ecsgit/ecsgit/spec"
 )
 
 // An unowned Nomad job with a service's name is never touched, and the plan says why.
@@ -44,7 +45,8 @@ func TestPlanPrunesOnlyOwnedJobs(t *testing.T) {
 	b, ns := clusterBackend(t)
 	ctx := ctxFor(t)
 	// "old" is ours; "foreign" belongs to another repository; "manual" to nobody.
-	applyForTest(ctx, t, b, mustPlan(ctx, t, testRepo(t, ns, svcSpec{Name: "keep"}, svcSpec{Name: "old"}), b, PlanOptions{}))
+	this := PlanOptions{Source: "this-repo"}
+	applyForTest(ctx, t, b, mustPlan(ctx, t, testRepo(t, ns, svcSpec{Name: "keep"}, svcSpec{Name: "old"}), b, this))
 	applyForTest(ctx, t, b, mustPlan(ctx, t, testRepo(t, ns, svcSpec{Name: "foreign"}), b, PlanOptions{Source: "other-repo"}))
 	manual := api.NewServiceJob("manual", "manual", "global", 50)
 	manual.Namespace, manual.Datacenters = &ns, []string{"*"}
@@ -54,30 +56,61 @@ func TestPlanPrunesOnlyOwnedJobs(t *testing.T) {
 	if _, _, err := b.Register(ctx, manual, 0); err != nil {
 		t.Fatal(err)
 	}
+	// "copied" carries this source's ownership meta, but ecsgit never applied it: no
+	// record says so, and meta alone can be copied.
+	copied := api.NewServiceJob("copied", "copied", "global", 50)
+	copied.Namespace, copied.Datacenters = &ns, []string{"*"}
+	copied.Meta = map[string]string{nomadbackend.MetaManagedBy: nomadbackend.ManagedByValue, nomadbackend.MetaSource: "this-repo"}
+	tg = api.NewTaskGroup("tasks", 0)
+	tg.AddTask(api.NewTask("app", "docker").SetConfig("image", "ecsgit-demo/app:1"))
+	copied.AddTaskGroup(tg)
+	if _, _, err := b.Register(ctx, copied, 0); err != nil {
+		t.Fatal(err)
+	}
 	keepOnly := testRepo(t, ns, svcSpec{Name: "keep"})
+	pruneThis := PlanOptions{Source: "this-repo", Prune: true}
 
-	p := mustPlan(ctx, t, keepOnly, b, PlanOptions{Prune: true})
+	p := mustPlan(ctx, t, keepOnly, b, pruneThis)
 	if got := names(p.Plan, plan.ActionDelete); got != "old" {
 		t.Errorf("pruned %q, want only old", got)
 	}
 	if sp := service(t, p.Plan, "old"); sp.OldTaskDefinition != "old:1" || sp.JobModifyIndex == 0 {
 		t.Errorf("prune entry:\n%s", describe(sp))
 	}
-	if got := names(p.Plan, plan.ActionSkip); got != "" {
-		t.Errorf("skipped %q, want none (foreign and manual are not ours to list)", got)
+	if got := names(p.Plan, plan.ActionSkip); got != "copied" {
+		t.Errorf("skipped %q, want copied (foreign and manual are not ours to list)", got)
+	}
+	if sp := service(t, p.Plan, "copied"); !strings.Contains(sp.Reason, "no ecsgit record says this source applied it") {
+		t.Errorf("copied meta:\n%s", describe(sp))
 	}
 
-	p = mustPlan(ctx, t, keepOnly, b, PlanOptions{})
+	p = mustPlan(ctx, t, keepOnly, b, this)
 	if sp := service(t, p.Plan, "old"); sp.Action != plan.ActionSkip || !strings.Contains(sp.Reason, "prune is off") {
 		t.Errorf("without prune:\n%s", describe(sp))
 	}
 
+	// The default identity is every repository's that names none (a commit that drops
+	// ecsgit.yaml's source lands here): it never prunes.
+	// (ComputePlanned itself: mustPlan names a source.)
+	planDefault := func(d *spec.Desired, opts PlanOptions) *Planned {
+		p, err := ComputePlanned(ctx, d, b, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	applyForTest(ctx, t, b, planDefault(testRepo(t, ns, svcSpec{Name: "other-default"}), PlanOptions{}))
+	p = planDefault(testRepo(t, ns, svcSpec{Name: "keep"}), PlanOptions{Prune: true})
+	if sp := service(t, p.Plan, "other-default"); sp.Action != plan.ActionSkip || !strings.Contains(sp.Reason, "names itself") || p.Plan.Summary.Delete != 0 {
+		t.Errorf("default identity prunes:\n%s", describe(sp))
+	}
+
 	empty := testRepo(t, ns)
-	p = mustPlan(ctx, t, empty, b, PlanOptions{Prune: true})
-	if p.Plan.Summary.Delete != 0 || p.Plan.Summary.Skipped != 2 || !strings.Contains(service(t, p.Plan, "keep").Reason, "refusing to delete all 2") {
+	p = mustPlan(ctx, t, empty, b, pruneThis)
+	if p.Plan.Summary.Delete != 0 || p.Plan.Summary.Skipped != 3 || !strings.Contains(service(t, p.Plan, "keep").Reason, "refusing to delete all 3") {
 		t.Errorf("empty source pruned: %+v", p.Plan.Summary)
 	}
-	p = mustPlan(ctx, t, empty, b, PlanOptions{Prune: true, AllowEmptyPrune: true})
+	p = mustPlan(ctx, t, empty, b, PlanOptions{Source: "this-repo", Prune: true, AllowEmptyPrune: true})
 	if got := names(p.Plan, plan.ActionDelete); got != "keep,old" {
 		t.Errorf("AllowEmptyPrune deletes %q, want keep,old", got)
 	}

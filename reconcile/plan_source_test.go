@@ -14,15 +14,16 @@ func TestSourceResolution(t *testing.T) {
 		name, flag string
 		desired    *spec.Desired
 		want       string
+		explicit   bool
 	}{
-		{"flag wins", "ci", withCfg("repo-a"), "ci"},
-		{"ecsgit.yaml", "", withCfg("repo-a"), "repo-a"},
-		{"default", "", withCfg(""), spec.DefaultSource},
+		{"flag wins", "ci", withCfg("repo-a"), "ci", true},
+		{"ecsgit.yaml", "", withCfg("repo-a"), "repo-a", true},
+		{"default", "", withCfg(""), spec.DefaultSource, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := (PlanOptions{Source: c.flag}).sourceFor(c.desired); got != c.want {
-				t.Errorf("sourceFor = %q, want %q", got, c.want)
+			if got, explicit := (PlanOptions{Source: c.flag}).sourceFor(c.desired); got != c.want || explicit != c.explicit {
+				t.Errorf("sourceFor = %q, explicit %v; want %q, %v", got, explicit, c.want, c.explicit)
 			}
 		})
 	}

@@ -81,6 +81,32 @@ type AttemptStatus struct {
 	// planned from an earlier pass's reads that Nomad's event stream vouches for
 	// (--full-read-interval). Absent before planning.
 	ServicesRead *int `json:"servicesRead,omitempty"`
+	// Pruned names every job this pass stopped because its service left the repository,
+	// and every prune it held back (Held).
+	Pruned []PruneStatus `json:"pruned,omitempty"`
+}
+
+// PruneStatus is one prune of a pass.
+type PruneStatus struct {
+	Service string `json:"service"`
+	JobID   string `json:"jobID"`
+	// Held: the plan deleted the job but apply kept it running (Reason says why).
+	Held   bool   `json:"held,omitempty"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// prunesOf lists the prunes in res (nil when there were none).
+func prunesOf(res *SyncResult) []PruneStatus {
+	if res == nil {
+		return nil
+	}
+	var out []PruneStatus
+	for _, r := range res.Services {
+		if r.Deregistered || r.PruneHeld {
+			out = append(out, PruneStatus{Service: r.Service, JobID: r.JobID, Held: r.PruneHeld, Reason: r.Reason})
+		}
+	}
+	return out
 }
 
 // ServiceStatus is one service.

@@ -57,12 +57,26 @@ type ComposeSettings struct {
 	EnvFiles []string `json:"envFiles,omitempty"`
 }
 
-// DefaultConfig returns the configuration used when ecsgit.yaml is absent.
+// ResolveSource is the one rule for the ownership identity, used by plan, apply, sync and
+// the HA lock alike: flag (--source), else ecsgit.yaml's `source`, else DefaultSource.
+// explicit is false for the last: every repository that names no identity shares it, so
+// it never licenses a prune.
+func ResolveSource(flag string, c Config) (id string, explicit bool) {
+	switch {
+	case flag != "":
+		return flag, true
+	case c.Source != "":
+		return c.Source, true
+	}
+	return DefaultSource, false
+}
+
+// DefaultConfig returns the configuration used when ecsgit.yaml is absent. Its Source
+// is empty: ResolveSource tells a named identity from the default one.
 func DefaultConfig() Config {
 	return Config{
 		Version:       ConfigVersion,
 		Namespace:     "default",
-		Source:        DefaultSource,
 		Datacenters:   []string{"*"},
 		ZoneAttribute: "${meta.zone}",
 		CPUMHzPerVCPU: 1024,

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"fmt"
 	"path/filepath"
 	"sort"
@@ -79,7 +78,8 @@ func renderRun(s *streams, opts *renderOptions) error {
 	if opts.Namespace != "" {
 		d.Config.Namespace = opts.Namespace
 	}
-	tr, err := nomadbackend.Translate(d, svc, nomadbackend.TranslateOptions{Source: cmp.Or(opts.Source, d.Config.Source, spec.DefaultSource)})
+	src, _ := spec.ResolveSource(opts.Source, d.Config)
+	tr, err := nomadbackend.Translate(d, svc, nomadbackend.TranslateOptions{Source: src})
 	if err != nil {
 		return err
 	}
