@@ -179,15 +179,15 @@ func withNamespace(d *spec.Desired, ns string) *spec.Desired {
 
 // planner holds what every service's planning shares.
 type planner struct {
-	b        *nomadbackend.Client
-	desired  *spec.Desired
-	ns       string
-	source   string
+	b       *nomadbackend.Client
+	desired *spec.Desired
+	ns      string
+	source  string
 	// sourceExplicit: --source or ecsgit.yaml named the identity (sourceFor).
 	sourceExplicit bool
 	families       *familyCache
-	reuse    ReuseFunc
-	readAt   time.Time
+	reuse          ReuseFunc
+	readAt         time.Time
 }
 
 func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.ServicePlan, *PlannedService, error) {
