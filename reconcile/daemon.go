@@ -17,16 +17,36 @@ type Daemon struct {
 	Watch func(ctx context.Context) (<-chan struct{}, error)
 	// Leadership elects the acting replica; nil means this process always acts.
 	Leadership *Leadership
-	Logger     *slog.Logger
+	// Identity, when set, is resolved before the daemon takes the lock or acts: the lock
+	// path (LockPath) and the drift watcher's owner follow it, so two repositories never
+	// share one lock (fault trial D3a).
+	Identity *IdentityPin
+	Logger   *slog.Logger
 
 	acting atomic.Bool
 }
+
+// LockPath is the HA lock's variable path for an ownership identity: replicas of one
+// repository share it, daemons of different repositories never do.
+func LockPath(source string) string { return "ecsgit/lock/" + source }
 
 // Run acts (or stands by) until ctx ends. It returns nil on a clean shutdown; the pass
 // in flight finishes its writes first (LoopOptions.ApplyGrace).
 func (d *Daemon) Run(ctx context.Context) error {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
+	}
+	if d.Identity != nil {
+		id, err := d.Identity.Resolve(ctx)
+		if err != nil {
+			return nil // shut down before the identity could be read
+		}
+		if d.Leadership != nil {
+			d.Leadership.Path = LockPath(id)
+		}
+		if d.Drift != nil {
+			d.Drift.Source = id
+		}
 	}
 	if d.Leadership == nil {
 		d.lead(ctx)

@@ -75,6 +75,9 @@ type PipelineEngine struct {
 	Options PlanOptions
 	// Strict makes warnings errors, as `ecsgit validate --strict`.
 	Strict bool
+	// Identity, when set, refuses a commit that would change the daemon's ownership
+	// identity (IdentityPin).
+	Identity *IdentityPin
 	// ApplyFunc is the apply entry point; nil means EngineApply, the apply engine the CLI
 	// uses (tests may substitute a recorder).
 	ApplyFunc func(ctx context.Context, b *nomadbackend.Client, p *Planned, rev source.Revision) (*SyncResult, error)
@@ -94,6 +97,11 @@ func (e *PipelineEngine) Plan(ctx context.Context, dir string, rev source.Revisi
 	if ns := desired.Config.Namespace; e.Options.Namespace != "" && ns != spec.DefaultConfig().Namespace && ns != e.Options.Namespace {
 		return nil, &InvalidRevisionError{Revision: rev, Diagnostics: []string{fmt.Sprintf(
 			"%s: error: ecsgit.yaml sets namespace %q but this daemon manages %q; restart ecsgit sync with --namespace %s", spec.ConfigFileName, ns, e.Options.Namespace, ns)}}
+	}
+	if e.Identity != nil {
+		if msg := e.Identity.check(desired.Config); msg != "" {
+			return nil, &InvalidRevisionError{Revision: rev, Diagnostics: []string{msg}}
+		}
 	}
 	opts := e.Options
 	opts.Commit = rev.SHA

@@ -95,6 +95,11 @@ func LoadFiles(paths []string, opts LoadOptions) (*Desired, error) {
 	return d, nil
 }
 
+// LoadConfig reads root's ecsgit.yaml alone (DefaultConfig when there is none), for a
+// caller that needs the configuration before the whole repository (the daemon's
+// ownership identity, resolved once at start).
+func LoadConfig(root string) (Config, Diagnostics) { return readConfig(root, LoadOptions{}) }
+
 func readConfig(root string, opts LoadOptions) (Config, Diagnostics) {
 	if opts.Config != nil {
 		return *opts.Config, nil

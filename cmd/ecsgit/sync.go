@@ -79,7 +79,7 @@ Nomad. See docs/sync.md.`,
 		o.Git.add(f)
 		f.StringVar(&o.Dir, "dir", "", "follow a local directory instead of a Git remote (fsnotify)")
 		f.StringVar(&o.Namespace, "namespace", envOr("NOMAD_NAMESPACE", "default"), "Nomad namespace the daemon manages (default $NOMAD_NAMESPACE, else default); a commit whose ecsgit.yaml names another namespace is refused")
-		f.StringVar(&o.Source, "source", "", "ownership identity of this repository (default \""+reconcile.DefaultSource+"\")")
+		f.StringVar(&o.Source, "source", "", "ownership identity of this repository (default: ecsgit.yaml's source in the first commit the daemon reads, else \""+reconcile.DefaultSource+"\"); pinned for the daemon's lifetime: a commit that changes it is refused")
 		f.BoolVar(&o.Prune, "prune", false, "stop owned jobs whose service left the repository")
 		f.BoolVar(&o.Strict, "strict", false, "treat validation warnings as errors")
 		f.DurationVar(&o.Interval, "interval", time.Minute, "poll interval")
@@ -116,23 +116,22 @@ func runSync(ctx context.Context, s *streams, o *syncOptions) error {
 	if err != nil {
 		return usageError{err}
 	}
+	identity := &reconcile.IdentityPin{Flag: o.Source, Source: src, Logger: log}
 	engine := &reconcile.PipelineEngine{Nomad: nomad, Load: loadOptions(), Strict: o.Strict, ApplyFunc: reconcile.EngineApply,
-		Options: reconcile.PlanOptions{Source: o.Source, Namespace: o.Namespace, Prune: o.Prune, Label: src.Describe()}}
+		Identity: identity, Options: reconcile.PlanOptions{Source: o.Source, Namespace: o.Namespace, Prune: o.Prune, Label: src.Describe()}}
 	loop, err := reconcile.NewLoop(reconcile.LoopOptions{Source: src, Engine: engine, Nomad: nomad, Namespace: o.Namespace,
 		Interval: o.Interval, DriftMode: reconcile.DriftMode(o.Drift), Logger: log, Metrics: metrics,
 		FullReadInterval: o.FullReadInterval})
 	if err != nil {
 		return usageError{err}
 	}
-	sourceID := o.Source
-	if sourceID == "" {
-		sourceID = reconcile.DefaultSource
-	}
-	d := &reconcile.Daemon{Loop: loop, Watch: watch, Logger: log,
-		Drift: &reconcile.DriftWatcher{Client: nomad.API(), Namespace: o.Namespace, Source: o.Source, Loop: loop, Logger: log}}
+	// The drift watcher's owner and the HA lock path are set by the Daemon once the
+	// identity is resolved (reconcile.IdentityPin).
+	d := &reconcile.Daemon{Loop: loop, Watch: watch, Logger: log, Identity: identity,
+		Drift: &reconcile.DriftWatcher{Client: nomad.API(), Namespace: o.Namespace, Loop: loop, Logger: log}}
 	if o.HA {
 		d.Leadership = &reconcile.Leadership{Client: nomad.API(), Namespace: o.Namespace,
-			Path: "ecsgit/lock/" + sourceID, Identity: identity(o.Identity), TTL: o.LockTTL, Logger: log}
+			Identity: replicaIdentity(o.Identity), TTL: o.LockTTL, Logger: log}
 	}
 	srv, err := syncHTTP(o, d, metrics, log)
 	if err != nil {
@@ -256,7 +255,7 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	return nil, fmt.Errorf("--log-format %q: want text or json", format)
 }
 
-func identity(flag string) string {
+func replicaIdentity(flag string) string {
 	if flag != "" {
 		return flag
 	}
