@@ -6,8 +6,10 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/ecsgit/ecsgit/internal/wait"
 	"github.com/ecsgit/ecsgit/nomadbackend"
 	"github.com/ecsgit/ecsgit/source"
 )
@@ -54,6 +56,11 @@ type LoopOptions struct {
 	// this long, and read Nomad only for services Git changed or whose job had an event.
 	// 0 (the default of the struct; the CLI's is 10m) reads every service on every pass.
 	FullReadInterval time.Duration
+	// Probe, when set, tells whether Nomad answers. After a pass fails past the fetch
+	// while Probe fails too, the loop probes every ProbeInterval (default 2s) and
+	// retries as soon as Nomad answers, instead of waiting out the backoff.
+	Probe         func(ctx context.Context) error
+	ProbeInterval time.Duration
 }
 
 // Loop is the reconcile loop of `ecsgit sync`: it runs the same pipeline as
@@ -78,6 +85,9 @@ type Loop struct {
 	retryAt  time.Time         // while in backoff, polls wait until then
 
 	reads *readCache // earlier passes' reads the event stream vouches for
+
+	runCtx  context.Context // Run's context, for the probe
+	probing atomic.Bool     // a probe goroutine is waiting for Nomad
 }
 
 // pendingWork is what triggers asked for since the last pass.
@@ -105,6 +115,9 @@ func NewLoop(opts LoopOptions) (*Loop, error) {
 	}
 	if opts.MaxBackoff <= 0 {
 		opts.MaxBackoff = 2 * time.Minute
+	}
+	if opts.ProbeInterval <= 0 {
+		opts.ProbeInterval = 2 * time.Second
 	}
 	if opts.ApplyGrace <= 0 {
 		opts.ApplyGrace = 2 * time.Minute
@@ -155,6 +168,7 @@ func (l *Loop) take() pendingWork {
 // Run runs passes until ctx ends. It returns nil on shutdown: Git or Nomad being down
 // is never a reason for the daemon to exit (it retries with backoff).
 func (l *Loop) Run(ctx context.Context) error {
+	l.runCtx = ctx
 	l.Trigger(TriggerStart)
 	poll := time.NewTimer(l.opts.Interval)
 	defer poll.Stop()
@@ -213,4 +227,28 @@ func syncJitter(max time.Duration) time.Duration {
 		return 0
 	}
 	return rand.N(max)
+}
+
+// probeNomad runs once per outage: if Nomad does not answer now, it asks every
+// ProbeInterval and triggers a retry the moment it does (fault trial D4: a recovered
+// Nomad was noticed only at the next backoff step, up to 60 s later). When Nomad
+// answers at once, the failure was something else and the backoff stands.
+func (l *Loop) probeNomad() {
+	ctx := l.runCtx
+	if l.opts.Probe == nil || ctx == nil || !l.probing.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		defer l.probing.Store(false)
+		if l.opts.Probe(ctx) == nil {
+			return
+		}
+		for wait.Sleep(ctx, l.opts.ProbeInterval) == nil {
+			if l.opts.Probe(ctx) == nil {
+				l.opts.Logger.Info("sync: Nomad answers again, retrying now")
+				l.Trigger(TriggerRetry)
+				return
+			}
+		}
+	}()
 }

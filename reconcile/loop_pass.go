@@ -33,6 +33,8 @@ func (l *Loop) pass(ctx context.Context, work pendingWork) time.Duration {
 		return l.transient(attempt, nil, "fetch", err)
 	}
 	attempt.Revision = revisionStatus(rev)
+	l.status.update(func(s *SyncStatus) { s.Head = revisionStatus(rev) })
+	defer l.countBehind(ctx)
 	if l.havePlan && !source.Changed(l.planned, rev) && !l.retry && len(drifted) == 0 && !work.reasons[TriggerStart] {
 		log.Debug("sync: unchanged", "commit", rev.Short(), "trigger", trigger)
 		return 0
@@ -123,7 +125,25 @@ func (l *Loop) transient(a *AttemptStatus, rev *source.Revision, phase string, e
 		if len(services) > 0 {
 			s.Services = services
 		}
+		// Readiness reflects the last pass, not the first success (fault trial D4).
+		s.Ready = false
+		if s.Stale == nil {
+			s.Stale = &StaleStatus{Since: a.StartedAt}
+		}
+		s.Stale.Phase, s.Stale.Reason = phase, a.Error
+		for i := range s.Services {
+			if len(services) > 0 {
+				break // this pass's own results
+			}
+			if st := &s.Services[i]; st.State != StateUnknown && st.State != StateFailed {
+				st.Reason = fmt.Sprintf("the last pass failed (%s); last known state %s", a.Error, st.State)
+				st.State = StateUnknown
+			}
+		}
 	})
+	if phase != "fetch" {
+		l.probeNomad()
+	}
 	args := []any{"phase", phase, "err", err, "retry_in", delay.Round(time.Millisecond), "attempt", l.attempt}
 	if rev != nil {
 		args = append(args, "commit", rev.Short())
@@ -169,9 +189,13 @@ func (l *Loop) succeeded(a *AttemptStatus, rev source.Revision, services []Servi
 	}
 	l.status.update(func(s *SyncStatus) {
 		s.LastAttempt, s.Services, s.DriftedServices = a, services, drifted
+		s.Stale = nil
 		if failed == 0 {
 			s.Deployed = revisionStatus(rev)
 			s.Ready = true
+			if s.Head != nil && s.Head.SHA == rev.SHA {
+				s.CommitsBehind = new(0)
+			}
 		}
 	})
 }
@@ -222,4 +246,24 @@ func summaryLine(p *plan.Plan) string {
 	s := p.Summary
 	return fmt.Sprintf("%d to create, %d to update, %d to delete, %d unchanged, %d skipped, %d drifted",
 		s.Create, s.Update, s.Delete, s.Unchanged, s.Skipped, s.Drifted)
+}
+
+// countBehind updates how many commits the deployed revision is behind the newest one
+// fetched, for sources that keep history (source.CommitCounter).
+func (l *Loop) countBehind(ctx context.Context) {
+	cc, ok := l.opts.Source.(source.CommitCounter)
+	st := l.status.snapshot()
+	if st.Head == nil {
+		return
+	}
+	var n *int
+	switch {
+	case st.Deployed != nil && st.Deployed.SHA == st.Head.SHA:
+		n = new(0)
+	case ok && st.Deployed != nil && st.Deployed.SHA != "" && st.Head.SHA != "":
+		if c, err := cc.CommitsBetween(ctx, st.Deployed.SHA, st.Head.SHA); err == nil {
+			n = &c
+		}
+	}
+	l.status.update(func(s *SyncStatus) { s.CommitsBehind = n })
 }

@@ -19,6 +19,7 @@ const (
 	StateDegraded    ServiceState = "Degraded"    // Git's spec failed and was rolled back; not retried until Git changes
 	StateFailed      ServiceState = "Failed"      // the last apply of this service failed
 	StatePaused      ServiceState = "Paused"      // a manual rollback paused sync until a commit touches the service
+	StateUnknown     ServiceState = "Unknown"     // the last pass could not reach Git or Nomad: the state is not known (Reason has the last known one)
 )
 
 // SyncStatus is the daemon's state, served as JSON at GET /v1/status (docs/sync.md).
@@ -30,11 +31,19 @@ type SyncStatus struct {
 	DriftMode string `json:"driftMode"`
 	// Leader describes the HA lock: whether this replica acts, and who does.
 	Leader LeaderStatus `json:"leader"`
-	// Ready: this replica has completed its first successful sync as leader, or is a
-	// standby following the lock.
+	// Ready: this replica acts and its last pass reached Git and Nomad and applied the
+	// newest valid commit, or it is a standby following the lock. It drops when a pass
+	// fails transiently (Stale says why) and comes back with the next successful pass.
 	Ready bool `json:"ready"`
+	// Stale is set while the passes fail transiently (Git or Nomad unreachable): the
+	// per-service states are then Unknown and Deployed may be behind Head.
+	Stale *StaleStatus `json:"stale,omitempty"`
 	// Deployed is the last revision applied successfully (nil before the first).
 	Deployed *RevisionStatus `json:"deployed,omitempty"`
+	// Head is the newest revision fetched; CommitsBehind counts the commits from
+	// Deployed to Head when the source keeps history (a full clone), else it is absent.
+	Head          *RevisionStatus `json:"head,omitempty"`
+	CommitsBehind *int            `json:"commitsBehind,omitempty"`
 	// LastAttempt is the most recent pass, successful or not.
 	LastAttempt *AttemptStatus `json:"lastAttempt,omitempty"`
 	// Services are the services of the deployed (or last planned) revision.
@@ -51,6 +60,13 @@ type LeaderStatus struct {
 	IsLeader bool   `json:"isLeader"`         // this replica holds the lock
 	Identity string `json:"identity"`         // this replica
 	Holder   string `json:"holder,omitempty"` // the replica holding the lock, when known
+}
+
+// StaleStatus says since when, and why, the daemon's view of the cluster is stale.
+type StaleStatus struct {
+	Since  time.Time `json:"since"`
+	Phase  string    `json:"phase"` // fetch, checkout, plan or apply
+	Reason string    `json:"reason"`
 }
 
 // RevisionStatus identifies a commit.

@@ -294,3 +294,25 @@ func TestNewGitValidation(t *testing.T) {
 		})
 	}
 }
+
+// The daemon's "behind by N": commits along first parents between two revisions.
+func TestCommitsBetween(t *testing.T) {
+	repo := gittest.New(t)
+	first := repo.Commit("c1", map[string]string{"f": "1"})
+	repo.Commit("c2", map[string]string{"f": "2"})
+	third := repo.Commit("c3", map[string]string{"f": "3"})
+	g := newGitSource(t, GitOptions{URL: repo.FileURL(), Ref: "main", FullHistory: true})
+	fetch(t, g)
+	ctx := context.Background()
+	for _, c := range []struct {
+		from, to string
+		want     int
+	}{{first, third, 2}, {third, third, 0}} {
+		if n, err := g.CommitsBetween(ctx, c.from, c.to); err != nil || n != c.want {
+			t.Errorf("CommitsBetween(%.7s, %.7s) = %d, %v; want %d", c.from, c.to, n, err, c.want)
+		}
+	}
+	if _, err := g.CommitsBetween(ctx, third, first); err == nil {
+		t.Error("a descendant counted as behind an ancestor")
+	}
+}

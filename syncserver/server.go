@@ -27,7 +27,7 @@ type Options struct {
 // Handler routes:
 //
 //	GET  /healthz     200 while the process serves requests
-//	GET  /readyz      200 when ready (leader after its first successful sync, or a standby), else 503
+//	GET  /readyz      200 when ready (a leader whose last pass succeeded, or a standby), else 503
 //	GET  /metrics     Prometheus text format
 //	GET  /v1/status   reconcile.SyncStatus as JSON (docs/sync.md)
 //	POST /v1/webhook  push events from GitHub, GitLab, Gitea/Forgejo
@@ -39,7 +39,10 @@ func Handler(o Options) http.Handler {
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
 		s := o.Status()
 		code, status := http.StatusOK, "ready"
-		if !s.Ready {
+		switch {
+		case !s.Ready && s.Stale != nil:
+			code, status = http.StatusServiceUnavailable, "not ready: the last pass failed ("+s.Stale.Reason+")"
+		case !s.Ready:
 			code, status = http.StatusServiceUnavailable, "not ready: no successful sync yet"
 		}
 		writeJSON(w, code, map[string]any{"status": status, "leader": s.Leader})

@@ -121,7 +121,7 @@ func runSync(ctx context.Context, s *streams, o *syncOptions) error {
 		Identity: identity, Options: reconcile.PlanOptions{Source: o.Source, Namespace: o.Namespace, Prune: o.Prune, Label: src.Describe()}}
 	loop, err := reconcile.NewLoop(reconcile.LoopOptions{Source: src, Engine: engine, Nomad: nomad, Namespace: o.Namespace,
 		Interval: o.Interval, DriftMode: reconcile.DriftMode(o.Drift), Logger: log, Metrics: metrics,
-		FullReadInterval: o.FullReadInterval})
+		FullReadInterval: o.FullReadInterval, Probe: nomad.Ping})
 	if err != nil {
 		return usageError{err}
 	}
