@@ -109,6 +109,10 @@ type ServiceRecord struct {
 	Failed         *Failure
 	Paused         bool
 	PausedReason   string
+	// Claim is the spec hash an apply claimed the record for, before its register; the
+	// pending write clears it. A live job registered after a claim that no pending
+	// write followed is ecsgit's own interrupted write, not drift (fault trial D6).
+	Claim string
 
 	// ModifyIndex is the variable's index when read (0: not stored yet); writes are
 	// check-and-set against it.

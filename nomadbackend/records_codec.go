@@ -29,6 +29,7 @@ const (
 	itemFailed         = "failed"
 	itemPaused         = "paused"
 	itemPausedReason   = "paused_reason"
+	itemClaim          = "claim"
 )
 
 func encodeServiceRecord(r *ServiceRecord) (api.VariableItems, error) {
@@ -45,6 +46,7 @@ func encodeServiceRecord(r *ServiceRecord) (api.VariableItems, error) {
 	setIf(it, itemTaskDefinition, string(r.TaskDefinition))
 	setIf(it, itemService, string(r.Service))
 	setIf(it, itemAppliedBy, r.AppliedBy)
+	setIf(it, itemClaim, r.Claim)
 	if !r.AppliedAt.IsZero() {
 		it[itemAppliedAt] = r.AppliedAt.UTC().Format(time.RFC3339)
 	}
@@ -86,6 +88,7 @@ func decodeServiceRecord(it api.VariableItems) (*ServiceRecord, error) {
 		AppliedBy:    it[itemAppliedBy],
 		Paused:       it[itemPaused] == "true",
 		PausedReason: it[itemPausedReason],
+		Claim:        it[itemClaim],
 	}
 	var err error
 	if r.Revision, err = atoiItem(it, itemRevision); err != nil {

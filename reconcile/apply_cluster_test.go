@@ -262,3 +262,44 @@ func TestApplyRenameStopsOldAfterNewIsHealthy(t *testing.T) {
 		t.Fatalf("old-name: %+v", r)
 	}
 }
+
+// TestInterruptedRegisterIsNotDrift (fault trial D6): an apply killed between its
+// register and its record write left a job ecsgit registered itself. The next plan must
+// not call that drift (CI reviewers and ecsgit_drifted_services would see a change
+// nobody made); apply records it without registering again. The kill is reproduced by
+// running the apply's first two steps (claim, register) and stopping there.
+func TestInterruptedRegisterIsNotDrift(t *testing.T) {
+	t.Parallel()
+	e := newApplyEnv(t)
+	ctx := applyCtx(t, 3*time.Minute)
+	dir := t.TempDir()
+	e.mustApply(ctx, t, writeRepo(t, dir, e.Namespace, false, demoService{Name: "web", Count: 1}))
+
+	p := e.plan(ctx, t, writeRepo(t, dir, e.Namespace, false, demoService{Name: "web", Count: 1, Env: map[string]string{"V": "2"}}))
+	units, err := UnitsFromPlanned(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := planOf(t, p.Plan, "web")
+	a := &applier{b: e.b, ns: e.Namespace, opts: ApplyOptions{Who: "test"}.withDefaults(), results: map[string]*ServiceResult{}}
+	if r, ok := a.claim(ctx, sp, units["web"], false); !ok {
+		t.Fatalf("claim: %+v", r)
+	}
+	if _, _, err := e.b.Register(ctx, units["web"].Job, sp.JobModifyIndex); err != nil {
+		t.Fatal(err)
+	}
+	// killed here: no pending record
+
+	again := e.plan(ctx, t, writeRepo(t, dir, e.Namespace, false, demoService{Name: "web", Count: 1, Env: map[string]string{"V": "2"}}))
+	sp = planOf(t, again.Plan, "web")
+	if sp.Drifted || again.Plan.Summary.Drifted != 0 {
+		t.Fatalf("ecsgit's own interrupted register is reported as drift:\n%+v", sp)
+	}
+	if sp.Action != plan.ActionUpdate || sp.Update != plan.UpdateMetadata || !strings.Contains(sp.Reason, "interrupted before recording it") {
+		t.Fatalf("plan after the interrupted register: %+v", sp)
+	}
+	res := e.apply(ctx, t, again)
+	if r := result(t, res, "web"); r.Status != StatusRecorded || r.Registered {
+		t.Fatalf("apply after the interrupted register: %+v", r)
+	}
+}

@@ -38,6 +38,7 @@ func (a *applier) recordPending(ctx context.Context, sp plan.ServicePlan, u *Uni
 			a.remember(sp.JobID, applied{r.TaskDefinition, r.Service})
 		}
 		r.Source = live.Meta[nomadbackend.MetaSource]
+		r.Claim = "" // the register the claim announced is recorded now
 		r.Family, r.Revision, r.SpecHash = family, rev, sp.SpecHash
 		if u.ECS != nil && len(u.ECS.TaskDefinition) > 0 {
 			r.TaskDefinition, r.Service = u.ECS.TaskDefinition, u.ECS.Service

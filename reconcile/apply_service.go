@@ -97,7 +97,9 @@ func (a *applier) claim(ctx context.Context, sp plan.ServicePlan, u *Unit, settl
 	if rec.ModifyIndex != want {
 		return conflict(rec.ModifyIndex)
 	}
-	rec.AppliedAt, rec.AppliedBy = time.Now().UTC(), a.opts.Who // "an apply started": the write must change the record
+	// "An apply of this spec started": the write must change the record, and the claim
+	// tells the next plan that a register after it is ecsgit's own.
+	rec.AppliedAt, rec.AppliedBy, rec.Claim = time.Now().UTC(), a.opts.Who, sp.SpecHash
 	if err := a.b.WriteServiceRecord(ctx, rec); err != nil {
 		if errors.Is(err, nomadbackend.ErrRecordConflict) {
 			now := uint64(0)

@@ -30,6 +30,13 @@ func (pl *planner) drift(ctx context.Context, ps *PlannedService, sp *plan.Servi
 	if nomadbackend.JobModifyIndexOf(live) == rec.JobModifyIndex {
 		return nil
 	}
+	if rec.Claim != "" && rec.Claim == sp.SpecHash && nomadbackend.JobModifyIndexOf(live) > rec.ModifyIndex {
+		// Registered after an apply claimed the record for this very spec, and no record
+		// write since: that apply's own register, interrupted before it was recorded
+		// (fault trial D6). Apply records it; it is not drift.
+		sp.Reason = "an earlier apply registered this spec and was interrupted before recording it; apply writes the record only"
+		return nil
+	}
 	sp.Drifted = true
 	liveVersion := nomadbackend.JobVersionOf(live)
 	diff, err := pl.b.DiffJobVersions(ctx, pl.ns, sp.JobID, rec.JobVersion, liveVersion)
