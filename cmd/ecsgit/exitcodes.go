@@ -43,7 +43,7 @@ func exitCodesHelp() string {
 	var b strings.Builder
 	b.WriteString("ecsgit exits with one of these codes; scripts and CI pipelines may branch on them.\n\n")
 	for _, c := range exitCodes {
-		fmt.Fprintf(&b, "  %d  (%s)  %s\n", c.Code, c.Commands, c.Meaning)
+		fmt.Fprintf(&b, "  %d  %-7s%s\n", c.Code, c.Commands, wrap(c.Meaning, 67, strings.Repeat(" ", 12)))
 	}
 	b.WriteString("\nA failure has precedence over a degraded service: an apply in which one service\nfailed and another is degraded exits 1.")
 	return b.String()
@@ -57,4 +57,23 @@ func newHelpTopicExitCodes() *cobra.Command {
 		Short: "Exit codes of ecsgit's commands",
 		Long:  exitCodesHelp(),
 	}
+}
+
+// wrap breaks text into lines of at most width characters, indenting every line but
+// the first.
+func wrap(text string, width int, indent string) string {
+	var b strings.Builder
+	n := 0
+	for i, w := range strings.Fields(text) {
+		if i > 0 && n+1+len(w) > width {
+			b.WriteString("\n" + indent)
+			n = 0
+		} else if i > 0 {
+			b.WriteByte(' ')
+			n++
+		}
+		b.WriteString(w)
+		n += len(w)
+	}
+	return b.String()
 }
