@@ -150,24 +150,53 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 	return nil
 }
 
+// applyStatuses is every apply status, in the order the summary counts them, with the
+// exit code it gives: the one place where cmd lists reconcile's statuses.
+var applyStatuses = []struct {
+	Status reconcile.Status
+	Exit   int
+}{
+	{reconcile.StatusApplied, exitOK},
+	{reconcile.StatusRecorded, exitOK},
+	{reconcile.StatusDeleted, exitOK},
+	{reconcile.StatusUnchanged, exitOK},
+	{reconcile.StatusSkipped, exitOK},
+	{reconcile.StatusDegraded, exitDegraded}, // the failed spec is remembered, not retried
+	{reconcile.StatusConflict, exitFailure},
+	{reconcile.StatusFailed, exitFailure},
+	{reconcile.StatusRolledBack, exitDegraded}, // the previous revision runs again
+	{reconcile.StatusUnplaceable, exitFailure},
+	{reconcile.StatusTimeout, exitFailure},
+	{reconcile.StatusError, exitFailure},
+}
+
+// statusExit is the exit code of one service's status; a status missing from the table
+// falls back on reconcile's own Failed.
+func statusExit(st reconcile.Status) int {
+	for _, s := range applyStatuses {
+		if s.Status == st {
+			return s.Exit
+		}
+	}
+	if st.Failed() {
+		return exitFailure
+	}
+	return exitOK
+}
+
 // applyExitCode: any failure is 1; otherwise a degraded service (rolled back now, or
 // remembered as failed and not retried) is 3; otherwise 0.
 func applyExitCode(res *reconcile.Result) int {
 	code := exitOK
 	for _, r := range res.Services {
-		switch {
-		case degraded(r.Status):
-			code = exitDegraded
-		case r.Status.Failed():
+		switch statusExit(r.Status) {
+		case exitFailure:
 			return exitFailure
+		case exitDegraded:
+			code = exitDegraded
 		}
 	}
 	return code
-}
-
-// degraded: the service runs its previous revision because Git's spec failed.
-func degraded(st reconcile.Status) bool {
-	return st == reconcile.StatusRolledBack || st == reconcile.StatusDegraded
 }
 
 // loadApplyPlan loads a plan file, or plans the directory (or --repo) now.
@@ -252,11 +281,9 @@ func printApplySummary(ios *iostreams.IOStreams, res *reconcile.Result, code int
 		fmt.Fprintln(ios.Out, r)
 	}
 	var parts []string
-	for _, st := range []reconcile.Status{reconcile.StatusApplied, reconcile.StatusRecorded, reconcile.StatusDeleted, reconcile.StatusUnchanged,
-		reconcile.StatusSkipped, reconcile.StatusDegraded, reconcile.StatusConflict, reconcile.StatusFailed, reconcile.StatusRolledBack,
-		reconcile.StatusUnplaceable, reconcile.StatusTimeout, reconcile.StatusError} {
-		if n := counts[st]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, st))
+	for _, s := range applyStatuses {
+		if n := counts[s.Status]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, s.Status))
 		}
 	}
 	verdict := "Apply complete"
@@ -270,7 +297,7 @@ func printApplySummary(ios *iostreams.IOStreams, res *reconcile.Result, code int
 // printApplyProblems names each failed or degraded service on stderr.
 func printApplyProblems(ios *iostreams.IOStreams, res *reconcile.Result) {
 	for _, r := range res.Services {
-		if r.Status.Failed() || degraded(r.Status) {
+		if statusExit(r.Status) != exitOK {
 			fmt.Fprintf(ios.ErrOut, "ecsgit: %s\n", r)
 		}
 	}

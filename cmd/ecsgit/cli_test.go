@@ -79,7 +79,12 @@ func TestExitCodesWithoutCluster(t *testing.T) {
 		{[]string{"schema", "taskdef"}, exitOK},
 		{[]string{"version"}, exitOK},
 		{[]string{"help", "exit-codes"}, exitOK},
+		// Nomad unreachable is an error (1) for every command that reads the records.
 		{[]string{"status", "--server", "http://127.0.0.1:1"}, exitFailure},
+		{[]string{"status", "--address", "http://127.0.0.1:1"}, exitFailure},
+		{[]string{"history", "web", "--address", "http://127.0.0.1:1"}, exitFailure},
+		{[]string{"rollback", "web", "--address", "http://127.0.0.1:1"}, exitFailure},
+		{[]string{"resume", "web", "--address", "http://127.0.0.1:1"}, exitFailure},
 	}
 	for _, tt := range tests {
 		if code, _, errOut := runCLI(t, tt.args...); code != tt.want {
