@@ -200,16 +200,12 @@ func (pf *PlanFile) checksum() (string, error) {
 	return "sha256:" + hex.EncodeToString(sum[:]), nil
 }
 
-// DetailedExitCode is the exit status of `plan --detailed-exitcode` when planning
-// succeeded: 0 when apply would change nothing, 2 when it would create, update or delete
-// a service (Terraform's convention; 1 stays "error" and is the caller's). Skipped
-// services and drift that the plan does not correct are not changes; placement failures
-// do not change the code (the plan still has changes, and apply refuses it).
-func DetailedExitCode(p *Plan) int {
+// WouldChange reports whether apply would create, update or delete a service: what
+// `plan --detailed-exitcode` turns into its exit status (the code itself is the CLI's).
+// Skipped services and drift that the plan does not correct are not changes; placement
+// failures do not matter here (the plan still has changes, and apply refuses it).
+func WouldChange(p *Plan) bool {
 	cp := *p
 	cp.Summarize()
-	if cp.HasChanges() {
-		return 2
-	}
-	return 0
+	return cp.HasChanges()
 }

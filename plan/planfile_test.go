@@ -106,12 +106,12 @@ func TestNewPlanFileRequiresJobs(t *testing.T) {
 	}
 }
 
-func TestDetailedExitCode(t *testing.T) {
-	if got := DetailedExitCode(examplePlan()); got != 2 {
-		t.Errorf("with changes: %d, want 2", got)
+func TestWouldChange(t *testing.T) {
+	if !WouldChange(examplePlan()) {
+		t.Error("with changes: false, want true")
 	}
 	p := &Plan{Services: []ServicePlan{{Service: "a", Action: ActionNoop}, {Service: "b", Action: ActionSkip}}}
-	if got := DetailedExitCode(p); got != 0 {
-		t.Errorf("no changes: %d, want 0", got)
+	if WouldChange(p) {
+		t.Error("no changes (noop, skip): true, want false")
 	}
 }

@@ -14,6 +14,10 @@ const (
 	FormatMarkdown Format = "markdown"
 )
 
+// Formats lists every format Render accepts, the default first. Commands derive their
+// flag validation, help text and completion from it, so a new format is added here only.
+func Formats() []Format { return []Format{FormatHuman, FormatJSON, FormatMarkdown} }
+
 // RenderOptions are the caller's choices; the plan package never looks at the terminal
 // itself (cmd decides Color from whether stdout is a TTY and from NO_COLOR).
 type RenderOptions struct {
@@ -46,7 +50,7 @@ func Render(w io.Writer, p *Plan, format Format, opts RenderOptions) error {
 	case FormatMarkdown:
 		r = markdownRenderer{opts}
 	default:
-		return fmt.Errorf("unknown plan format %q (want human, json or markdown)", format)
+		return fmt.Errorf("unknown plan format %q (want one of %v)", format, Formats())
 	}
 	cp := *p
 	cp.Summarize()

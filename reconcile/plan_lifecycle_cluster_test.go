@@ -31,8 +31,8 @@ func TestPlanLifecycle(t *testing.T) {
 			sp.OldTaskDefinition != "web:1" || sp.NewTaskDefinition != "web:1" {
 			t.Errorf("plan after apply:\n%s", describe(sp))
 		}
-		if p.Plan.HasChanges() || plan.DetailedExitCode(p.Plan) != 0 {
-			t.Errorf("summary %+v, detailed exit %d; want no changes, 0", p.Plan.Summary, plan.DetailedExitCode(p.Plan))
+		if p.Plan.HasChanges() || plan.WouldChange(p.Plan) {
+			t.Errorf("summary %+v, would change %v; want no changes", p.Plan.Summary, plan.WouldChange(p.Plan))
 		}
 	})
 
@@ -49,8 +49,8 @@ func TestPlanLifecycle(t *testing.T) {
 			sp.Changes[0].Old != "ecsgit-demo/app:1" || sp.Changes[0].New != "ecsgit-demo/app:2" {
 			t.Errorf("changes = %+v, want exactly the image", sp.Changes)
 		}
-		if plan.DetailedExitCode(p.Plan) != 2 {
-			t.Error("detailed exit code should be 2 with changes")
+		if !plan.WouldChange(p.Plan) {
+			t.Error("a plan with changes should be WouldChange (plan --detailed-exitcode exits 2)")
 		}
 	})
 

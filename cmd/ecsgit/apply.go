@@ -12,29 +12,31 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
+	"github.com/ecsgit/ecsgit/internal/iostreams"
 	"github.com/ecsgit/ecsgit/nomadbackend"
 	"github.com/ecsgit/ecsgit/plan"
 	"github.com/ecsgit/ecsgit/reconcile"
-	"github.com/ecsgit/ecsgit/spec"
 )
 
 type applyOptions struct {
-	planOptions
+	IO *iostreams.IOStreams
+
+	Target           targetFlags
+	Output           string
 	AutoApprove      bool
 	Force            bool
 	Parallelism      int
 	PlacementTimeout time.Duration
+	Timeout          time.Duration
 }
 
-func init() {
-	registerCommand(func(s *streams) *cobra.Command {
-		opts := &applyOptions{}
-		cmd := &cobra.Command{
-			Use:   "apply [DIR | PLANFILE]",
-			Short: "Apply the plan: register changed jobs, follow their rollouts, record the outcome",
-			Long: `Apply computes the plan of DIR (default: the current directory), or loads a plan
+func newCmdApply(f *factory, runF func(*applyOptions) error) *cobra.Command {
+	opts := &applyOptions{IO: f.IOStreams}
+	cmd := &cobra.Command{
+		Use:   "apply [DIR | PLANFILE]",
+		Short: "Apply the plan: register changed jobs, follow their rollouts, record the outcome",
+		Long: `Apply computes the plan of DIR (default: the current directory), or loads a plan
 file saved by 'ecsgit plan --out', shows it and asks for confirmation ('yes'). On a
 non-interactive stdin it refuses unless --auto-approve is given (CI). A plan with
 placement failures is refused unless --force.
@@ -44,83 +46,88 @@ saw: a job changed since the plan is left untouched and reported ("run plan
 again"); the other services go on. Services whose Nomad job already matches are
 not written at all. Services are applied in dependency order (ecsgit.yaml
 services.<name>.after, compose depends_on), each level concurrently (--parallelism),
-and every rollout is followed to its end with its progress shown. A failed rollout
-with the circuit breaker's rollback leaves the previous revision running, and the
-failed spec is not retried until Git changes it.
+and every rollout is followed to its end with its progress shown on stderr. A failed
+rollout with the circuit breaker's rollback leaves the previous revision running,
+and the failed spec is not retried until Git changes it.
+
+The plan and the result go to stdout. With --output json, stdout is one JSON object
+(namespace, services: service, job_id, action, status, reason, task_definition,
+job_version, registered, resumed) and the plan is shown on stderr instead.
 
 An interrupted apply (Ctrl-C, a killed CI job) is safe to run again: it follows the
 rollout still running and finishes its record without registering twice.
 
-Exit status: 0 every service applied (or unchanged); 1 a service failed, was rolled
-back, could not be placed, conflicted, or the apply was refused; 2 usage error.`,
-			Example: `  # interactive: review, type yes
+Exit status: 0 every service applied (or unchanged); 1 a service failed, could not
+be placed, conflicted or timed out, the apply was refused, or a usage error; 3 no
+other failure, but a service is degraded (rolled back now, or earlier and not
+retried): Git and the cluster differ. See 'ecsgit help exit-codes'.`,
+		Example: `  # interactive: review, type yes
   ecsgit apply deploy/
 
   # CI on merge
   ecsgit apply --auto-approve deploy/
 
+  # CI, result for a program
+  ecsgit apply --auto-approve --output json deploy/ > result.json
+
   # apply exactly a reviewed plan
   ecsgit plan --out plan.ecsgit deploy/ && ecsgit apply plan.ecsgit`,
-			Args: cobra.MaximumNArgs(1),
-			RunE: func(cmd *cobra.Command, args []string) error {
-				opts.Dir, opts.DirGiven = ".", len(args) == 1
-				if opts.DirGiven {
-					opts.Dir = args[0]
-				}
-				if opts.Parallelism < 1 {
-					return usageError{fmt.Errorf("--parallelism %d: want at least 1", opts.Parallelism)}
-				}
-				return applyRun(cmd.Context(), s, opts)
-			},
-		}
-		f := cmd.Flags()
-		f.BoolVar(&opts.AutoApprove, "auto-approve", false, "apply without asking (required when stdin is not a terminal)")
-		f.BoolVar(&opts.Force, "force", false, "apply even though the plan has placement failures")
-		f.IntVar(&opts.Parallelism, "parallelism", 8, "services applied and watched at once")
-		f.DurationVar(&opts.PlacementTimeout, "placement-timeout", 60*time.Second, "fail a rollout whose tasks cannot be placed for this long")
-		f.DurationVar(&opts.Timeout, "timeout", 15*time.Minute, "stop waiting for rollouts after this long (they go on in Nomad; apply again to follow them)")
-		f.BoolVar(&opts.Prune, "prune", false, "delete owned jobs whose service left the repository (also: prune: true in ecsgit.yaml)")
-		f.BoolVar(&opts.AllowEmptyPrune, "allow-empty-prune", false, "with prune, allow deleting every owned job when the repository has no services")
-		f.StringVar(&opts.Source, "source", "", "stable repository identity (ownership of jobs; default: ecsgit.yaml's source, else \""+reconcile.DefaultSource+"\")")
-		f.StringVar(&opts.Address, "address", "", "Nomad HTTP address (default $NOMAD_ADDR)")
-		f.StringVarP(&opts.Namespace, "namespace", "n", "", "Nomad namespace (default $NOMAD_NAMESPACE, else ecsgit.yaml's)")
-		opts.Git.add(f)
-		return cmd
-	})
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Target.setDir(args)
+			if opts.Parallelism < 1 {
+				return usageError{fmt.Errorf("--parallelism %d: want at least 1", opts.Parallelism)}
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return applyRun(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	addOutputFlag(cmd, &opts.Output, []string{outputHuman, outputJSON})
+	fl.BoolVar(&opts.AutoApprove, "auto-approve", false, "apply without asking (required when stdin is not a terminal)")
+	fl.BoolVar(&opts.Force, "force", false, "apply even though the plan has placement failures")
+	fl.IntVar(&opts.Parallelism, "parallelism", 8, "services applied and watched at once")
+	fl.DurationVar(&opts.PlacementTimeout, "placement-timeout", 60*time.Second, "fail a rollout whose tasks cannot be placed for this long")
+	fl.DurationVar(&opts.Timeout, "timeout", 15*time.Minute, "stop waiting for rollouts after this long (they go on in Nomad; apply again to follow them)")
+	opts.Target.add(fl)
+	return cmd
 }
 
-// interactive reports whether the user can be asked for confirmation; tests replace it.
-var interactive = func(s *streams) bool {
-	f, ok := s.In.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
-}
-
-func applyRun(ctx context.Context, s *streams, opts *applyOptions) error {
+func applyRun(ctx context.Context, opts *applyOptions) error {
 	ctx, cancel := rolloutContext(ctx, opts.Timeout)
 	defer cancel()
+	ios := opts.IO
 
-	b, ns, err := planClient(&opts.planOptions)
+	b, ns, err := opts.Target.Cluster.client()
 	if err != nil {
 		return err
 	}
-	p, units, commit, err := loadApplyPlan(ctx, s, b, ns, opts)
+	p, units, commit, err := loadApplyPlan(ctx, ios, b, ns, &opts.Target)
 	if err != nil {
 		return err
 	}
-	if err := plan.Render(s.Out, p, plan.FormatHuman, plan.RenderOptions{Color: colorFor(s)}); err != nil {
+	// The plan is data in the human view; with --output json stdout is the result
+	// only, and the plan still reaches the log on stderr.
+	planOut, color := ios.Out, ios.ColorEnabled()
+	if opts.Output == outputJSON {
+		planOut, color = ios.ErrOut, ios.ErrColorEnabled()
+	}
+	if err := plan.Render(planOut, p, plan.FormatHuman, plan.RenderOptions{Color: color}); err != nil {
 		return fmt.Errorf("render plan: %w", err)
 	}
 	if !p.Applyable() && !opts.Force {
-		fmt.Fprintf(s.Err, "ecsgit: the plan has placement failures in %d services; nothing was applied. Fix the capacity or constraints, or apply with --force.\n", p.Summary.PlacementFailures)
+		fmt.Fprintf(ios.ErrOut, "ecsgit: the plan has placement failures in %d services; nothing was applied. Fix the capacity or constraints, or apply with --force.\n", p.Summary.PlacementFailures)
 		return exitError{exitFailure}
 	}
 	if p.HasChanges() {
-		ok, err := confirm(s, opts.AutoApprove)
+		ok, err := confirm(ios, opts.AutoApprove)
 		if err != nil || !ok {
 			return err
 		}
 	}
-	pr := newProgressPrinter(s)
+	pr := newProgressPrinter(ios)
 	res, err := reconcile.Apply(ctx, b, p, units, reconcile.ApplyOptions{
 		Parallelism: opts.Parallelism, PlacementTimeout: opts.PlacementTimeout, Force: opts.Force,
 		Commit: commit, Events: pr.event,
@@ -128,42 +135,82 @@ func applyRun(ctx context.Context, s *streams, opts *applyOptions) error {
 	if err != nil {
 		return err
 	}
-	printApplySummary(s, res)
-	if !res.OK() {
-		return exitError{exitFailure}
+	code := applyExitCode(res)
+	if opts.Output == outputJSON {
+		if err := writeJSON(ios.Out, res); err != nil {
+			return err
+		}
+		printApplyProblems(ios, res)
+	} else {
+		printApplySummary(ios, res, code)
+	}
+	if code != exitOK {
+		return exitError{code}
 	}
 	return nil
 }
 
+// applyStatuses is every apply status, in the order the summary counts them, with the
+// exit code it gives: the one place where cmd lists reconcile's statuses.
+var applyStatuses = []struct {
+	Status reconcile.Status
+	Exit   int
+}{
+	{reconcile.StatusApplied, exitOK},
+	{reconcile.StatusRecorded, exitOK},
+	{reconcile.StatusDeleted, exitOK},
+	{reconcile.StatusUnchanged, exitOK},
+	{reconcile.StatusSkipped, exitOK},
+	{reconcile.StatusDegraded, exitDegraded}, // the failed spec is remembered, not retried
+	{reconcile.StatusConflict, exitFailure},
+	{reconcile.StatusFailed, exitFailure},
+	{reconcile.StatusRolledBack, exitDegraded}, // the previous revision runs again
+	{reconcile.StatusUnplaceable, exitFailure},
+	{reconcile.StatusTimeout, exitFailure},
+	{reconcile.StatusError, exitFailure},
+}
+
+// statusExit is the exit code of one service's status; a status missing from the table
+// falls back on reconcile's own Failed.
+func statusExit(st reconcile.Status) int {
+	for _, s := range applyStatuses {
+		if s.Status == st {
+			return s.Exit
+		}
+	}
+	if st.Failed() {
+		return exitFailure
+	}
+	return exitOK
+}
+
+// applyExitCode: any failure is 1; otherwise a degraded service (rolled back now, or
+// remembered as failed and not retried) is 3; otherwise 0.
+func applyExitCode(res *reconcile.Result) int {
+	code := exitOK
+	for _, r := range res.Services {
+		switch statusExit(r.Status) {
+		case exitFailure:
+			return exitFailure
+		case exitDegraded:
+			code = exitDegraded
+		}
+	}
+	return code
+}
+
 // loadApplyPlan loads a plan file, or plans the directory (or --repo) now.
-func loadApplyPlan(ctx context.Context, s *streams, b *nomadbackend.Client, ns string, opts *applyOptions) (*plan.Plan, map[string]*reconcile.Unit, *nomadbackend.Commit, error) {
-	if opts.Git.Repo == "" {
-		st, err := os.Stat(opts.Dir)
+func loadApplyPlan(ctx context.Context, ios *iostreams.IOStreams, b *nomadbackend.Client, ns string, t *targetFlags) (*plan.Plan, map[string]*reconcile.Unit, *nomadbackend.Commit, error) {
+	if t.Git.Repo == "" {
+		st, err := os.Stat(t.Dir)
 		if err != nil {
 			return nil, nil, nil, usageError{err}
 		}
 		if !st.IsDir() {
-			return loadPlanFile(b, ns, opts.Dir)
+			return loadPlanFile(b, ns, t.Dir)
 		}
 	}
-	snap, err := snapshotRepo(ctx, opts.Dir, opts.DirGiven, &opts.Git)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	d, err := spec.Load(snap.Dir, loadOptions())
-	if err != nil {
-		return nil, nil, nil, usageError{err}
-	}
-	if d.Diagnostics.HasErrors(false) {
-		printProblems(s, d.Diagnostics)
-		return nil, nil, nil, exitError{exitFailure}
-	}
-	commit := snap.Commit
-	po := reconcile.PlanOptions{Source: opts.Source, Namespace: ns, Prune: opts.Prune, AllowEmptyPrune: opts.AllowEmptyPrune, Label: snap.Label}
-	if commit != nil {
-		po.Commit = commit.SHA
-	}
-	planned, err := reconcile.ComputePlanned(ctx, d, b, po)
+	planned, commit, err := computePlan(ctx, ios, t, b, ns, false)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -205,45 +252,53 @@ func loadPlanFile(b *nomadbackend.Client, ns, path string) (*plan.Plan, map[stri
 var errNotConfirmed = errors.New("apply cancelled; nothing was applied")
 
 // confirm asks on a terminal, and refuses on anything else without --auto-approve (a
-// CI job must say so explicitly, as with Terraform).
-func confirm(s *streams, auto bool) (bool, error) {
+// CI job must say so explicitly, as with Terraform). The question goes to stderr, so
+// it never ends up in redirected output.
+func confirm(ios *iostreams.IOStreams, auto bool) (bool, error) {
 	if auto {
 		return true, nil
 	}
-	if !interactive(s) {
-		fmt.Fprintln(s.Err, "ecsgit: apply needs confirmation, but stdin is not a terminal; nothing was applied.\nReview the plan above and run again with --auto-approve (e.g. in CI).")
+	if !ios.CanPrompt() {
+		fmt.Fprintln(ios.ErrOut, "ecsgit: apply needs confirmation, but stdin is not a terminal; nothing was applied.\nReview the plan above and run again with --auto-approve (e.g. in CI).")
 		return false, exitError{exitFailure}
 	}
-	fmt.Fprint(s.Out, "\nDo you want to apply these changes? Only 'yes' will be accepted: ")
-	line, _ := bufio.NewReader(s.In).ReadString('\n')
+	fmt.Fprint(ios.ErrOut, "\nDo you want to apply these changes? Only 'yes' will be accepted: ")
+	line, _ := bufio.NewReader(ios.In).ReadString('\n')
 	if strings.TrimSpace(line) != "yes" {
-		fmt.Fprintln(s.Err, "ecsgit:", errNotConfirmed)
+		fmt.Fprintln(ios.ErrOut, "ecsgit:", errNotConfirmed)
 		return false, exitError{exitFailure}
 	}
 	return true, nil
 }
 
-func printApplySummary(s *streams, res *reconcile.Result) {
+// printApplySummary is the human result on stdout: one line per service in plan order,
+// then the counts. Problems are repeated on stderr.
+func printApplySummary(ios *iostreams.IOStreams, res *reconcile.Result, code int) {
 	counts := map[reconcile.Status]int{}
+	fmt.Fprintln(ios.Out)
 	for _, r := range res.Services {
 		counts[r.Status]++
+		fmt.Fprintln(ios.Out, r)
 	}
 	var parts []string
-	for _, st := range []reconcile.Status{reconcile.StatusApplied, reconcile.StatusRecorded, reconcile.StatusDeleted, reconcile.StatusUnchanged,
-		reconcile.StatusSkipped, reconcile.StatusDegraded, reconcile.StatusConflict, reconcile.StatusFailed, reconcile.StatusRolledBack,
-		reconcile.StatusUnplaceable, reconcile.StatusTimeout, reconcile.StatusError} {
-		if n := counts[st]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, st))
+	for _, s := range applyStatuses {
+		if n := counts[s.Status]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, s.Status))
 		}
 	}
 	verdict := "Apply complete"
-	if !res.OK() {
+	if code == exitFailure || !res.OK() {
 		verdict = "Apply failed"
 	}
-	fmt.Fprintf(s.Out, "\n%s: %s.\n", verdict, strings.Join(parts, ", "))
+	fmt.Fprintf(ios.Out, "%s: %s.\n", verdict, strings.Join(parts, ", "))
+	printApplyProblems(ios, res)
+}
+
+// printApplyProblems names each failed or degraded service on stderr.
+func printApplyProblems(ios *iostreams.IOStreams, res *reconcile.Result) {
 	for _, r := range res.Services {
-		if r.Status.Failed() {
-			fmt.Fprintf(s.Err, "ecsgit: %s\n", r)
+		if statusExit(r.Status) != exitOK {
+			fmt.Fprintf(ios.ErrOut, "ecsgit: %s\n", r)
 		}
 	}
 }
@@ -252,9 +307,6 @@ func printApplySummary(s *streams, res *reconcile.Result) {
 // Ctrl-C or SIGTERM stop the waiting, never a write in flight: records stay "pending"
 // and the next apply follows the rollout from there. timeout bounds the whole command.
 func rolloutContext(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	return ctx, func() { cancel(); stop() }

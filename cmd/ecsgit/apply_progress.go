@@ -2,18 +2,17 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"sync"
 
-	"golang.org/x/term"
-
+	"github.com/ecsgit/ecsgit/internal/iostreams"
 	"github.com/ecsgit/ecsgit/reconcile"
 )
 
-// progressPrinter shows apply progress: on a terminal one line per service, redrawn in
-// place; otherwise plain lines, one per change, which CI logs keep readable.
+// progressPrinter shows apply progress on stderr (stdout carries the plan and the
+// result): on a terminal one line per service, redrawn in place; otherwise plain
+// lines, one per change, which CI logs keep readable.
 type progressPrinter struct {
-	s     *streams
+	ios   *iostreams.IOStreams
 	tty   bool
 	mu    sync.Mutex
 	order []string
@@ -21,9 +20,8 @@ type progressPrinter struct {
 	drawn int
 }
 
-func newProgressPrinter(s *streams) *progressPrinter {
-	f, ok := s.Out.(*os.File)
-	return &progressPrinter{s: s, tty: ok && term.IsTerminal(int(f.Fd())), lines: map[string]string{}}
+func newProgressPrinter(ios *iostreams.IOStreams) *progressPrinter {
+	return &progressPrinter{ios: ios, tty: ios.IsStderrTTY(), lines: map[string]string{}}
 }
 
 func (p *progressPrinter) event(e reconcile.Event) {
@@ -41,7 +39,7 @@ func (p *progressPrinter) event(e reconcile.Event) {
 	p.lines[e.Service] = line
 	if !p.tty {
 		if e.Kind != reconcile.EventStart {
-			fmt.Fprintln(p.s.Out, line)
+			fmt.Fprintln(p.ios.ErrOut, line)
 		}
 		return
 	}
@@ -50,11 +48,12 @@ func (p *progressPrinter) event(e reconcile.Event) {
 
 // redraw moves the cursor back over the block drawn last time and rewrites it.
 func (p *progressPrinter) redraw() {
+	w := p.ios.ErrOut
 	if p.drawn > 0 {
-		fmt.Fprintf(p.s.Out, "\x1b[%dA", p.drawn)
+		fmt.Fprintf(w, "\x1b[%dA", p.drawn)
 	}
 	for _, svc := range p.order {
-		fmt.Fprintf(p.s.Out, "\x1b[2K%s\n", p.lines[svc])
+		fmt.Fprintf(w, "\x1b[2K%s\n", p.lines[svc])
 	}
 	p.drawn = len(p.order)
 }

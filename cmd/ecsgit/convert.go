@@ -1,25 +1,26 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 
-	"github.com/ecsgit/ecsgit/compose"
-	"github.com/ecsgit/ecsgit/spec"
 	"github.com/spf13/cobra"
+
+	"github.com/ecsgit/ecsgit/compose"
+	"github.com/ecsgit/ecsgit/internal/iostreams"
+	"github.com/ecsgit/ecsgit/spec"
 )
 
-func init() { registerCommand(newConvertCommand) }
-
-func newConvertCommand(s *streams) *cobra.Command {
+func newCmdConvert(f *factory) *cobra.Command {
 	conv := &cobra.Command{
 		Use:   "convert",
 		Short: "Convert other formats into ECS task and service definitions",
 	}
-	conv.AddCommand(newConvertComposeCommand(s))
+	conv.AddCommand(newCmdConvertCompose(f, nil))
 	return conv
 }
 
@@ -31,13 +32,18 @@ type convertOutput struct {
 	After           map[string][]string   `json:"after,omitempty"`
 }
 
-func newConvertComposeCommand(s *streams) *cobra.Command {
-	var (
-		files     []string
-		opts      compose.Options
-		outputDir string
-		strict    bool
-	)
+type convertComposeOptions struct {
+	IO *iostreams.IOStreams
+
+	Compose   compose.Options // Files: -f, then the arguments (default: ./compose.yaml & co.)
+	OutputDir string
+	Strict    bool
+}
+
+func newCmdConvertCompose(f *factory, runF func(*convertComposeOptions) error) *cobra.Command {
+	o := &convertComposeOptions{IO: f.IOStreams}
+	opts := &o.Compose
+	var files []string
 	cmd := &cobra.Command{
 		Use:   "compose [FILE...]",
 		Short: "Convert a docker-compose project into ECS task and service definitions",
@@ -46,7 +52,8 @@ env_file, extends, include, profiles; several files are merged in order like -f 
 and prints the ECS task definitions and services ecsgit would deploy, as JSON.
 
 Every compose key that is not translated exactly is reported on stderr with its file
-and line; --strict makes any of them an error (exit 1). See docs/compose.md.`,
+and line; --strict makes any of them, and any warning, an error (exit 1). See
+docs/compose.md.`,
 		Example: `  ecsgit convert compose                                  # ./compose.yaml
   ecsgit convert compose -f compose.yaml -f compose.prod.yaml --profile web
   ecsgit convert compose --output-dir deploy/ examples/compose-app/compose.yaml`,
@@ -63,28 +70,32 @@ and line; --strict makes any of them an error (exit 1). See docs/compose.md.`,
 			if len(opts.Files) == 0 {
 				return usageError{fmt.Errorf("no compose file given and none found in the current directory")}
 			}
-			return runConvertCompose(cmd, s, opts, outputDir, strict)
+			if runF != nil {
+				return runF(o)
+			}
+			return runConvertCompose(cmd.Context(), o)
 		},
 	}
-	f := cmd.Flags()
-	f.StringArrayVarP(&files, "file", "f", nil, "compose file (repeatable; merged in order)")
-	f.StringSliceVar(&opts.Profiles, "profile", nil, "profile to enable (repeatable)")
-	f.StringVarP(&opts.ProjectName, "project-name", "p", "", "project name (default: `name:` or the directory name)")
-	f.StringArrayVar(&opts.EnvFiles, "env-file", nil, "env file for interpolation (default: .env in the project directory)")
-	f.StringVar(&outputDir, "output-dir", "", "write <family>.taskdef.json and <service>.service.json here instead of printing")
-	f.BoolVar(&strict, "strict", false, "fail (exit 1) if any compose key is not translated exactly")
+	fl := cmd.Flags()
+	fl.StringArrayVarP(&files, "file", "f", nil, "compose file (repeatable; merged in order)")
+	fl.StringSliceVar(&opts.Profiles, "profile", nil, "profile to enable (repeatable)")
+	fl.StringVarP(&opts.ProjectName, "project-name", "p", "", "project name (default: `name:` or the directory name)")
+	fl.StringArrayVar(&opts.EnvFiles, "env-file", nil, "env file for interpolation (default: .env in the project directory)")
+	fl.StringVar(&o.OutputDir, "output-dir", "", "write <family>.taskdef.json and <service>.service.json here instead of printing")
+	fl.BoolVar(&o.Strict, "strict", false, strictHelp)
 	return cmd
 }
 
-func runConvertCompose(cmd *cobra.Command, s *streams, opts compose.Options, outputDir string, strict bool) error {
-	res, diags := compose.LoadAndConvert(cmd.Context(), opts)
+func runConvertCompose(ctx context.Context, o *convertComposeOptions) error {
+	s := o.IO
+	res, diags := compose.LoadAndConvert(ctx, o.Compose)
 	for _, d := range diags {
-		fmt.Fprintln(s.Err, d)
+		fmt.Fprintln(s.ErrOut, d)
 	}
-	failed := diags.HasErrors(false)
+	failed := diags.HasErrors(o.Strict)
 	nonExact := 0
 	if res != nil {
-		nonExact = printFidelity(s.Err, res)
+		nonExact = printFidelity(s.ErrOut, res)
 	}
 	if res == nil || failed {
 		return exitError{exitFailure}
@@ -102,11 +113,11 @@ func runConvertCompose(cmd *cobra.Command, s *streams, opts compose.Options, out
 			out.After[sv.ServiceName] = sv.After
 		}
 	}
-	if err := writeConverted(s.Out, out, outputDir); err != nil {
+	if err := writeConverted(s.Out, out, o.OutputDir); err != nil {
 		return err
 	}
-	if strict && nonExact > 0 {
-		fmt.Fprintf(s.Err, "ecsgit: --strict: %d compose key(s) not translated exactly\n", nonExact)
+	if o.Strict && nonExact > 0 {
+		fmt.Fprintf(s.ErrOut, "ecsgit: --strict: %d compose key(s) not translated exactly\n", nonExact)
 		return exitError{exitFailure}
 	}
 	return nil

@@ -33,7 +33,7 @@ func TestRender(t *testing.T) {
 	if code, _, _ := runCLI(t, "render", "nope", "../../examples/gitops"); code != 1 {
 		t.Errorf("unknown service: exit %d, want 1", code)
 	}
-	if code, _, _ := runCLI(t, "render"); code != 2 {
-		t.Errorf("no service: exit %d, want 2", code)
+	if code, _, _ := runCLI(t, "render"); code != exitUsage {
+		t.Errorf("no service: exit %d, want %d (usage)", code, exitUsage)
 	}
 }

@@ -1,20 +1,15 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
-)
 
-// Exit codes, documented in `ecsgit help exit-codes` and the README. They are a public
-// interface: CI pipelines branch on them.
-const (
-	exitOK      = 0
-	exitFailure = 1 // invalid input, failed apply, Nomad error
-	exitUsage   = 2 // bad flags or arguments; with --detailed-exitcode on plan: changes present
+	"github.com/ecsgit/ecsgit/internal/iostreams"
 )
 
 // exitError carries an exit code out of a command without printing anything more: the
@@ -23,52 +18,68 @@ type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 
-// usageError marks a problem with flags or arguments (exit 2, usage hint printed).
+// usageError marks a problem with flags or arguments (exit 1, usage hint printed).
 type usageError struct{ err error }
 
 func (e usageError) Error() string { return e.err.Error() }
 func (e usageError) Unwrap() error { return e.err }
 
-// streams are the process's standard streams, injected so that command tests can run
-// in-process and capture output.
-type streams struct {
-	In       io.Reader
-	Out, Err io.Writer
+// factory is what every command gets from outside (gh's cmdutil.Factory): the streams.
+// A command copies what it needs into its options struct, so its run function depends
+// on nothing else and a test can build the options directly.
+type factory struct {
+	IOStreams *iostreams.IOStreams
 }
 
-// commandFactories is filled by each command's file in init(): one file per command keeps
-// commands independent of each other and of this file.
-var commandFactories []func(*streams) *cobra.Command
-
-func registerCommand(f func(*streams) *cobra.Command) { commandFactories = append(commandFactories, f) }
-
-func newRootCommand(s *streams) *cobra.Command {
+// newRootCommand wires every command. The list is explicit so that the command set and
+// the order of construction are visible in one place.
+func newRootCommand(f *factory) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "ecsgit",
 		Short: "GitOps for ECS task and service definitions on HashiCorp Nomad",
 		Long: `ecsgit validates Amazon ECS task definitions, service definitions and
 docker-compose files held in a Git repository, shows a plan of what would change,
 and reconciles the services onto a HashiCorp Nomad cluster with ECS rolling-update
-semantics.`,
+semantics.
+
+Exit codes are listed in 'ecsgit help exit-codes'.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.SetIn(s.In)
-	root.SetOut(s.Out)
-	root.SetErr(s.Err)
+	ios := f.IOStreams
+	root.SetIn(ios.In)
+	root.SetOut(ios.Out)
+	root.SetErr(ios.ErrOut)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	for _, f := range commandFactories {
-		root.AddCommand(f(s))
-	}
+	root.AddCommand(
+		newCmdValidate(f, nil),
+		newCmdPlan(f, nil),
+		newCmdApply(f, nil),
+		newCmdSync(f, nil),
+		newCmdStatus(f, nil),
+		newCmdHistory(f, nil),
+		newCmdRollback(f, nil),
+		newCmdResume(f, nil),
+		newCmdRender(f, nil),
+		newCmdConvert(f),
+		newCmdSchema(f),
+		newCmdCompletion(f),
+		newCmdVersion(f),
+		newHelpTopicExitCodes(),
+	)
 	return root
 }
 
-// run executes the CLI and maps errors to exit codes in one place.
+// run executes the CLI and maps errors to exit codes in one place (the table is in
+// exitcodes.go).
 func run(args []string, in io.Reader, out, errOut io.Writer) int {
-	s := &streams{In: in, Out: out, Err: errOut}
-	root := newRootCommand(s)
+	return runIO(args, iostreams.New(in, out, errOut))
+}
+
+func runIO(args []string, ios *iostreams.IOStreams) int {
+	root := newRootCommand(&factory{IOStreams: ios})
 	root.SetArgs(args)
-	err := root.Execute()
+	err := root.ExecuteContext(context.Background())
 	var ee exitError
 	var ue usageError
 	switch {
@@ -77,10 +88,10 @@ func run(args []string, in io.Reader, out, errOut io.Writer) int {
 	case errors.As(err, &ee):
 		return ee.code
 	case errors.As(err, &ue) || isCobraUsageError(err):
-		fmt.Fprintf(errOut, "ecsgit: %v\nRun 'ecsgit --help' for usage.\n", err)
+		fmt.Fprintf(ios.ErrOut, "ecsgit: %v\nRun 'ecsgit --help' for usage.\n", err)
 		return exitUsage
 	default:
-		fmt.Fprintf(errOut, "ecsgit: %v\n", err)
+		fmt.Fprintf(ios.ErrOut, "ecsgit: %v\n", err)
 		return exitFailure
 	}
 }

@@ -6,26 +6,25 @@ import (
 	"github.com/ecsgit/ecsgit/schemas"
 )
 
-func init() {
-	registerCommand(func(s *streams) *cobra.Command {
-		return &cobra.Command{
-			Use:   "schema taskdef|service|config",
-			Short: "Print the JSON Schema of a file ecsgit reads",
-			Long: `Schema prints a JSON Schema (draft 2020-12) to stdout: "taskdef" for ECS task
+func newCmdSchema(f *factory) *cobra.Command {
+	s := f.IOStreams
+	return &cobra.Command{
+		Use:   "schema taskdef|service|config",
+		Short: "Print the JSON Schema of a file ecsgit reads",
+		Long: `Schema prints a JSON Schema (draft 2020-12) to stdout: "taskdef" for ECS task
 definitions, "service" for ECS service definitions, "config" for ecsgit.yaml. Point
 your editor at it for completion and inline errors; ecsgit validate checks more
 (ranges, references between fields and files) than a schema can.`,
-			Example:   `  ecsgit schema taskdef > .vscode/ecs-taskdef.schema.json`,
-			Args:      cobra.MatchAll(cobra.ExactArgs(1), cobra.OnlyValidArgs),
-			ValidArgs: schemas.Names,
-			RunE: func(cmd *cobra.Command, args []string) error {
-				b, err := schemas.Get(args[0])
-				if err != nil {
-					return usageError{err}
-				}
-				_, err = s.Out.Write(b)
-				return err
-			},
-		}
-	})
+		Example:   `  ecsgit schema taskdef > .vscode/ecs-taskdef.schema.json`,
+		Args:      cobra.MatchAll(cobra.ExactArgs(1), cobra.OnlyValidArgs),
+		ValidArgs: schemas.Names,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			b, err := schemas.Get(args[0])
+			if err != nil {
+				return usageError{err}
+			}
+			_, err = s.Out.Write(b)
+			return err
+		},
+	}
 }

@@ -17,7 +17,8 @@ import (
 // commit it deployed, its last attempt (with validation errors as file:line) and each
 // service's state. It reads the daemon's view; without --server, status reads the
 // records in Nomad directly.
-func statusFromServer(ctx context.Context, s *streams, server, output, only string) error {
+func statusFromServer(ctx context.Context, opts *statusOptions) error {
+	server, only := opts.Server, opts.Service
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	url := strings.TrimSuffix(server, "/") + "/v1/status"
@@ -50,12 +51,10 @@ func statusFromServer(ctx context.Context, s *streams, server, output, only stri
 		}
 		st.Services = kept
 	}
-	if output == "json" {
-		enc := json.NewEncoder(s.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(st)
+	if opts.Output == outputJSON {
+		return writeJSON(opts.IO.Out, st)
 	}
-	renderSyncStatus(s.Out, &st)
+	renderSyncStatus(opts.IO.Out, &st)
 	return nil
 }
 

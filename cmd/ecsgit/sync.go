@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/nomad/api"
 	"github.com/spf13/cobra"
 
+	"github.com/ecsgit/ecsgit/internal/iostreams"
 	"github.com/ecsgit/ecsgit/nomadbackend"
 	"github.com/ecsgit/ecsgit/reconcile"
 	"github.com/ecsgit/ecsgit/source"
@@ -25,6 +26,8 @@ import (
 )
 
 type syncOptions struct {
+	IO *iostreams.IOStreams
+
 	Git                 gitFlags
 	Dir                 string
 	Namespace, Source   string
@@ -43,13 +46,12 @@ type syncOptions struct {
 	ShallowClone        bool
 }
 
-func init() {
-	registerCommand(func(s *streams) *cobra.Command {
-		o := &syncOptions{}
-		cmd := &cobra.Command{
-			Use:   "sync",
-			Short: "Run the GitOps daemon: follow a branch and keep Nomad equal to it",
-			Long: `Sync follows a Git ref (or a local directory) and keeps the cluster equal to it,
+func newCmdSync(fac *factory, runF func(*syncOptions) error) *cobra.Command {
+	o := &syncOptions{IO: fac.IOStreams}
+	cmd := &cobra.Command{
+		Use:   "sync",
+		Short: "Run the GitOps daemon: follow a branch and keep Nomad equal to it",
+		Long: `Sync follows a Git ref (or a local directory) and keeps the cluster equal to it,
 with the same validate → plan → apply pipeline as 'ecsgit apply'. A pass runs on every
 new commit (poll every --interval, a webhook at POST /v1/webhook, or fsnotify for --dir)
 and when Nomad's event stream shows an owned job changed outside ecsgit (drift).
@@ -59,7 +61,7 @@ GET /v1/status shows the errors as file:line with the commit. Git or Nomad being
 is retried with backoff; the daemon never exits for it. SIGTERM/SIGINT finish the
 register in flight and exit 0. With --ha, replicas elect one actor through a lock in
 Nomad. See docs/sync.md.`,
-			Example: `  # follow main of a remote repository, webhook-triggered, in namespace prod
+		Example: `  # follow main of a remote repository, webhook-triggered, in namespace prod
   ecsgit sync --repo https://git.example.com/deploy.git --ref main --path prod \
     --token-env GIT_TOKEN --webhook-secret-env WEBHOOK_SECRET --namespace prod
 
@@ -68,39 +70,41 @@ Nomad. See docs/sync.md.`,
 
   # two replicas, one acting (lock in Nomad Variables)
   ecsgit sync --repo ... --ha --identity $(hostname)`,
-			Args: cobra.NoArgs,
-			RunE: func(cmd *cobra.Command, _ []string) error {
-				ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
-				defer stop()
-				return runSync(ctx, s, o)
-			},
-		}
-		f := cmd.Flags()
-		o.Git.add(f)
-		f.StringVar(&o.Dir, "dir", "", "follow a local directory instead of a Git remote (fsnotify)")
-		f.StringVar(&o.Namespace, "namespace", envOr("NOMAD_NAMESPACE", "default"), "Nomad namespace the daemon manages (default $NOMAD_NAMESPACE, else default); a commit whose ecsgit.yaml names another namespace is refused")
-		f.StringVar(&o.Source, "source", "", "ownership identity of this repository (default: ecsgit.yaml's source in the first commit the daemon reads, else \""+reconcile.DefaultSource+"\"); pinned for the daemon's lifetime: a commit that changes it is refused")
-		f.BoolVar(&o.Prune, "prune", false, "stop owned jobs whose service left the repository")
-		f.BoolVar(&o.Strict, "strict", false, "treat validation warnings as errors")
-		f.DurationVar(&o.Interval, "interval", time.Minute, "poll interval")
-		f.StringVar(&o.Drift, "drift", string(reconcile.DriftCorrect), "what to do when a live job drifts from Git: correct or report")
-		f.StringVar(&o.Listen, "listen", "127.0.0.1:8787", "address of the HTTP API (health, metrics, status, webhook)")
-		f.StringVar(&o.WebhookSecretEnv, "webhook-secret-env", "", "environment variable holding the webhook secret (enables POST /v1/webhook)")
-		f.StringVar(&o.WebhookSecretFile, "webhook-secret-file", "", "file holding the webhook secret (enables POST /v1/webhook)")
-		f.StringVar(&o.LogFormat, "log-format", "text", "log format: text or json")
-		f.StringVar(&o.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
-		f.BoolVar(&o.HA, "ha", false, "run as one of several replicas: act only while holding the lock in Nomad")
-		f.DurationVar(&o.LockTTL, "lock-ttl", 10*time.Second, "TTL of the HA lock (Nomad's minimum is 10s)")
-		f.StringVar(&o.Identity, "identity", "", "name of this replica in the HA lock (default host:pid)")
-		f.DurationVar(&o.FullReadInterval, "full-read-interval", 10*time.Minute, "re-read every service from Nomad at least this often; in between, a pass reads only the services Git changed or whose job Nomad's event stream shows changed (0: read every service on every pass)")
-		f.BoolVar(&o.ShallowClone, "shallow-clone", false, "with --repo: keep a depth-1 clone (smaller first clone of a long history, but every new commit then re-sends the whole tree: seconds per commit at 1,000 services); default: a full clone fetched incrementally")
-		f.StringVar(&o.PprofListen, "pprof-listen", "", "serve Go's net/http/pprof profiles on this address (e.g. 127.0.0.1:6060; off by default, never on the API port)")
-		return cmd
-	})
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(o)
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
+			defer stop()
+			return runSync(ctx, o)
+		},
+	}
+	f := cmd.Flags()
+	o.Git.add(f)
+	f.StringVar(&o.Dir, "dir", "", "follow a local directory instead of a Git remote (fsnotify)")
+	f.StringVar(&o.Namespace, "namespace", envOr("NOMAD_NAMESPACE", "default"), "Nomad namespace the daemon manages (default $NOMAD_NAMESPACE, else default); a commit whose ecsgit.yaml names another namespace is refused")
+	f.StringVar(&o.Source, "source", "", "ownership identity of this repository (default: ecsgit.yaml's source in the first commit the daemon reads, else \""+reconcile.DefaultSource+"\"); pinned for the daemon's lifetime: a commit that changes it is refused")
+	f.BoolVar(&o.Prune, "prune", false, "stop owned jobs whose service left the repository")
+	f.BoolVar(&o.Strict, "strict", false, strictHelp)
+	f.DurationVar(&o.Interval, "interval", time.Minute, "poll interval")
+	f.StringVar(&o.Drift, "drift", string(reconcile.DriftCorrect), "what to do when a live job drifts from Git: correct or report")
+	f.StringVar(&o.Listen, "listen", "127.0.0.1:8787", "address of the HTTP API (health, metrics, status, webhook)")
+	f.StringVar(&o.WebhookSecretEnv, "webhook-secret-env", "", "environment variable holding the webhook secret (enables POST /v1/webhook)")
+	f.StringVar(&o.WebhookSecretFile, "webhook-secret-file", "", "file holding the webhook secret (enables POST /v1/webhook)")
+	f.StringVar(&o.LogFormat, "log-format", "text", "log format: text or json")
+	f.StringVar(&o.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
+	f.BoolVar(&o.HA, "ha", false, "run as one of several replicas: act only while holding the lock in Nomad")
+	f.DurationVar(&o.LockTTL, "lock-ttl", 10*time.Second, "TTL of the HA lock (Nomad's minimum is 10s)")
+	f.StringVar(&o.Identity, "identity", "", "name of this replica in the HA lock (default host:pid)")
+	f.DurationVar(&o.FullReadInterval, "full-read-interval", 10*time.Minute, "re-read every service from Nomad at least this often; in between, a pass reads only the services Git changed or whose job Nomad's event stream shows changed (0: read every service on every pass)")
+	f.BoolVar(&o.ShallowClone, "shallow-clone", false, "with --repo: keep a depth-1 clone (smaller first clone of a long history, but every new commit then re-sends the whole tree: seconds per commit at 1,000 services); default: a full clone fetched incrementally")
+	f.StringVar(&o.PprofListen, "pprof-listen", "", "serve Go's net/http/pprof profiles on this address (e.g. 127.0.0.1:6060; off by default, never on the API port)")
+	return cmd
 }
 
-func runSync(ctx context.Context, s *streams, o *syncOptions) error {
-	log, err := newLogger(s.Err, o.LogFormat, o.LogLevel)
+func runSync(ctx context.Context, o *syncOptions) error {
+	log, err := newLogger(o.IO.ErrOut, o.LogFormat, o.LogLevel)
 	if err != nil {
 		return usageError{err}
 	}
@@ -119,7 +123,7 @@ func runSync(ctx context.Context, s *streams, o *syncOptions) error {
 	identity := &reconcile.IdentityPin{Flag: o.Source, Source: src, Logger: log}
 	engine := &reconcile.PipelineEngine{Nomad: nomad, Load: loadOptions(), Strict: o.Strict, ApplyFunc: reconcile.EngineApply,
 		Identity: identity, Options: reconcile.PlanOptions{Source: o.Source, Namespace: o.Namespace, Prune: o.Prune, Label: src.Describe()}}
-	loop, err := reconcile.NewLoop(reconcile.LoopOptions{Source: src, Engine: engine, Nomad: nomad, Namespace: o.Namespace,
+	loop, err := reconcile.NewLoop(reconcile.LoopOptions{Source: src, Engine: withStrict(engine, o.Strict), Nomad: nomad, Namespace: o.Namespace,
 		Interval: o.Interval, DriftMode: reconcile.DriftMode(o.Drift), Logger: log, Metrics: metrics,
 		FullReadInterval: o.FullReadInterval, Probe: nomad.Ping})
 	if err != nil {

@@ -8,23 +8,25 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ecsgit/ecsgit/internal/iostreams"
 	"github.com/ecsgit/ecsgit/spec"
 )
 
 type validateOptions struct {
+	IO *iostreams.IOStreams
+
 	Paths   []string
 	Output  string
 	Strict  bool
 	Verbose bool
 }
 
-func init() {
-	registerCommand(func(s *streams) *cobra.Command {
-		opts := &validateOptions{}
-		cmd := &cobra.Command{
-			Use:   "validate [PATH...]",
-			Short: "Check ECS task/service definitions, compose files and ecsgit.yaml offline",
-			Long: `Validate reads the given files and directories (default: the current directory)
+func newCmdValidate(f *factory, runF func(*validateOptions) error) *cobra.Command {
+	opts := &validateOptions{IO: f.IOStreams}
+	cmd := &cobra.Command{
+		Use:   "validate [PATH...]",
+		Short: "Check ECS task/service definitions, compose files and ecsgit.yaml offline",
+		Long: `Validate reads the given files and directories (default: the current directory)
 the way every other ecsgit command reads a repository, and reports every problem as
 one line:
 
@@ -36,9 +38,13 @@ compose project under it); files given one by one are checked together, so a ser
 and the task definition it runs should be passed together. Notes (ignored read-only
 fields, skipped files) are shown only with --verbose. A summary goes to stderr.
 
+--strict fails on warnings too. Validate checks the definitions only; 'ecsgit plan
+--strict' and 'ecsgit convert compose --strict' also fail on fields not translated
+exactly.
+
 Validate needs no cluster and no network. Exit status: 0 valid, 1 invalid (errors,
-or warnings with --strict), 2 usage error.`,
-			Example: `  # the repository in the current directory
+or warnings with --strict) or a usage error. See 'ecsgit help exit-codes'.`,
+		Example: `  # the repository in the current directory
   ecsgit validate
 
   # a CI step that also fails on warnings, with machine-readable output
@@ -46,20 +52,18 @@ or warnings with --strict), 2 usage error.`,
 
   # one task definition and its service
   ecsgit validate web/taskdef.json web/service.json`,
-			RunE: func(cmd *cobra.Command, args []string) error {
-				opts.Paths = args
-				if opts.Output != "text" && opts.Output != "json" {
-					return usageError{fmt.Errorf("--output %q: want text or json", opts.Output)}
-				}
-				return validateRun(s, opts)
-			},
-		}
-		cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
-		cmd.Flags().BoolVar(&opts.Strict, "strict", false, "treat warnings as errors")
-		cmd.Flags().BoolVarP(&opts.Verbose, "verbose", "v", false, "also show notes")
-		_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
-		return cmd
-	})
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Paths = args
+			if runF != nil {
+				return runF(opts)
+			}
+			return validateRun(opts)
+		},
+	}
+	addOutputFlag(cmd, &opts.Output, []string{outputHuman, outputJSON})
+	cmd.Flags().BoolVar(&opts.Strict, "strict", false, strictHelp)
+	cmd.Flags().BoolVarP(&opts.Verbose, "verbose", "v", false, "also show notes")
+	return cmd
 }
 
 // loadPaths loads each directory as a repository and all plain files together.
@@ -97,7 +101,8 @@ func loadPaths(paths []string) (files int, diags spec.Diagnostics, err error) {
 	return files, diags, nil
 }
 
-func validateRun(s *streams, opts *validateOptions) error {
+func validateRun(opts *validateOptions) error {
+	s := opts.IO
 	files, all, err := loadPaths(opts.Paths)
 	if err != nil {
 		return err
@@ -110,7 +115,7 @@ func validateRun(s *streams, opts *validateOptions) error {
 			shown = append(shown, d)
 		}
 	}
-	if opts.Output == "json" {
+	if opts.Output == outputJSON {
 		err = writeDiagnosticsJSON(s.Out, shown)
 	} else {
 		for _, d := range shown {
@@ -120,7 +125,7 @@ func validateRun(s *streams, opts *validateOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(s.Err, "%s, %s, %s\n", plural(files, "file"), plural(counts[spec.SeverityError], "error"), plural(counts[spec.SeverityWarning], "warning"))
+	fmt.Fprintf(s.ErrOut, "%s, %s, %s\n", plural(files, "file"), plural(counts[spec.SeverityError], "error"), plural(counts[spec.SeverityWarning], "warning"))
 	if all.HasErrors(opts.Strict) {
 		return exitError{exitFailure}
 	}

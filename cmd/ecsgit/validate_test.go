@@ -21,8 +21,8 @@ func TestValidate(t *testing.T) {
 		{"strict", []string{"validate", "--strict", broken + "/dup-a.json"}, 0, "no warnings: strict passes"},
 		{"strict-warning", []string{"validate", "--strict", "testdata/validate/untagged.json"}, 1, "a warning fails with --strict"},
 		{"warning", []string{"validate", "testdata/validate/untagged.json"}, 0, "a warning alone passes"},
-		{"bad-output", []string{"validate", "-o", "yaml"}, 2, "usage error"},
-		{"missing-path", []string{"validate", "no/such/dir"}, 2, "a path that does not exist is a usage error"},
+		{"bad-output", []string{"validate", "-o", "yaml"}, exitUsage, "usage error"},
+		{"missing-path", []string{"validate", "no/such/dir"}, exitUsage, "a path that does not exist is a usage error"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes. They are a public interface (CI pipelines branch on them): exitCodes below
+// is their only description, shown by `ecsgit help exit-codes` and copied in the README.
+const (
+	exitOK      = 0
+	exitFailure = 1 // an error: invalid input, a failed or refused apply, Nomad unreachable
+	// exitUsage is a bad flag or argument. It is 1, as in Terraform, so that it never
+	// looks like plan --detailed-exitcode's "changes present".
+	exitUsage = 1
+	// exitChanges: plan --detailed-exitcode, planning succeeded and apply would change
+	// something. No other command or case uses 2.
+	exitChanges = 2
+	// exitDegraded: apply finished without another failure, but a service runs its
+	// previous revision because Git's spec failed (rolled back now, or remembered from
+	// an earlier rollback and not retried): Git and the cluster differ.
+	exitDegraded = 3
+)
+
+// exitCode is one row of the table.
+type exitCode struct {
+	Code     int
+	Commands string
+	Meaning  string
+}
+
+var exitCodes = []exitCode{
+	{exitOK, "all", "Success. plan --detailed-exitcode: no changes."},
+	{exitFailure, "all", "Error: an invalid repository, a Nomad or Git error, a failed, refused or cancelled apply or rollback, --strict findings, and usage errors (unknown flag or command, a bad --output value, wrong arguments). A usage error also prints \"Run 'ecsgit --help' for usage.\""},
+	{exitChanges, "plan", "Only with --detailed-exitcode: planning succeeded and apply would create, update or delete a service."},
+	{exitDegraded, "apply", "No service failed otherwise, but at least one is degraded: its rollout failed and was rolled back (now, or in an earlier apply whose failed spec is not retried until Git changes it). The cluster runs the previous revision; Git and the cluster differ."},
+}
+
+// exitCodesHelp renders the table for the help topic.
+func exitCodesHelp() string {
+	var b strings.Builder
+	b.WriteString("ecsgit exits with one of these codes; scripts and CI pipelines may branch on them.\n\n")
+	for _, c := range exitCodes {
+		fmt.Fprintf(&b, "  %d  %-7s%s\n", c.Code, c.Commands, wrap(c.Meaning, 67, strings.Repeat(" ", 12)))
+	}
+	b.WriteString("\nA failure has precedence over a degraded service: an apply in which one service\nfailed and another is degraded exits 1.")
+	return b.String()
+}
+
+// newHelpTopicExitCodes is `ecsgit help exit-codes`: a command without Run is a help
+// topic for cobra, listed under "Additional help topics".
+func newHelpTopicExitCodes() *cobra.Command {
+	return &cobra.Command{
+		Use:   "exit-codes",
+		Short: "Exit codes of ecsgit's commands",
+		Long:  exitCodesHelp(),
+	}
+}
+
+// wrap breaks text into lines of at most width characters, indenting every line but
+// the first.
+func wrap(text string, width int, indent string) string {
+	var b strings.Builder
+	n := 0
+	for i, w := range strings.Fields(text) {
+		if i > 0 && n+1+len(w) > width {
+			b.WriteString("\n" + indent)
+			n = 0
+		} else if i > 0 {
+			b.WriteByte(' ')
+			n++
+		}
+		b.WriteString(w)
+		n += len(w)
+	}
+	return b.String()
+}
