@@ -4,7 +4,7 @@
 GO      ?= go
 PKGS    ?= ./...
 
-.PHONY: all build test test-unit fmt fmt-check vet cluster-up cluster-down cluster-status demo-images demo bench bench-quick
+.PHONY: all build test test-unit fmt fmt-check vet cluster-up cluster-down cluster-status demo-images demo bench bench-quick bench-harness
 
 all: build
 
@@ -12,14 +12,17 @@ build:
 	$(GO) build -o bin/ecsgit ./cmd/ecsgit
 
 ## The full suite: format check, vet, a running cluster with the demo images,
-## then every test (real-cluster tests included) with the race detector.
+## then every test (real-cluster tests included) with the race detector, and the
+## tests of the benchmark module (bench/, its own go.mod; no cluster needed).
 test: fmt-check vet cluster-up demo-images
 	$(GO) test -race -count=1 -timeout 40m $(PKGS)
+	cd bench && $(GO) test -race -count=1 ./...
 
 ## Unit tests only, no cluster: -short makes nomadtest.Cluster skip the
 ## real-cluster tests. NOT the full suite; use `make test` before pushing.
 test-unit:
 	$(GO) test -race -short $(PKGS)
+	cd bench && $(GO) test -race -short ./...
 
 fmt:
 	gofmt -w .
@@ -30,6 +33,7 @@ fmt-check:
 
 vet:
 	$(GO) vet $(PKGS)
+	cd bench && $(GO) vet ./...
 
 cluster-up:
 	scripts/cluster.sh up
@@ -47,3 +51,19 @@ demo-images:
 ## (scripts/demo.sh: ecsgit apply of examples/gitops and examples/compose-app).
 demo: build cluster-up demo-images
 	scripts/demo.sh
+
+## Benchmarks at scale, side by side with the Nomad CLI, on a dedicated local cluster
+## (/tmp/ecsgit-bench-cluster, port 8646). NOT part of `make test`. Rewrites the
+## generated section of docs/benchmarks.md and docs/img/bench-*.png (~20 min).
+## Options: make bench BENCH_FLAGS='-soak 30m'; see bin/ecsgit-bench -h.
+## The harness is its own module (bench/go.mod): built there, run from here (it reads
+## scripts/ and docs/ relative to the repository root).
+bench: bench-harness
+	bin/ecsgit-bench $(BENCH_FLAGS)
+
+## The same with N = 10, 100 and fewer repetitions (a few minutes).
+bench-quick: bench-harness
+	bin/ecsgit-bench -quick $(BENCH_FLAGS)
+
+bench-harness:
+	cd bench && $(GO) build -o ../bin/ecsgit-bench ./cmd/ecsgit-bench

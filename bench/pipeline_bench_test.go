@@ -15,7 +15,7 @@ import (
 // normalize, validate), nomadbackend.Translate + JobJSON of every service, and plan.Diff
 // of every service against the previous generation (what the records hold).
 //
-//	go test ./bench -run '^$' -bench OfflinePlan -benchmem
+//	cd bench && go test -run '^$' -bench OfflinePlan -benchmem .
 func BenchmarkOfflinePlan(b *testing.B) {
 	for _, n := range []int{10, 100, 1000} {
 		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {

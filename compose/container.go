@@ -8,8 +8,6 @@ import (
 	"github.com/ecsgit/ecsgit/spec"
 )
 
-func ptr[T any](v T) *T { return &v }
-
 // convertContainer maps the container-level keys. Each key is handled by one small
 // function below or in the files named after the key (ports.go, healthcheck.go, ...).
 func (s *svcConv) convertContainer() {
@@ -115,19 +113,19 @@ func (s *svcConv) simpleFlags() {
 		s.field("workingDirectory", "working_dir")
 	}
 	if s.svc.ReadOnly {
-		s.c.ReadonlyRootFilesystem = ptr(true)
+		s.c.ReadonlyRootFilesystem = new(true)
 		s.field("readonlyRootFilesystem", "read_only")
 	}
 	if s.svc.Privileged {
-		s.c.Privileged = ptr(true)
+		s.c.Privileged = new(true)
 		s.field("privileged", "privileged")
 	}
 	if s.svc.StdinOpen {
-		s.c.Interactive = ptr(true)
+		s.c.Interactive = new(true)
 		s.field("interactive", "stdin_open")
 	}
 	if s.svc.Tty {
-		s.c.PseudoTerminal = ptr(true)
+		s.c.PseudoTerminal = new(true)
 		s.field("pseudoTerminal", "tty")
 	}
 	for _, o := range s.svc.SecurityOpt {
@@ -151,7 +149,7 @@ func (s *svcConv) simpleFlags() {
 	}
 	if s.svc.StopGracePeriod != nil {
 		secs, whole := ceilSeconds(*s.svc.StopGracePeriod)
-		s.c.StopTimeout = ptr(secs)
+		s.c.StopTimeout = new(secs)
 		s.field("stopTimeout", "stop_grace_period")
 		if !whole {
 			s.approx("stop_grace_period", "ECS counts whole seconds: %s is rounded up to %d s", s.svc.StopGracePeriod, secs)
@@ -233,12 +231,12 @@ func (s *svcConv) linux() {
 		s.field("linuxParameters.capabilities", "cap_add")
 	}
 	if s.svc.Init != nil && *s.svc.Init {
-		lp.InitProcessEnabled = ptr(true)
+		lp.InitProcessEnabled = new(true)
 		s.field("linuxParameters.initProcessEnabled", "init")
 	}
 	if s.svc.ShmSize > 0 {
 		mib, whole := ceilMiB(int64(s.svc.ShmSize))
-		lp.SharedMemorySize = ptr(mib)
+		lp.SharedMemorySize = new(mib)
 		s.field("linuxParameters.sharedMemorySize", "shm_size")
 		if !whole {
 			s.approx("shm_size", "ECS counts whole MiB: %d bytes are rounded up to %d MiB", s.svc.ShmSize, mib)

@@ -70,7 +70,7 @@ func (s *svcConv) containerDependency(k, cond string, peer *svcConv) {
 			s.errorf(RuleDependency, k, "service_completed_successfully needs %q to be non-essential (it exits), but its %s sets essential: true", peer.name, ExtensionKey)
 			return
 		}
-		peer.c.Essential = ptr(false)
+		peer.c.Essential = new(false)
 	}
 	s.c.DependsOn = append(s.c.DependsOn, spec.ContainerDependency{ContainerName: peer.name, Condition: cond})
 	s.field(fmt.Sprintf("dependsOn[%d]", len(s.c.DependsOn)-1), k)

@@ -33,7 +33,7 @@ func (s *svcConv) deploy() spec.Service {
 		if s.x.DesiredCount != nil {
 			desired = *s.x.DesiredCount
 		}
-		out.DesiredCount = ptr(desired)
+		out.DesiredCount = new(desired)
 	}
 	out.DeploymentConfiguration = s.rolling(desired, daemon)
 	if s.x.MinimumHealthyPercent != nil || s.x.MaximumPercent != nil || s.x.CircuitBreaker != nil {
@@ -114,11 +114,11 @@ func (s *svcConv) rolling(n int, daemon bool) *spec.DeploymentConfiguration {
 		}
 		switch order {
 		case "start-first":
-			dc.MinimumHealthyPercent = ptr(100)
-			dc.MaximumPercent = ptr(ceilDiv((n+p)*100, n))
+			dc.MinimumHealthyPercent = new(100)
+			dc.MaximumPercent = new(ceilDiv((n+p)*100, n))
 		case "stop-first":
-			dc.MinimumHealthyPercent = ptr((n - p) * 100 / n)
-			dc.MaximumPercent = ptr(100)
+			dc.MinimumHealthyPercent = new((n - p) * 100 / n)
+			dc.MaximumPercent = new(100)
 		default:
 			s.errorf(RuleValue, k+".order", "order %q is neither stop-first nor start-first", u.Order)
 		}

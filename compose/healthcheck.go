@@ -50,7 +50,7 @@ func (s *svcConv) healthcheck() {
 	out.Interval = s.hcSeconds("healthcheck.interval", hc.Interval, hcInterval)
 	out.Timeout = s.hcSeconds("healthcheck.timeout", hc.Timeout, hcTimeout)
 	if out.Timeout == nil {
-		out.Timeout = ptr(composeDefaultTimeout)
+		out.Timeout = new(composeDefaultTimeout)
 	}
 	out.StartPeriod = s.hcSeconds("healthcheck.start_period", hc.StartPeriod, hcStartPeriod)
 	if out.StartPeriod != nil && *out.StartPeriod == 0 {
@@ -62,7 +62,7 @@ func (s *svcConv) healthcheck() {
 		if c != r {
 			s.approx("healthcheck.retries", "ECS allows %d–%d retries: %d becomes %d", hcRetries.min, hcRetries.max, r, c)
 		}
-		out.Retries = ptr(c)
+		out.Retries = new(c)
 		s.field("healthCheck.retries", "healthcheck.retries")
 	}
 	if hc.StartInterval != nil {
@@ -88,5 +88,5 @@ func (s *svcConv) hcSeconds(k string, d *types.Duration, b bounds) *int {
 	s.field("healthCheck."+map[string]string{
 		"healthcheck.interval": "interval", "healthcheck.timeout": "timeout", "healthcheck.start_period": "startPeriod",
 	}[k], k)
-	return ptr(c)
+	return new(c)
 }

@@ -18,7 +18,7 @@ func (s *svcConv) ports() {
 	}
 	for i, p := range s.svc.Ports {
 		k := fmt.Sprintf("ports[%d]", i)
-		pm := spec.PortMapping{ContainerPort: ptr(int(p.Target))}
+		pm := spec.PortMapping{ContainerPort: new(int(p.Target))}
 		switch proto := strings.ToLower(p.Protocol); proto {
 		case "", "tcp":
 		case "udp":
@@ -41,7 +41,7 @@ func (s *svcConv) ports() {
 			case s.networkMode == "host" && host != int(p.Target):
 				s.approx(k, "with network_mode host the container port is the host port: %d is not remapped to %d", p.Target, host)
 			default:
-				pm.HostPort = ptr(host)
+				pm.HostPort = new(host)
 			}
 		}
 		if p.HostIP != "" && p.HostIP != "0.0.0.0" && p.HostIP != "::" {
@@ -85,7 +85,7 @@ func (s *svcConv) expose(seen map[string]bool) {
 			continue
 		}
 		for n := lo; n <= hi; n++ {
-			pm := spec.PortMapping{ContainerPort: ptr(n)}
+			pm := spec.PortMapping{ContainerPort: new(n)}
 			if strings.EqualFold(proto, "udp") {
 				pm.Protocol = "udp"
 			}

@@ -95,20 +95,20 @@ func (s *svcConv) memory(lim, res types.Resource, limKey, resKey string) {
 	case hard > 0 && soft == hard:
 		// ECS requires memory > memoryReservation; a reservation equal to the limit is
 		// what ECS does with the limit alone.
-		s.c.Memory = ptr(hard)
+		s.c.Memory = new(hard)
 		s.field("memory", limKey)
 	default:
 		if hard > 0 {
-			s.c.Memory = ptr(hard)
+			s.c.Memory = new(hard)
 			s.field("memory", limKey)
 		}
 		if soft > 0 {
-			s.c.MemoryReservation = ptr(soft)
+			s.c.MemoryReservation = new(soft)
 			s.field("memoryReservation", resKey)
 		}
 	}
 	if hard == 0 && soft == 0 {
-		s.c.MemoryReservation = ptr(defaultMemoryReservationMiB)
+		s.c.MemoryReservation = new(defaultMemoryReservationMiB)
 		s.field("memoryReservation", "")
 		s.taskNotes = append(s.taskNotes, s.mk(spec.FidelityApproximate, "deploy.resources.reservations.memory",
 			fmt.Sprintf("not set: ECS needs memory to place a task, so ecsgit reserves %d MiB (a soft reservation, no limit). Set deploy.resources to choose", defaultMemoryReservationMiB)))

@@ -26,10 +26,10 @@ func (s *svcConv) restart() {
 	}
 	switch cond {
 	case "always", "unless-stopped", "any":
-		s.c.RestartPolicy = &spec.ContainerRestartPolicy{Enabled: ptr(true)}
+		s.c.RestartPolicy = &spec.ContainerRestartPolicy{Enabled: new(true)}
 		s.field("restartPolicy", k)
 	case "on-failure", "on_failure":
-		s.c.RestartPolicy = &spec.ContainerRestartPolicy{Enabled: ptr(true), IgnoredExitCodes: []int{0}}
+		s.c.RestartPolicy = &spec.ContainerRestartPolicy{Enabled: new(true), IgnoredExitCodes: []int{0}}
 		s.field("restartPolicy", k)
 		s.approx(k, "a container that exits 0 is not restarted in place, but ECS stops the task when an essential container exits and the service starts a new one")
 	case "no", "none":
@@ -47,7 +47,7 @@ func (s *svcConv) restart() {
 	if rp.Window != nil && s.c.RestartPolicy != nil {
 		secs, _ := ceilSeconds(*rp.Window)
 		c := restartPeriod.clamp(secs)
-		s.c.RestartPolicy.RestartAttemptPeriod = ptr(c)
+		s.c.RestartPolicy.RestartAttemptPeriod = new(c)
 		s.approx("deploy.restart_policy.window", "becomes restartAttemptPeriod %d s: ECS restarts a container only after it has run that long (ECS range %d–%d s); compose uses the window to judge whether a restart succeeded", c, restartPeriod.min, restartPeriod.max)
 	}
 	if rp.Delay != nil {

@@ -49,7 +49,7 @@ func (s *svcConv) volumeMounts() {
 		}
 		vf := spec.VolumeFrom{SourceContainer: src}
 		if mode == "ro" {
-			vf.ReadOnly = ptr(true)
+			vf.ReadOnly = new(true)
 		}
 		s.c.VolumesFrom = append(s.c.VolumesFrom, vf)
 		s.field("volumesFrom", k)
@@ -59,7 +59,7 @@ func (s *svcConv) volumeMounts() {
 func (s *svcConv) mount(k, volume string, v types.ServiceVolumeConfig) {
 	mp := spec.MountPoint{SourceVolume: volume, ContainerPath: v.Target}
 	if v.ReadOnly {
-		mp.ReadOnly = ptr(true)
+		mp.ReadOnly = new(true)
 	}
 	s.field(fmt.Sprintf("mountPoints[%d]", len(s.c.MountPoints)), k)
 	s.c.MountPoints = append(s.c.MountPoints, mp)
@@ -77,7 +77,7 @@ func (s *svcConv) namedVolume(k string, i int, v types.ServiceVolumeConfig) {
 		return
 	}
 	cfg, ok := s.project.Volumes[v.Source]
-	dvc := &spec.DockerVolumeConfiguration{Scope: "shared", Autoprovision: ptr(true)}
+	dvc := &spec.DockerVolumeConfiguration{Scope: "shared", Autoprovision: new(true)}
 	dockerName := v.Source
 	if ok {
 		if cfg.Name != "" {
@@ -93,7 +93,7 @@ func (s *svcConv) namedVolume(k string, i int, v types.ServiceVolumeConfig) {
 			dvc.Labels = map[string]string(cfg.Labels)
 		}
 		if cfg.External {
-			dvc.Autoprovision = ptr(false)
+			dvc.Autoprovision = new(false)
 		}
 	}
 	name := ecsVolumeName(dockerName)

@@ -81,24 +81,23 @@ type walker struct {
 
 func diffTrees(o, n any, forces func(string) bool) []FieldChange {
 	w := walker{forces: forces}
-	w.diff("", "", o, n, "")
+	w.diff("", "", o, n)
 	sortChanges(w.out)
 	return w.out
 }
 
-// diff compares o and n at path; name is the user-chosen key of a map entry (environment
-// variable, label, option) or "" for a struct field.
-func (w *walker) diff(path, pattern string, o, n any, name string) {
+// diff compares o and n at path; pattern is path with every key replaced by "[*]".
+func (w *walker) diff(path, pattern string, o, n any) {
 	if reflect.DeepEqual(o, n) {
 		return
 	}
 	if rule, ok := arrayRules[pattern]; ok && isArrayOrNil(o) && isArrayOrNil(n) {
 		switch rule.kind {
 		case ruleSet:
-			w.leaf(path, sortedSet(o), sortedSet(n), name)
+			w.leaf(path, sortedSet(o), sortedSet(n))
 			return
 		case ruleNameValue:
-			w.diffMap(path, pattern, nameValueMap(o, rule.keyFields), nameValueMap(n, rule.keyFields), true)
+			w.diffMap(path, pattern, nameValueMap(o, rule.keyFields), nameValueMap(n, rule.keyFields))
 			return
 		case ruleKeyed:
 			om, ook, ok1 := keyedMap(o, rule.keyFields)
@@ -106,7 +105,7 @@ func (w *walker) diff(path, pattern string, o, n any, name string) {
 			if ok1 && ok2 {
 				w.diffKeyed(path, pattern, om, nm, ook, nok)
 			} else { // duplicate or missing keys: compare as a set
-				w.leaf(path, sortedSet(o), sortedSet(n), name)
+				w.leaf(path, sortedSet(o), sortedSet(n))
 			}
 			return
 		}
@@ -117,28 +116,24 @@ func (w *walker) diff(path, pattern string, o, n any, name string) {
 		w.diffObject(path, pattern, om, nm, mapFields[pattern])
 		return
 	}
-	w.leaf(path, o, n, name)
+	w.leaf(path, o, n)
 }
 
 func (w *walker) diffObject(path, pattern string, o, n map[string]any, isMap bool) {
 	if isMap {
-		w.diffMap(path, pattern, o, n, true)
+		w.diffMap(path, pattern, o, n)
 		return
 	}
 	for _, k := range unionKeys(o, n) {
-		w.diff(join(path, k), join(pattern, k), o[k], n[k], "")
+		w.diff(join(path, k), join(pattern, k), o[k], n[k])
 	}
 }
 
-// diffMap compares map entries as "path[key]"; sensitiveKeys says whether the key is a
-// user-chosen name that masking must look at.
-func (w *walker) diffMap(path, pattern string, o, n map[string]any, sensitiveKeys bool) {
+// diffMap compares map entries as "path[key]"; the key is a user-chosen name (an
+// environment variable, a label) that masking looks at (leafName).
+func (w *walker) diffMap(path, pattern string, o, n map[string]any) {
 	for _, k := range unionKeys(o, n) {
-		name := ""
-		if sensitiveKeys {
-			name = k
-		}
-		w.diff(path+"["+formatKey(k)+"]", pattern+"[*]", o[k], n[k], name)
+		w.diff(path+"["+formatKey(k)+"]", pattern+"[*]", o[k], n[k])
 	}
 }
 
@@ -150,37 +145,29 @@ func (w *walker) diffKeyed(path, pattern string, o, n, oKeyOnly, nKeyOnly map[st
 		p := path + "[" + formatKey(k) + "]"
 		switch {
 		case o[k] == nil && nKeyOnly[k] != nil:
-			w.leaf(p, nil, nKeyOnly[k], "")
+			w.leaf(p, nil, nKeyOnly[k])
 		case n[k] == nil && oKeyOnly[k] != nil:
-			w.leaf(p, oKeyOnly[k], nil, "")
+			w.leaf(p, oKeyOnly[k], nil)
 		default:
-			w.diff(p, pattern+"[*]", o[k], n[k], "")
+			w.diff(p, pattern+"[*]", o[k], n[k])
 		}
 	}
 }
 
-func (w *walker) leaf(path string, o, n any, name string) {
-	c := FieldChange{Path: path, Old: renderValue(o), New: renderValue(n), ForcesReplacement: w.forces(path)}
-	switch {
-	case o == nil:
-		c.Kind = KindAdded
-	case n == nil:
-		c.Kind = KindRemoved
-	default:
-		c.Kind = KindChanged
-	}
-	if c.Old == c.New { // e.g. sets that differ only in order
+func (w *walker) leaf(path string, o, n any) {
+	ov, nv := renderValue(o), renderValue(n)
+	if ov == nv { // e.g. sets that differ only in order
 		return
 	}
-	if shouldMask(path, name, c.Old, c.New) {
-		c.Masked = true
-		if o != nil {
-			c.Old = SensitiveValue
-		}
-		if n != nil {
-			c.New = SensitiveValue
-		}
+	kind := KindChanged
+	switch {
+	case o == nil:
+		kind = KindAdded
+	case n == nil:
+		kind = KindRemoved
 	}
+	c := NewFieldChange(path, kind, ov, nv)
+	c.ForcesReplacement = w.forces(path)
 	w.out = append(w.out, c)
 }
 

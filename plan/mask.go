@@ -2,6 +2,8 @@ package plan
 
 import (
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -90,13 +92,86 @@ func unmaskedPath(path string) bool {
 	return false
 }
 
-// shouldMask decides masking for one leaf: by the map key (name) or by either value.
-func shouldMask(path, name, old, new string) bool {
-	if sensitiveName(name) {
-		return true
-	}
+// shouldMask decides masking for one change by its path and values: a field that
+// identifies a secret is shown; otherwise the name the path ends in (a map key such as an
+// environment variable, or a field name) or either value may make it secret.
+func shouldMask(path, old, new string) bool {
 	if unmaskedPath(path) {
 		return false
 	}
-	return looksSecret(old) || looksSecret(new)
+	return sensitiveName(leafName(path)) || looksSecret(old) || looksSecret(new)
+}
+
+// leafName is the name a path ends in: the key of its last map entry
+// ("containerDefinitions[web].environment[DB_PASSWORD]" → DB_PASSWORD; quoted keys are
+// unquoted) or its last field ("nomad:task[app].Env.DB_PASSWORD" → DB_PASSWORD).
+func leafName(path string) string {
+	if !strings.HasSuffix(path, "]") {
+		return path[strings.LastIndexAny(path, ".]")+1:]
+	}
+	body := path[:len(path)-1]
+	if strings.HasSuffix(body, `"`) { // formatKey quoted a key holding [ ] or "
+		for i := strings.LastIndex(body, `["`); i >= 0; i = strings.LastIndex(body[:i], `["`) {
+			if k, err := strconv.Unquote(body[i+1:]); err == nil {
+				return k
+			}
+		}
+	}
+	return body[strings.LastIndex(body, "[")+1:]
+}
+
+// NewFieldChange builds one field change with the secret rules applied. Every producer of
+// field changes uses it (the ECS diff walk here, the Nomad-level and drift lines in
+// reconcile), so none of them has to remember to mask; Redact catches any change built
+// another way before it reaches a view.
+func NewFieldChange(path, kind, old, new string) FieldChange {
+	return redactChange(FieldChange{Path: path, Kind: kind, Old: old, New: new})
+}
+
+// redactChange masks c when the secret rules match it or it is already marked Masked. A
+// masked change keeps its path and kind; each value present becomes SensitiveValue.
+func redactChange(c FieldChange) FieldChange {
+	if !c.Masked && !shouldMask(c.Path, c.Old, c.New) {
+		return c
+	}
+	c.Masked = true
+	if c.Kind != KindAdded {
+		c.Old = SensitiveValue
+	}
+	if c.Kind != KindRemoved {
+		c.New = SensitiveValue
+	}
+	return c
+}
+
+// Redact masks, in place, every field change of p (Changes and DriftChanges) that the
+// secret rules match. It is idempotent. Render redacts a copy of the plan it is given,
+// Save the plan it writes and Load the plan it reads, so no plan view and no plan file
+// shows a secret value, whatever built the change.
+func (p *Plan) Redact() {
+	for i := range p.Services {
+		sp := &p.Services[i]
+		for j := range sp.Changes {
+			sp.Changes[j] = redactChange(sp.Changes[j])
+		}
+		for j := range sp.DriftChanges {
+			sp.DriftChanges[j] = redactChange(sp.DriftChanges[j])
+		}
+	}
+}
+
+// redacted returns a redacted copy of p and leaves p as it is: the service list and the
+// change lists are copied, the rest is shared (renderers only read it).
+func (p *Plan) redacted() *Plan {
+	cp := *p
+	if p.Services != nil {
+		cp.Services = make([]ServicePlan, len(p.Services))
+		for i, sp := range p.Services {
+			sp.Changes = slices.Clone(sp.Changes)
+			sp.DriftChanges = slices.Clone(sp.DriftChanges)
+			cp.Services[i] = sp
+		}
+	}
+	cp.Redact()
+	return &cp
 }

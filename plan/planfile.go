@@ -115,13 +115,18 @@ func (pf *PlanFile) Job(service string) (PlannedJob, bool) {
 	return PlannedJob{}, false
 }
 
-// Save writes pf with its checksum.
+// Save writes pf with its checksum. The plan it writes is redacted (pf is left as it is);
+// the Nomad jobs are what apply registers and hold the values, which is why the file is
+// for a trusted CI step (cmd writes it with mode 0600).
 func Save(w io.Writer, pf *PlanFile) error {
-	sum, err := pf.checksum()
+	out := *pf
+	if out.Plan != nil {
+		out.Plan = out.Plan.redacted()
+	}
+	sum, err := out.checksum()
 	if err != nil {
 		return err
 	}
-	out := *pf
 	out.Checksum = sum
 	b, err := json.MarshalIndent(&out, "", "  ")
 	if err != nil {
@@ -183,6 +188,7 @@ func Load(r io.Reader) (*PlanFile, error) {
 	if pf.Checksum != want {
 		return nil, fmt.Errorf("%w: the file was edited or damaged after it was saved; run plan again", ErrPlanChecksum)
 	}
+	pf.Plan.Redact() // after the checksum, which covers the plan as it was saved
 	return &pf, nil
 }
 

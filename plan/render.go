@@ -38,8 +38,10 @@ var (
 	_ renderer = markdownRenderer{}
 )
 
-// Render writes p in the given format. It does not modify p: Summary is recomputed from
-// Services on a copy, so a caller that forgot Summarize still gets a consistent output.
+// Render writes p in the given format. It does not modify p: it renders a redacted copy
+// (no view prints a value the secret rules match, whatever built the change) whose
+// Summary is recomputed from Services, so a caller that forgot Summarize still gets a
+// consistent output.
 func Render(w io.Writer, p *Plan, format Format, opts RenderOptions) error {
 	var r renderer
 	switch format {
@@ -52,7 +54,7 @@ func Render(w io.Writer, p *Plan, format Format, opts RenderOptions) error {
 	default:
 		return fmt.Errorf("unknown plan format %q (want one of %v)", format, Formats())
 	}
-	cp := *p
+	cp := p.redacted()
 	cp.Summarize()
-	return r.render(w, &cp)
+	return r.render(w, cp)
 }

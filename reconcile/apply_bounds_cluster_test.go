@@ -22,7 +22,7 @@ func TestApplyRolloutBounds(t *testing.T) {
 			e := newApplyEnv(t)
 			ctx := applyCtx(t, 5*time.Minute)
 			dir := t.TempDir()
-			svc := demoService{Name: "web", Count: 4, Min: ptr(c.min), Max: ptr(c.max)}
+			svc := demoService{Name: "web", Count: 4, Min: new(c.min), Max: new(c.max)}
 			e.mustApply(ctx, t, writeRepo(t, dir, e.Namespace, false, svc))
 
 			svc.Image = "ecsgit-demo/app:2"

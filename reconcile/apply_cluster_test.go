@@ -202,7 +202,7 @@ func unownedJob(id string) *api.Job {
 	tg := api.NewTaskGroup("app", 1)
 	task := api.NewTask("app", "docker")
 	task.Config = map[string]any{"image": "ecsgit-demo/app:1"}
-	task.Resources = &api.Resources{CPU: ptr(50), MemoryMB: ptr(32)}
+	task.Resources = &api.Resources{CPU: new(50), MemoryMB: new(32)}
 	tg.AddTask(task)
 	job.AddTaskGroup(tg)
 	return job

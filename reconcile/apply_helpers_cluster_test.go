@@ -222,8 +222,6 @@ func (a writeCounter) equal(b writeCounter) bool {
 	return true
 }
 
-func ptr[T any](v T) *T { return &v }
-
 // liveImage is the image the live job's task "app" runs.
 func (e *applyEnv) liveImage(t *testing.T, jobID string) string {
 	t.Helper()

@@ -24,7 +24,7 @@ func (pl *planner) drift(ctx context.Context, ps *PlannedService, sp *plan.Servi
 	}
 	if live == nil {
 		sp.Drifted = true
-		sp.DriftChanges = []plan.FieldChange{{Path: "job", Old: "present", Kind: plan.KindRemoved}}
+		sp.DriftChanges = []plan.FieldChange{plan.NewFieldChange("job", plan.KindRemoved, "present", "")}
 		return nil
 	}
 	if nomadbackend.JobModifyIndexOf(live) == rec.JobModifyIndex {
@@ -45,9 +45,9 @@ func (pl *planner) drift(ctx context.Context, ps *PlannedService, sp *plan.Servi
 	}
 	sp.DriftChanges = nomadChanges(diff)
 	if len(sp.DriftChanges) == 0 {
-		sp.DriftChanges = []plan.FieldChange{{Path: "job", Kind: plan.KindChanged,
-			Old: fmt.Sprintf("version %d (applied by ecsgit)", rec.JobVersion),
-			New: fmt.Sprintf("version %d (changed outside ecsgit)", liveVersion)}}
+		sp.DriftChanges = []plan.FieldChange{plan.NewFieldChange("job", plan.KindChanged,
+			fmt.Sprintf("version %d (applied by ecsgit)", rec.JobVersion),
+			fmt.Sprintf("version %d (changed outside ecsgit)", liveVersion))}
 	}
 	if rec.SpecHash == sp.SpecHash && len(sp.Changes) == 0 {
 		// Git did not change: what apply does is undo the drift.
@@ -81,7 +81,9 @@ func nomadChanges(d *api.JobDiff) []plan.FieldChange {
 	}
 	var out []plan.FieldChange
 	add := func(path string, f *api.FieldDiff, forces bool) {
-		out = append(out, plan.FieldChange{Path: path, Old: f.Old, New: f.New, Kind: changeKind(f.Type), ForcesReplacement: forces})
+		c := plan.NewFieldChange(path, changeKind(f.Type), f.Old, f.New) // masks secret values
+		c.ForcesReplacement = forces
+		out = append(out, c)
 	}
 	walkFields("nomad:job", d.Fields, d.Objects, func(p string, f *api.FieldDiff) { add(p, f, false) })
 	for _, tg := range d.TaskGroups {

@@ -2,12 +2,13 @@ package schemas
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
-	"sigs.k8s.io/yaml"
+	"go.yaml.in/yaml/v4"
 
 	"github.com/ecsgit/ecsgit/spec"
 )
@@ -61,11 +62,7 @@ func TestExamplesValidate(t *testing.T) {
 	}
 	cfgs, _ := filepath.Glob("../examples/*/" + spec.ConfigFileName)
 	for _, f := range cfgs {
-		j, err := yaml.YAMLToJSON(mustRead(t, f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		check(cfg, f, j)
+		check(cfg, f, yamlToJSON(t, f))
 	}
 }
 
@@ -75,6 +72,20 @@ func TestSchemaRejectsTypos(t *testing.T) {
 	if err := s.Validate(doc); err == nil {
 		t.Error("unknown container field accepted")
 	}
+}
+
+// yamlToJSON reads a YAML file as the JSON document the schema validates.
+func yamlToJSON(t *testing.T, f string) []byte {
+	t.Helper()
+	var v any
+	if err := yaml.Unmarshal(mustRead(t, f), &v); err != nil {
+		t.Fatalf("%s: %v", f, err)
+	}
+	j, err := json.Marshal(v)
+	if err != nil {
+		t.Fatalf("%s: %v", f, err)
+	}
+	return j
 }
 
 func mustRead(t *testing.T, f string) []byte {

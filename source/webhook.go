@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // WebhookOptions configures WebhookHandler.
@@ -28,6 +29,11 @@ type WebhookOptions struct {
 	MaxBody int64
 	// Logger receives one line per delivery; default slog.Default().
 	Logger *slog.Logger
+	// ReplayMemory is how many verified deliveries are remembered to recognise a replay
+	// (default DefaultReplayMemory); ReplayWindow how long each is remembered (default
+	// DefaultReplayWindow). See webhook_replay.go.
+	ReplayMemory int
+	ReplayWindow time.Duration
 }
 
 // DefaultWebhookMaxBody is the default request body limit.
@@ -43,14 +49,18 @@ type WebhookResponse struct {
 // Gitea/Forgejo push events. Replies:
 //
 //	202 accepted  signature valid, push to the configured ref: Trigger runs
-//	200 ignored   signature valid, but another event (ping) or another ref
+//	200 ignored   signature valid, but another event (ping) or another ref, or
+//	              a duplicate: a delivery ID or a body received before
 //	400           unknown sender or malformed payload
-//	401           signature or token mismatch
+//	401           signature or token missing or mismatched
 //	405           not a POST
 //	413           body larger than MaxBody
 //
 // The signature is checked before the payload is parsed, so an
-// unauthenticated sender learns nothing from the reply but 401.
+// unauthenticated sender learns nothing from the reply but 401; a request
+// without any signature or token is refused before its body is read. A
+// duplicate is answered 200, not 4xx: a provider's redelivery is not an
+// error (GitLab disables a hook that keeps failing), and it triggers nothing.
 func WebhookHandler(opts WebhookOptions) (http.Handler, error) {
 	if len(opts.Secret) == 0 {
 		return nil, errors.New("webhook: a secret is required")
@@ -64,18 +74,35 @@ func WebhookHandler(opts WebhookOptions) (http.Handler, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &webhook{opts: opts, trigger: &coalescer{fn: opts.Trigger}}, nil
+	if opts.ReplayMemory <= 0 {
+		opts.ReplayMemory = DefaultReplayMemory
+	}
+	if opts.ReplayWindow <= 0 {
+		opts.ReplayWindow = DefaultReplayWindow
+	}
+	return &webhook{opts: opts, trigger: &coalescer{fn: opts.Trigger},
+		replays: newReplayMemory(opts.ReplayMemory, opts.ReplayWindow, time.Now)}, nil
 }
 
 type webhook struct {
 	opts    WebhookOptions
 	trigger *coalescer
+	replays *replayMemory
 }
 
 func (wh *webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		wh.reply(w, r, http.StatusMethodNotAllowed, "rejected", "only POST is accepted")
+		return
+	}
+	d, err := detect(r.Header)
+	if err != nil {
+		wh.reply(w, r, http.StatusBadRequest, "rejected", err.Error())
+		return
+	}
+	if err := d.signed(r.Header); err != nil {
+		wh.reply(w, r, http.StatusUnauthorized, "rejected", err.Error())
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, wh.opts.MaxBody))
@@ -88,13 +115,14 @@ func (wh *webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		wh.reply(w, r, http.StatusBadRequest, "rejected", "read body: "+err.Error())
 		return
 	}
-	d, err := detect(r.Header)
-	if err != nil {
-		wh.reply(w, r, http.StatusBadRequest, "rejected", err.Error())
-		return
-	}
 	if err := d.verify(r.Header, body, wh.opts.Secret); err != nil {
 		wh.reply(w, r, http.StatusUnauthorized, "rejected", err.Error())
+		return
+	}
+	// Only now, with the sender authenticated, may the delivery take a place in memory.
+	id := d.deliveryID(r.Header)
+	if !wh.replays.firstTime(replayKeys(d.provider, id, body)) {
+		wh.reply(w, r, http.StatusOK, "ignored", duplicateReason(id))
 		return
 	}
 	if !d.isPush {
@@ -114,6 +142,13 @@ func (wh *webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	wh.trigger.kick()
 	wh.reply(w, r, http.StatusAccepted, "accepted", fmt.Sprintf("%s push to %s", d.provider, p.Ref))
+}
+
+func duplicateReason(id string) string {
+	if id == "" {
+		return "duplicate: this payload was received before"
+	}
+	return fmt.Sprintf("duplicate: delivery %s or its payload was received before", id)
 }
 
 // refMatches tells whether a pushed full ref is the configured one. A short

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -200,10 +201,12 @@ func TestWebhookCoalesces(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body := `{"ref":"refs/heads/main"}`
-	for range 20 {
+	for i := range 20 { // 20 pushes: each delivery and payload is another
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, signed("github", "push", body, testSecret))
+		body := fmt.Sprintf(`{"ref":"refs/heads/main","after":"%040d"}`, i)
+		r := signed("github", "push", body, testSecret)
+		r.Header.Set("X-GitHub-Delivery", fmt.Sprint("delivery-", i))
+		h.ServeHTTP(rec, r)
 		if rec.Code != 202 {
 			t.Fatalf("code %d", rec.Code)
 		}

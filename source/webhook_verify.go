@@ -45,6 +45,25 @@ func detect(h http.Header) (delivery, error) {
 	return delivery{}, errors.New("unknown webhook sender: no X-GitHub-Event, X-Gitea-Event or X-Gitlab-Event header")
 }
 
+// signed checks, from the headers alone, that the request carries a
+// signature or token, so an unsigned request is refused before its body is
+// read. verify decides whether it matches.
+func (d delivery) signed(h http.Header) error {
+	var name, v string
+	switch d.provider {
+	case providerGitLab:
+		name, v = "X-Gitlab-Token", h.Get("X-Gitlab-Token")
+	case providerGitea:
+		name, v = "X-Gitea-Signature", firstNonEmpty(h.Get("X-Forgejo-Signature"), h.Get("X-Gitea-Signature"), h.Get("X-Gogs-Signature"))
+	default:
+		name, v = "X-Hub-Signature-256", h.Get("X-Hub-Signature-256")
+	}
+	if v == "" {
+		return fmt.Errorf("%s missing (set a secret on the webhook)", name)
+	}
+	return nil
+}
+
 // verify checks the request's signature or token against secret. Every
 // comparison is constant-time.
 func (d delivery) verify(h http.Header, body, secret []byte) error {

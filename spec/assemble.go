@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"fmt"
 	"path"
 	"path/filepath"
 	"slices"
@@ -14,6 +15,19 @@ type assembler struct {
 	familyFile map[string]string
 	svcFile    map[string]string
 	unchecked  map[any]bool // documents with decoding errors: no semantic rules
+	// broken are the files with errors that contributed no family or service: a
+	// reference that resolves nowhere may be a consequence of one of them.
+	broken []brokenFile
+}
+
+// brokenFile is a file whose family or serviceName is unknown because it has errors. A
+// file that is not valid JSON may still give its names (salvageNames); without them it
+// may be anything.
+type brokenFile struct {
+	name                string
+	family, serviceName string
+	anyFamily           bool
+	anyService          bool
 }
 
 func newAssembler(root string, cfg Config) *assembler {
@@ -34,12 +48,60 @@ func (a *assembler) add(r fileResult) {
 	}
 	a.d.Diagnostics = append(a.d.Diagnostics, r.diags...)
 	validate := !r.diags.HasErrors(false)
+	if !validate {
+		a.addBroken(r)
+	}
 	if r.td != nil {
 		a.addTaskDefinition(r.td, validate)
 	}
 	if r.svc != nil {
 		a.addService(r.svc, validate)
 	}
+}
+
+func (a *assembler) addBroken(r fileResult) {
+	b := brokenFile{name: filepath.Join(a.d.Root, filepath.FromSlash(r.rel)), family: r.family, serviceName: r.serviceName}
+	switch {
+	case r.td != nil:
+		if r.td.Family != "" {
+			return // it defines its family, errors and all
+		}
+		b.anyFamily = true
+	case r.svc != nil:
+		if r.svc.ServiceName != "" {
+			return
+		}
+		b.anyService = true
+	case b.family == "" && b.serviceName == "": // unreadable, or broken before its names
+		b.anyFamily, b.anyService = true, true
+	}
+	a.broken = append(a.broken, b)
+}
+
+// brokenFor lists the broken files that may define the family (or, with service, the
+// service) name.
+func (a *assembler) brokenFor(name string, service bool) []string {
+	var files []string
+	for _, b := range a.broken {
+		if service && (b.anyService || b.serviceName == name) || !service && (b.anyFamily || b.family == name) {
+			files = append(files, b.name)
+		}
+	}
+	return files
+}
+
+// followOn marks dg as a possible consequence of errors in files, and says so.
+func followOn(dg Diagnostic, files []string) Diagnostic {
+	if len(files) == 0 {
+		return dg
+	}
+	verb := "has errors"
+	if len(files) > 1 {
+		verb = "have errors"
+	}
+	dg.Message += fmt.Sprintf("; %s %s and may define it: fix that first", strings.Join(files, ", "), verb)
+	dg.FollowOn = true
+	return dg
 }
 
 func (a *assembler) addTaskDefinition(td *TaskDefinitionDoc, validate bool) {
@@ -119,8 +181,8 @@ func (a *assembler) finish() *Desired {
 	}
 	for name := range d.Config.Services {
 		if _, ok := a.svcFile[name]; !ok {
-			d.Diagnostics = append(d.Diagnostics, diag(Pos{File: path.Join(d.Root, ConfigFileName)}, SeverityWarning, RuleConfigService,
-				"services.%s: no service named %q in the repository", name, name))
+			d.Diagnostics = append(d.Diagnostics, followOn(diag(Pos{File: path.Join(d.Root, ConfigFileName)}, SeverityWarning, RuleConfigService,
+				"services.%s: no service named %q in the repository", name, name), a.brokenFor(name, true)))
 		}
 	}
 	return d
@@ -143,7 +205,8 @@ func (a *assembler) checkServiceRefs(s *ServiceDoc) {
 			if near := suggest(fam, mapKeys(a.d.TaskDefinitions)); near != "" {
 				msg += "; did you mean " + `"` + near + `"?`
 			}
-			a.errorf(s.Fields.At("taskDefinition"), RuleMissingFamily, msg, s.TaskDefinition, fam, fam+":1")
+			dg := diag(s.Fields.At("taskDefinition"), SeverityError, RuleMissingFamily, msg, s.TaskDefinition, fam, fam+":1")
+			a.d.Diagnostics = append(a.d.Diagnostics, followOn(dg, a.brokenFor(fam, false)))
 		}
 		return
 	}

@@ -22,7 +22,10 @@ func TestParseConfig(t *testing.T) {
 			`c.yaml:5:8: error: prune: expected boolean, got string "yes please" [ECS-JSON-004]`,
 		}},
 		{"bad glob", "version: 1\nexclude: ['[']\n", []string{`c.yaml:2:11: error: exclude[0]: invalid glob "[": syntax error in pattern [ECS-CFG-002]`}},
-		{"yaml syntax", "version: [1\n", []string{"c.yaml: error: invalid YAML: yaml: line 1: did not find expected ',' or ']' [ECS-JSON-001]"}},
+		// The line (and column, where the YAML library knows it) goes into the position.
+		{"yaml syntax", "version: [1\n", []string{"c.yaml:1: error: invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence) [ECS-JSON-001]"}},
+		{"yaml syntax with column", "version: 1\nnamespace: a\n  prune: true\n", []string{"c.yaml:3:8: error: invalid YAML: mapping values are not allowed in this context [ECS-JSON-001]"}},
+		{"yaml syntax with context position", "version: 1\nnamespace: 'a\n", []string{"c.yaml:3: error: invalid YAML: found unexpected end of stream (while scanning a quoted scalar at line 2, column 12) [ECS-JSON-001]"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,6 +1,8 @@
 package spec
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
@@ -167,6 +169,9 @@ type fileResult struct {
 	td    *TaskDefinitionDoc
 	svc   *ServiceDoc
 	diags Diagnostics
+	// family and serviceName of a file that is not valid JSON, as far as they come before
+	// the syntax error (salvageNames); "" when unknown.
+	family, serviceName string
 }
 
 // load decodes files concurrently (decoding is CPU-bound and files are independent) and
@@ -220,6 +225,7 @@ func decodeFile(root, rel string) fileResult {
 		// Unparseable JSON is reported: it may well be a definition with a typo.
 		r.kind = DocTaskDefinition
 		r.diags = Diagnostics{syntaxDiagnostic(err)}
+		r.family, r.serviceName = salvageNames(src)
 		return r
 	}
 	switch r.kind = classify(tree); r.kind {
@@ -244,4 +250,48 @@ func looksECSish(n *node) bool {
 		}
 	}
 	return false
+}
+
+// salvageNames reads the top-level "family" and "serviceName" strings of a file that is
+// not valid JSON, from the tokens before its syntax error. They tell which references the
+// file may have been meant to satisfy, so a missing family is blamed on it only when it
+// could be that file's.
+func salvageNames(src []byte) (family, serviceName string) {
+	dec := json.NewDecoder(bytes.NewReader(src))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return "", ""
+	}
+	for {
+		key, err := dec.Token()
+		k, isKey := key.(string)
+		if err != nil || !isKey {
+			return family, serviceName // the syntax error, or the end of the object
+		}
+		val, err := dec.Token()
+		if err != nil {
+			return family, serviceName
+		}
+		switch v := val.(type) {
+		case string:
+			switch k {
+			case "family":
+				family = v
+			case "serviceName":
+				serviceName = v
+			}
+		case json.Delim: // an object or array value: skip to its end
+			for depth := 1; depth > 0; {
+				t, err := dec.Token()
+				if err != nil {
+					return family, serviceName
+				}
+				switch t {
+				case json.Delim('{'), json.Delim('['):
+					depth++
+				case json.Delim('}'), json.Delim(']'):
+					depth--
+				}
+			}
+		}
+	}
 }

@@ -39,7 +39,7 @@ func NormalizeTaskDefinition(td *TaskDefinition) {
 
 func normalizeContainer(c *ContainerDefinition, networkMode string) {
 	if c.Essential == nil {
-		c.Essential = ptr(true)
+		c.Essential = new(true)
 	}
 	for i := range c.PortMappings {
 		pm := &c.PortMappings[i]
@@ -50,7 +50,7 @@ func normalizeContainer(c *ContainerDefinition, networkMode string) {
 		switch {
 		case (networkMode == "awsvpc" || networkMode == "host") && pm.HostPort == nil && pm.ContainerPort != nil:
 			// ECS sets hostPort = containerPort in these modes.
-			pm.HostPort = ptr(*pm.ContainerPort)
+			pm.HostPort = new(*pm.ContainerPort)
 		case networkMode == "bridge" && pm.HostPort != nil && *pm.HostPort == 0:
 			pm.HostPort = nil // 0 and absent both mean a dynamic host port
 		}
@@ -92,7 +92,7 @@ func NormalizeService(s *Service) {
 		dc.Strategy = DefaultDeploymentStrategy
 	}
 	if cb := dc.DeploymentCircuitBreaker; cb != nil && cb.ResetOnHealthyTask == nil {
-		cb.ResetOnHealthyTask = ptr(true)
+		cb.ResetOnHealthyTask = new(true)
 	}
 	if s.HealthCheckGracePeriodSeconds != nil && *s.HealthCheckGracePeriodSeconds == 0 {
 		s.HealthCheckGracePeriodSeconds = nil
@@ -147,8 +147,6 @@ func canonicalize(v reflect.Value, name string) {
 
 func defaultInt(p **int, def int) {
 	if *p == nil {
-		*p = ptr(def)
+		*p = new(def)
 	}
 }
-
-func ptr[T any](v T) *T { return &v }

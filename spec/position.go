@@ -79,6 +79,11 @@ type Diagnostic struct {
 	Severity Severity `json:"severity"`
 	Rule     string   `json:"rule"`
 	Message  string   `json:"message"`
+	// FollowOn marks a diagnostic that may be a consequence of another error: a reference
+	// to a family or service that a file with errors may define. Sort lists follow-ons
+	// after every other diagnostic, so whatever leads with the first error (the daemon's
+	// status, the CLI) names the root cause.
+	FollowOn bool `json:"follow_on,omitempty"`
 }
 
 // String renders the one-line form used by `ecsgit validate`:
@@ -104,10 +109,14 @@ func (ds Diagnostics) HasErrors(strict bool) bool {
 }
 
 // Sort orders diagnostics by file, line, column, then rule and message, so output is
-// stable across runs (map iteration and goroutine order must never show in it).
+// stable across runs (map iteration and goroutine order must never show in it). Follow-on
+// diagnostics come after all the others, in the same order among themselves.
 func (ds Diagnostics) Sort() {
 	sort.SliceStable(ds, func(i, j int) bool {
 		a, b := ds[i], ds[j]
+		if a.FollowOn != b.FollowOn {
+			return b.FollowOn
+		}
 		if a.Pos != b.Pos {
 			return a.Pos.Less(b.Pos)
 		}

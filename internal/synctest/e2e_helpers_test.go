@@ -6,8 +6,10 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/nomad/api"
 
@@ -17,14 +19,17 @@ import (
 
 const hookSecret = "sync-test-secret"
 
-// pushHook delivers a signed GitHub push event for main to the daemon.
+// pushHook delivers a signed GitHub push event for main to the daemon. Each delivery has
+// its own ID and payload, as a provider's do (the daemon ignores a replayed one).
 func pushHook(t testing.TB, d *synctest.Daemon) {
 	t.Helper()
-	body := []byte(`{"ref":"refs/heads/main"}`)
+	id := fmt.Sprint("delivery-", time.Now().UnixNano())
+	body := []byte(`{"ref":"refs/heads/main","delivery":"` + id + `"}`)
 	m := hmac.New(sha256.New, []byte(hookSecret))
 	m.Write(body)
 	req, _ := http.NewRequest(http.MethodPost, d.URL+"/v1/webhook", bytes.NewReader(body))
 	req.Header.Set("X-GitHub-Event", "push")
+	req.Header.Set("X-GitHub-Delivery", id)
 	req.Header.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(m.Sum(nil)))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -19,8 +19,8 @@ func DemoJob(id, image string, count int) *api.Job {
 	task := api.NewTask("app", "docker").
 		SetConfig("image", image).
 		SetConfig("ports", []string{"http"}).
-		Require(&api.Resources{CPU: ptr(100), MemoryMB: ptr(32)})
-	task.KillTimeout = ptr(5 * time.Second)
+		Require(&api.Resources{CPU: new(100), MemoryMB: new(32)})
+	task.KillTimeout = new(5 * time.Second)
 	task.Env = map[string]string{"ZONE": "${meta.zone}"} // shown by GET /
 
 	tg := api.NewTaskGroup("app", count).AddTask(task)
@@ -40,16 +40,14 @@ func DemoJob(id, image string, count int) *api.Job {
 		}},
 	}}
 	tg.Update = &api.UpdateStrategy{
-		MaxParallel:      ptr(1),
-		HealthCheck:      ptr("checks"),
-		MinHealthyTime:   ptr(2 * time.Second),
-		HealthyDeadline:  ptr(60 * time.Second),
-		ProgressDeadline: ptr(90 * time.Second),
-		AutoRevert:       ptr(false),
+		MaxParallel:      new(1),
+		HealthCheck:      new("checks"),
+		MinHealthyTime:   new(2 * time.Second),
+		HealthyDeadline:  new(60 * time.Second),
+		ProgressDeadline: new(90 * time.Second),
+		AutoRevert:       new(false),
 	}
 	tg.AddSpread(api.NewSpread("${meta.zone}", 100, nil))
 	job.AddTaskGroup(tg)
 	return job
 }
-
-func ptr[T any](v T) *T { return &v }

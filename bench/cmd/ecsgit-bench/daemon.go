@@ -217,14 +217,19 @@ func (b *bench) daemon(ctx context.Context, res *DaemonResult) error {
 	return nil
 }
 
+// postWebhook sends a GitLab push event. Each has its own ID and payload, as GitLab's do:
+// the daemon ignores a replayed delivery.
 func postWebhook(listen, secret string) error {
-	req, err := http.NewRequest(http.MethodPost, "http://"+listen+"/v1/webhook", strings.NewReader(`{"object_kind":"push","ref":"refs/heads/main"}`))
+	id := fmt.Sprint("bench-", time.Now().UnixNano())
+	body := `{"object_kind":"push","ref":"refs/heads/main","bench_delivery":"` + id + `"}`
+	req, err := http.NewRequest(http.MethodPost, "http://"+listen+"/v1/webhook", strings.NewReader(body))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Gitlab-Event", "Push Hook")
 	req.Header.Set("X-Gitlab-Token", secret)
+	req.Header.Set("Idempotency-Key", id)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return err
