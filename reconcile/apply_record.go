@@ -76,7 +76,9 @@ func (a *applier) previous(jobID string) (applied, bool) {
 }
 
 // settle follows the deployment of a pending record's job version to its end (or learns
-// how it ended while no apply was watching) and records the outcome.
+// how it ended while no apply was watching) and records the outcome. u is the unit of
+// the record's spec, or nil when this apply plans another spec: the circuit breaker is
+// then the one the record's service definition asks for (breakerFor).
 func (a *applier) settle(ctx context.Context, sp plan.ServicePlan, rec *nomadbackend.ServiceRecord, u *Unit) (ServiceResult, error) {
 	var dep *api.Deployment
 	// A register's evaluation may not have created its deployment yet: give it a moment.
@@ -95,7 +97,7 @@ func (a *applier) settle(ctx context.Context, sp plan.ServicePlan, rec *nomadbac
 	out := nomadbackend.Outcome{Status: nomadbackend.RolloutSucceeded, JobVersion: rec.JobVersion}
 	var werr error
 	if dep != nil {
-		out, werr = nomadbackend.WatchDeployment(ctx, a.b.API(), a.ns, sp.JobID, dep.ID, a.watchOptions(u), a.progress(sp.Service))
+		out, werr = a.b.WatchDeployment(ctx, a.ns, sp.JobID, dep.ID, a.watchOptions(rec, u), a.progress(sp.Service))
 	}
 	return a.finish(ctx, sp, rec, out, werr)
 }

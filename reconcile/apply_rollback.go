@@ -59,8 +59,10 @@ func Rollback(ctx context.Context, b *nomadbackend.Client, ns, jobID string, opt
 	}
 	res.Registered = true
 	a := &applier{b: b, ns: ns, opts: opts.ApplyOptions, results: map[string]*ServiceResult{}}
-	out, werr := nomadbackend.WatchRollout(ctx, b.API(), ns, jobID, evalID,
-		nomadbackend.WatchOptions{PlacementDeadline: opts.PlacementTimeout, Poll: opts.Poll}, a.progress(jobID))
+	// A manual rollback has no circuit breaker (it goes back to a version that ran), only
+	// the placement deadline.
+	out, werr := b.WatchRollout(ctx, ns, jobID, evalID,
+		nomadbackend.WatchOptions{Judge: newBreaker(0, opts.PlacementTimeout).judge, Poll: opts.Poll}, a.progress(jobID))
 	if werr != nil {
 		r := errorResult(werr)
 		r.Service, r.JobID, r.Registered = jobID, jobID, true

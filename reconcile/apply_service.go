@@ -45,7 +45,13 @@ func (a *applier) service(ctx context.Context, sp plan.ServicePlan, u *Unit) Ser
 	}
 	settled := false
 	if rec != nil && rec.Outcome == nomadbackend.OutcomePending {
-		r, err := a.settle(ctx, sp, rec, nil)
+		// The unit describes the spec of this plan; the pending rollout may be of another
+		// (then the record's own ECS documents give its circuit breaker).
+		var same *Unit
+		if rec.SpecHash == sp.SpecHash {
+			same = u
+		}
+		r, err := a.settle(ctx, sp, rec, same)
 		if err != nil {
 			return errorResult(err)
 		}
@@ -132,7 +138,7 @@ func (a *applier) register(ctx context.Context, sp plan.ServicePlan, u *Unit) Se
 	if err != nil {
 		return ServiceResult{Status: StatusError, Registered: true, Reason: err.Error()}
 	}
-	out, werr := nomadbackend.WatchRollout(ctx, a.b.API(), a.ns, sp.JobID, evalID, a.watchOptions(u), a.progress(sp.Service))
+	out, werr := a.b.WatchRollout(ctx, a.ns, sp.JobID, evalID, a.watchOptions(rec, u), a.progress(sp.Service))
 	r, err := a.finish(ctx, sp, rec, out, werr)
 	r.Registered = true
 	if err != nil {
@@ -166,12 +172,9 @@ func (a *applier) recordOnly(ctx context.Context, sp plan.ServicePlan, u *Unit) 
 	return r
 }
 
-func (a *applier) watchOptions(u *Unit) nomadbackend.WatchOptions {
-	o := nomadbackend.WatchOptions{PlacementDeadline: a.opts.PlacementTimeout, Poll: a.opts.Poll}
-	if u != nil && u.ECS != nil {
-		o.FailureThreshold = u.ECS.FailureThreshold
-	}
-	return o
+// watchOptions binds the rollout policy of the spec rec records (breakerFor) to a watch.
+func (a *applier) watchOptions(rec *nomadbackend.ServiceRecord, u *Unit) nomadbackend.WatchOptions {
+	return nomadbackend.WatchOptions{Judge: a.breakerFor(rec, u).judge, Poll: a.opts.Poll}
 }
 
 func (a *applier) progress(service string) func(nomadbackend.Progress) {

@@ -46,6 +46,15 @@ func classify(ps *PlannedService, sp *plan.ServicePlan) {
 // job adopted from records lost) — apply then writes records only, no Nomad register.
 func classifyNoNomadChange(ps *PlannedService, sp *plan.ServicePlan) {
 	rec := ps.Record
+	if rec != nil && rec.Outcome == nomadbackend.OutcomePending {
+		// An apply registered this job and stopped before its rollout ended (killed, or
+		// a daemon restarted): the rollout may still be running, a bad release included.
+		// Not "no changes": apply has work to do, and --detailed-exitcode must say so.
+		sp.Action, sp.Update = plan.ActionUpdate, plan.UpdateMetadata
+		sp.Reason = "a rollout started by an earlier apply has not been recorded as finished (the apply was interrupted); " +
+			"apply follows it to its end, circuit breaker included, and records the outcome"
+		return
+	}
 	if rec != nil && rec.SpecHash == sp.SpecHash && sp.OldTaskDefinition == sp.NewTaskDefinition {
 		sp.Action = plan.ActionNoop
 		return
