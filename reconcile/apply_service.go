@@ -4,11 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"time"
-
-	"github.com/hashicorp/nomad/api"
 
 	"github.com/ecsgit/ecsgit/nomadbackend"
 	"github.com/ecsgit/ecsgit/plan"
@@ -195,15 +192,11 @@ func progressLine(service string, p nomadbackend.Progress) string {
 	return s
 }
 
-var conflictIndexRE = regexp.MustCompile(`conflicting job modify index: (\d+)|job already exists`)
-
 // conflictReason words an EnforceIndex refusal the way the user acts on it.
 func (a *applier) conflictReason(ctx context.Context, sp plan.ServicePlan, err error) string {
 	now := ""
-	if err != nil {
-		if m := conflictIndexRE.FindStringSubmatch(err.Error()); m != nil && m[1] != "" {
-			now = m[1]
-		}
+	if ce := (*nomadbackend.ConflictError)(nil); errors.As(err, &ce) && ce.LiveIndex != 0 {
+		now = strconv.FormatUint(ce.LiveIndex, 10)
 	}
 	if now == "" {
 		if live, rerr := a.b.ReadJob(ctx, a.ns, sp.JobID); rerr == nil {
@@ -228,16 +221,22 @@ func errorResult(err error) ServiceResult {
 }
 
 // latestDeploymentFor returns the newest deployment of the job for version v (nil: none).
-func latestDeploymentFor(ctx context.Context, c *api.Client, ns, jobID string, v uint64) (*api.Deployment, error) {
-	ds, _, err := c.Jobs().Deployments(jobID, false, (&api.QueryOptions{Namespace: ns}).WithContext(ctx))
+func latestDeploymentFor(ctx context.Context, c Cluster, ns, jobID string, v uint64) (*nomadbackend.Deployment, error) {
+	ds, err := c.Deployments(ctx, ns, jobID)
 	if err != nil {
-		return nil, fmt.Errorf("list deployments of %s/%s: %w", ns, jobID, err)
+		return nil, err
 	}
-	var best *api.Deployment
-	for _, d := range ds {
-		if d.JobVersion == v && (best == nil || d.CreateIndex > best.CreateIndex) {
+	return latestDeployment(ds, &v), nil
+}
+
+// latestDeployment is the newest of ds (of job version *v when v is set; nil: none).
+func latestDeployment(ds []nomadbackend.Deployment, v *uint64) *nomadbackend.Deployment {
+	var best *nomadbackend.Deployment
+	for i := range ds {
+		d := &ds[i]
+		if (v == nil || d.JobVersion == *v) && (best == nil || d.CreateIndex > best.CreateIndex) {
 			best = d
 		}
 	}
-	return best, nil
+	return best
 }

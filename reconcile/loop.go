@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ecsgit/ecsgit/nomadbackend"
 	"github.com/ecsgit/ecsgit/source"
 )
 
@@ -36,7 +35,7 @@ type LoopOptions struct {
 	Engine SyncEngine
 	// Nomad and Namespace are used to read records when deciding whether an event is
 	// ecsgit's own write, and to lift a pause when a commit touches a paused service.
-	Nomad     *nomadbackend.Client
+	Nomad     Cluster
 	Namespace string
 	// Interval between polls; default 1m.
 	Interval  time.Duration

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/nomad/api"
-
 	"github.com/ecsgit/ecsgit/nomadbackend"
 	"github.com/ecsgit/ecsgit/plan"
 	"github.com/ecsgit/ecsgit/spec"
@@ -25,7 +23,7 @@ func unchangedPlan(id string, readAt time.Time) *Planned {
 	idx := uint64(42)
 	ps := &PlannedService{
 		Translation: &nomadbackend.Translation{},
-		Live:        &api.Job{ID: &id, JobModifyIndex: &idx},
+		Live:        &nomadbackend.LiveJob{ID: id, JobModifyIndex: idx},
 		Record:      &nomadbackend.ServiceRecord{JobID: id, JobModifyIndex: 42, SpecHash: "h1", Outcome: nomadbackend.OutcomeSucceeded, Family: id, Revision: 3},
 		readAt:      readAt,
 	}
@@ -161,11 +159,10 @@ func TestFromPrior(t *testing.T) {
 	svcJSON, _ := json.Marshal(svc.Service)
 	readAt := time.Now().Add(-time.Minute)
 	prior := func(mod func(*PlannedService)) *PlannedService {
-		idx := uint64(42)
-		live := *ps0.Translation.Job
-		live.JobModifyIndex = &idx
+		live := ps0.Translation.NomadJob().Summary()
+		live.JobModifyIndex = 42
 		p := &PlannedService{
-			Live: &live,
+			Live: live,
 			Record: &nomadbackend.ServiceRecord{JobID: sp0.JobID, Family: "web", Revision: 3, SpecHash: sp0.SpecHash,
 				JobModifyIndex: 42, Outcome: nomadbackend.OutcomeSucceeded, TaskDefinition: tdJSON, Service: svcJSON},
 			ContentHash: contentHash, Revision: 3, RevisionIsKnown: true, readAt: readAt,
@@ -187,7 +184,7 @@ func TestFromPrior(t *testing.T) {
 		{"last apply still pending", prior(func(p *PlannedService) { p.Record.Outcome = nomadbackend.OutcomePending }), false},
 		{"job changed outside ecsgit", prior(func(p *PlannedService) { p.Record.JobModifyIndex = 41 }), false},
 		{"job owned by another source", prior(func(p *PlannedService) {
-			p.Live.Meta = map[string]string{nomadbackend.MetaManagedBy: nomadbackend.ManagedByValue, nomadbackend.MetaSource: "other"}
+			p.Live.ManagedBy, p.Live.Source = nomadbackend.ManagedByValue, "other"
 		}), false},
 		{"no live job", prior(func(p *PlannedService) { p.Live = nil }), false},
 		{"no record", prior(func(p *PlannedService) { p.Record = nil }), false},

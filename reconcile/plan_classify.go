@@ -3,8 +3,6 @@ package reconcile
 import (
 	"fmt"
 
-	"github.com/hashicorp/nomad/api"
-
 	"github.com/ecsgit/ecsgit/nomadbackend"
 	"github.com/ecsgit/ecsgit/plan"
 )
@@ -81,16 +79,16 @@ func updateKind(d *nomadbackend.DryRun, changes []plan.FieldChange) (plan.Update
 }
 
 // countOnly: the job diff changes nothing but task-group counts.
-func countOnly(d *api.JobDiff) bool {
+func countOnly(d *nomadbackend.JobDiff) bool {
 	if d == nil || len(editedFields(d.Fields)) > 0 || len(d.Objects) > 0 {
 		return false
 	}
 	sawCount := false
 	for _, tg := range d.TaskGroups {
-		if tg.Type == string(nomadbackend.DiffNone) {
+		if tg.Type == nomadbackend.DiffNone {
 			continue
 		}
-		if tg.Type != string(nomadbackend.DiffEdited) || len(tg.Objects) > 0 || len(editedTasks(tg.Tasks)) > 0 {
+		if tg.Type != nomadbackend.DiffEdited || len(tg.Objects) > 0 || len(editedTasks(tg.Tasks)) > 0 {
 			return false
 		}
 		for _, f := range editedFields(tg.Fields) {
@@ -103,20 +101,20 @@ func countOnly(d *api.JobDiff) bool {
 	return sawCount
 }
 
-func editedFields(fs []*api.FieldDiff) []*api.FieldDiff {
-	var out []*api.FieldDiff
+func editedFields(fs []nomadbackend.FieldDiff) []nomadbackend.FieldDiff {
+	var out []nomadbackend.FieldDiff
 	for _, f := range fs {
-		if f.Type != string(nomadbackend.DiffNone) {
+		if f.Type != nomadbackend.DiffNone {
 			out = append(out, f)
 		}
 	}
 	return out
 }
 
-func editedTasks(ts []*api.TaskDiff) []*api.TaskDiff {
-	var out []*api.TaskDiff
+func editedTasks(ts []nomadbackend.TaskDiff) []nomadbackend.TaskDiff {
+	var out []nomadbackend.TaskDiff
 	for _, t := range ts {
-		if t.Type != string(nomadbackend.DiffNone) {
+		if t.Type != nomadbackend.DiffNone {
 			out = append(out, t)
 		}
 	}

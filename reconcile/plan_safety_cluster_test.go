@@ -20,7 +20,7 @@ func TestPlanSkipsUnownedJob(t *testing.T) {
 	tg := api.NewTaskGroup("tasks", 0)
 	tg.AddTask(api.NewTask("app", "docker").SetConfig("image", "ecsgit-demo/app:1"))
 	legacy.AddTaskGroup(tg)
-	_, before, err := b.Register(ctx, legacy, 0)
+	_, before, err := b.Register(ctx, nomadbackend.WrapJob(legacy), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func TestPlanPrunesOnlyOwnedJobs(t *testing.T) {
 	tg := api.NewTaskGroup("tasks", 0)
 	tg.AddTask(api.NewTask("app", "docker").SetConfig("image", "ecsgit-demo/app:1"))
 	manual.AddTaskGroup(tg)
-	if _, _, err := b.Register(ctx, manual, 0); err != nil {
+	if _, _, err := b.Register(ctx, nomadbackend.WrapJob(manual), 0); err != nil {
 		t.Fatal(err)
 	}
 	keepOnly := testRepo(t, ns, svcSpec{Name: "keep"})

@@ -129,9 +129,9 @@ func runSync(ctx context.Context, s *streams, o *syncOptions) error {
 		sourceID = reconcile.DefaultSource
 	}
 	d := &reconcile.Daemon{Loop: loop, Watch: watch, Logger: log,
-		Drift: &reconcile.DriftWatcher{Client: nomad.API(), Namespace: o.Namespace, Source: o.Source, Loop: loop, Logger: log}}
+		Drift: &reconcile.DriftWatcher{Events: nomad, Namespace: o.Namespace, Source: o.Source, Loop: loop, Logger: log}}
 	if o.HA {
-		d.Leadership = &reconcile.Leadership{Client: nomad.API(), Namespace: o.Namespace,
+		d.Leadership = &reconcile.Leadership{Locks: nomad, Namespace: o.Namespace,
 			Path: "ecsgit/lock/" + sourceID, Identity: identity(o.Identity), TTL: o.LockTTL, Logger: log}
 	}
 	srv, err := syncHTTP(o, d, metrics, log)
