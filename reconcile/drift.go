@@ -141,5 +141,5 @@ func (h *eventHandler) deployment(d *nomadbackend.DeploymentEvent) {
 		clear(h.done)
 	}
 	h.done[d.ID] = true
-	h.w.Loop.NoteDeployment(d.JobID, string(d.Status), d.Description)
+	h.w.Loop.NoteDeployment(d.JobID, d.Status, d.Description)
 }
