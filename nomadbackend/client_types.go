@@ -49,4 +49,4 @@ const (
 )
 
 // Ownership meta keys (MetaManagedBy, MetaSource, ManagedByValue) are defined with the
-// translation that writes them (translate.go).
+// translation that writes them (package nomadjob, translate.go).

@@ -5,10 +5,12 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/nomad/api"
+
+	"github.com/ecsgit/ecsgit/nomadbackend/nomadjob"
 )
 
-// Job is a Nomad job ready to be planned or registered: a translation's (see
-// Translation.NomadJob), one bound in a plan file (DecodeJob), or a version Nomad kept
+// Job is a Nomad job ready to be planned or registered: a translation's (JobOf),
+// one bound in a plan file (DecodeJob), or a version Nomad kept
 // (Client.JobVersion). Its content is the backend's business; the engine only names it
 // and hands it back.
 type Job struct{ job *api.Job }
@@ -35,14 +37,14 @@ func (j *Job) Namespace() string { return jobNamespace(j.job) }
 func (j *Job) SetNamespace(ns string) { j.job.Namespace = &ns }
 
 // JSON encodes the job as Nomad's API takes it (plan files).
-func (j *Job) JSON() (json.RawMessage, error) { return JobJSON(j.job) }
+func (j *Job) JSON() (json.RawMessage, error) { return nomadjob.JobJSON(j.job) }
 
 // Summary is the LiveJob this job is once registered, indexes and status aside.
 func (j *Job) Summary() *LiveJob { return liveJobOf(j.job) }
 
-// NomadJob is the translated job as a Job to plan and register. It shares the
+// JobOf is the translated job as a Job to plan and register. It shares the
 // translation's job: a namespace set on one is set on both.
-func (t *Translation) NomadJob() *Job { return &Job{job: t.Job} }
+func JobOf(t *nomadjob.Translation) *Job { return &Job{job: t.Job} }
 
 // LiveJob is what ecsgit reads of a job in Nomad: its identity, state, indexes and
 // ownership meta. It is a summary on purpose: a decoded Nomad job is tens of KiB, and a
@@ -54,7 +56,7 @@ type LiveJob struct {
 	Stopped        bool
 	Version        uint64
 	JobModifyIndex uint64
-	// ManagedBy and Source are the ownership meta (MetaManagedBy, MetaSource).
+	// ManagedBy and Source are the ownership meta (nomadjob.MetaManagedBy, nomadjob.MetaSource).
 	ManagedBy, Source string
 	// Desired is the sum of the task groups' counts.
 	Desired int
@@ -66,7 +68,7 @@ func liveJobOf(j *api.Job) *LiveJob {
 		return nil
 	}
 	l := &LiveJob{ID: jobID(j), Namespace: jobNamespace(j), Stopped: j.Stop != nil && *j.Stop,
-		ManagedBy: j.Meta[MetaManagedBy], Source: j.Meta[MetaSource]}
+		ManagedBy: j.Meta[nomadjob.MetaManagedBy], Source: j.Meta[nomadjob.MetaSource]}
 	if j.Status != nil {
 		l.Status = JobStatus(*j.Status)
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/hashicorp/nomad/api"
+
+	"github.com/ecsgit/ecsgit/nomadbackend/nomadjob"
 )
 
 // OwnedJob is a job listed as belonging to one ecsgit source.
@@ -24,7 +26,7 @@ func OwnershipFilter(source string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("Meta[%q] == %q and Meta[%q] == %s", MetaManagedBy, ManagedByValue, MetaSource, lit), nil
+	return fmt.Sprintf("Meta[%q] == %q and Meta[%q] == %s", nomadjob.MetaManagedBy, nomadjob.ManagedByValue, nomadjob.MetaSource, lit), nil
 }
 
 // bexprString quotes s as a go-bexpr string literal. The grammar ends a double-quoted
@@ -61,7 +63,7 @@ func (c *Client) ListOwned(ctx context.Context, ns, source string) ([]OwnedJob, 
 // (`ecsgit status`).
 func (c *Client) ListManaged(ctx context.Context, ns string) ([]OwnedJob, error) {
 	q := queryOpts(ctx, ns)
-	q.Filter = fmt.Sprintf("Meta[%q] == %q", MetaManagedBy, ManagedByValue)
+	q.Filter = fmt.Sprintf("Meta[%q] == %q", nomadjob.MetaManagedBy, nomadjob.ManagedByValue)
 	out, err := c.listJobs(q)
 	if err != nil {
 		return nil, fmt.Errorf("list ecsgit jobs in %s: %w", ns, err)
@@ -130,9 +132,9 @@ const (
 
 // OwnershipOf classifies job for source and explains a refusal in words.
 func OwnershipOf(job *LiveJob, source string) (Ownership, string) {
-	if job.ManagedBy != ManagedByValue {
+	if job.ManagedBy != nomadjob.ManagedByValue {
 		return NotOwned, fmt.Sprintf("a Nomad job %q exists that ecsgit does not manage (no %s=%s meta); ecsgit never touches it — rename the service or remove the job",
-			job.ID, MetaManagedBy, ManagedByValue)
+			job.ID, nomadjob.MetaManagedBy, nomadjob.ManagedByValue)
 	}
 	if src := job.Source; src != source {
 		return OwnedByOther, fmt.Sprintf("job %q belongs to ecsgit source %q, not %q; two repositories must not manage the same service",

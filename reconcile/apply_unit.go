@@ -53,7 +53,7 @@ func UnitsFromPlanned(pl *Planned) (map[string]*Unit, error) {
 		if ps == nil || ps.Translation == nil || ps.TaskDefinition == nil || ps.Service == nil {
 			continue
 		}
-		u.Job = ps.Translation.NomadJob()
+		u.Job = nomadbackend.JobOf(ps.Translation)
 		td, err := nomadbackend.CanonicalJSON(&ps.TaskDefinition.TaskDefinition)
 		if err != nil {
 			return nil, fmt.Errorf("apply %s: %w", sp.Service, err)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ecsgit/ecsgit/nomadbackend"
+	"github.com/ecsgit/ecsgit/nomadbackend/nomadjob"
 	"github.com/ecsgit/ecsgit/spec"
 )
 
@@ -88,5 +89,5 @@ func recordedThreshold(rec *nomadbackend.ServiceRecord) int {
 	if err := json.Unmarshal(rec.Service, &svc); err != nil {
 		return 0
 	}
-	return nomadbackend.CircuitBreakerThreshold(&svc)
+	return nomadjob.CircuitBreakerThreshold(&svc)
 }

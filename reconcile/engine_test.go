@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ecsgit/ecsgit/nomadbackend"
+	"github.com/ecsgit/ecsgit/nomadbackend/nomadjob"
 	"github.com/ecsgit/ecsgit/plan"
 	"github.com/ecsgit/ecsgit/spec"
 )
@@ -316,9 +317,9 @@ func TestEnginePruneRefusals(t *testing.T) {
 	})
 	t.Run("foreign and unmanaged jobs", func(t *testing.T) {
 		f := newFakeCluster(t)
-		f.put(nomadbackend.LiveJob{ID: "web", ManagedBy: nomadbackend.ManagedByValue, Source: "another-repo", Status: nomadbackend.JobRunning})
+		f.put(nomadbackend.LiveJob{ID: "web", ManagedBy: nomadjob.ManagedByValue, Source: "another-repo", Status: nomadbackend.JobRunning})
 		f.put(nomadbackend.LiveJob{ID: "api", Status: nomadbackend.JobRunning})
-		f.put(nomadbackend.LiveJob{ID: "legacy", ManagedBy: nomadbackend.ManagedByValue, Source: "another-repo", Status: nomadbackend.JobRunning})
+		f.put(nomadbackend.LiveJob{ID: "legacy", ManagedBy: nomadjob.ManagedByValue, Source: "another-repo", Status: nomadbackend.JobRunning})
 		p := fakePlan(t, f, writeRepo(t, t.TempDir(), "default", true, demoService{Name: "web", Count: 1}, demoService{Name: "api", Count: 1}), PlanOptions{Prune: true})
 		for svc, want := range map[string]string{"web": `belongs to ecsgit source "another-repo"`, "api": "does not manage"} {
 			if sp := planOf(t, p.Plan, svc); sp.Action != plan.ActionSkip || !strings.Contains(sp.Reason, want) {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ecsgit/ecsgit/nomadbackend"
+	"github.com/ecsgit/ecsgit/nomadbackend/nomadjob"
 )
 
 // fakeCluster is an in-memory Cluster for the engine's unit tests: jobs with
@@ -119,12 +120,12 @@ func (f *fakeCluster) ReadJob(_ context.Context, _, id string) (*nomadbackend.Li
 
 func (f *fakeCluster) ListOwned(_ context.Context, ns, source string) ([]nomadbackend.OwnedJob, error) {
 	return f.list(ns, func(l nomadbackend.LiveJob) bool {
-		return l.ManagedBy == nomadbackend.ManagedByValue && l.Source == source
+		return l.ManagedBy == nomadjob.ManagedByValue && l.Source == source
 	}), nil
 }
 
 func (f *fakeCluster) ListManaged(_ context.Context, ns string) ([]nomadbackend.OwnedJob, error) {
-	return f.list(ns, func(l nomadbackend.LiveJob) bool { return l.ManagedBy == nomadbackend.ManagedByValue }), nil
+	return f.list(ns, func(l nomadbackend.LiveJob) bool { return l.ManagedBy == nomadjob.ManagedByValue }), nil
 }
 
 func (f *fakeCluster) list(ns string, keep func(nomadbackend.LiveJob) bool) []nomadbackend.OwnedJob {

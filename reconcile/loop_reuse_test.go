@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ecsgit/ecsgit/nomadbackend"
+	"github.com/ecsgit/ecsgit/nomadbackend/nomadjob"
 	"github.com/ecsgit/ecsgit/plan"
 	"github.com/ecsgit/ecsgit/spec"
 )
@@ -22,7 +23,7 @@ func (c *fakeClock) add(d time.Duration) { c.t = c.t.Add(d) }
 func unchangedPlan(id string, readAt time.Time) *Planned {
 	idx := uint64(42)
 	ps := &PlannedService{
-		Translation: &nomadbackend.Translation{},
+		Translation: &nomadjob.Translation{},
 		Live:        &nomadbackend.LiveJob{ID: id, JobModifyIndex: idx},
 		Record:      &nomadbackend.ServiceRecord{JobID: id, JobModifyIndex: 42, SpecHash: "h1", Outcome: nomadbackend.OutcomeSucceeded, Family: id, Revision: 3},
 		readAt:      readAt,
@@ -143,7 +144,7 @@ func TestFromPrior(t *testing.T) {
 	}
 	svc := desired.Services[0]
 	fresh := func() (*PlannedService, *plan.ServicePlan) {
-		tr, err := nomadbackend.Translate(desired, svc, nomadbackend.TranslateOptions{Source: "repo"})
+		tr, err := nomadjob.Translate(desired, svc, nomadjob.TranslateOptions{Source: "repo"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -159,7 +160,7 @@ func TestFromPrior(t *testing.T) {
 	svcJSON, _ := json.Marshal(svc.Service)
 	readAt := time.Now().Add(-time.Minute)
 	prior := func(mod func(*PlannedService)) *PlannedService {
-		live := ps0.Translation.NomadJob().Summary()
+		live := nomadbackend.JobOf(ps0.Translation).Summary()
 		live.JobModifyIndex = 42
 		p := &PlannedService{
 			Live: live,
@@ -184,7 +185,7 @@ func TestFromPrior(t *testing.T) {
 		{"last apply still pending", prior(func(p *PlannedService) { p.Record.Outcome = nomadbackend.OutcomePending }), false},
 		{"job changed outside ecsgit", prior(func(p *PlannedService) { p.Record.JobModifyIndex = 41 }), false},
 		{"job owned by another source", prior(func(p *PlannedService) {
-			p.Live.ManagedBy, p.Live.Source = nomadbackend.ManagedByValue, "other"
+			p.Live.ManagedBy, p.Live.Source = nomadjob.ManagedByValue, "other"
 		}), false},
 		{"no live job", prior(func(p *PlannedService) { p.Live = nil }), false},
 		{"no record", prior(func(p *PlannedService) { p.Record = nil }), false},

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ecsgit/ecsgit/internal/parallel"
 	"github.com/ecsgit/ecsgit/nomadbackend"
+	"github.com/ecsgit/ecsgit/nomadbackend/nomadjob"
 	"github.com/ecsgit/ecsgit/plan"
 	"github.com/ecsgit/ecsgit/spec"
 )
@@ -72,7 +73,7 @@ type Planned struct {
 // PlannedService is the working state behind one ServicePlan.
 type PlannedService struct {
 	// Translation is the desired job (nil for a prune).
-	Translation *nomadbackend.Translation
+	Translation *nomadjob.Translation
 	// Live is the job in Nomad when planned (nil: none); Record what ecsgit last applied.
 	Live   *nomadbackend.LiveJob
 	Record *nomadbackend.ServiceRecord
@@ -193,11 +194,11 @@ type planner struct {
 }
 
 func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.ServicePlan, *PlannedService, error) {
-	tr, err := nomadbackend.Translate(pl.desired, svc, nomadbackend.TranslateOptions{Source: pl.source})
+	tr, err := nomadjob.Translate(pl.desired, svc, nomadjob.TranslateOptions{Source: pl.source})
 	if err != nil {
 		return plan.ServicePlan{}, nil, fmt.Errorf("plan service %s: %w", svc.ServiceName, err)
 	}
-	job := tr.NomadJob()
+	job := nomadbackend.JobOf(tr)
 	id := job.ID()
 	job.SetNamespace(pl.ns) // the namespace the plan shows is where the job goes
 	ps := &PlannedService{Translation: tr, Service: svc, TaskDefinition: pl.desired.TaskDefinitionFor(svc), readAt: pl.readAt}

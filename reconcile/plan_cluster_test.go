@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/nomad/api"
 
 	"github.com/ecsgit/ecsgit/nomadbackend"
+	"github.com/ecsgit/ecsgit/nomadbackend/nomadjob"
 	"github.com/ecsgit/ecsgit/nomadbackend/nomadtest"
 	"github.com/ecsgit/ecsgit/plan"
 	"github.com/ecsgit/ecsgit/spec"
@@ -102,7 +103,7 @@ func applyForTest(ctx context.Context, t testing.TB, b *nomadbackend.Client, p *
 	}
 }
 
-func sourceOf(job *api.Job) string { return job.Meta[nomadbackend.MetaSource] }
+func sourceOf(job *api.Job) string { return job.Meta[nomadjob.MetaSource] }
 
 // apiOf is a plain Nomad client on the cluster behind b, for checks that go around
 // ecsgit.

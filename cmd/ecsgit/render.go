@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ecsgit/ecsgit/nomadbackend"
+	"github.com/ecsgit/ecsgit/nomadbackend/nomadjob"
 	"github.com/ecsgit/ecsgit/spec"
 )
 
@@ -79,11 +79,11 @@ func renderRun(s *streams, opts *renderOptions) error {
 	if opts.Namespace != "" {
 		d.Config.Namespace = opts.Namespace
 	}
-	tr, err := nomadbackend.Translate(d, svc, nomadbackend.TranslateOptions{Source: cmp.Or(opts.Source, d.Config.Source, spec.DefaultSource)})
+	tr, err := nomadjob.Translate(d, svc, nomadjob.TranslateOptions{Source: cmp.Or(opts.Source, d.Config.Source, spec.DefaultSource)})
 	if err != nil {
 		return err
 	}
-	b, err := nomadbackend.JobJSON(tr.Job)
+	b, err := nomadjob.JobJSON(tr.Job)
 	if err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func serviceNames(d *spec.Desired) []string {
 
 // printTranslationReport writes the translation report to stderr: one line per non-exact field,
 // then the rollout.
-func printTranslationReport(s *streams, tr *nomadbackend.Translation) {
+func printTranslationReport(s *streams, tr *nomadjob.Translation) {
 	for _, n := range tr.Fidelity {
 		pos := n.Pos
 		pos.File = filepath.ToSlash(pos.File)
