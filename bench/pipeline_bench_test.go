@@ -5,14 +5,14 @@ import (
 	"testing"
 
 	"github.com/ecsgit/ecsgit/bench/gen"
-	"github.com/ecsgit/ecsgit/nomadbackend"
+	"github.com/ecsgit/ecsgit/nomadbackend/nomadjob"
 	"github.com/ecsgit/ecsgit/plan"
 	"github.com/ecsgit/ecsgit/spec"
 )
 
 // BenchmarkOfflinePlan is the part of `ecsgit plan` that needs no Nomad, end to end, for
 // a generated repository of N services with 10 % changed: spec.Load (read, decode,
-// normalize, validate), nomadbackend.Translate + JobJSON of every service, and plan.Diff
+// normalize, validate), nomadjob.Translate + JobJSON of every service, and plan.Diff
 // of every service against the previous generation (what the records hold).
 //
 //	cd bench && go test -run '^$' -bench OfflinePlan -benchmem .
@@ -33,11 +33,11 @@ func BenchmarkOfflinePlan(b *testing.B) {
 				}
 				changed := 0
 				for _, svc := range d.Services {
-					tr, err := nomadbackend.Translate(d, svc, nomadbackend.TranslateOptions{Source: "default"})
+					tr, err := nomadjob.Translate(d, svc, nomadjob.TranslateOptions{Source: "default"})
 					if err != nil {
 						b.Fatal(err)
 					}
-					if _, err := nomadbackend.JobJSON(tr.Job); err != nil {
+					if _, err := nomadjob.JobJSON(tr.Job); err != nil {
 						b.Fatal(err)
 					}
 					old := prev[svc.ServiceName]

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sync"
 
 	"github.com/hashicorp/nomad/api"
 )
@@ -41,16 +40,13 @@ func NewClient(cfg *api.Config) (*Client, error) {
 	return &Client{api: ac, address: c.Address, concurrency: DefaultConcurrency}, nil
 }
 
-// API returns the underlying Nomad client, for calls this package does not wrap.
-func (c *Client) API() *api.Client { return c.api }
-
 // Address is the Nomad HTTP address the client talks to (shown in plans).
 func (c *Client) Address() string { return c.address }
 
 // SetConcurrency changes the fan-out bound (values < 1 mean 1).
 func (c *Client) SetConcurrency(n int) { c.concurrency = max(n, 1) }
 
-// Concurrency is the fan-out bound used by ForEach callers.
+// Concurrency is the fan-out bound callers use for their fan-outs (internal/parallel).
 func (c *Client) Concurrency() int { return c.concurrency }
 
 func queryOpts(ctx context.Context, ns string) *api.QueryOptions {
@@ -74,30 +70,4 @@ func statusCode(err error) int {
 		return uep.StatusCode()
 	}
 	return 0
-}
-
-// ForEach runs fn(ctx, i) for i in [0, n) with at most limit calls at once and returns
-// every error joined (one failing service must not hide the others). It stops starting
-// new calls once ctx is done.
-func ForEach(ctx context.Context, n, limit int, fn func(ctx context.Context, i int) error) error {
-	limit = max(limit, 1)
-	sem := make(chan struct{}, limit)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			errs[i] = ctx.Err()
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			errs[i] = fn(ctx, i)
-		}()
-	}
-	wg.Wait()
-	return errors.Join(errs...)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/nomad/api"
 
+	"github.com/ecsgit/ecsgit/nomadbackend/nomadjob"
 	"github.com/ecsgit/ecsgit/nomadbackend/nomadtest"
 )
 
@@ -30,7 +31,7 @@ func testJob(ns, id, source string, count, memMB int) *api.Job {
 	job := api.NewServiceJob(id, id, "global", 50)
 	job.Namespace = &ns
 	job.Datacenters = []string{"*"}
-	job.Meta = map[string]string{MetaManagedBy: ManagedByValue, MetaSource: source}
+	job.Meta = map[string]string{nomadjob.MetaManagedBy: nomadjob.ManagedByValue, nomadjob.MetaSource: source}
 	tg := api.NewTaskGroup("tasks", count)
 	task := api.NewTask("app", "docker")
 	task.Config = map[string]any{"image": "ecsgit-demo/app:1"}

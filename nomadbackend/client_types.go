@@ -22,6 +22,24 @@ const (
 	JobDead    JobStatus = "dead"
 )
 
+// DeploymentStatus is a deployment's status (nomad/structs DeploymentStatus*).
+type DeploymentStatus string
+
+const (
+	DeploymentRunning    DeploymentStatus = "running"
+	DeploymentPaused     DeploymentStatus = "paused"
+	DeploymentPending    DeploymentStatus = "pending"
+	DeploymentBlocked    DeploymentStatus = "blocked"
+	DeploymentSuccessful DeploymentStatus = "successful"
+	DeploymentFailed     DeploymentStatus = "failed"
+	DeploymentCancelled  DeploymentStatus = "cancelled"
+)
+
+// Ended reports whether a deployment in status s is over.
+func (s DeploymentStatus) Ended() bool {
+	return s == DeploymentSuccessful || s == DeploymentFailed || s == DeploymentCancelled
+}
+
 // Task annotations Nomad puts on a TaskDiff (scheduler/annotate.go).
 const (
 	AnnotationForcesCreate        = "forces create"
@@ -31,4 +49,4 @@ const (
 )
 
 // Ownership meta keys (MetaManagedBy, MetaSource, ManagedByValue) are defined with the
-// translation that writes them (translate.go).
+// translation that writes them (package nomadjob, translate.go).

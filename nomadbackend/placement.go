@@ -15,7 +15,7 @@ import (
 type DryRun struct {
 	// DiffType is Nomad's verdict against the live job: None, Added or Edited.
 	DiffType DiffType
-	Diff     *api.JobDiff
+	Diff     *JobDiff
 	// JobModifyIndex is the live job's index the dry-run was made against (0: no job).
 	JobModifyIndex uint64
 	Counts         UpdateCounts
@@ -31,9 +31,9 @@ type UpdateCounts struct {
 }
 
 // PlanJob asks Nomad's scheduler what registering job would do.
-func (c *Client) PlanJob(ctx context.Context, job *api.Job) (*DryRun, error) {
-	ns, id := jobNamespace(job), jobID(job)
-	resp, _, err := c.api.Jobs().PlanOpts(job, &api.PlanOptions{Diff: true}, writeOpts(ctx, ns))
+func (c *Client) PlanJob(ctx context.Context, job *Job) (*DryRun, error) {
+	ns, id := job.Namespace(), job.ID()
+	resp, _, err := c.api.Jobs().PlanOpts(job.job, &api.PlanOptions{Diff: true}, writeOpts(ctx, ns))
 	if err != nil {
 		return nil, fmt.Errorf("plan %s/%s: %w", ns, id, err)
 	}
@@ -41,7 +41,7 @@ func (c *Client) PlanJob(ctx context.Context, job *api.Job) (*DryRun, error) {
 }
 
 func newDryRun(resp *api.JobPlanResponse) *DryRun {
-	d := &DryRun{DiffType: DiffNone, Diff: resp.Diff, JobModifyIndex: resp.JobModifyIndex}
+	d := &DryRun{DiffType: DiffNone, Diff: jobDiffOf(resp.Diff), JobModifyIndex: resp.JobModifyIndex}
 	if resp.Diff != nil && resp.Diff.Type != "" {
 		d.DiffType = DiffType(resp.Diff.Type)
 	}

@@ -1,11 +1,8 @@
 package nomadbackend
 
 import (
-	"context"
 	"reflect"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/hashicorp/nomad/api"
 )
@@ -38,24 +35,5 @@ func TestOwnershipFilterQuoting(t *testing.T) {
 	}
 	if _, err := OwnershipFilter("a\"`b"); err == nil {
 		t.Error("a source with both quote kinds must be refused")
-	}
-}
-
-func TestForEachBoundsConcurrency(t *testing.T) {
-	var cur, peak int64
-	ch := make(chan int64, 100)
-	_ = ForEach(t.Context(), 50, 4, func(_ context.Context, _ int) error {
-		n := atomic.AddInt64(&cur, 1)
-		ch <- n
-		time.Sleep(time.Millisecond)
-		atomic.AddInt64(&cur, -1)
-		return nil
-	})
-	close(ch)
-	for n := range ch {
-		peak = max(peak, n)
-	}
-	if peak > 4 {
-		t.Errorf("peak concurrency %d > 4", peak)
 	}
 }

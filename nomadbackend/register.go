@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/nomad/api"
@@ -18,7 +20,10 @@ var ErrConflict = errors.New("job changed since it was planned")
 type ConflictError struct {
 	Namespace, JobID string
 	PlannedIndex     uint64
-	Detail           string // e.g. "job exists with conflicting job modify index: 22"
+	// LiveIndex is the job's index Nomad reported (0: not reported, e.g. "job already
+	// exists" for a create).
+	LiveIndex uint64
+	Detail    string // e.g. "job exists with conflicting job modify index: 22"
 }
 
 func (e *ConflictError) Error() string {
@@ -34,14 +39,15 @@ func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
 //
 // A refusal comes back as a 500 whose message carries api.RegisterEnforceIndexErrPrefix,
 // not as a 409; it is returned as a *ConflictError.
-func (c *Client) Register(ctx context.Context, job *api.Job, modifyIndex uint64) (evalID string, jobModifyIndex uint64, err error) {
-	ns, id := jobNamespace(job), jobID(job)
-	resp, _, err := c.api.Jobs().RegisterOpts(job,
+func (c *Client) Register(ctx context.Context, job *Job, modifyIndex uint64) (evalID string, jobModifyIndex uint64, err error) {
+	ns, id := job.Namespace(), job.ID()
+	resp, _, err := c.api.Jobs().RegisterOpts(job.job,
 		&api.RegisterOptions{EnforceIndex: true, ModifyIndex: modifyIndex},
 		writeOpts(ctx, ns))
 	if err != nil {
 		if msg := err.Error(); strings.Contains(msg, api.RegisterEnforceIndexErrPrefix) {
-			return "", 0, &ConflictError{Namespace: ns, JobID: id, PlannedIndex: modifyIndex, Detail: enforceDetail(msg)}
+			detail := enforceDetail(msg)
+			return "", 0, &ConflictError{Namespace: ns, JobID: id, PlannedIndex: modifyIndex, LiveIndex: liveIndexIn(detail), Detail: detail}
 		}
 		return "", 0, fmt.Errorf("register %s/%s: %w", ns, id, err)
 	}
@@ -56,6 +62,19 @@ func enforceDetail(msg string) string {
 		return rest[j+2:]
 	}
 	return rest
+}
+
+// conflictIndexRE finds the live index in Nomad's EnforceIndex refusal. Nomad sends it as
+// text only; it is read here, once, at the boundary.
+var conflictIndexRE = regexp.MustCompile(`conflicting job modify index: (\d+)`)
+
+func liveIndexIn(detail string) uint64 {
+	m := conflictIndexRE.FindStringSubmatch(detail)
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.ParseUint(m[1], 10, 64)
+	return n
 }
 
 // Deregister stops a job (purge=false keeps it, status dead, until Nomad's GC, so `nomad

@@ -13,21 +13,24 @@ func TestRegisterEnforcesIndex(t *testing.T) {
 	ctx := ctxT(t)
 	job := testJob(ns, "web", "repo", 0, 64)
 
-	_, idx, err := c.Register(ctx, job, 0)
+	_, idx, err := c.Register(ctx, WrapJob(job), 0)
 	if err != nil {
 		t.Fatalf("first register: %v", err)
 	}
 	// Index 0 means "must not exist": a second create is a conflict, typed.
-	_, _, err = c.Register(ctx, testJob(ns, "web", "repo", 1, 64), 0)
+	_, _, err = c.Register(ctx, WrapJob(testJob(ns, "web", "repo", 1, 64)), 0)
 	var ce *ConflictError
 	if !errors.Is(err, ErrConflict) || !errors.As(err, &ce) || !strings.Contains(ce.Detail, "already exists") {
 		t.Fatalf("register at 0 over an existing job: got %v, want ErrConflict (already exists)", err)
 	}
-	_, _, err = c.Register(ctx, testJob(ns, "web", "repo", 1, 64), idx+100)
+	_, _, err = c.Register(ctx, WrapJob(testJob(ns, "web", "repo", 1, 64)), idx+100)
 	if !errors.Is(err, ErrConflict) {
 		t.Fatalf("register at a stale index: got %v, want ErrConflict", err)
 	}
-	_, idx2, err := c.Register(ctx, testJob(ns, "web", "repo", 1, 64), idx)
+	if !errors.As(err, &ce) || ce.LiveIndex != idx {
+		t.Fatalf("conflict at a stale index carries live index %d, want %d (%v)", ce.LiveIndex, idx, err)
+	}
+	_, idx2, err := c.Register(ctx, WrapJob(testJob(ns, "web", "repo", 1, 64)), idx)
 	if err != nil || idx2 <= idx {
 		t.Fatalf("register at the planned index: idx %d → %d, err %v", idx, idx2, err)
 	}
@@ -47,7 +50,7 @@ func TestPlanJobReportsPlacementFailureAndWritesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := c.PlanJob(ctx, testJob(ns, "huge", "repo", 3, 10000)) // nodes have 4096 MB
+	d, err := c.PlanJob(ctx, WrapJob(testJob(ns, "huge", "repo", 3, 10000))) // nodes have 4096 MB
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +81,7 @@ func TestListOwnedFiltersBySource(t *testing.T) {
 	unowned := testJob(ns, "unowned", "", 0, 64)
 	unowned.Meta = nil
 	for _, j := range []*api.Job{mine, other, unowned} {
-		if _, _, err := c.Register(ctx, j, 0); err != nil {
+		if _, _, err := c.Register(ctx, WrapJob(j), 0); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -89,10 +92,10 @@ func TestListOwnedFiltersBySource(t *testing.T) {
 	if len(got) != 1 || got[0].ID != "mine" {
 		t.Fatalf("ListOwned = %+v, want only mine", got)
 	}
-	if own, why := OwnershipOf(unowned, "x"); own != NotOwned || !strings.Contains(why, "does not manage") {
+	if own, why := OwnershipOf(liveJobOf(unowned), "x"); own != NotOwned || !strings.Contains(why, "does not manage") {
 		t.Errorf("unowned: %v %q", own, why)
 	}
-	if own, _ := OwnershipOf(other, `repo "quoted"`); own != OwnedByOther {
+	if own, _ := OwnershipOf(liveJobOf(other), `repo "quoted"`); own != OwnedByOther {
 		t.Errorf("other source: %v", own)
 	}
 }

@@ -33,7 +33,7 @@ const (
 type Progress struct {
 	JobID        string
 	DeploymentID string
-	Status       string // Nomad deployment status
+	Status       DeploymentStatus
 	Description  string
 	Desired      int
 	Placed       int
@@ -63,68 +63,112 @@ type Outcome struct {
 	Last       Progress
 }
 
+// Observation is one look at a rollout that has not ended, handed to
+// WatchOptions.Judge on every poll (also when nothing changed, so that deadlines run).
+type Observation struct {
+	Progress
+	// Unplaced counts tasks the scheduler has not placed yet: desired minus placed for
+	// a deployment; the queued allocations for a register that started none.
+	Unplaced int
+	// PlacementFailures are the evaluation's reasons for not placing tasks, in words
+	// ("insufficient memory on 3 of 3 nodes"); empty when every task was placed or
+	// nothing was reported.
+	PlacementFailures []string
+	// Revert: this is the deployment Nomad's auto-revert started (the rollback).
+	Revert bool
+	// NoDeployment: the register started no deployment; the watch waits for the
+	// queued allocations to be placed.
+	NoDeployment bool
+}
+
+// Verdict is the caller's decision on an Observation (the zero value: let it run).
+type Verdict struct {
+	// Fail ends the rollout: a running deployment is failed in Nomad (auto-revert then
+	// takes over when the job asks for it), with Reason as its cause.
+	Fail   bool
+	Reason string
+	// Unplaceable: the cause is tasks that cannot be placed; the watch ends at once with
+	// RolloutUnplaceable instead of following the failed deployment.
+	Unplaceable bool
+}
+
 // WatchOptions bound a rollout watch.
 type WatchOptions struct {
-	// PlacementDeadline fails a rollout whose allocations stay unplaced this long after the
-	// evaluation reported placement failures.
-	PlacementDeadline time.Duration
-	// FailureThreshold is the ECS circuit breaker's threshold: after this many failed
-	// tasks in one deployment ecsgit fails the deployment itself (Nomad then auto-reverts
-	// when the job asks for it). Zero disables ecsgit's counting.
-	FailureThreshold int
+	// Judge decides, on every observation of a rollout that has not ended, whether to
+	// stop it. The backend has the mechanism (failing a deployment); the policy (the ECS
+	// circuit breaker's threshold, the placement deadline) is the caller's. Nil lets
+	// every rollout run until Nomad ends it.
+	Judge func(Observation) Verdict
 	// Poll is the blocking-query wait; short waits make progress lines timely.
 	Poll time.Duration
 }
 
 func (o WatchOptions) withDefaults() WatchOptions {
-	if o.PlacementDeadline == 0 {
-		o.PlacementDeadline = 60 * time.Second
-	}
 	if o.Poll == 0 {
 		o.Poll = 2 * time.Second
 	}
+	if o.Judge == nil {
+		o.Judge = func(Observation) Verdict { return Verdict{} }
+	}
 	return o
 }
-
-// Deployment statuses (nomad/structs; the api module has constants for some only).
-const (
-	deploymentSuccessful = "successful"
-	deploymentFailed     = "failed"
-	deploymentCancelled  = "cancelled"
-)
 
 var revertRE = regexp.MustCompile(`rolling back to job version (\d+)`)
 
 // WatchRollout follows the evaluation that a register created, then the deployment it
 // started (and, after a failure with auto-revert, the revert deployment), until the rollout
-// ends, ctx is done, or a deadline of ecsgit's own applies. progress is called whenever the
-// observed state changes (it may be nil).
+// ends, ctx is done, or opts.Judge stops it. progress is called whenever the observed
+// state changes (it may be nil).
 //
-// It does not decide policy: it reports what happened. The one action it takes is the
-// circuit breaker's: failing a deployment that reached opts.FailureThreshold failed tasks,
-// or one that cannot be placed, because Nomad alone would let both run on.
-func WatchRollout(ctx context.Context, c *api.Client, ns, jobID, evalID string, opts WatchOptions, progress func(Progress)) (Outcome, error) {
+// It does not decide policy: it reports what happened, and fails a deployment only when
+// opts.Judge says so.
+func (c *Client) WatchRollout(ctx context.Context, ns, jobID, evalID string, opts WatchOptions, progress func(Progress)) (Outcome, error) {
 	opts = opts.withDefaults()
-	ev, err := waitEval(ctx, c, ns, evalID, opts.Poll)
+	ev, err := waitEval(ctx, c.api, ns, evalID, opts.Poll)
 	if err != nil {
 		return Outcome{}, err
 	}
 	placementFailures := DescribePlacementFailures(ev.FailedTGAllocs)
 	if ev.DeploymentID == "" {
-		return finishWithoutDeployment(ctx, c, ns, jobID, placementFailures, opts)
+		return finishWithoutDeployment(ctx, c.api, ns, jobID, placementFailures, opts)
 	}
-	return followDeployment(ctx, c, ns, jobID, ev.DeploymentID, placementFailures, opts, progress)
+	return followDeployment(ctx, c.api, ns, jobID, ev.DeploymentID, placementFailures, opts, progress)
 }
 
 // WatchDeployment follows an existing deployment (and its auto-revert) to its end, like
 // WatchRollout after the evaluation. It is how an apply that was interrupted picks up a
-// rollout that is still running, or learns how it ended.
-func WatchDeployment(ctx context.Context, c *api.Client, ns, jobID, deploymentID string, opts WatchOptions, progress func(Progress)) (Outcome, error) {
-	return followDeployment(ctx, c, ns, jobID, deploymentID, nil, opts.withDefaults(), progress)
+// rollout that is still running, or learns how it ended. The placement failures that
+// the deployment's evaluations reported are read again, so opts.Judge sees what it
+// would have seen from the start.
+func (c *Client) WatchDeployment(ctx context.Context, ns, jobID, deploymentID string, opts WatchOptions, progress func(Progress)) (Outcome, error) {
+	failures, err := deploymentPlacementFailures(ctx, c.api, ns, jobID, deploymentID)
+	if err != nil {
+		return Outcome{}, err
+	}
+	return followDeployment(ctx, c.api, ns, jobID, deploymentID, failures, opts.withDefaults(), progress)
+}
+
+// deploymentPlacementFailures collects the placement failures of the evaluations that
+// belong to a deployment (the register's evaluation and the blocked ones after it).
+func deploymentPlacementFailures(ctx context.Context, c *api.Client, ns, jobID, depID string) ([]string, error) {
+	evs, _, err := c.Jobs().Evaluations(jobID, (&api.QueryOptions{Namespace: ns}).WithContext(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("read evaluations of %s: %w", jobID, err)
+	}
+	var newest *api.Evaluation
+	for _, ev := range evs {
+		if ev.DeploymentID == depID && len(ev.FailedTGAllocs) > 0 && (newest == nil || ev.CreateIndex > newest.CreateIndex) {
+			newest = ev
+		}
+	}
+	if newest == nil {
+		return nil, nil
+	}
+	return DescribePlacementFailures(newest.FailedTGAllocs), nil
 }
 
 func followDeployment(ctx context.Context, c *api.Client, ns, jobID, depID string, placementFailures []string, opts WatchOptions, progress func(Progress)) (Outcome, error) {
-	out, err := watchDeployment(ctx, c, ns, jobID, depID, placementFailures, opts, progress)
+	out, err := watchDeployment(ctx, c, ns, jobID, depID, placementFailures, false, opts, progress)
 	if err != nil || out.Status != RolloutFailed {
 		return out, err
 	}
@@ -142,7 +186,7 @@ func followDeployment(ctx context.Context, c *api.Client, ns, jobID, depID strin
 	}
 	out.Status = RolloutRolledBack
 	if revert != "" {
-		rOut, err := watchDeployment(ctx, c, ns, jobID, revert, nil, WatchOptions{PlacementDeadline: opts.PlacementDeadline, Poll: opts.Poll}, progress)
+		rOut, err := watchDeployment(ctx, c, ns, jobID, revert, nil, true, opts, progress)
 		if err != nil {
 			return out, err
 		}
@@ -176,7 +220,8 @@ func waitEval(ctx context.Context, c *api.Client, ns, evalID string, poll time.D
 
 // finishWithoutDeployment handles registers that start no deployment (desiredCount 0, a
 // job without an update block, a change that needs no new allocations): the outcome is
-// the placement result alone.
+// the placement result alone. Blocked evaluations may still place once capacity
+// appears; opts.Judge decides how long to wait for them.
 func finishWithoutDeployment(ctx context.Context, c *api.Client, ns, jobID string, placementFailures []string, opts WatchOptions) (Outcome, error) {
 	if len(placementFailures) == 0 {
 		job, _, err := c.Jobs().Info(jobID, (&api.QueryOptions{Namespace: ns}).WithContext(ctx))
@@ -185,10 +230,7 @@ func finishWithoutDeployment(ctx context.Context, c *api.Client, ns, jobID strin
 		}
 		return Outcome{Status: RolloutSucceeded, JobVersion: derefU64(job.Version)}, nil
 	}
-	// Blocked evaluations may still place once capacity appears; give them the placement
-	// deadline before calling the rollout unplaceable.
-	deadline := time.Now().Add(opts.PlacementDeadline)
-	for time.Now().Before(deadline) {
+	for {
 		sum, _, err := c.Jobs().Summary(jobID, (&api.QueryOptions{Namespace: ns}).WithContext(ctx))
 		if err != nil {
 			return Outcome{}, fmt.Errorf("read job summary %s: %w", jobID, err)
@@ -200,17 +242,19 @@ func finishWithoutDeployment(ctx context.Context, c *api.Client, ns, jobID strin
 		if queued == 0 {
 			return Outcome{Status: RolloutSucceeded}, nil
 		}
+		o := Observation{Progress: Progress{JobID: jobID}, Unplaced: queued, PlacementFailures: placementFailures, NoDeployment: true}
+		if v := opts.Judge(o); v.Fail {
+			return Outcome{Status: RolloutUnplaceable, Reason: v.Reason}, nil
+		}
 		if err := wait.Sleep(ctx, opts.Poll); err != nil {
 			return Outcome{}, err
 		}
 	}
-	return Outcome{Status: RolloutUnplaceable, Reason: "could not place tasks: " + strings.Join(placementFailures, "; ")}, nil
 }
 
-func watchDeployment(ctx context.Context, c *api.Client, ns, jobID, depID string, placementFailures []string, opts WatchOptions, progress func(Progress)) (Outcome, error) {
+func watchDeployment(ctx context.Context, c *api.Client, ns, jobID, depID string, placementFailures []string, revert bool, opts WatchOptions, progress func(Progress)) (Outcome, error) {
 	q := &api.QueryOptions{Namespace: ns, WaitTime: opts.Poll}
 	var last Progress
-	var unplacedSince time.Time
 	failedByUs := ""
 	for {
 		d, meta, err := c.Deployments().Info(depID, q.WithContext(ctx))
@@ -231,10 +275,10 @@ func watchDeployment(ctx context.Context, c *api.Client, ns, jobID, depID string
 		}
 		last = p
 
-		switch d.Status {
-		case deploymentSuccessful:
+		switch DeploymentStatus(d.Status) {
+		case DeploymentSuccessful:
 			return Outcome{Status: RolloutSucceeded, DeploymentID: depID, JobVersion: d.JobVersion, Last: p}, nil
-		case deploymentFailed, deploymentCancelled:
+		case DeploymentFailed, DeploymentCancelled:
 			reason := d.StatusDescription
 			if failedByUs != "" {
 				reason = failedByUs + " (" + reason + ")"
@@ -244,35 +288,29 @@ func watchDeployment(ctx context.Context, c *api.Client, ns, jobID, depID string
 			}
 			return Outcome{Status: RolloutFailed, DeploymentID: depID, JobVersion: d.JobVersion, Reason: reason, Last: p}, nil
 		}
-
-		// ECS circuit breaker: Nomad has no failed-task threshold, so ecsgit counts and
-		// fails the deployment itself; auto_revert (rollback: true) then takes over.
-		if opts.FailureThreshold > 0 && p.FailedTasks >= opts.FailureThreshold && failedByUs == "" {
-			failedByUs = fmt.Sprintf("circuit breaker: %d failed tasks reached the threshold of %d", p.FailedTasks, opts.FailureThreshold)
-			if _, _, err := c.Deployments().Fail(depID, (&api.WriteOptions{Namespace: ns}).WithContext(ctx)); err != nil {
-				return Outcome{}, fmt.Errorf("fail deployment %s after circuit breaker: %w", depID, err)
-			}
+		if failedByUs != "" {
+			continue // failed on the caller's word: wait for Nomad to say so
+		}
+		o := Observation{Progress: p, Unplaced: max(p.Desired-p.Placed, 0), Revert: revert}
+		if o.Unplaced > 0 {
+			o.PlacementFailures = placementFailures
+		}
+		v := opts.Judge(o)
+		if !v.Fail {
 			continue
 		}
-		// A deployment whose tasks cannot be placed never fails by itself: its progress
-		// deadline only starts with the first placement.
-		if len(placementFailures) > 0 && p.Placed < p.Desired {
-			if unplacedSince.IsZero() {
-				unplacedSince = time.Now()
-			}
-			if time.Since(unplacedSince) > opts.PlacementDeadline && failedByUs == "" {
-				failedByUs = "could not place tasks: " + strings.Join(placementFailures, "; ")
-				if _, _, err := c.Deployments().Fail(depID, (&api.WriteOptions{Namespace: ns}).WithContext(ctx)); err != nil {
-					return Outcome{}, fmt.Errorf("fail unplaceable deployment %s: %w", depID, err)
-				}
-				return Outcome{Status: RolloutUnplaceable, DeploymentID: depID, JobVersion: d.JobVersion, Reason: failedByUs, Last: p}, nil
-			}
+		failedByUs = v.Reason
+		if _, _, err := c.Deployments().Fail(depID, (&api.WriteOptions{Namespace: ns}).WithContext(ctx)); err != nil {
+			return Outcome{}, fmt.Errorf("fail deployment %s (%s): %w", depID, v.Reason, err)
+		}
+		if v.Unplaceable {
+			return Outcome{Status: RolloutUnplaceable, DeploymentID: depID, JobVersion: d.JobVersion, Reason: v.Reason, Last: p}, nil
 		}
 	}
 }
 
 func progressOf(jobID string, d *api.Deployment, allocs []*api.AllocationListStub) Progress {
-	p := Progress{JobID: jobID, DeploymentID: d.ID, Status: d.Status, Description: d.StatusDescription}
+	p := Progress{JobID: jobID, DeploymentID: d.ID, Status: DeploymentStatus(d.Status), Description: d.StatusDescription}
 	for _, tg := range d.TaskGroups {
 		p.Desired += tg.DesiredTotal
 		p.Placed += tg.PlacedAllocs

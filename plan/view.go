@@ -172,7 +172,7 @@ func updateWords(sp *ServicePlan) string {
 	case UpdateInPlace:
 		return "in place, no task replaced"
 	case UpdateMetadata:
-		return "ecsgit records only, no Nomad write"
+		return withReason("ecsgit records only, no Nomad write", sp.Reason)
 	case UpdateReplace:
 		if n := tasksChanged(sp); n > 0 {
 			return "replace " + plural(n, "task")

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ecsgit/ecsgit/internal/parallel"
 	"github.com/ecsgit/ecsgit/nomadbackend"
 	"github.com/ecsgit/ecsgit/plan"
 )
@@ -76,7 +77,7 @@ var ErrPlacementFailures = errors.New("the plan has placement failures")
 // its dependents are skipped. The error is for problems that stop the whole apply before
 // anything is written (a cycle, placement failures without Force); per-service failures
 // are in the Result.
-func Apply(ctx context.Context, b *nomadbackend.Client, p *plan.Plan, units map[string]*Unit, opts ApplyOptions) (*Result, error) {
+func Apply(ctx context.Context, b Cluster, p *plan.Plan, units map[string]*Unit, opts ApplyOptions) (*Result, error) {
 	opts = opts.withDefaults()
 	if !p.Applyable() && !opts.Force {
 		return nil, fmt.Errorf("%w (%d services); nothing was applied — fix the capacity or constraints, or apply with --force", ErrPlacementFailures, p.Summary.PlacementFailures)
@@ -91,7 +92,7 @@ func Apply(ctx context.Context, b *nomadbackend.Client, p *plan.Plan, units map[
 		byName[sp.Service] = sp
 	}
 	for _, level := range levels {
-		_ = nomadbackend.ForEach(ctx, len(level), opts.Parallelism, func(ctx context.Context, i int) error {
+		_ = parallel.ForEach(ctx, len(level), opts.Parallelism, func(ctx context.Context, i int) error {
 			sp := byName[level[i]]
 			a.emit(Event{Service: sp.Service, Kind: EventStart})
 			var r ServiceResult
@@ -117,7 +118,7 @@ func Apply(ctx context.Context, b *nomadbackend.Client, p *plan.Plan, units map[
 }
 
 // ApplyPlanned applies a plan computed in this process.
-func ApplyPlanned(ctx context.Context, b *nomadbackend.Client, pl *Planned, opts ApplyOptions) (*Result, error) {
+func ApplyPlanned(ctx context.Context, b Cluster, pl *Planned, opts ApplyOptions) (*Result, error) {
 	units, err := UnitsFromPlanned(pl)
 	if err != nil {
 		return nil, err
@@ -127,7 +128,7 @@ func ApplyPlanned(ctx context.Context, b *nomadbackend.Client, pl *Planned, opts
 
 // applier is the state one Apply shares between its goroutines.
 type applier struct {
-	b    *nomadbackend.Client
+	b    Cluster
 	ns   string
 	opts ApplyOptions
 

@@ -4,9 +4,10 @@ import (
 	"context"
 	"fmt"
 	"sort"
+
 	"strconv"
 
-	"github.com/hashicorp/nomad/api"
+	"github.com/ecsgit/ecsgit/internal/parallel"
 
 	"github.com/ecsgit/ecsgit/nomadbackend"
 )
@@ -33,11 +34,10 @@ type ServiceInspection struct {
 
 // InspectServices reports every ecsgit-managed job of ns (any source), or only the one
 // named service. It only reads.
-func InspectServices(ctx context.Context, b *nomadbackend.Client, ns, only string) ([]ServiceInspection, error) {
-	q := (&api.QueryOptions{Namespace: ns, Filter: fmt.Sprintf("Meta[%q] == %q", nomadbackend.MetaManagedBy, nomadbackend.ManagedByValue)}).WithContext(ctx)
-	stubs, _, err := b.API().Jobs().List(q)
+func InspectServices(ctx context.Context, b Cluster, ns, only string) ([]ServiceInspection, error) {
+	stubs, err := b.ListManaged(ctx, ns)
 	if err != nil {
-		return nil, fmt.Errorf("list ecsgit jobs in %s: %w", ns, err)
+		return nil, err
 	}
 	var ids []string
 	for _, s := range stubs {
@@ -50,7 +50,7 @@ func InspectServices(ctx context.Context, b *nomadbackend.Client, ns, only strin
 	}
 	sort.Strings(ids)
 	out := make([]ServiceInspection, len(ids))
-	err = nomadbackend.ForEach(ctx, len(ids), b.Concurrency(), func(ctx context.Context, i int) error {
+	err = parallel.ForEach(ctx, len(ids), b.Concurrency(), func(ctx context.Context, i int) error {
 		var err error
 		out[i], err = inspect(ctx, b, ns, ids[i])
 		return err
@@ -58,37 +58,25 @@ func InspectServices(ctx context.Context, b *nomadbackend.Client, ns, only strin
 	return out, err
 }
 
-func inspect(ctx context.Context, b *nomadbackend.Client, ns, id string) (ServiceInspection, error) {
+func inspect(ctx context.Context, b Cluster, ns, id string) (ServiceInspection, error) {
 	si := ServiceInspection{Service: id, Namespace: ns}
 	job, err := b.ReadJob(ctx, ns, id)
 	if err != nil || job == nil {
 		return si, err
 	}
-	si.Source, si.JobVersion = job.Meta[nomadbackend.MetaSource], nomadbackend.JobVersionOf(job)
-	if job.Status != nil {
-		si.JobStatus = *job.Status
+	si.Source, si.JobVersion, si.JobStatus = job.Source, job.Version, string(job.Status)
+	if !job.Stopped {
+		si.Desired = job.Desired
 	}
-	for _, tg := range job.TaskGroups {
-		if tg.Count != nil && !nomadbackend.IsStopped(job) {
-			si.Desired += *tg.Count
-		}
-	}
-	q := (&api.QueryOptions{Namespace: ns}).WithContext(ctx)
-	allocs, _, err := b.API().Jobs().Allocations(id, false, q)
+	n, err := b.TaskCounts(ctx, ns, id)
 	if err != nil {
-		return si, fmt.Errorf("allocations of %s/%s: %w", ns, id, err)
+		return si, err
 	}
-	for _, a := range allocs {
-		if a.DesiredStatus != "run" || a.ClientStatus != "running" {
-			continue
+	si.Running, si.Healthy = n.Running, n.Healthy
+	if ds, err := b.Deployments(ctx, ns, id); err == nil {
+		if d := latestDeployment(ds, nil); d != nil {
+			si.Deployment = string(d.Status) + " (job version " + strconv.FormatUint(d.JobVersion, 10) + ")"
 		}
-		si.Running++
-		if a.DeploymentStatus == nil || a.DeploymentStatus.Healthy == nil || *a.DeploymentStatus.Healthy {
-			si.Healthy++
-		}
-	}
-	if d, _, err := b.API().Jobs().LatestDeployment(id, q); err == nil && d != nil {
-		si.Deployment = d.Status + " (job version " + strconv.FormatUint(d.JobVersion, 10) + ")"
 	}
 	rec, err := b.ReadServiceRecord(ctx, ns, id)
 	if err != nil || rec == nil {

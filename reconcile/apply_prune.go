@@ -23,7 +23,7 @@ func (a *applier) delete(ctx context.Context, sp plan.ServicePlan) ServiceResult
 	if nomadbackend.JobModifyIndexOf(live) != sp.JobModifyIndex {
 		return ServiceResult{Status: StatusConflict, Reason: a.conflictReason(ctx, sp, nil)}
 	}
-	if own, why := nomadbackend.OwnershipOf(live, live.Meta[nomadbackend.MetaSource]); own != nomadbackend.OwnedBySource {
+	if own, why := nomadbackend.OwnershipOf(live, live.Source); own != nomadbackend.OwnedBySource {
 		return ServiceResult{Status: StatusSkipped, Reason: why}
 	}
 	if _, err := a.b.Deregister(ctx, a.ns, sp.JobID, false); err != nil {

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/nomad/api"
-
 	"github.com/ecsgit/ecsgit/internal/wait"
 	"github.com/ecsgit/ecsgit/nomadbackend"
 	"github.com/ecsgit/ecsgit/plan"
@@ -23,7 +21,7 @@ type applied struct {
 // recordPending assigns the revision (decision 3) and writes the service record with
 // outcome "pending" right after the register: from then on, an interrupted apply is
 // visible and the next one settles it instead of guessing.
-func (a *applier) recordPending(ctx context.Context, sp plan.ServicePlan, u *Unit, live *api.Job) (*nomadbackend.ServiceRecord, error) {
+func (a *applier) recordPending(ctx context.Context, sp plan.ServicePlan, u *Unit, live *nomadbackend.LiveJob) (*nomadbackend.ServiceRecord, error) {
 	family, rev := splitTaskDefinitionRef(sp.NewTaskDefinition)
 	if u.ECS != nil && u.ECS.Family != "" {
 		family = u.ECS.Family
@@ -37,7 +35,7 @@ func (a *applier) recordPending(ctx context.Context, sp plan.ServicePlan, u *Uni
 		if r.Outcome != nomadbackend.OutcomePending && r.Revision > 0 {
 			a.remember(sp.JobID, applied{r.TaskDefinition, r.Service})
 		}
-		r.Source = live.Meta[nomadbackend.MetaSource]
+		r.Source = live.Source
 		r.Claim = "" // the register the claim announced is recorded now
 		r.Family, r.Revision, r.SpecHash = family, rev, sp.SpecHash
 		if u.ECS != nil && len(u.ECS.TaskDefinition) > 0 {
@@ -77,13 +75,15 @@ func (a *applier) previous(jobID string) (applied, bool) {
 }
 
 // settle follows the deployment of a pending record's job version to its end (or learns
-// how it ended while no apply was watching) and records the outcome.
+// how it ended while no apply was watching) and records the outcome. u is the unit of
+// the record's spec, or nil when this apply plans another spec: the circuit breaker is
+// then the one the record's service definition asks for (breakerFor).
 func (a *applier) settle(ctx context.Context, sp plan.ServicePlan, rec *nomadbackend.ServiceRecord, u *Unit) (ServiceResult, error) {
-	var dep *api.Deployment
+	var dep *nomadbackend.Deployment
 	// A register's evaluation may not have created its deployment yet: give it a moment.
 	for range 10 {
 		var err error
-		if dep, err = latestDeploymentFor(ctx, a.b.API(), a.ns, sp.JobID, rec.JobVersion); err != nil {
+		if dep, err = latestDeploymentFor(ctx, a.b, a.ns, sp.JobID, rec.JobVersion); err != nil {
 			return ServiceResult{}, err
 		}
 		if dep != nil {
@@ -96,7 +96,7 @@ func (a *applier) settle(ctx context.Context, sp plan.ServicePlan, rec *nomadbac
 	out := nomadbackend.Outcome{Status: nomadbackend.RolloutSucceeded, JobVersion: rec.JobVersion}
 	var werr error
 	if dep != nil {
-		out, werr = nomadbackend.WatchDeployment(ctx, a.b.API(), a.ns, sp.JobID, dep.ID, a.watchOptions(u), a.progress(sp.Service))
+		out, werr = a.b.WatchDeployment(ctx, a.ns, sp.JobID, dep.ID, a.watchOptions(rec, u), a.progress(sp.Service))
 	}
 	return a.finish(ctx, sp, rec, out, werr)
 }

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/hashicorp/nomad/api"
-
 	"github.com/ecsgit/ecsgit/nomadbackend"
 )
 
@@ -24,7 +22,7 @@ type RollbackOptions struct {
 // with EnforceIndex at the live job's index and watched with the same rollout rules. The
 // record is marked paused so that sync does not put the Git state back until a commit
 // touches the service; Git now differs from the cluster, and the result says so.
-func Rollback(ctx context.Context, b *nomadbackend.Client, ns, jobID string, opts RollbackOptions) (ServiceResult, error) {
+func Rollback(ctx context.Context, b Cluster, ns, jobID string, opts RollbackOptions) (ServiceResult, error) {
 	opts.ApplyOptions = opts.withDefaults()
 	rec, err := b.ReadServiceRecord(ctx, ns, jobID)
 	if err != nil {
@@ -59,8 +57,10 @@ func Rollback(ctx context.Context, b *nomadbackend.Client, ns, jobID string, opt
 	}
 	res.Registered = true
 	a := &applier{b: b, ns: ns, opts: opts.ApplyOptions, results: map[string]*ServiceResult{}}
-	out, werr := nomadbackend.WatchRollout(ctx, b.API(), ns, jobID, evalID,
-		nomadbackend.WatchOptions{PlacementDeadline: opts.PlacementTimeout, Poll: opts.Poll}, a.progress(jobID))
+	// A manual rollback has no circuit breaker (it goes back to a version that ran), only
+	// the placement deadline.
+	out, werr := b.WatchRollout(ctx, ns, jobID, evalID,
+		nomadbackend.WatchOptions{Judge: newBreaker(0, opts.PlacementTimeout).judge, Poll: opts.Poll}, a.progress(jobID))
 	if werr != nil {
 		r := errorResult(werr)
 		r.Service, r.JobID, r.Registered = jobID, jobID, true
@@ -110,15 +110,10 @@ func rollbackTarget(rec *nomadbackend.ServiceRecord, to int) (nomadbackend.Histo
 }
 
 // jobVersion returns a kept version of the job, ready to register again.
-func jobVersion(ctx context.Context, b *nomadbackend.Client, ns, jobID string, v uint64) (*api.Job, error) {
-	versions, _, _, err := b.API().Jobs().Versions(jobID, false, (&api.QueryOptions{Namespace: ns}).WithContext(ctx))
-	if err != nil {
-		return nil, fmt.Errorf("read versions of %s/%s: %w", ns, jobID, err)
-	}
-	for _, j := range versions {
-		if nomadbackend.JobVersionOf(j) == v {
-			return j, nil
-		}
+func jobVersion(ctx context.Context, b Cluster, ns, jobID string, v uint64) (*nomadbackend.Job, error) {
+	j, err := b.JobVersion(ctx, ns, jobID, v)
+	if err != nil || j != nil {
+		return j, err
 	}
 	return nil, fmt.Errorf("%s: Nomad no longer keeps job version %d (it keeps a few versions only); roll back by reverting the commit in Git instead", jobID, v)
 }

@@ -4,11 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"time"
-
-	"github.com/hashicorp/nomad/api"
 
 	"github.com/ecsgit/ecsgit/nomadbackend"
 	"github.com/ecsgit/ecsgit/plan"
@@ -45,7 +42,13 @@ func (a *applier) service(ctx context.Context, sp plan.ServicePlan, u *Unit) Ser
 	}
 	settled := false
 	if rec != nil && rec.Outcome == nomadbackend.OutcomePending {
-		r, err := a.settle(ctx, sp, rec, nil)
+		// The unit describes the spec of this plan; the pending rollout may be of another
+		// (then the record's own ECS documents give its circuit breaker).
+		var same *Unit
+		if rec.SpecHash == sp.SpecHash {
+			same = u
+		}
+		r, err := a.settle(ctx, sp, rec, same)
 		if err != nil {
 			return errorResult(err)
 		}
@@ -134,7 +137,7 @@ func (a *applier) register(ctx context.Context, sp plan.ServicePlan, u *Unit) Se
 	if err != nil {
 		return ServiceResult{Status: StatusError, Registered: true, Reason: err.Error()}
 	}
-	out, werr := nomadbackend.WatchRollout(ctx, a.b.API(), a.ns, sp.JobID, evalID, a.watchOptions(u), a.progress(sp.Service))
+	out, werr := a.b.WatchRollout(ctx, a.ns, sp.JobID, evalID, a.watchOptions(rec, u), a.progress(sp.Service))
 	r, err := a.finish(ctx, sp, rec, out, werr)
 	r.Registered = true
 	if err != nil {
@@ -168,12 +171,9 @@ func (a *applier) recordOnly(ctx context.Context, sp plan.ServicePlan, u *Unit) 
 	return r
 }
 
-func (a *applier) watchOptions(u *Unit) nomadbackend.WatchOptions {
-	o := nomadbackend.WatchOptions{PlacementDeadline: a.opts.PlacementTimeout, Poll: a.opts.Poll}
-	if u != nil && u.ECS != nil {
-		o.FailureThreshold = u.ECS.FailureThreshold
-	}
-	return o
+// watchOptions binds the rollout policy of the spec rec records (breakerFor) to a watch.
+func (a *applier) watchOptions(rec *nomadbackend.ServiceRecord, u *Unit) nomadbackend.WatchOptions {
+	return nomadbackend.WatchOptions{Judge: a.breakerFor(rec, u).judge, Poll: a.opts.Poll}
 }
 
 func (a *applier) progress(service string) func(nomadbackend.Progress) {
@@ -194,15 +194,11 @@ func progressLine(service string, p nomadbackend.Progress) string {
 	return s
 }
 
-var conflictIndexRE = regexp.MustCompile(`conflicting job modify index: (\d+)|job already exists`)
-
 // conflictReason words an EnforceIndex refusal the way the user acts on it.
 func (a *applier) conflictReason(ctx context.Context, sp plan.ServicePlan, err error) string {
 	now := ""
-	if err != nil {
-		if m := conflictIndexRE.FindStringSubmatch(err.Error()); m != nil && m[1] != "" {
-			now = m[1]
-		}
+	if ce := (*nomadbackend.ConflictError)(nil); errors.As(err, &ce) && ce.LiveIndex != 0 {
+		now = strconv.FormatUint(ce.LiveIndex, 10)
 	}
 	if now == "" {
 		if live, rerr := a.b.ReadJob(ctx, a.ns, sp.JobID); rerr == nil {
@@ -227,16 +223,22 @@ func errorResult(err error) ServiceResult {
 }
 
 // latestDeploymentFor returns the newest deployment of the job for version v (nil: none).
-func latestDeploymentFor(ctx context.Context, c *api.Client, ns, jobID string, v uint64) (*api.Deployment, error) {
-	ds, _, err := c.Jobs().Deployments(jobID, false, (&api.QueryOptions{Namespace: ns}).WithContext(ctx))
+func latestDeploymentFor(ctx context.Context, c Cluster, ns, jobID string, v uint64) (*nomadbackend.Deployment, error) {
+	ds, err := c.Deployments(ctx, ns, jobID)
 	if err != nil {
-		return nil, fmt.Errorf("list deployments of %s/%s: %w", ns, jobID, err)
+		return nil, err
 	}
-	var best *api.Deployment
-	for _, d := range ds {
-		if d.JobVersion == v && (best == nil || d.CreateIndex > best.CreateIndex) {
+	return latestDeployment(ds, &v), nil
+}
+
+// latestDeployment is the newest of ds (of job version *v when v is set; nil: none).
+func latestDeployment(ds []nomadbackend.Deployment, v *uint64) *nomadbackend.Deployment {
+	var best *nomadbackend.Deployment
+	for i := range ds {
+		d := &ds[i]
+		if (v == nil || d.JobVersion == *v) && (best == nil || d.CreateIndex > best.CreateIndex) {
 			best = d
 		}
 	}
-	return best, nil
+	return best
 }

@@ -6,8 +6,6 @@ import (
 	"regexp"
 	"strconv"
 
-	"github.com/hashicorp/nomad/api"
-
 	"github.com/ecsgit/ecsgit/nomadbackend"
 	"github.com/ecsgit/ecsgit/plan"
 )
@@ -17,7 +15,7 @@ import (
 // from a plan file (UnitsFromPlanFile), so both applies run the same code.
 type Unit struct {
 	// Job is what a create or update registers (nil for deletes and skips).
-	Job *api.Job
+	Job *nomadbackend.Job
 	// ECS is what the service record stores (nil when the plan does not write the
 	// service, or a plan file carried no ECS documents).
 	ECS *UnitECS
@@ -55,7 +53,7 @@ func UnitsFromPlanned(pl *Planned) (map[string]*Unit, error) {
 		if ps == nil || ps.Translation == nil || ps.TaskDefinition == nil || ps.Service == nil {
 			continue
 		}
-		u.Job = ps.Translation.Job
+		u.Job = nomadbackend.JobOf(ps.Translation)
 		td, err := nomadbackend.CanonicalJSON(&ps.TaskDefinition.TaskDefinition)
 		if err != nil {
 			return nil, fmt.Errorf("apply %s: %w", sp.Service, err)
@@ -89,7 +87,7 @@ func NewPlanFile(pl *Planned) (*plan.PlanFile, error) {
 		if u.Job == nil {
 			return nil, fmt.Errorf("plan file: service %s has no Nomad job", sp.Service)
 		}
-		b, err := nomadbackend.JobJSON(u.Job)
+		b, err := u.Job.JSON()
 		if err != nil {
 			return nil, fmt.Errorf("plan file: job of %s: %w", sp.Service, err)
 		}
@@ -134,8 +132,8 @@ func UnitsFromPlanFile(pf *plan.PlanFile) (map[string]*Unit, error) {
 			return nil, fmt.Errorf("plan file: job for %s, which is not in the plan", pj.Service)
 		}
 		if len(pj.Job) > 0 {
-			u.Job = &api.Job{}
-			if err := json.Unmarshal(pj.Job, u.Job); err != nil {
+			var err error
+			if u.Job, err = nomadbackend.DecodeJob(pj.Job); err != nil {
 				return nil, fmt.Errorf("plan file: job of %s: %w", pj.Service, err)
 			}
 		}

@@ -5,8 +5,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/hashicorp/nomad/api"
-
 	"github.com/ecsgit/ecsgit/internal/wait"
 	"github.com/ecsgit/ecsgit/nomadbackend"
 )
@@ -16,7 +14,7 @@ import (
 // end update the status. It only wakes the loop: deciding whether a change is drift or
 // ecsgit's own write, and what to do about it, is the loop's job.
 type DriftWatcher struct {
-	Client    *api.Client
+	Events    EventSource
 	Namespace string
 	// Source is the ownership identity: events of other sources' jobs are ignored.
 	// Empty accepts every ecsgit-managed job (the identity may come from ecsgit.yaml,
@@ -58,9 +56,8 @@ func (w *DriftWatcher) Run(ctx context.Context) error {
 
 	var index uint64
 	failures := 0
-	topics := map[api.Topic][]string{api.TopicJob: {"*"}, api.TopicDeployment: {"*"}}
 	for ctx.Err() == nil {
-		ch, err := w.Client.EventStream().Stream(ctx, topics, index, &api.QueryOptions{Namespace: w.Namespace})
+		ch, err := w.Events.Events(ctx, w.Namespace, index)
 		if err == nil {
 			w.Loop.reads.subscribed()
 			for evs := range ch {
@@ -102,47 +99,39 @@ type eventHandler struct {
 	done map[string]bool // deployment IDs whose end was already counted
 }
 
-func (h *eventHandler) handle(ev *api.Event) {
-	switch ev.Topic {
-	case api.TopicJob:
-		h.job(ev)
-	case api.TopicDeployment:
-		h.deployment(ev)
+func (h *eventHandler) handle(ev *nomadbackend.Event) {
+	switch {
+	case ev.Job != nil:
+		h.job(ev.Job)
+	case ev.Deployment != nil:
+		h.deployment(ev.Deployment)
 	}
 }
 
-func (h *eventHandler) job(ev *api.Event) {
+func (h *eventHandler) job(ev *nomadbackend.JobEvent) {
 	// Any event of any job (owned by this repository or not: a takeover is a change
 	// too) voids the reads the loop kept of it.
 	h.w.Loop.reads.jobEvent(ev.Key)
-	switch ev.Type {
-	case "JobRegistered", "JobDeregistered", "JobBatchDeregistered":
-	default:
+	if ev.Type == nomadbackend.JobChanged {
 		return
 	}
-	job, err := ev.Job()
-	if err != nil || job == nil || job.ID == nil {
+	job := ev.Job
+	if job == nil {
 		// A purge may carry no job: let the loop check the record of the key.
-		h.w.Loop.NoteJobEvent(ev.Key, driftCandidate{Deregistered: true, EventType: ev.Type})
+		h.w.Loop.NoteJobEvent(ev.Key, driftCandidate{Deregistered: true, EventType: ev.NomadType})
 		h.fire()
 		return
 	}
 	if own, _ := nomadbackend.OwnershipOf(job, h.w.Source); own == nomadbackend.NotOwned || (h.w.Source != "" && own != nomadbackend.OwnedBySource) {
 		return
 	}
-	dereg := ev.Type != "JobRegistered" || nomadbackend.IsStopped(job)
-	h.w.Loop.NoteJobEvent(*job.ID, driftCandidate{JobModifyIndex: nomadbackend.JobModifyIndexOf(job), Deregistered: dereg, EventType: ev.Type})
+	dereg := ev.Type != nomadbackend.JobRegistered || job.Stopped
+	h.w.Loop.NoteJobEvent(job.ID, driftCandidate{JobModifyIndex: job.JobModifyIndex, Deregistered: dereg, EventType: ev.NomadType})
 	h.fire()
 }
 
-func (h *eventHandler) deployment(ev *api.Event) {
-	d, err := ev.Deployment()
-	if err != nil || d == nil {
-		return
-	}
-	switch d.Status {
-	case api.DeploymentStatusSuccessful, api.DeploymentStatusFailed, api.DeploymentStatusCancelled:
-	default:
+func (h *eventHandler) deployment(d *nomadbackend.DeploymentEvent) {
+	if !d.Status.Ended() {
 		return
 	}
 	if h.done[d.ID] {
@@ -152,5 +141,5 @@ func (h *eventHandler) deployment(ev *api.Event) {
 		clear(h.done)
 	}
 	h.done[d.ID] = true
-	h.w.Loop.NoteDeployment(d.JobID, d.Status, d.StatusDescription)
+	h.w.Loop.NoteDeployment(d.JobID, d.Status, d.Description)
 }

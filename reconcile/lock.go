@@ -3,23 +3,24 @@ package reconcile
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
-	"net/http"
 	"sync"
 	"time"
 
-	"github.com/hashicorp/nomad/api"
-
 	"github.com/ecsgit/ecsgit/internal/wait"
+	"github.com/ecsgit/ecsgit/nomadbackend"
 )
 
 // Leadership elects one acting replica among several `ecsgit sync` processes through a
 // lock on a Nomad Variable (Nomad's Variables lock API: acquire, renew, release; Nomad
 // frees the lock when the holder stops renewing for TTL). State lives in Nomad records,
 // so a replica taking over continues from there: nothing is handed over in memory.
+//
+// The lease policy is here (renew every TTL/3, stop acting 2/3 TTL after the last good
+// renewal, release on shutdown); the lock calls are the backend's (nomadbackend/lock.go
+// says why they are not api.Client.Locks / api.NewLockLeaser).
 type Leadership struct {
-	Client    *api.Client
+	Locks     LockService
 	Namespace string
 	// Path of the lock variable, e.g. "ecsgit/lock/<source>".
 	Path string
@@ -78,7 +79,7 @@ func (ld *Leadership) Run(ctx context.Context, lead func(ctx context.Context)) e
 	for ctx.Err() == nil {
 		lockID, err := ld.acquire(ctx)
 		if err != nil {
-			if !errors.Is(err, api.ErrLockConflict) {
+			if !errors.Is(err, nomadbackend.ErrLockHeld) {
 				ld.Logger.Warn("sync: lock unavailable", "err", err)
 			}
 			ld.set(false, ld.peekHolder(ctx))
@@ -104,23 +105,7 @@ func (ld *Leadership) Run(ctx context.Context, lead func(ctx context.Context)) e
 }
 
 func (ld *Leadership) acquire(ctx context.Context) (string, error) {
-	v := &api.Variable{
-		Namespace: ld.Namespace, Path: ld.Path,
-		Items: api.VariableItems{"holder": ld.Identity, "acquired": time.Now().UTC().Format(time.RFC3339)},
-		Lock:  &api.VariableLock{TTL: ld.TTL.String(), LockDelay: ld.LockDelay.String()},
-	}
-	out, _, err := ld.Client.Variables().AcquireLock(v, (&api.WriteOptions{Namespace: ld.Namespace}).WithContext(ctx))
-	if err != nil {
-		var ue api.UnexpectedResponseError
-		if errors.As(err, &ue) && ue.StatusCode() == http.StatusConflict {
-			return "", api.ErrLockConflict
-		}
-		return "", fmt.Errorf("acquire lock %s: %w", ld.Path, err)
-	}
-	if out == nil || out.Lock == nil || out.Lock.ID == "" {
-		return "", fmt.Errorf("acquire lock %s: %w", ld.Path, api.ErrLockConflict)
-	}
-	return out.Lock.ID, nil
+	return ld.Locks.AcquireLock(ctx, ld.Namespace, ld.Path, ld.Identity, ld.TTL, ld.LockDelay)
 }
 
 // keep renews the lock until ctx ends or lead returns (false) or the lock is lost
@@ -139,9 +124,8 @@ func (ld *Leadership) keep(ctx context.Context, lockID string, done <-chan struc
 			return false
 		case <-t.C:
 		}
-		v := &api.Variable{Namespace: ld.Namespace, Path: ld.Path, Lock: &api.VariableLock{ID: lockID}}
 		rctx, cancel := context.WithTimeout(ctx, ld.TTL/3)
-		_, _, err := ld.Client.Variables().RenewLock(v, (&api.WriteOptions{Namespace: ld.Namespace}).WithContext(rctx))
+		err := ld.Locks.RenewLock(rctx, ld.Namespace, ld.Path, lockID)
 		cancel()
 		if err == nil {
 			lastOK = time.Now()
@@ -150,8 +134,7 @@ func (ld *Leadership) keep(ctx context.Context, lockID string, done <-chan struc
 		if ctx.Err() != nil {
 			return false
 		}
-		var ue api.UnexpectedResponseError
-		if errors.As(err, &ue) && ue.StatusCode() == http.StatusConflict {
+		if errors.Is(err, nomadbackend.ErrLockHeld) {
 			return true
 		}
 		ld.Logger.Warn("sync: lock renewal failed", "err", err)
@@ -164,8 +147,7 @@ func (ld *Leadership) keep(ctx context.Context, lockID string, done <-chan struc
 func (ld *Leadership) release(lockID string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	v := &api.Variable{Namespace: ld.Namespace, Path: ld.Path, Lock: &api.VariableLock{ID: lockID}}
-	if _, _, err := ld.Client.Variables().ReleaseLock(v, (&api.WriteOptions{Namespace: ld.Namespace}).WithContext(ctx)); err != nil {
+	if err := ld.Locks.ReleaseLock(ctx, ld.Namespace, ld.Path, lockID); err != nil {
 		ld.Logger.Warn("sync: releasing the lock failed; a standby takes over after the TTL", "err", err)
 		return
 	}
@@ -174,9 +156,5 @@ func (ld *Leadership) release(lockID string) {
 
 // peekHolder reads who holds the lock, for /v1/status on a standby.
 func (ld *Leadership) peekHolder(ctx context.Context) string {
-	v, _, err := ld.Client.Variables().Peek(ld.Path, (&api.QueryOptions{Namespace: ld.Namespace}).WithContext(ctx))
-	if err != nil || v == nil || v.Lock == nil {
-		return ""
-	}
-	return v.Items["holder"]
+	return ld.Locks.LockHolder(ctx, ld.Namespace, ld.Path)
 }

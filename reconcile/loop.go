@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/ecsgit/ecsgit/internal/wait"
-	"github.com/ecsgit/ecsgit/nomadbackend"
 	"github.com/ecsgit/ecsgit/source"
 )
 
@@ -38,7 +37,7 @@ type LoopOptions struct {
 	Engine SyncEngine
 	// Nomad and Namespace are used to read records when deciding whether an event is
 	// ecsgit's own write, and to lift a pause when a commit touches a paused service.
-	Nomad     *nomadbackend.Client
+	Nomad     Cluster
 	Namespace string
 	// Interval between polls; default 1m.
 	Interval  time.Duration

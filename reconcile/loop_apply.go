@@ -15,7 +15,7 @@ import (
 // Nomad error is returned as an error (the loop retries with backoff and re-plans); a
 // failed or rolled-back rollout is a per-service outcome (not retried: failure memory
 // decides when to try again).
-func EngineApply(ctx context.Context, b *nomadbackend.Client, p *Planned, rev source.Revision) (*SyncResult, error) {
+func EngineApply(ctx context.Context, b Cluster, p *Planned, rev source.Revision) (*SyncResult, error) {
 	res, err := ApplyPlanned(ctx, b, p, ApplyOptions{Who: "ecsgit sync", Commit: CommitOf(rev)})
 	if err != nil {
 		return nil, err

@@ -67,7 +67,7 @@ func (e *InvalidRevisionError) Error() string {
 // PipelineEngine is the SyncEngine of the daemon: spec.Load → validate → ComputePlanned
 // → ApplyFunc.
 type PipelineEngine struct {
-	Nomad *nomadbackend.Client
+	Nomad Cluster
 	// Load carries the compose loader (cmd wires compose.LoadForSpec: reconcile must not
 	// import compose's dependencies into every consumer).
 	Load spec.LoadOptions
@@ -80,7 +80,7 @@ type PipelineEngine struct {
 	Identity *IdentityPin
 	// ApplyFunc is the apply entry point; nil means EngineApply, the apply engine the CLI
 	// uses (tests may substitute a recorder).
-	ApplyFunc func(ctx context.Context, b *nomadbackend.Client, p *Planned, rev source.Revision) (*SyncResult, error)
+	ApplyFunc func(ctx context.Context, b Cluster, p *Planned, rev source.Revision) (*SyncResult, error)
 }
 
 // Plan implements SyncEngine.

@@ -4,8 +4,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hashicorp/nomad/api"
-
 	"github.com/ecsgit/ecsgit/plan"
 )
 
@@ -115,17 +113,14 @@ func (c *readCache) reuseFunc() ReuseFunc {
 }
 
 // slimForReuse keeps of an unchanged service what fromPrior and the rest of a pass use
-// of it (ownership meta, indexes, the stop flag, the record without its history), not
-// the whole live job: a decoded Nomad job is tens of KiB, and the daemon holds one entry
-// per service for as long as it runs (1,000 services: tens of MiB of heap, twice that in
-// RSS with the collector's headroom).
+// of it (the live job's summary, the record without its history), not the translation
+// or the ECS documents: the daemon holds one entry per service for as long as it runs
+// (1,000 services). The live job is already a summary (nomadbackend.LiveJob, a few
+// fields instead of a decoded Nomad job of tens of KiB).
 func slimForReuse(ps *PlannedService) *PlannedService {
-	l := ps.Live
-	live := &api.Job{ID: l.ID, Name: l.Name, Namespace: l.Namespace, Type: l.Type, Stop: l.Stop, Status: l.Status,
-		Version: l.Version, JobModifyIndex: l.JobModifyIndex, ModifyIndex: l.ModifyIndex, CreateIndex: l.CreateIndex,
-		Stable: l.Stable, Meta: l.Meta}
+	live := *ps.Live // already a summary (nomadbackend.LiveJob): a copy keeps it apart
 	rec := *ps.Record
 	rec.History = nil // only read when the record is written, which an unchanged service never is
-	return &PlannedService{Live: live, Record: &rec, ContentHash: ps.ContentHash, Revision: ps.Revision,
+	return &PlannedService{Live: &live, Record: &rec, ContentHash: ps.ContentHash, Revision: ps.Revision,
 		RevisionIsKnown: ps.RevisionIsKnown, readAt: ps.readAt}
 }

@@ -7,9 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/nomad/api"
-
 	"github.com/ecsgit/ecsgit/nomadbackend"
+	"github.com/ecsgit/ecsgit/nomadbackend/nomadjob"
 	"github.com/ecsgit/ecsgit/plan"
 	"github.com/ecsgit/ecsgit/spec"
 )
@@ -24,8 +23,8 @@ func (c *fakeClock) add(d time.Duration) { c.t = c.t.Add(d) }
 func unchangedPlan(id string, readAt time.Time) *Planned {
 	idx := uint64(42)
 	ps := &PlannedService{
-		Translation: &nomadbackend.Translation{},
-		Live:        &api.Job{ID: &id, JobModifyIndex: &idx},
+		Translation: &nomadjob.Translation{},
+		Live:        &nomadbackend.LiveJob{ID: id, JobModifyIndex: idx},
 		Record:      &nomadbackend.ServiceRecord{JobID: id, JobModifyIndex: 42, SpecHash: "h1", Outcome: nomadbackend.OutcomeSucceeded, Family: id, Revision: 3},
 		readAt:      readAt,
 	}
@@ -145,7 +144,7 @@ func TestFromPrior(t *testing.T) {
 	}
 	svc := desired.Services[0]
 	fresh := func() (*PlannedService, *plan.ServicePlan) {
-		tr, err := nomadbackend.Translate(desired, svc, nomadbackend.TranslateOptions{Source: "repo"})
+		tr, err := nomadjob.Translate(desired, svc, nomadjob.TranslateOptions{Source: "repo"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -161,11 +160,10 @@ func TestFromPrior(t *testing.T) {
 	svcJSON, _ := json.Marshal(svc.Service)
 	readAt := time.Now().Add(-time.Minute)
 	prior := func(mod func(*PlannedService)) *PlannedService {
-		idx := uint64(42)
-		live := *ps0.Translation.Job
-		live.JobModifyIndex = &idx
+		live := nomadbackend.JobOf(ps0.Translation).Summary()
+		live.JobModifyIndex = 42
 		p := &PlannedService{
-			Live: &live,
+			Live: live,
 			Record: &nomadbackend.ServiceRecord{JobID: sp0.JobID, Family: "web", Revision: 3, SpecHash: sp0.SpecHash,
 				JobModifyIndex: 42, Outcome: nomadbackend.OutcomeSucceeded, TaskDefinition: tdJSON, Service: svcJSON},
 			ContentHash: contentHash, Revision: 3, RevisionIsKnown: true, readAt: readAt,
@@ -187,7 +185,7 @@ func TestFromPrior(t *testing.T) {
 		{"last apply still pending", prior(func(p *PlannedService) { p.Record.Outcome = nomadbackend.OutcomePending }), false},
 		{"job changed outside ecsgit", prior(func(p *PlannedService) { p.Record.JobModifyIndex = 41 }), false},
 		{"job owned by another source", prior(func(p *PlannedService) {
-			p.Live.Meta = map[string]string{nomadbackend.MetaManagedBy: nomadbackend.ManagedByValue, nomadbackend.MetaSource: "other"}
+			p.Live.ManagedBy, p.Live.Source = nomadjob.ManagedByValue, "other"
 		}), false},
 		{"no live job", prior(func(p *PlannedService) { p.Live = nil }), false},
 		{"no record", prior(func(p *PlannedService) { p.Record = nil }), false},

@@ -179,14 +179,14 @@ func (l *Loop) realDrift(ctx context.Context, cands map[string]driftCandidate) m
 
 // NoteDeployment records the end of a deployment of an owned job (event stream): the
 // service moves from Progressing to Synced or Failed, and the outcome is counted.
-func (l *Loop) NoteDeployment(jobID, status, description string) {
+func (l *Loop) NoteDeployment(jobID string, status nomadbackend.DeploymentStatus, description string) {
 	var state ServiceState
 	switch status {
-	case "successful":
+	case nomadbackend.DeploymentSuccessful:
 		state = StateSynced
-	case "failed":
+	case nomadbackend.DeploymentFailed:
 		state = StateFailed
-	case "cancelled":
+	case nomadbackend.DeploymentCancelled:
 	default:
 		return
 	}
@@ -196,7 +196,7 @@ func (l *Loop) NoteDeployment(jobID, status, description string) {
 				continue
 			}
 			// Counted only for services of this repository (the namespace may hold others).
-			l.opts.Metrics.Deployments.WithLabelValues(status).Inc()
+			l.opts.Metrics.Deployments.WithLabelValues(string(status)).Inc()
 			if state != "" && s.Services[i].State == StateProgressing {
 				s.Services[i].State = state
 				if state == StateFailed {

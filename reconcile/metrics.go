@@ -5,6 +5,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/ecsgit/ecsgit/nomadbackend"
 )
 
 // SyncMetrics are the daemon's Prometheus metrics, on their own registry: a library must
@@ -59,8 +61,8 @@ func NewSyncMetrics() *SyncMetrics {
 	for _, r := range []string{resultSucceeded, resultFailed, resultInvalid, resultError} {
 		m.Syncs.WithLabelValues(r)
 	}
-	for _, o := range []string{"successful", "failed", "cancelled"} {
-		m.Deployments.WithLabelValues(o)
+	for _, o := range []nomadbackend.DeploymentStatus{nomadbackend.DeploymentSuccessful, nomadbackend.DeploymentFailed, nomadbackend.DeploymentCancelled} {
+		m.Deployments.WithLabelValues(string(o))
 	}
 	return m
 }

@@ -10,9 +10,9 @@ import (
 	"sort"
 	"time"
 
-	"github.com/hashicorp/nomad/api"
-
+	"github.com/ecsgit/ecsgit/internal/parallel"
 	"github.com/ecsgit/ecsgit/nomadbackend"
+	"github.com/ecsgit/ecsgit/nomadbackend/nomadjob"
 	"github.com/ecsgit/ecsgit/plan"
 	"github.com/ecsgit/ecsgit/spec"
 )
@@ -68,9 +68,9 @@ type Planned struct {
 // PlannedService is the working state behind one ServicePlan.
 type PlannedService struct {
 	// Translation is the desired job (nil for a prune).
-	Translation *nomadbackend.Translation
+	Translation *nomadjob.Translation
 	// Live is the job in Nomad when planned (nil: none); Record what ecsgit last applied.
-	Live   *api.Job
+	Live   *nomadbackend.LiveJob
 	Record *nomadbackend.ServiceRecord
 	DryRun *nomadbackend.DryRun
 	// Desired ECS documents and the task-definition content hash that decides the
@@ -89,7 +89,7 @@ type PlannedService struct {
 
 // ComputePlan plans desired against the cluster behind b. It only reads: Nomad's plan
 // endpoint runs the scheduler without storing an evaluation.
-func ComputePlan(ctx context.Context, desired *spec.Desired, b *nomadbackend.Client, opts PlanOptions) (*plan.Plan, error) {
+func ComputePlan(ctx context.Context, desired *spec.Desired, b Cluster, opts PlanOptions) (*plan.Plan, error) {
 	p, err := ComputePlanned(ctx, desired, b, opts)
 	if err != nil {
 		return nil, err
@@ -98,7 +98,7 @@ func ComputePlan(ctx context.Context, desired *spec.Desired, b *nomadbackend.Cli
 }
 
 // ComputePlanned is ComputePlan returning the working state apply needs.
-func ComputePlanned(ctx context.Context, desired *spec.Desired, b *nomadbackend.Client, opts PlanOptions) (*Planned, error) {
+func ComputePlanned(ctx context.Context, desired *spec.Desired, b Cluster, opts PlanOptions) (*Planned, error) {
 	if desired == nil {
 		return nil, errors.New("plan: no desired state")
 	}
@@ -112,7 +112,7 @@ func ComputePlanned(ctx context.Context, desired *spec.Desired, b *nomadbackend.
 
 	svcs := make([]*PlannedService, len(desired.Services))
 	sps := make([]plan.ServicePlan, len(desired.Services))
-	err := nomadbackend.ForEach(ctx, len(desired.Services), b.Concurrency(), func(ctx context.Context, i int) error {
+	err := parallel.ForEach(ctx, len(desired.Services), b.Concurrency(), func(ctx context.Context, i int) error {
 		var err error
 		sps[i], svcs[i], err = pl.service(ctx, desired.Services[i])
 		return err
@@ -137,7 +137,7 @@ func ComputePlanned(ctx context.Context, desired *spec.Desired, b *nomadbackend.
 	return out, nil
 }
 
-func assemble(desired *spec.Desired, b *nomadbackend.Client, ns string, opts PlanOptions, sps []plan.ServicePlan, svcs []*PlannedService) *Planned {
+func assemble(desired *spec.Desired, b Cluster, ns string, opts PlanOptions, sps []plan.ServicePlan, svcs []*PlannedService) *Planned {
 	now := time.Now
 	if opts.Now != nil {
 		now = opts.Now
@@ -179,7 +179,7 @@ func withNamespace(d *spec.Desired, ns string) *spec.Desired {
 
 // planner holds what every service's planning shares.
 type planner struct {
-	b       *nomadbackend.Client
+	b       Cluster
 	desired *spec.Desired
 	ns      string
 	source  string
@@ -191,12 +191,13 @@ type planner struct {
 }
 
 func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.ServicePlan, *PlannedService, error) {
-	tr, err := nomadbackend.Translate(pl.desired, svc, nomadbackend.TranslateOptions{Source: pl.source})
+	tr, err := nomadjob.Translate(pl.desired, svc, nomadjob.TranslateOptions{Source: pl.source})
 	if err != nil {
 		return plan.ServicePlan{}, nil, fmt.Errorf("plan service %s: %w", svc.ServiceName, err)
 	}
-	id := *tr.Job.ID
-	tr.Job.Namespace = &pl.ns // the namespace the plan shows is where the job goes
+	job := nomadbackend.JobOf(tr)
+	id := job.ID()
+	job.SetNamespace(pl.ns) // the namespace the plan shows is where the job goes
 	ps := &PlannedService{Translation: tr, Service: svc, TaskDefinition: pl.desired.TaskDefinitionFor(svc), readAt: pl.readAt}
 	sp := plan.ServicePlan{Service: svc.ServiceName, JobID: id, SpecHash: tr.SpecHash, After: svc.After,
 		Fidelity: fidelity(ps), Rollout: rolloutPreview(tr.Rollout)}
@@ -236,7 +237,7 @@ func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.Serv
 		planUnchanged(ps, &sp)
 		return sp, ps, nil
 	}
-	if ps.DryRun, err = pl.b.PlanJob(ctx, tr.Job); err != nil {
+	if ps.DryRun, err = pl.b.PlanJob(ctx, job); err != nil {
 		return sp, ps, err
 	}
 	sp.NomadDiffType = string(ps.DryRun.DiffType)

@@ -3,8 +3,6 @@ package reconcile
 import (
 	"fmt"
 
-	"github.com/hashicorp/nomad/api"
-
 	"github.com/ecsgit/ecsgit/nomadbackend"
 	"github.com/ecsgit/ecsgit/plan"
 )
@@ -46,6 +44,15 @@ func classify(ps *PlannedService, sp *plan.ServicePlan) {
 // job adopted from records lost) — apply then writes records only, no Nomad register.
 func classifyNoNomadChange(ps *PlannedService, sp *plan.ServicePlan) {
 	rec := ps.Record
+	if rec != nil && rec.Outcome == nomadbackend.OutcomePending {
+		// An apply registered this job and stopped before its rollout ended (killed, or
+		// a daemon restarted): the rollout may still be running, a bad release included.
+		// Not "no changes": apply has work to do, and --detailed-exitcode must say so.
+		sp.Action, sp.Update = plan.ActionUpdate, plan.UpdateMetadata
+		sp.Reason = "a rollout started by an earlier apply has not been recorded as finished (the apply was interrupted); " +
+			"apply follows it to its end, circuit breaker included, and records the outcome"
+		return
+	}
 	if rec != nil && rec.SpecHash == sp.SpecHash && sp.OldTaskDefinition == sp.NewTaskDefinition {
 		sp.Action = plan.ActionNoop
 		return
@@ -72,16 +79,16 @@ func updateKind(d *nomadbackend.DryRun, changes []plan.FieldChange) (plan.Update
 }
 
 // countOnly: the job diff changes nothing but task-group counts.
-func countOnly(d *api.JobDiff) bool {
+func countOnly(d *nomadbackend.JobDiff) bool {
 	if d == nil || len(editedFields(d.Fields)) > 0 || len(d.Objects) > 0 {
 		return false
 	}
 	sawCount := false
 	for _, tg := range d.TaskGroups {
-		if tg.Type == string(nomadbackend.DiffNone) {
+		if tg.Type == nomadbackend.DiffNone {
 			continue
 		}
-		if tg.Type != string(nomadbackend.DiffEdited) || len(tg.Objects) > 0 || len(editedTasks(tg.Tasks)) > 0 {
+		if tg.Type != nomadbackend.DiffEdited || len(tg.Objects) > 0 || len(editedTasks(tg.Tasks)) > 0 {
 			return false
 		}
 		for _, f := range editedFields(tg.Fields) {
@@ -94,20 +101,20 @@ func countOnly(d *api.JobDiff) bool {
 	return sawCount
 }
 
-func editedFields(fs []*api.FieldDiff) []*api.FieldDiff {
-	var out []*api.FieldDiff
+func editedFields(fs []nomadbackend.FieldDiff) []nomadbackend.FieldDiff {
+	var out []nomadbackend.FieldDiff
 	for _, f := range fs {
-		if f.Type != string(nomadbackend.DiffNone) {
+		if f.Type != nomadbackend.DiffNone {
 			out = append(out, f)
 		}
 	}
 	return out
 }
 
-func editedTasks(ts []*api.TaskDiff) []*api.TaskDiff {
-	var out []*api.TaskDiff
+func editedTasks(ts []nomadbackend.TaskDiff) []nomadbackend.TaskDiff {
+	var out []nomadbackend.TaskDiff
 	for _, t := range ts {
-		if t.Type != string(nomadbackend.DiffNone) {
+		if t.Type != nomadbackend.DiffNone {
 			out = append(out, t)
 		}
 	}

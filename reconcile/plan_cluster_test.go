@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/nomad/api"
 
 	"github.com/ecsgit/ecsgit/nomadbackend"
+	"github.com/ecsgit/ecsgit/nomadbackend/nomadjob"
 	"github.com/ecsgit/ecsgit/nomadbackend/nomadtest"
 	"github.com/ecsgit/ecsgit/plan"
 	"github.com/ecsgit/ecsgit/spec"
@@ -71,7 +73,7 @@ func applyForTest(ctx context.Context, t testing.TB, b *nomadbackend.Client, p *
 		ns := *job.Namespace
 		modifyIndex := nomadbackend.JobModifyIndexOf(ps.Live)
 		if sp.NomadDiffType != string(nomadbackend.DiffNone) {
-			evalID, idx, err := b.Register(ctx, job, sp.JobModifyIndex)
+			evalID, idx, err := b.Register(ctx, nomadbackend.WrapJob(job), sp.JobModifyIndex)
 			if err != nil {
 				t.Fatalf("apply %s: %v", sp.JobID, err)
 			}
@@ -101,12 +103,33 @@ func applyForTest(ctx context.Context, t testing.TB, b *nomadbackend.Client, p *
 	}
 }
 
-func sourceOf(job *api.Job) string { return job.Meta[nomadbackend.MetaSource] }
+func sourceOf(job *api.Job) string { return job.Meta[nomadjob.MetaSource] }
+
+// apiOf is a plain Nomad client on the cluster behind b, for checks that go around
+// ecsgit.
+func apiOf(t testing.TB, b *nomadbackend.Client) *api.Client {
+	t.Helper()
+	if cl, ok := apiClients.Load(b.Address()); ok {
+		return cl.(*api.Client)
+	}
+	cfg := api.DefaultConfig()
+	cfg.Address = b.Address()
+	cl, err := api.NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One client per address: each api.Client has its own connection pool, and Nomad
+	// refuses more than 100 connections per client IP (HTTP 429).
+	actual, _ := apiClients.LoadOrStore(b.Address(), cl)
+	return actual.(*api.Client)
+}
+
+var apiClients sync.Map // address → *api.Client
 
 func waitEval(ctx context.Context, t testing.TB, b *nomadbackend.Client, ns, id string) {
 	t.Helper()
 	for {
-		ev, _, err := b.API().Evaluations().Info(id, (&api.QueryOptions{Namespace: ns}).WithContext(ctx))
+		ev, _, err := apiOf(t, b).Evaluations().Info(id, (&api.QueryOptions{Namespace: ns}).WithContext(ctx))
 		if err != nil {
 			t.Fatalf("eval %s: %v", id, err)
 		}
@@ -125,7 +148,7 @@ func waitEval(ctx context.Context, t testing.TB, b *nomadbackend.Client, ns, id 
 func waitDeployment(ctx context.Context, t testing.TB, b *nomadbackend.Client, ns, id string) {
 	t.Helper()
 	for {
-		d, _, err := b.API().Jobs().LatestDeployment(id, (&api.QueryOptions{Namespace: ns}).WithContext(ctx))
+		d, _, err := apiOf(t, b).Jobs().LatestDeployment(id, (&api.QueryOptions{Namespace: ns}).WithContext(ctx))
 		if err != nil {
 			t.Fatalf("deployment of %s: %v", id, err)
 		}
@@ -157,9 +180,9 @@ func clusterBackend(t testing.TB) (*nomadbackend.Client, string) {
 	// variables cannot be deleted. Cleanups run last-in first-out: this one runs first.
 	t.Cleanup(func() {
 		w := &api.WriteOptions{Namespace: env.Namespace}
-		vars, _, _ := b.API().Variables().List(&api.QueryOptions{Namespace: env.Namespace})
+		vars, _, _ := apiOf(t, b).Variables().List(&api.QueryOptions{Namespace: env.Namespace})
 		for _, v := range vars {
-			_, _ = b.API().Variables().Delete(v.Path, w)
+			_, _ = apiOf(t, b).Variables().Delete(v.Path, w)
 		}
 	})
 	return b, env.Namespace

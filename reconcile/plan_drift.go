@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/hashicorp/nomad/api"
-
 	"github.com/ecsgit/ecsgit/nomadbackend"
 	"github.com/ecsgit/ecsgit/plan"
 	"github.com/ecsgit/ecsgit/spec"
@@ -75,20 +73,20 @@ func reverse(cs []plan.FieldChange) []plan.FieldChange {
 // get their ECS path (Count → desiredCount, a task's image → containerDefinitions[t].image,
 // an env var → containerDefinitions[t].environment[K]); the others keep a Nomad path
 // prefixed "nomad:" so a reviewer sees where to look.
-func nomadChanges(d *api.JobDiff) []plan.FieldChange {
+func nomadChanges(d *nomadbackend.JobDiff) []plan.FieldChange {
 	if d == nil {
 		return nil
 	}
 	var out []plan.FieldChange
-	add := func(path string, f *api.FieldDiff, forces bool) {
+	add := func(path string, f nomadbackend.FieldDiff, forces bool) {
 		c := plan.NewFieldChange(path, changeKind(f.Type), f.Old, f.New) // masks secret values
 		c.ForcesReplacement = forces
 		out = append(out, c)
 	}
-	walkFields("nomad:job", d.Fields, d.Objects, func(p string, f *api.FieldDiff) { add(p, f, false) })
+	walkFields("nomad:job", d.Fields, d.Objects, func(p string, f nomadbackend.FieldDiff) { add(p, f, false) })
 	for _, tg := range d.TaskGroups {
 		base := fmt.Sprintf("nomad:group[%s]", tg.Name)
-		walkFields(base, tg.Fields, tg.Objects, func(p string, f *api.FieldDiff) {
+		walkFields(base, tg.Fields, tg.Objects, func(p string, f nomadbackend.FieldDiff) {
 			if p == base+".Count" {
 				p = "desiredCount"
 			}
@@ -99,7 +97,7 @@ func nomadChanges(d *api.JobDiff) []plan.FieldChange {
 			for _, a := range t.Annotations {
 				forces = forces || a == nomadbackend.AnnotationForcesDestroyCreate
 			}
-			walkFields(fmt.Sprintf("nomad:task[%s]", t.Name), t.Fields, t.Objects, func(p string, f *api.FieldDiff) {
+			walkFields(fmt.Sprintf("nomad:task[%s]", t.Name), t.Fields, t.Objects, func(p string, f nomadbackend.FieldDiff) {
 				add(ecsTaskPath(t.Name, p), f, forces)
 			})
 		}
@@ -107,14 +105,14 @@ func nomadChanges(d *api.JobDiff) []plan.FieldChange {
 	return out
 }
 
-func walkFields(base string, fields []*api.FieldDiff, objects []*api.ObjectDiff, fn func(string, *api.FieldDiff)) {
+func walkFields(base string, fields []nomadbackend.FieldDiff, objects []nomadbackend.ObjectDiff, fn func(string, nomadbackend.FieldDiff)) {
 	for _, f := range fields {
-		if f.Type != string(nomadbackend.DiffNone) {
+		if f.Type != nomadbackend.DiffNone {
 			fn(base+"."+f.Name, f)
 		}
 	}
 	for _, o := range objects {
-		if o.Type != string(nomadbackend.DiffNone) {
+		if o.Type != nomadbackend.DiffNone {
 			walkFields(base+"."+o.Name, o.Fields, o.Objects, fn)
 		}
 	}
@@ -133,8 +131,8 @@ func ecsTaskPath(task, p string) string {
 	return p
 }
 
-func changeKind(t string) string {
-	switch nomadbackend.DiffType(t) {
+func changeKind(t nomadbackend.DiffType) string {
+	switch t {
 	case nomadbackend.DiffAdded:
 		return plan.KindAdded
 	case nomadbackend.DiffDeleted:

@@ -5,7 +5,7 @@ import (
 
 	"github.com/hashicorp/nomad/api"
 
-	"github.com/ecsgit/ecsgit/nomadbackend"
+	"github.com/ecsgit/ecsgit/nomadbackend/nomadjob"
 	"github.com/ecsgit/ecsgit/plan"
 )
 
@@ -71,7 +71,7 @@ func TestPlanLifecycle(t *testing.T) {
 	t.Run("out-of-band scale is drift", func(t *testing.T) {
 		waitDeployment(ctx, t, b, ns, "web") // Nomad refuses to scale during a deployment
 		two := 2
-		_, _, err := b.API().Jobs().Scale("web", nomadbackend.TaskGroupName, &two, "by hand", false, nil, &api.WriteOptions{Namespace: ns})
+		_, _, err := apiOf(t, b).Jobs().Scale("web", nomadjob.TaskGroupName, &two, "by hand", false, nil, &api.WriteOptions{Namespace: ns})
 		if err != nil {
 			t.Fatal(err)
 		}

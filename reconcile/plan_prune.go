@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/ecsgit/ecsgit/internal/parallel"
 	"github.com/ecsgit/ecsgit/nomadbackend"
 	"github.com/ecsgit/ecsgit/plan"
 	"github.com/ecsgit/ecsgit/spec"
@@ -37,7 +38,7 @@ func (pl *planner) prune(ctx context.Context, desired []plan.ServicePlan, enable
 	}
 	sps := make([]plan.ServicePlan, len(orphans))
 	svcs := make([]*PlannedService, len(orphans))
-	err = nomadbackend.ForEach(ctx, len(orphans), pl.b.Concurrency(), func(ctx context.Context, i int) error {
+	err = parallel.ForEach(ctx, len(orphans), pl.b.Concurrency(), func(ctx context.Context, i int) error {
 		j := orphans[i]
 		live, err := pl.b.ReadJob(ctx, pl.ns, j.ID)
 		if err != nil {

@@ -10,7 +10,7 @@ import (
 // familyCache reads each family record once per plan: services sharing a family (and
 // big repositories) must not cost one Nomad read per service.
 type familyCache struct {
-	b  *nomadbackend.Client
+	b  Cluster
 	ns string
 	mu sync.Mutex
 	m  map[string]*familyEntry
@@ -22,7 +22,7 @@ type familyEntry struct {
 	err  error
 }
 
-func newFamilyCache(b *nomadbackend.Client, ns string) *familyCache {
+func newFamilyCache(b Cluster, ns string) *familyCache {
 	return &familyCache{b: b, ns: ns, m: map[string]*familyEntry{}}
 }
 

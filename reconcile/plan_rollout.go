@@ -1,13 +1,13 @@
 package reconcile
 
 import (
-	"github.com/ecsgit/ecsgit/nomadbackend"
+	"github.com/ecsgit/ecsgit/nomadbackend/nomadjob"
 	"github.com/ecsgit/ecsgit/plan"
 )
 
 // rolloutPreview carries the translator's rollout strategy into the plan; classify fills
 // TasksReplaced from Nomad's annotations.
-func rolloutPreview(r nomadbackend.RolloutStrategy) *plan.Rollout {
+func rolloutPreview(r nomadjob.RolloutStrategy) *plan.Rollout {
 	return &plan.Rollout{
 		DesiredCount:          r.DesiredCount,
 		MinimumHealthyPercent: r.MinimumHealthyPercent,

@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/nomad/api"
 
 	"github.com/ecsgit/ecsgit/nomadbackend"
+	"github.com/ecsgit/ecsgit/nomadbackend/nomadjob"
 	"github.com/ecsgit/ecsgit/plan"
 	"github.com/ecsgit/ecsgit/spec"
 )
@@ -21,7 +22,7 @@ func TestPlanSkipsUnownedJob(t *testing.T) {
 	tg := api.NewTaskGroup("tasks", 0)
 	tg.AddTask(api.NewTask("app", "docker").SetConfig("image", "ecsgit-demo/app:1"))
 	legacy.AddTaskGroup(tg)
-	_, before, err := b.Register(ctx, legacy, 0)
+	_, before, err := b.Register(ctx, nomadbackend.WrapJob(legacy), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,18 +54,18 @@ func TestPlanPrunesOnlyOwnedJobs(t *testing.T) {
 	tg := api.NewTaskGroup("tasks", 0)
 	tg.AddTask(api.NewTask("app", "docker").SetConfig("image", "ecsgit-demo/app:1"))
 	manual.AddTaskGroup(tg)
-	if _, _, err := b.Register(ctx, manual, 0); err != nil {
+	if _, _, err := b.Register(ctx, nomadbackend.WrapJob(manual), 0); err != nil {
 		t.Fatal(err)
 	}
 	// "copied" carries this source's ownership meta, but ecsgit never applied it: no
 	// record says so, and meta alone can be copied.
 	copied := api.NewServiceJob("copied", "copied", "global", 50)
 	copied.Namespace, copied.Datacenters = &ns, []string{"*"}
-	copied.Meta = map[string]string{nomadbackend.MetaManagedBy: nomadbackend.ManagedByValue, nomadbackend.MetaSource: "this-repo"}
+	copied.Meta = map[string]string{nomadjob.MetaManagedBy: nomadjob.ManagedByValue, nomadjob.MetaSource: "this-repo"}
 	tg = api.NewTaskGroup("tasks", 0)
 	tg.AddTask(api.NewTask("app", "docker").SetConfig("image", "ecsgit-demo/app:1"))
 	copied.AddTaskGroup(tg)
-	if _, _, err := b.Register(ctx, copied, 0); err != nil {
+	if _, _, err := b.Register(ctx, nomadbackend.WrapJob(copied), 0); err != nil {
 		t.Fatal(err)
 	}
 	keepOnly := testRepo(t, ns, svcSpec{Name: "keep"})

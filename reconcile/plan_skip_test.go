@@ -3,8 +3,6 @@ package reconcile
 import (
 	"testing"
 
-	"github.com/hashicorp/nomad/api"
-
 	"github.com/ecsgit/ecsgit/nomadbackend"
 	"github.com/ecsgit/ecsgit/plan"
 )
@@ -12,9 +10,9 @@ import (
 // The scheduler dry-run may be skipped only when nothing changed on either side since a
 // successful apply; every other case must ask Nomad.
 func TestUnchangedSinceApplied(t *testing.T) {
-	idx, stop := uint64(42), true
-	live := &api.Job{JobModifyIndex: &idx}
-	stopped := &api.Job{JobModifyIndex: &idx, Stop: &stop}
+	idx := uint64(42)
+	live := &nomadbackend.LiveJob{JobModifyIndex: idx}
+	stopped := &nomadbackend.LiveJob{JobModifyIndex: idx, Stopped: true}
 	rec := func(mod func(*nomadbackend.ServiceRecord)) *nomadbackend.ServiceRecord {
 		r := &nomadbackend.ServiceRecord{JobModifyIndex: 42, SpecHash: "h1", Outcome: nomadbackend.OutcomeSucceeded}
 		if mod != nil {

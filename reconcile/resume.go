@@ -11,7 +11,7 @@ import (
 // or sync pass deploys Git's state again. It writes only the record (with check-and-set);
 // the job itself is untouched until that next apply. Resuming a service that is not paused
 // is a no-op that says so.
-func Resume(ctx context.Context, b *nomadbackend.Client, ns, jobID string) (string, error) {
+func Resume(ctx context.Context, b Cluster, ns, jobID string) (string, error) {
 	rec, err := b.ReadServiceRecord(ctx, ns, jobID)
 	if err != nil {
 		return "", err

@@ -22,7 +22,7 @@ import (
 	"sort"
 	"strconv"
 
-	"github.com/ecsgit/ecsgit/nomadbackend"
+	"github.com/ecsgit/ecsgit/nomadbackend/nomadjob"
 	"github.com/ecsgit/ecsgit/spec"
 )
 
@@ -111,7 +111,7 @@ func Generate(root string, o Options) (*Repo, error) {
 }
 
 // writeJobs loads the repository with spec.Load and translates every service with
-// nomadbackend.Translate, exactly as ecsgit does.
+// nomadjob.Translate, exactly as ecsgit does.
 func writeJobs(r *Repo, o Options) error {
 	if o.Driver != "" {
 		prev, had := os.LookupEnv(TestDriverEnv)
@@ -137,14 +137,14 @@ func writeJobs(r *Repo, o Options) error {
 		return fmt.Errorf("gen: loaded %d services, want %d", len(d.Services), o.N)
 	}
 	for _, svc := range d.Services {
-		tr, err := nomadbackend.Translate(d, svc, nomadbackend.TranslateOptions{Source: o.Source})
+		tr, err := nomadjob.Translate(d, svc, nomadjob.TranslateOptions{Source: o.Source})
 		if err != nil {
 			return err
 		}
 		if o.Driver != "" && tr.Job.TaskGroups[0].Tasks[0].Driver != o.Driver {
 			return fmt.Errorf("gen: the translator ignored %s=%s (is the test-driver hook in nomadbackend?)", TestDriverEnv, o.Driver)
 		}
-		b, err := nomadbackend.JobJSON(tr.Job)
+		b, err := nomadjob.JobJSON(tr.Job)
 		if err != nil {
 			return err
 		}

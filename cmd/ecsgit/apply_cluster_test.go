@@ -202,7 +202,7 @@ func TestHistoryStatusRollback(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "web: applied (web:1)") || !strings.Contains(out, "Git now differs") {
 		t.Fatalf("rollback: exit %d\n%s", code, out)
 	}
-	job, err := e.b.ReadJob(context.Background(), e.Namespace, "web")
+	job, _, err := e.Client.Jobs().Info("web", e.QueryOptions())
 	if err != nil || job.TaskGroups[0].Tasks[0].Config["image"] != "ecsgit-demo/app:1" {
 		t.Fatalf("after rollback the job runs %v (%v)", job.TaskGroups[0].Tasks[0].Config["image"], err)
 	}

@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ecsgit/ecsgit/internal/iostreams"
-	"github.com/ecsgit/ecsgit/nomadbackend"
+	"github.com/ecsgit/ecsgit/nomadbackend/nomadjob"
 	"github.com/ecsgit/ecsgit/spec"
 )
 
@@ -80,11 +80,11 @@ func renderRun(opts *renderOptions) error {
 		d.Config.Namespace = opts.Namespace
 	}
 	src, _ := spec.ResolveSource(opts.Source, d.Config)
-	tr, err := nomadbackend.Translate(d, svc, nomadbackend.TranslateOptions{Source: src})
+	tr, err := nomadjob.Translate(d, svc, nomadjob.TranslateOptions{Source: src})
 	if err != nil {
 		return err
 	}
-	b, err := nomadbackend.JobJSON(tr.Job)
+	b, err := nomadjob.JobJSON(tr.Job)
 	if err != nil {
 		return err
 	}
@@ -115,7 +115,7 @@ func serviceNames(d *spec.Desired) []string {
 
 // printTranslationReport writes the translation report to stderr: one line per non-exact field,
 // then the rollout.
-func printTranslationReport(s *iostreams.IOStreams, tr *nomadbackend.Translation) {
+func printTranslationReport(s *iostreams.IOStreams, tr *nomadjob.Translation) {
 	for _, n := range tr.Fidelity {
 		pos := n.Pos
 		pos.File = filepath.ToSlash(pos.File)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -74,7 +73,7 @@ func TestSecretDriftNeverPrinted(t *testing.T) {
 	noSecret("apply", out+errOut)
 
 	// The drift was corrected: the live job has the Git value again.
-	live, err := e.b.ReadJob(context.Background(), e.Namespace, "web")
+	live, _, err := e.Client.Jobs().Info("web", e.QueryOptions())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -132,9 +132,9 @@ func runSync(ctx context.Context, o *syncOptions) error {
 	// The drift watcher's owner and the HA lock path are set by the Daemon once the
 	// identity is resolved (reconcile.IdentityPin).
 	d := &reconcile.Daemon{Loop: loop, Watch: watch, Logger: log, Identity: identity,
-		Drift: &reconcile.DriftWatcher{Client: nomad.API(), Namespace: o.Namespace, Loop: loop, Logger: log}}
+		Drift: &reconcile.DriftWatcher{Events: nomad, Namespace: o.Namespace, Loop: loop, Logger: log}}
 	if o.HA {
-		d.Leadership = &reconcile.Leadership{Client: nomad.API(), Namespace: o.Namespace,
+		d.Leadership = &reconcile.Leadership{Locks: nomad, Namespace: o.Namespace,
 			Identity: replicaIdentity(o.Identity), TTL: o.LockTTL, Logger: log}
 	}
 	srv, err := syncHTTP(o, d, metrics, log)

@@ -77,7 +77,7 @@ func appliedCount(t *testing.T, c *nomadbackend.Client, ns string, names []strin
 
 func checkConverged(t *testing.T, c *nomadbackend.Client, ns string, names []string, sha string, rev int) {
 	t.Helper()
-	jobs, _, err := c.API().Jobs().List(nil2q(ns))
+	jobs, _, err := nomadAPI(t, c).Jobs().List(nil2q(ns))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,11 @@ func checkConverged(t *testing.T, c *nomadbackend.Client, ns string, names []str
 		case rec.Revision != rev:
 			t.Fatalf("%s: revision %d, want %d (one per commit, none lost or doubled)", n, rec.Revision, rev)
 		}
-		env := live.TaskGroups[0].Tasks[0].Env["VERSION"]
+		full, _, err := nomadAPI(t, c).Jobs().Info(n, nil2q(ns))
+		if err != nil {
+			t.Fatal(err)
+		}
+		env := full.TaskGroups[0].Tasks[0].Env["VERSION"]
 		if env != strconv.Itoa(rev) {
 			t.Fatalf("%s: live VERSION=%q, want %d", n, env, rev)
 		}

@@ -35,7 +35,7 @@ func TestSyncIdentityPinned(t *testing.T) {
 	synctest.Eventually(t, 20*time.Second, "both deployed", func() bool {
 		return running(job(t, c, ns, "web")) && running(job(t, c, ns, "api"))
 	})
-	if got := job(t, c, ns, "api").Meta["ecsgit.source"]; got != "team-a" {
+	if got := job(t, c, ns, "api").Source; got != "team-a" {
 		t.Fatalf("api owned by %q, want team-a", got)
 	}
 

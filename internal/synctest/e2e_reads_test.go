@@ -69,7 +69,7 @@ func TestSyncReadsOnlyWhatChanged(t *testing.T) {
 	}
 
 	// Stop api behind ecsgit's back: the event voids its read, the drift is corrected.
-	if _, _, err := c.API().Jobs().Deregister("api", false, nil2(ns)); err != nil {
+	if _, _, err := nomadAPI(t, c).Jobs().Deregister("api", false, nil2(ns)); err != nil {
 		t.Fatal(err)
 	}
 	synctest.Eventually(t, 10*time.Second, "drift of api corrected", func() bool { return running(job(t, c, ns, "api")) })

@@ -82,7 +82,7 @@ func TestSyncDrift(t *testing.T) {
 				return st.Ready && running(job(t, c, ns, "web"))
 			})
 			stopped := time.Now()
-			if _, _, err := c.API().Jobs().Deregister("web", false, nil2(ns)); err != nil {
+			if _, _, err := nomadAPI(t, c).Jobs().Deregister("web", false, nil2(ns)); err != nil {
 				t.Fatal(err)
 			}
 			if mode == "correct" {

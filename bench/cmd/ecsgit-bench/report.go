@@ -128,7 +128,7 @@ func (b *bench) markdown(plots []string) string {
 	p("Total harness time: %s. Command: `bin/ecsgit-bench %s`.\n\n", b.res.Duration, b.c.Args)
 	p("Cluster: a dedicated local cluster (`scripts/cluster.sh up` with `ECSGIT_CLUSTER_DIR=%s`, 1 server + 3 clients on loopback, zones a/b/c), a fresh Nomad namespace per measurement, purged afterwards. ", b.c.ClusterDir)
 	p("Repositories: `bench/gen` (seed %d): N services, each a task definition with 1–3 containers (app with env, a port, an HTTP health-check probe, labels; optional proxy sidecar; optional init container with dependsOn), a service with spread over zones (sometimes binpack, sometimes a memberOf constraint), deployment bounds and a circuit breaker. ", b.c.Seed)
-	p("The Nomad CLI gets the **same jobs**: `bench/gen` writes each service's `nomadbackend.Translate` output as `{\"Job\": ...}` JSON. The CLI loops are timed as a whole, one `nomad` process per file (sequential: a `for` loop; parallel: %d processes at a time, as `xargs -P %d -n 1`).\n\n", b.c.Parallel, b.c.Parallel)
+	p("The Nomad CLI gets the **same jobs**: `bench/gen` writes each service's `nomadjob.Translate` output as `{\"Job\": ...}` JSON. The CLI loops are timed as a whole, one `nomad` process per file (sequential: a `for` loop; parallel: %d processes at a time, as `xargs -P %d -n 1`).\n\n", b.c.Parallel, b.c.Parallel)
 	p("Ratio = Nomad CLI median / ecsgit median (above 1: ecsgit is faster).\n\n")
 
 	steps := []struct{ step, title, mode string }{

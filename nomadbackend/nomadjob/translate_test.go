@@ -1,4 +1,4 @@
-package nomadbackend
+package nomadjob
 
 import (
 	"bytes"

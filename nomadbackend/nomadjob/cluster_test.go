@@ -1,4 +1,4 @@
-package nomadbackend
+package nomadjob
 
 import (
 	"context"
@@ -20,7 +20,7 @@ func TestTranslateOnCluster(t *testing.T) {
 	env := nomadtest.Cluster(t)
 	nomadtest.RequireDemoImages(t)
 	c, ns := env.Client, env.Namespace
-	d := loadRepo(t, filepath.Join("..", "examples", "gitops"))
+	d := loadRepo(t, filepath.Join("..", "..", "examples", "gitops"))
 	d.Config.Namespace = ns
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
@@ -53,7 +53,7 @@ func TestTranslateOnCluster(t *testing.T) {
 			if err != nil {
 				t.Fatalf("plan: %v", err)
 			}
-			if plan.Diff == nil || plan.Diff.Type != string(DiffNone) {
+			if plan.Diff == nil || plan.Diff.Type != diffNone {
 				t.Errorf("plan of an unchanged translation: diff %s, want None\n%s", diffType(plan.Diff), describeDiff(plan.Diff))
 			}
 		})
@@ -159,14 +159,14 @@ func describeDiff(d *api.JobDiff) string {
 	var objs func(prefix string, os []*api.ObjectDiff)
 	fields := func(prefix string, fs []*api.FieldDiff) {
 		for _, f := range fs {
-			if f.Type != string(DiffNone) {
+			if f.Type != diffNone {
 				out += prefix + f.Name + ": " + f.Old + " → " + f.New + " (" + f.Type + ")\n"
 			}
 		}
 	}
 	objs = func(prefix string, os []*api.ObjectDiff) {
 		for _, o := range os {
-			if o.Type != string(DiffNone) {
+			if o.Type != diffNone {
 				fields(prefix+o.Name+".", o.Fields)
 				objs(prefix+o.Name+".", o.Objects)
 			}
@@ -213,9 +213,13 @@ func TestTranslatePlanIsStable(t *testing.T) {
 			if err != nil {
 				t.Fatalf("plan: %v", err)
 			}
-			if plan.Diff == nil || plan.Diff.Type != string(DiffNone) {
+			if plan.Diff == nil || plan.Diff.Type != diffNone {
 				t.Errorf("unchanged translation plans as %s:\n%s", diffType(plan.Diff), describeDiff(plan.Diff))
 			}
 		})
 	}
 }
+
+// diffNone is Nomad's "no change" diff type (nomadbackend.DiffNone; nomadjob cannot
+// import the cluster side, which imports it).
+const diffNone = "None"

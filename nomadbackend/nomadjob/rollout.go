@@ -1,4 +1,4 @@
-package nomadbackend
+package nomadjob
 
 import (
 	"fmt"
@@ -179,7 +179,7 @@ func (t *translator) circuitBreaker(r *RolloutStrategy, u *api.UpdateStrategy) {
 		return
 	}
 	cb := dc.DeploymentCircuitBreaker
-	r.FailureThreshold = failureThreshold(r.DesiredCount, cb.ThresholdConfiguration)
+	r.FailureThreshold = CircuitBreakerThreshold(&t.svc.Service)
 	r.Rollback = cb.Rollback
 	u.AutoRevert = new(cb.Rollback)
 	r.CircuitBreaker = fmt.Sprintf("fails after %d failed tasks", r.FailureThreshold)
@@ -189,6 +189,21 @@ func (t *translator) circuitBreaker(r *RolloutStrategy, u *api.UpdateStrategy) {
 	if cb.ResetOnHealthyTask != nil && !*cb.ResetOnHealthyTask {
 		t.notes.unsupported(ref.child("resetOnHealthyTask"), "the failure count is never reset in ecsgit's circuit breaker either way; the setting has no effect")
 	}
+}
+
+// CircuitBreakerThreshold is the number of failed tasks at which the ECS deployment
+// circuit breaker of svc trips (0: no circuit breaker). The translation shows it in the
+// rollout preview; reconcile enforces it, also for a rollout it resumes from a record.
+func CircuitBreakerThreshold(svc *spec.Service) int {
+	dc := svc.DeploymentConfiguration
+	if dc == nil || dc.DeploymentCircuitBreaker == nil || !dc.DeploymentCircuitBreaker.Enable {
+		return 0
+	}
+	desired := 0
+	if svc.DesiredCount != nil {
+		desired = *svc.DesiredCount
+	}
+	return failureThreshold(desired, dc.DeploymentCircuitBreaker.ThresholdConfiguration)
 }
 
 // failureThreshold is ECS's circuit-breaker threshold for desired tasks: the classic

@@ -1,4 +1,4 @@
-package nomadbackend
+package nomadjob
 
 import (
 	"fmt"
@@ -10,7 +10,7 @@ import (
 // BenchmarkTranslate1000 translates 1,000 services (each with its own two-container task
 // definition, a health check, placement and a circuit breaker), without Nomad.
 //
-//	go test ./nomadbackend -run '^$' -bench Translate1000 -benchmem
+//	go test ./nomadbackend/nomadjob -run '^$' -bench Translate1000 -benchmem
 func BenchmarkTranslate1000(b *testing.B) {
 	d := thousandServices()
 	b.ReportAllocs()
