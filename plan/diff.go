@@ -37,7 +37,7 @@ func DiffTaskDefinitions(old, new *spec.TaskDefinition) []FieldChange {
 	if bytes.Equal(ob, nb) {
 		return nil // the common case in a large repository: nothing to walk
 	}
-	return diffTrees(normalizeTaskDefinition(toTree(ob)), normalizeTaskDefinition(toTree(nb)), forcesReplacementTD)
+	return diffTrees(normalizedTree(ob, spec.NormalizeTaskDefinition), normalizedTree(nb, spec.NormalizeTaskDefinition), forcesReplacementTD)
 }
 
 // DiffServices is DiffTaskDefinitions for service definitions. Which service fields force
@@ -49,7 +49,7 @@ func DiffServices(old, new *spec.Service) []FieldChange {
 	if bytes.Equal(ob, nb) {
 		return nil
 	}
-	return diffTrees(normalizeService(toTree(ob)), normalizeService(toTree(nb)), forcesReplacementService)
+	return diffTrees(normalizedTree(ob, spec.NormalizeService), normalizedTree(nb, spec.NormalizeService), forcesReplacementService)
 }
 
 // Diff is DiffTaskDefinitions followed by DiffServices, sorted by path (task-definition

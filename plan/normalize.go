@@ -2,96 +2,28 @@ package plan
 
 import (
 	"encoding/json"
-	"strings"
 )
 
 // The normalization here is for comparison only: it never changes what is deployed. It
 // makes two spellings of the same ECS definition compare equal, which is what keeps the
-// plan free of noise ("no change means no diff, ever"; anchors B2). spec has no Normalize
-// function yet; when it gains one, the planner may call it first and these rules become
-// no-ops.
+// plan free of noise ("no change means no diff, ever"; anchors B2). The ECS defaults have
+// one source, spec's Normalize functions: a side is decoded into a copy, normalized by
+// spec, and only then turned into the generic tree the walk compares (a record written by
+// an older ecsgit, or a definition that spells a default out, compares equal to one that
+// leaves it out). What remains here is what is not a default: values that mean "unset".
 
-// normalizeTaskDefinition applies the ECS task-definition defaults that matter for
-// equality, then prunes values that mean "unset".
-func normalizeTaskDefinition(t any) any {
-	td, _ := t.(map[string]any)
-	if td == nil {
-		return t
+// normalizedTree is the comparable tree of one marshalled side: spec's defaults applied
+// to a decoded copy, then pruned of unset values. nil stays nil.
+func normalizedTree[T any](b []byte, normalize func(*T)) any {
+	if b == nil {
+		return nil
 	}
-	setDefault(td, "networkMode", "bridge")
-	mode, _ := td["networkMode"].(string)
-	for _, c := range objects(td["containerDefinitions"]) {
-		setDefault(c, "essential", true)
-		for _, pm := range objects(c["portMappings"]) {
-			normalizePortMapping(pm, mode)
-		}
-		if hc, ok := c["healthCheck"].(map[string]any); ok {
-			setDefault(hc, "interval", json.Number("30"))
-			setDefault(hc, "timeout", json.Number("5"))
-			setDefault(hc, "retries", json.Number("3"))
-			if hc["startPeriod"] == json.Number("0") {
-				delete(hc, "startPeriod") // off by default
-			}
-		}
-		if c["cpu"] == json.Number("0") {
-			delete(c, "cpu")
-		}
+	var v T
+	if err := json.Unmarshal(b, &v); err != nil {
+		panic("plan: decoding a marshalled spec value: " + err.Error())
 	}
-	return prune(td, "")
-}
-
-// normalizePortMapping: protocol defaults to tcp (ECS treats any other value than udp as
-// tcp); a hostPort of 0 means "dynamic", as does an absent one in bridge mode; in host and
-// awsvpc modes an absent hostPort equals the containerPort.
-func normalizePortMapping(pm map[string]any, networkMode string) {
-	if p, _ := pm["protocol"].(string); strings.ToLower(p) == "udp" {
-		pm["protocol"] = "udp"
-	} else {
-		pm["protocol"] = "tcp"
-	}
-	if pm["hostPort"] == json.Number("0") {
-		delete(pm, "hostPort")
-	}
-	if networkMode == "host" || networkMode == "awsvpc" {
-		if _, ok := pm["hostPort"]; !ok && pm["containerPort"] != nil {
-			pm["hostPort"] = pm["containerPort"]
-		}
-	}
-}
-
-// normalizeService applies the service defaults: schedulingStrategy REPLICA, rolling-update
-// bounds 100/200 (0/100 for DAEMON), strategy ROLLING, deployment controller ECS; a circuit
-// breaker with enable and rollback both false is the same as none.
-func normalizeService(t any) any {
-	svc, _ := t.(map[string]any)
-	if svc == nil {
-		return t
-	}
-	setDefault(svc, "schedulingStrategy", "REPLICA")
-	minPct, maxPct := "100", "200"
-	if svc["schedulingStrategy"] == "DAEMON" {
-		minPct, maxPct = "0", "100"
-	}
-	dc, _ := svc["deploymentConfiguration"].(map[string]any)
-	if dc == nil {
-		dc = map[string]any{}
-		svc["deploymentConfiguration"] = dc
-	}
-	setDefault(dc, "minimumHealthyPercent", json.Number(minPct))
-	setDefault(dc, "maximumPercent", json.Number(maxPct))
-	setDefault(dc, "strategy", "ROLLING")
-	if ctl, ok := svc["deploymentController"].(map[string]any); ok {
-		setDefault(ctl, "type", "ECS")
-	} else {
-		svc["deploymentController"] = map[string]any{"type": "ECS"}
-	}
-	return prune(svc, "")
-}
-
-func setDefault(m map[string]any, key string, v any) {
-	if cur, ok := m[key]; !ok || cur == nil || cur == "" {
-		m[key] = v
-	}
+	normalize(&v)
+	return prune(toTree(marshalSide(&v)), "")
 }
 
 // objects returns the object elements of an array value.

@@ -91,6 +91,9 @@ func NormalizeService(s *Service) {
 	if dc.Strategy == "" {
 		dc.Strategy = DefaultDeploymentStrategy
 	}
+	if cb := dc.DeploymentCircuitBreaker; cb != nil && !cb.Enable && !cb.Rollback {
+		dc.DeploymentCircuitBreaker = nil // a breaker that neither stops nor rolls back is none
+	}
 	if cb := dc.DeploymentCircuitBreaker; cb != nil && cb.ResetOnHealthyTask == nil {
 		cb.ResetOnHealthyTask = new(true)
 	}
