@@ -282,6 +282,8 @@ func watchDeployment(ctx context.Context, c *api.Client, ns, jobID, depID string
 			reason := d.StatusDescription
 			if failedByUs != "" {
 				reason = failedByUs + " (" + reason + ")"
+			} else if DeploymentStatus(d.Status) == DeploymentCancelled {
+				reason = cancelledBy(ctx, c, ns, jobID, d)
 			}
 			if causes := failureCauses(ctx, c, ns, allocs); causes != "" {
 				reason += ": " + causes
@@ -414,4 +416,24 @@ func derefU64(p *uint64) uint64 {
 		return 0
 	}
 	return *p
+}
+
+// newerJobDescription is the status description Nomad gives a deployment it cancels
+// because the job was registered again (nomad/structs DeploymentStatusDescriptionNewerJob;
+// the api module does not export it).
+const newerJobDescription = "Cancelled due to newer version of job"
+
+// cancelledBy explains a cancelled deployment. Nomad's own words ("Cancelled due to newer
+// version of job") do not say that the new version is not this apply's: ecsgit registers a
+// job once per apply and claims its record first, so a newer version came from another
+// writer (nomad job run, the UI, another tool, or a later ecsgit apply).
+func cancelledBy(ctx context.Context, c *api.Client, ns, jobID string, d *api.Deployment) string {
+	if d.StatusDescription != newerJobDescription {
+		return d.StatusDescription
+	}
+	job, _, err := c.Jobs().Info(jobID, (&api.QueryOptions{Namespace: ns}).WithContext(ctx))
+	if err != nil || job == nil || job.Version == nil {
+		return "another writer registered a newer version of the job while this rollout ran (Nomad: " + d.StatusDescription + ")"
+	}
+	return fmt.Sprintf("another writer registered job version %d while this rollout of version %d ran (Nomad: %s); the plan shows it as drift", *job.Version, d.JobVersion, d.StatusDescription)
 }

@@ -303,3 +303,42 @@ func TestInterruptedRegisterIsNotDrift(t *testing.T) {
 		t.Fatalf("apply after the interrupted register: %+v", r)
 	}
 }
+
+// TestForeignRegisterDuringRolloutIsNamed (fault trial D9): a job registered by someone
+// else while ecsgit follows its rollout cancels ecsgit's deployment. The result must say
+// that another writer registered a newer version, not only Nomad's "Cancelled due to
+// newer version of job".
+func TestForeignRegisterDuringRolloutIsNamed(t *testing.T) {
+	t.Parallel()
+	e := newApplyEnv(t)
+	ctx := applyCtx(t, 3*time.Minute)
+	dir := t.TempDir()
+	e.mustApply(ctx, t, writeRepo(t, dir, e.Namespace, false, demoService{Name: "web", Count: 1, Checked: true}))
+
+	p := e.plan(ctx, t, writeRepo(t, dir, e.Namespace, false, demoService{Name: "web", Count: 1, Checked: true, Env: map[string]string{"V": "2"}}))
+	var once sync.Once
+	res, err := ApplyPlanned(ctx, e.b, p, ApplyOptions{Who: "test", Poll: 500 * time.Millisecond, PlacementTimeout: 30 * time.Second,
+		Events: func(ev Event) {
+			if ev.Kind != EventProgress || ev.Service != "web" {
+				return
+			}
+			once.Do(func() {
+				job, _, err := e.Client.Jobs().Info("web", e.QueryOptions())
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				job.TaskGroups[0].Tasks[0].Env["V"] = "someone else"
+				if _, _, err := e.Client.Jobs().Register(job, e.WriteOptions()); err != nil {
+					t.Error(err)
+				}
+			})
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := result(t, res, "web")
+	if !r.Status.Failed() || !strings.Contains(r.Reason, "another writer registered job version") {
+		t.Fatalf("a rollout cancelled by a foreign register: %+v", r)
+	}
+}
