@@ -129,7 +129,7 @@ func (b *bench) markdown(plots []string) string {
 	p("Cluster: a dedicated local cluster (`scripts/cluster.sh up` with `ECSGIT_CLUSTER_DIR=%s`, 1 server + 3 clients on loopback, zones a/b/c), a fresh Nomad namespace per measurement, purged afterwards. ", b.c.ClusterDir)
 	p("Repositories: `bench/gen` (seed %d): N services, each a task definition with 1–3 containers (app with env, a port, an HTTP health-check probe, labels; optional proxy sidecar; optional init container with dependsOn), a service with spread over zones (sometimes binpack, sometimes a memberOf constraint), deployment bounds and a circuit breaker. ", b.c.Seed)
 	p("The Nomad CLI gets the **same jobs**: `bench/gen` writes each service's `nomadjob.Translate` output as `{\"Job\": ...}` JSON. The CLI loops are timed as a whole, one `nomad` process per file (sequential: a `for` loop; parallel: %d processes at a time, as `xargs -P %d -n 1`).\n\n", b.c.Parallel, b.c.Parallel)
-	p("Ratio = Nomad CLI median / ecsgit median (above 1: ecsgit is faster).\n\n")
+	p("Ratio = Nomad CLI median / ecsgit median (above 1: ecsgit is faster). For apply, the last columns are the cluster's physical limit, the same jobs registered straight through Nomad's HTTP API by %d concurrent clients with no bookkeeping, and ecsgit's median divided by it (the target is at most 1.5×).\n\n", apiClients)
 
 	steps := []struct{ step, title, mode string }{
 		{"validate", "### 1. validate (no cluster for ecsgit; `nomad job validate` asks the agent)", modeControl},
@@ -139,7 +139,12 @@ func (b *bench) markdown(plots []string) string {
 	}
 	for _, s := range steps {
 		p("%s\n\nMode: %s.\n\n", s.title, s.mode)
-		p("| N | ecsgit | Nomad CLI sequential | ratio | Nomad CLI parallel (%d) | ratio |\n|---:|---|---|---:|---|---:|\n", b.c.Parallel)
+		apply := strings.HasPrefix(s.step, "apply")
+		if apply {
+			p("| N | ecsgit | Nomad CLI sequential | ratio | Nomad CLI parallel (%d) | ratio | %s (%d clients): the limit | ecsgit ÷ limit |\n|---:|---|---|---:|---|---:|---|---:|\n", b.c.Parallel, toolAPI, apiClients)
+		} else {
+			p("| N | ecsgit | Nomad CLI sequential | ratio | Nomad CLI parallel (%d) | ratio |\n|---:|---|---|---:|---|---:|\n", b.c.Parallel)
+		}
 		var notes []string
 		for _, n := range b.c.Ns {
 			e, sq, pa := b.find(s.step, n, "ecsgit"), b.find(s.step, n, "nomad CLI sequential"), b.find(s.step, n, "nomad CLI parallel")
@@ -149,7 +154,16 @@ func (b *bench) markdown(plots []string) string {
 			if pa == nil {
 				ps = "not measured"
 			}
-			p("| %d | %s | %s | %s | %s | %s |\n", n, es, ss, ratio(sq, e), ps, ratio(pa, e))
+			if apply {
+				lim := b.find(s.step, n, toolAPI)
+				ls, _ := status(lim)
+				if lim == nil {
+					ls = "not measured"
+				}
+				p("| %d | %s | %s | %s | %s | %s | %s | %s |\n", n, es, ss, ratio(sq, e), ps, ratio(pa, e), ls, ratio(e, lim))
+			} else {
+				p("| %d | %s | %s | %s | %s | %s |\n", n, es, ss, ratio(sq, e), ps, ratio(pa, e))
+			}
 			if e != nil && e.Note != "" && e.Unavailable == "" {
 				notes = append(notes, fmt.Sprintf("N=%d ecsgit: %s", n, strings.TrimSuffix(oneLine(e.Note), ".")))
 			}
@@ -163,10 +177,11 @@ func (b *bench) markdown(plots []string) string {
 			}
 		}
 		p("\nCommands: %s.\n", strings.Join(cmds, "; "))
+		noted := map[string]bool{}
 		for _, r := range b.res.Rows {
-			if r.Step == s.step && r.Tool != "ecsgit" && r.Note != "" {
+			if r.Step == s.step && r.Tool != "ecsgit" && r.Note != "" && !noted[r.Note] {
+				noted[r.Note] = true
 				notes = append(notes, r.Tool+": "+r.Note)
-				break
 			}
 		}
 		if len(notes) > 0 {
@@ -253,6 +268,7 @@ func (b *bench) plots() ([]string, error) {
 		"ecsgit":               color.RGBA{R: 0x1f, G: 0x77, B: 0xb4, A: 0xff},
 		"nomad CLI sequential": color.RGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0xff},
 		"nomad CLI parallel":   color.RGBA{R: 0xff, G: 0x7f, B: 0x0e, A: 0xff},
+		toolAPI:                color.RGBA{R: 0x2c, G: 0xa0, B: 0x2c, A: 0xff},
 	}
 	for _, s := range steps {
 		series := map[string]plotter.XYs{}

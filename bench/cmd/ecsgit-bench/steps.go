@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -27,7 +28,7 @@ type Row struct {
 	Step        string `json:"step"`
 	N           int    `json:"n"`
 	Mode        string `json:"mode"`
-	Tool        string `json:"tool"` // "ecsgit", "nomad CLI sequential", "nomad CLI parallel"
+	Tool        string `json:"tool"` // "ecsgit", "nomad CLI sequential", "nomad CLI parallel", toolAPI
 	Cmd         string `json:"cmd"`
 	Stat        Stat   `json:"stat"` // seconds
 	Note        string `json:"note,omitempty"`
@@ -271,15 +272,62 @@ func readJobs(files []string) []*api.Job {
 
 // ---- 3. apply new / 10 % changed, 4. no-op apply ----
 
+// toolAPI is the physical limit of the cluster for an apply: the same jobs registered
+// straight through Nomad's HTTP API by apiClients concurrent clients, with no bookkeeping
+// (no plan, no records, no watching). Every apply figure is also given as a ratio to it.
+const toolAPI = "Nomad HTTP API"
+
+// apiClients is the size of the raw API baseline's client pool: ecsgit's own fan-out bound
+// (nomadbackend.DefaultConcurrency), so the comparison is at equal concurrency.
+const apiClients = 16
+
+// changedFiles lists the files of next whose content differs from the same position in
+// prev: the registrations an apply of the change needs, and all the API baseline makes.
+func changedFiles(prev, next []string) []string {
+	var out []string
+	for i, f := range next {
+		a, errA := os.ReadFile(f)
+		var b []byte
+		var errB error
+		if i < len(prev) {
+			b, errB = os.ReadFile(prev[i])
+		}
+		if i >= len(prev) || errA != nil || errB != nil || !bytes.Equal(a, b) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// apiRegister registers every job of files through the API with apiClients workers and
+// returns the wall time.
+func (b *bench) apiRegister(ns string, files []string) (time.Duration, error) {
+	jobs := readJobs(files)
+	if len(jobs) != len(files) {
+		return 0, fmt.Errorf("read %d of %d job files", len(jobs), len(files))
+	}
+	start := time.Now()
+	err := parallel(apiClients, len(jobs), func(i int) error {
+		_, _, err := b.k.c.Jobs().Register(jobs[i], &api.WriteOptions{Namespace: ns})
+		return err
+	})
+	return time.Since(start), err
+}
+
 func (b *bench) stepApply(ctx context.Context, n int) {
 	steps := []string{"apply (N new)", "apply (10 % changed)"}
 	rows := map[string]*Row{}
 	for _, st := range steps {
-		for _, tool := range []string{"ecsgit", "nomad CLI sequential", "nomad CLI parallel"} {
+		for _, tool := range []string{"ecsgit", "nomad CLI sequential", "nomad CLI parallel", toolAPI} {
 			r := &Row{Step: st, N: n, Mode: modeControl, Tool: tool}
 			switch tool {
 			case "ecsgit":
 				r.Cmd = "ecsgit apply --auto-approve REPO"
+			case toolAPI:
+				r.Cmd = fmt.Sprintf("PUT /v1/jobs from %d concurrent API clients (Go api.Client, one process)", apiClients)
+				if st == steps[1] {
+					r.Note = "registers only the changed jobs, the registrations ecsgit's apply makes"
+				}
 			case "nomad CLI sequential":
 				r.Cmd = "for f in jobs/*.json; do nomad job run -detach -json $f; done"
 			default:
@@ -309,6 +357,27 @@ func (b *bench) stepApply(ctx context.Context, n int) {
 				b.ecsgitApply(ctx, rows[steps[0]+"|ecsgit"], g0.Dir)
 				b.ecsgitApply(ctx, rows[steps[1]+"|ecsgit"], g1.Dir)
 				b.noopApply(ctx, &noop, ns, g1.Dir)
+			}
+			b.k.purge(ns)
+		}
+		// The raw API limit, same jobs, interleaved with the others rep by rep.
+		if i < b.c.reps(n) && rows[steps[0]+"|"+toolAPI].Err == "" {
+			ns := b.ns(fmt.Sprintf("n%d-apply-api", n))
+			g0, err0 := b.generate(n, ns, 0, false)
+			g1, err1 := b.generate(n, ns, 1, false)
+			if err0 != nil || err1 != nil {
+				rows[steps[0]+"|"+toolAPI].Err = fmt.Sprint(err0, err1)
+			} else if err := b.k.ensureNamespace(ns); err != nil {
+				rows[steps[0]+"|"+toolAPI].Err = err.Error()
+			} else {
+				for j, files := range [][]string{g0.JobFiles, changedFiles(g0.JobFiles, g1.JobFiles)} {
+					r := rows[steps[j]+"|"+toolAPI]
+					if d, err := b.apiRegister(ns, files); err != nil {
+						r.Err = err.Error()
+					} else {
+						r.Stat.Add(d.Seconds())
+					}
+				}
 			}
 			b.k.purge(ns)
 		}
@@ -342,7 +411,7 @@ func (b *bench) stepApply(ctx context.Context, n int) {
 		}
 	}
 	for _, st := range steps {
-		for _, tool := range []string{"ecsgit", "nomad CLI sequential", "nomad CLI parallel"} {
+		for _, tool := range []string{"ecsgit", "nomad CLI sequential", "nomad CLI parallel", toolAPI} {
 			b.add(*rows[st+"|"+tool])
 		}
 	}
