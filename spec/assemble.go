@@ -43,6 +43,9 @@ func (a *assembler) add(r fileResult) {
 }
 
 func (a *assembler) addTaskDefinition(td *TaskDefinitionDoc, validate bool) {
+	if validate {
+		a.d.Diagnostics = append(a.d.Diagnostics, coerceWarnings(td)...)
+	}
 	NormalizeTaskDefinition(&td.TaskDefinition)
 	if validate {
 		a.d.Diagnostics = append(a.d.Diagnostics, ValidateTaskDefinition(td)...)

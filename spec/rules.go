@@ -43,6 +43,8 @@ const (
 	RuleContainerTimeouts    = "ECS-CD-021" // startTimeout/stopTimeout ≥ 0 (Fargate stopTimeout ≤ 120)
 	RuleEnvironmentNames     = "ECS-CD-022" // environment/secrets names non-empty and unique
 	RuleContainerCPUNegative = "ECS-CD-023" // container cpu ≥ 0
+	RuleContainerEnums       = "ECS-CD-024" // versionConsistency, environmentFiles type, firelensConfiguration type, resourceRequirements type, device permissions
+	RuleProtocolCoerced      = "ECS-CD-025" // protocol other than tcp/udp: ECS treats it as tcp (warning)
 
 	// Service definition.
 	RuleServiceName          = "ECS-SVC-001" // serviceName required, [A-Za-z0-9_-]{1,255}
@@ -62,4 +64,5 @@ const (
 	RuleGracePeriod          = "ECS-SVC-015" // healthCheckGracePeriodSeconds ≥ 0
 	RuleDeploymentStrategy   = "ECS-SVC-016" // ROLLING | BLUE_GREEN | LINEAR | CANARY
 	RuleLaunchCompat         = "ECS-SVC-017" // launchType is one of the task's requiresCompatibilities
+	RuleServiceEnums         = "ECS-SVC-018" // propagateTags, availabilityZoneRebalancing values
 )

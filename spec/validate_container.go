@@ -12,9 +12,6 @@ var (
 	imageNamePattern   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/:#-]*$`)
 	imageTagPattern    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
 	imageDigestPattern = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
-	dependsConditions  = []string{"START", "COMPLETE", "SUCCESS", "HEALTHY"}
-	ulimitNames        = []string{"core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile", "nproc", "rss", "rtprio", "rttime", "sigpending", "stack"}
-	logDrivers         = []string{"json-file", "syslog", "journald", "gelf", "fluentd", "awslogs", "splunk", "awsfirelens"}
 )
 
 // containers runs the per-container rules and those that relate containers to each other.
@@ -122,9 +119,10 @@ func (v *validator) healthCheck(p string, c *ContainerDefinition) {
 func (v *validator) dependsOn(p string, c *ContainerDefinition, td *TaskDefinition, byName map[string]int) {
 	for j, dep := range c.DependsOn {
 		dp := fmt.Sprintf("%s.dependsOn[%d]", p, j)
-		if !slices.Contains(dependsConditions, dep.Condition) {
-			v.errorf(dp+".condition", RuleDependsOnCondition, "container %q: dependsOn condition %q: allowed values are %s", c.Name, dep.Condition, strings.Join(dependsConditions, ", "))
+		if dep.Condition == "" {
+			v.errorf(dp, RuleDependsOnCondition, "container %q: dependsOn needs a condition (%s)", c.Name, strings.Join(enumValues("ContainerDependency.condition"), ", "))
 		}
+		v.checkEnum(dp+".condition", "ContainerDependency.condition", sprintf("container %q: dependsOn condition", c.Name), dep.Condition)
 		k, ok := byName[dep.ContainerName]
 		if !ok || dep.ContainerName == c.Name {
 			msg := fmt.Sprintf("container %q: dependsOn names %q, which is not another container of this task definition", c.Name, dep.ContainerName)
@@ -223,12 +221,7 @@ func (v *validator) portMapping(pp string, c *ContainerDefinition, pm PortMappin
 	if pm.HostPort != nil && (*pm.HostPort < 0 || *pm.HostPort > 65535) && (pm.ContainerPort == nil || *pm.HostPort != *pm.ContainerPort) {
 		v.errorf(pp+".hostPort", RulePortMapping, "container %q: hostPort %d: allowed range is 0 to 65535", c.Name, *pm.HostPort)
 	}
-	if pm.Protocol != "tcp" && pm.Protocol != "udp" {
-		v.errorf(pp+".protocol", RulePortMapping, "container %q: protocol %q: allowed values are tcp, udp", c.Name, pm.Protocol)
-	}
-	if pm.AppProtocol != "" && !slices.Contains([]string{"http", "http2", "grpc"}, pm.AppProtocol) {
-		v.errorf(pp+".appProtocol", RulePortMapping, "container %q: appProtocol %q: allowed values are http, http2, grpc", c.Name, pm.AppProtocol)
-	}
+	v.checkEnum(pp+".appProtocol", "PortMapping.appProtocol", sprintf("container %q: appProtocol", c.Name), pm.AppProtocol)
 	if (mode == "awsvpc" || mode == "host") && pm.HostPort != nil && pm.ContainerPort != nil && *pm.HostPort != *pm.ContainerPort {
 		v.errorf(pp+".hostPort", RuleHostPortMismatch, "container %q: in networkMode %s hostPort (%d) must be omitted or equal containerPort (%d)", c.Name, mode, *pm.HostPort, *pm.ContainerPort)
 	}
@@ -259,16 +252,21 @@ func (v *validator) containerMisc(p string, c *ContainerDefinition, td *TaskDefi
 	}
 	for j, u := range c.Ulimits {
 		up := fmt.Sprintf("%s.ulimits[%d]", p, j)
-		if !slices.Contains(ulimitNames, u.Name) {
-			v.errorf(up+".name", RuleUlimit, "container %q: ulimit %q: allowed names are %s", c.Name, u.Name, strings.Join(ulimitNames, ", "))
+		if u.Name == "" {
+			v.errorf(up, RuleUlimit, "container %q: ulimit without a name", c.Name)
 		}
+		v.checkEnum(up+".name", "Ulimit.name", sprintf("container %q: ulimit", c.Name), u.Name)
 		if u.SoftLimit > u.HardLimit {
 			v.errorf(up+".softLimit", RuleUlimit, "container %q: ulimit %s softLimit %d is above hardLimit %d", c.Name, u.Name, u.SoftLimit, u.HardLimit)
 		}
 	}
-	if lc := c.LogConfiguration; lc != nil && !slices.Contains(logDrivers, lc.LogDriver) {
-		v.errorf(p+".logConfiguration.logDriver", RuleLogDriver, "container %q: logDriver %q: allowed values are %s", c.Name, lc.LogDriver, strings.Join(logDrivers, ", "))
+	if lc := c.LogConfiguration; lc != nil {
+		if lc.LogDriver == "" {
+			v.errorf(p+".logConfiguration", RuleLogDriver, "container %q: logConfiguration needs a logDriver (%s)", c.Name, strings.Join(enumValues("LogConfiguration.logDriver"), ", "))
+		}
+		v.checkEnum(p+".logConfiguration.logDriver", "LogConfiguration.logDriver", sprintf("container %q: logDriver", c.Name), lc.LogDriver)
 	}
+	v.containerEnums(p, c)
 	for _, t := range []struct {
 		field string
 		val   *int
@@ -300,5 +298,29 @@ func (v *validator) envNames(p string, c *ContainerDefinition) {
 	}
 	for j, s := range c.Secrets {
 		check(fmt.Sprintf("%s.secrets[%d].name", p, j), "secrets", s.Name)
+	}
+}
+
+// containerEnums checks the enumerated container fields that no other rule covers.
+func (v *validator) containerEnums(p string, c *ContainerDefinition) {
+	v.checkEnum(p+".versionConsistency", "ContainerDefinition.versionConsistency", sprintf("container %q: versionConsistency", c.Name), c.VersionConsistency)
+	for j, ef := range c.EnvironmentFiles {
+		v.checkEnum(fmt.Sprintf("%s.environmentFiles[%d].type", p, j), "EnvironmentFile.type", sprintf("container %q: environmentFiles type", c.Name), ef.Type)
+	}
+	if fc := c.FirelensConfiguration; fc != nil {
+		if fc.Type == "" {
+			v.errorf(p+".firelensConfiguration", RuleContainerEnums, "container %q: firelensConfiguration needs a type (%s)", c.Name, strings.Join(enumValues("FirelensConfiguration.type"), ", "))
+		}
+		v.checkEnum(p+".firelensConfiguration.type", "FirelensConfiguration.type", sprintf("container %q: firelensConfiguration.type", c.Name), fc.Type)
+	}
+	for j, rr := range c.ResourceRequirements {
+		v.checkEnum(fmt.Sprintf("%s.resourceRequirements[%d].type", p, j), "ResourceRequirement.type", sprintf("container %q: resourceRequirements type", c.Name), rr.Type)
+	}
+	if lp := c.LinuxParameters; lp != nil {
+		for j, d := range lp.Devices {
+			for k, perm := range d.Permissions {
+				v.checkEnum(fmt.Sprintf("%s.linuxParameters.devices[%d].permissions[%d]", p, j, k), "Device.permissions", sprintf("container %q: device permission", c.Name), perm)
+			}
+		}
 	}
 }

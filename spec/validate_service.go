@@ -15,11 +15,7 @@ const (
 )
 
 var (
-	taskDefRefPattern    = regexp.MustCompile(`^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition/)?[A-Za-z0-9_-]{1,255}(:[1-9]\d*)?$`)
-	launchTypes          = []string{"EC2", "FARGATE", "EXTERNAL", "MANAGED_INSTANCES"}
-	controllerTypes      = []string{"ECS", "CODE_DEPLOY", "EXTERNAL"}
-	deploymentStrategies = []string{"ROLLING", "BLUE_GREEN", "LINEAR", "CANARY"}
-	thresholdTypes       = []string{"COUNT", "BOUNDED_PERCENT", "UNBOUNDED_PERCENT"}
+	taskDefRefPattern = regexp.MustCompile(`^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition/)?[A-Za-z0-9_-]{1,255}(:[1-9]\d*)?$`)
 )
 
 func (v *validator) service(s *Service) {
@@ -46,9 +42,7 @@ func (v *validator) service(s *Service) {
 
 func (v *validator) scheduling(s *Service) {
 	daemon := s.SchedulingStrategy == "DAEMON"
-	if s.SchedulingStrategy != "REPLICA" && !daemon {
-		v.errorf("schedulingStrategy", RuleSchedulingStrategy, "schedulingStrategy %q: allowed values are REPLICA, DAEMON", s.SchedulingStrategy)
-	}
+	v.checkEnum("schedulingStrategy", "Service.schedulingStrategy", "schedulingStrategy", s.SchedulingStrategy)
 	switch {
 	case s.DesiredCount == nil && !daemon:
 		v.errorf("", RuleDesiredCount, "desiredCount is required for schedulingStrategy REPLICA")
@@ -57,14 +51,17 @@ func (v *validator) scheduling(s *Service) {
 	case s.DesiredCount != nil && daemon:
 		v.warnf("desiredCount", RuleDesiredCount, "desiredCount is ignored with schedulingStrategy DAEMON (one task per matching node)")
 	}
-	if s.LaunchType != "" && !slices.Contains(launchTypes, s.LaunchType) {
-		v.errorf("launchType", RuleLaunchType, "launchType %q: allowed values are %s", s.LaunchType, strings.Join(launchTypes, ", "))
-	}
+	v.checkEnum("launchType", "Service.launchType", "launchType", s.LaunchType)
+	v.checkEnum("propagateTags", "Service.propagateTags", "propagateTags", s.PropagateTags)
+	v.checkEnum("availabilityZoneRebalancing", "Service.availabilityZoneRebalancing", "availabilityZoneRebalancing", s.AvailabilityZoneRebalancing)
 	if s.LaunchType != "" && len(s.CapacityProviderStrategy) > 0 {
 		v.errorf("launchType", RuleLaunchType, "launchType and capacityProviderStrategy cannot both be set")
 	}
-	if ctl := s.DeploymentController; ctl != nil && !slices.Contains(controllerTypes, ctl.Type) {
-		v.errorf("deploymentController.type", RuleDeploymentController, "deploymentController.type %q: allowed values are %s", ctl.Type, strings.Join(controllerTypes, ", "))
+	if ctl := s.DeploymentController; ctl != nil {
+		if ctl.Type == "" {
+			v.errorf("deploymentController", RuleDeploymentController, "deploymentController needs a type (%s)", strings.Join(enumValues("DeploymentController.type"), ", "))
+		}
+		v.checkEnum("deploymentController.type", "DeploymentController.type", "deploymentController.type", ctl.Type)
 	}
 	if daemon && s.LaunchType == "FARGATE" {
 		v.errorf("schedulingStrategy", RuleSchedulingStrategy, "schedulingStrategy DAEMON is not supported with launchType FARGATE")
@@ -79,9 +76,7 @@ func (v *validator) deployment(s *Service) {
 	if dc == nil || dc.MinimumHealthyPercent == nil || dc.MaximumPercent == nil {
 		return // Normalize fills both in; an unnormalized service is not checked here
 	}
-	if dc.Strategy != "" && !slices.Contains(deploymentStrategies, dc.Strategy) {
-		v.errorf("deploymentConfiguration.strategy", RuleDeploymentStrategy, "deploymentConfiguration.strategy %q: allowed values are %s", dc.Strategy, strings.Join(deploymentStrategies, ", "))
-	}
+	v.checkEnum("deploymentConfiguration.strategy", "DeploymentConfiguration.strategy", "deploymentConfiguration.strategy", dc.Strategy)
 	v.circuitBreaker(dc.DeploymentCircuitBreaker)
 	minPct, maxPct := *dc.MinimumHealthyPercent, *dc.MaximumPercent
 	bad := false
@@ -118,9 +113,10 @@ func (v *validator) circuitBreaker(cb *DeploymentCircuitBreaker) {
 	}
 	tc := cb.ThresholdConfiguration
 	p := "deploymentConfiguration.deploymentCircuitBreaker.thresholdConfiguration"
-	if !slices.Contains(thresholdTypes, tc.Type) {
-		v.errorf(p+".type", RuleCircuitBreaker, "thresholdConfiguration.type %q: allowed values are %s", tc.Type, strings.Join(thresholdTypes, ", "))
+	if tc.Type == "" {
+		v.errorf(p, RuleCircuitBreaker, "thresholdConfiguration needs a type (%s)", strings.Join(enumValues("ThresholdConfiguration.type"), ", "))
 	}
+	v.checkEnum(p+".type", "ThresholdConfiguration.type", "thresholdConfiguration.type", tc.Type)
 	if tc.Value < 1 || (tc.Type == "BOUNDED_PERCENT" && tc.Value > 100) {
 		v.errorf(p+".value", RuleCircuitBreaker, "thresholdConfiguration.value %d: must be at least 1 (at most 100 for BOUNDED_PERCENT)", tc.Value)
 	}
@@ -146,7 +142,10 @@ func (v *validator) placementStrategies(s *Service) {
 				v.errorf(p+".field", RulePlacementStrategy, "binpack field %q: allowed values are cpu, memory", ps.Field)
 			}
 		default:
-			v.errorf(p+".type", RulePlacementStrategy, "placement strategy type %q: allowed values are random, spread, binpack", ps.Type)
+			v.checkEnum(p+".type", "PlacementStrategy.type", "placement strategy type", ps.Type)
+			if ps.Type == "" {
+				v.errorf(p, RulePlacementStrategy, "placement strategy needs a type (%s)", strings.Join(enumValues("PlacementStrategy.type"), ", "))
+			}
 		}
 	}
 }
@@ -162,7 +161,10 @@ func (v *validator) servicePlacementConstraints(s *Service) {
 		case "memberOf":
 			v.cqlExpression(p+".expression", pc.Expression)
 		default:
-			v.errorf(p+".type", RulePlacementConstraint, "placement constraint type %q: allowed values are distinctInstance, memberOf", pc.Type)
+			v.checkEnum(p+".type", "PlacementConstraint.type", "placement constraint type", pc.Type)
+			if pc.Type == "" {
+				v.errorf(p, RulePlacementConstraint, "placement constraint needs a type (%s)", strings.Join(enumValues("PlacementConstraint.type"), ", "))
+			}
 		}
 	}
 }

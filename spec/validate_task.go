@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"strings"
 )
 
 // namePattern is ECS's charset for family, container, volume and service names.
@@ -12,11 +11,6 @@ var namePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
 
 // MaxContainers is ECS's non-adjustable quota of containers per task definition.
 const MaxContainers = 10
-
-var (
-	networkModes    = []string{"bridge", "host", "awsvpc", "none"}
-	compatibilities = []string{"EC2", "FARGATE", "EXTERNAL", "MANAGED_INSTANCES"}
-)
 
 // fargateMemory lists, per Fargate task cpu, the allowed memory range and step (MiB).
 var fargateMemory = map[CPUUnits]struct{ min, max, step MemoryMiB }{
@@ -45,13 +39,9 @@ func (v *validator) taskDefinition(td *TaskDefinition) {
 	if len(td.ContainerDefinitions) > 0 && !slices.ContainsFunc(td.ContainerDefinitions, func(c ContainerDefinition) bool { return c.IsEssential() }) {
 		v.errorf("containerDefinitions", RuleNoEssential, "containerDefinitions: at least one container must be essential")
 	}
-	if !slices.Contains(networkModes, td.NetworkMode) {
-		v.errorf("networkMode", RuleNetworkMode, "networkMode %q: allowed values are %s", td.NetworkMode, strings.Join(networkModes, ", "))
-	}
+	v.checkEnum("networkMode", "TaskDefinition.networkMode", "networkMode", td.NetworkMode)
 	for i, c := range td.RequiresCompatibilities {
-		if !slices.Contains(compatibilities, c) {
-			v.errorf(fmt.Sprintf("requiresCompatibilities[%d]", i), RuleCompatibilities, "requiresCompatibilities: %q is not one of %s", c, strings.Join(compatibilities, ", "))
-		}
+		v.checkEnum(fmt.Sprintf("requiresCompatibilities[%d]", i), "TaskDefinition.requiresCompatibilities", "requiresCompatibilities", c)
 	}
 	v.taskResources(td)
 	v.taskEnums(td)
@@ -127,11 +117,14 @@ func (v *validator) fargate(td *TaskDefinition) {
 }
 
 func (v *validator) taskEnums(td *TaskDefinition) {
-	if td.PidMode != "" && td.PidMode != "host" && td.PidMode != "task" {
-		v.errorf("pidMode", RuleTaskEnums, "pidMode %q: allowed values are host, task", td.PidMode)
+	v.checkEnum("pidMode", "TaskDefinition.pidMode", "pidMode", td.PidMode)
+	v.checkEnum("ipcMode", "TaskDefinition.ipcMode", "ipcMode", td.IpcMode)
+	if pc := td.ProxyConfiguration; pc != nil {
+		v.checkEnum("proxyConfiguration.type", "ProxyConfiguration.type", "proxyConfiguration.type", pc.Type)
 	}
-	if td.IpcMode != "" && !slices.Contains([]string{"host", "task", "none"}, td.IpcMode) {
-		v.errorf("ipcMode", RuleTaskEnums, "ipcMode %q: allowed values are host, task, none", td.IpcMode)
+	if rp := td.RuntimePlatform; rp != nil {
+		v.checkEnum("runtimePlatform.cpuArchitecture", "RuntimePlatform.cpuArchitecture", "runtimePlatform.cpuArchitecture", rp.CpuArchitecture)
+		v.checkEnum("runtimePlatform.operatingSystemFamily", "RuntimePlatform.operatingSystemFamily", "runtimePlatform.operatingSystemFamily", rp.OperatingSystemFamily)
 	}
 	if es := td.EphemeralStorage; es != nil && (es.SizeInGiB < 21 || es.SizeInGiB > 200) {
 		v.errorf("ephemeralStorage.sizeInGiB", RuleEphemeralStorage, "ephemeralStorage.sizeInGiB %d: allowed range is 21 to 200", es.SizeInGiB)
@@ -149,6 +142,9 @@ func (v *validator) taskVolumes(td *TaskDefinition) {
 			v.errorf(path, RuleVolumes, "volume %q is defined twice", vol.Name)
 		}
 		names[vol.Name] = true
+		if dv := vol.DockerVolumeConfiguration; dv != nil {
+			v.checkEnum(fmt.Sprintf("volumes[%d].dockerVolumeConfiguration.scope", i), "DockerVolumeConfiguration.scope", sprintf("volume %q: dockerVolumeConfiguration.scope", vol.Name), dv.Scope)
+		}
 	}
 	for i, c := range td.ContainerDefinitions {
 		for j, mp := range c.MountPoints {
@@ -166,7 +162,7 @@ func (v *validator) taskPlacement(td *TaskDefinition) {
 	}
 	for i, pc := range td.PlacementConstraints {
 		path := fmt.Sprintf("placementConstraints[%d]", i)
-		if pc.Type != "memberOf" {
+		if !slices.Contains(enumValues("TaskDefinitionPlacementConstraint.type"), pc.Type) {
 			v.errorf(path+".type", RuleTDPlacement, "placementConstraints type %q: task definitions allow only memberOf", pc.Type)
 			continue
 		}

@@ -1,0 +1,147 @@
+package spec
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The tests in this file hold validation to what AWS does at registration: a definition
+// AWS accepts must not be refused, and one AWS refuses must not be accepted. Each case
+// names the SDK documentation (aws-sdk-go-v2/service/ecs v1.104.1) it follows.
+
+// want is one diagnostic a case expects: its rule, severity and a part of its message.
+type want struct {
+	rule     string
+	severity Severity
+	text     string
+}
+
+type agreeCase struct {
+	name  string
+	files map[string]string // path in the repository → content
+	want  []want
+	// clean: no error and no warning at all (what `validate --strict` needs); the
+	// wanted diagnostics may still be notes or advice.
+	clean bool
+}
+
+// loadRepo writes files into a fresh directory and loads it as a repository.
+func loadRepo(t *testing.T, files map[string]string) Diagnostics {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, err := Load(dir, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range d.Diagnostics {
+		d.Diagnostics[i].Pos.File = strings.TrimPrefix(d.Diagnostics[i].Pos.File, dir+"/")
+	}
+	return d.Diagnostics
+}
+
+func runAgreeCases(t *testing.T, cases []agreeCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			diags := loadRepo(t, tc.files)
+			for _, w := range tc.want {
+				found := false
+				for _, d := range diags {
+					if d.Rule == w.rule && d.Severity == w.severity && strings.Contains(d.String(), w.text) {
+						found = true
+					}
+				}
+				if !found {
+					t.Errorf("want %s %s containing %q; got:\n%s", w.severity, w.rule, w.text, diagLines(diags))
+				}
+			}
+			if tc.clean && diags.HasErrors(true) {
+				t.Errorf("want no errors or warnings; got:\n%s", diagLines(diags))
+			}
+		})
+	}
+}
+
+func diagLines(ds Diagnostics) string {
+	var b strings.Builder
+	for _, d := range ds {
+		b.WriteString("  " + d.String() + "\n")
+	}
+	return b.String()
+}
+
+// td builds a one-container task definition file around container fields and task fields
+// (both JSON object members without the braces; either may be empty).
+func td(task, container string) string {
+	if task != "" {
+		task += ","
+	}
+	if container != "" {
+		container = "," + container
+	}
+	return `{"family": "app", ` + task + `
+  "containerDefinitions": [{"name": "app", "image": "registry.example.com/app:1.0", "memory": 256` + container + `}]}`
+}
+
+// TestEnumsAgreeWithAWS: every enumerated field accepts exactly the SDK's values; the
+// values ECS coerces instead of refusing are warnings, as ECS runs them.
+func TestEnumsAgreeWithAWS(t *testing.T) {
+	runAgreeCases(t, []agreeCase{
+		{name: "protocol other than tcp/udp is treated as tcp (PortMapping.Protocol)",
+			files: map[string]string{"td.json": td("", `"portMappings": [{"containerPort": 80, "protocol": "sctp"}]`)},
+			want:  []want{{RuleProtocolCoerced, SeverityWarning, `protocol "sctp": ECS knows only "tcp" and "udp" (case-sensitive) and treats any other value as tcp`}}},
+		{name: "protocol values are case-sensitive: UDP is tcp",
+			files: map[string]string{"td.json": td("", `"portMappings": [{"containerPort": 53, "protocol": "UDP"}]`)},
+			want:  []want{{RuleProtocolCoerced, SeverityWarning, `(write "udp" for udp)`}}},
+		{name: "protocol udp and tcp are clean",
+			files: map[string]string{"td.json": td("", `"portMappings": [{"containerPort": 53, "protocol": "udp"}, {"containerPort": 80, "protocol": "tcp"}]`)},
+			clean: true},
+		{name: "appProtocol grpc",
+			files: map[string]string{"td.json": td("", `"portMappings": [{"containerPort": 80, "appProtocol": "grpc", "name": "api"}]`)},
+			clean: true},
+		{name: "dockerVolumeConfiguration.scope (Scope)",
+			files: map[string]string{"td.json": td(`"volumes": [{"name": "d", "dockerVolumeConfiguration": {"scope": "global"}}]`, "")},
+			want:  []want{{RuleVolumes, SeverityError, `dockerVolumeConfiguration.scope "global": allowed values are task, shared`}}},
+		{name: "firelensConfiguration.type (FirelensConfigurationType)",
+			files: map[string]string{"td.json": td("", `"firelensConfiguration": {"type": "fluent-bit"}`)},
+			want:  []want{{RuleContainerEnums, SeverityError, `firelensConfiguration.type "fluent-bit": allowed values are fluentd, fluentbit`}}},
+		{name: "runtimePlatform.cpuArchitecture is case-sensitive (CPUArchitecture)",
+			files: map[string]string{"td.json": td(`"runtimePlatform": {"cpuArchitecture": "arm64", "operatingSystemFamily": "LINUX"}`, "")},
+			want:  []want{{RuleTaskEnums, SeverityError, `did you mean "ARM64"?`}}},
+		{name: "runtimePlatform.operatingSystemFamily (OSFamily)",
+			files: map[string]string{"td.json": td(`"runtimePlatform": {"operatingSystemFamily": "WINDOWS_SERVER_2025_CORE"}`, "")},
+			clean: true},
+		{name: "proxyConfiguration.type (ProxyConfigurationType)",
+			files: map[string]string{"td.json": td(`"proxyConfiguration": {"type": "ISTIO", "containerName": "app"}`, "")},
+			want:  []want{{RuleTaskEnums, SeverityError, `proxyConfiguration.type "ISTIO": allowed values are APPMESH`}}},
+		{name: "resourceRequirements type NeuronDevice (ResourceType)",
+			files: map[string]string{"td.json": td("", `"resourceRequirements": [{"type": "NeuronDevice", "value": "1"}]`)},
+			clean: true},
+		{name: "environmentFiles type (EnvironmentFileType)",
+			files: map[string]string{"td.json": td("", `"environmentFiles": [{"value": "arn:aws:s3:::bucket/app.env", "type": "S3"}]`)},
+			want:  []want{{RuleContainerEnums, SeverityError, `did you mean "s3"?`}}},
+		{name: "versionConsistency (VersionConsistency)",
+			files: map[string]string{"td.json": td("", `"versionConsistency": "off"`)},
+			want:  []want{{RuleContainerEnums, SeverityError, `versionConsistency "off": allowed values are enabled, disabled`}}},
+		{name: "device permissions (DeviceCgroupPermission)",
+			files: map[string]string{"td.json": td("", `"linuxParameters": {"devices": [{"hostPath": "/dev/fuse", "permissions": ["read", "exec"]}]}`)},
+			want:  []want{{RuleContainerEnums, SeverityError, `device permission "exec": allowed values are read, write, mknod`}}},
+		{name: "service propagateTags (PropagateTags)",
+			files: map[string]string{"td.json": td("", ""), "svc.json": `{"serviceName": "app", "taskDefinition": "app", "desiredCount": 1, "propagateTags": "TASK"}`},
+			want:  []want{{RuleServiceEnums, SeverityError, `propagateTags "TASK": allowed values are TASK_DEFINITION, SERVICE, NONE`}}},
+		{name: "service availabilityZoneRebalancing (AvailabilityZoneRebalancing)",
+			files: map[string]string{"td.json": td("", ""), "svc.json": `{"serviceName": "app", "taskDefinition": "app", "desiredCount": 1, "availabilityZoneRebalancing": "ENABLED"}`},
+			clean: true},
+	})
+}
