@@ -145,3 +145,18 @@ func TestEnumsAgreeWithAWS(t *testing.T) {
 			clean: true},
 	})
 }
+
+// TestAdviceIsNotAFidelityProblem: style advice about a definition AWS accepts as it is
+// never fails validation, not even with --strict (HasErrors(true)).
+func TestAdviceIsNotAFidelityProblem(t *testing.T) {
+	image := func(img string) map[string]string {
+		return map[string]string{"td.json": `{"family": "app", "containerDefinitions": [{"name": "app", "image": "` + img + `", "memory": 128}]}`}
+	}
+	runAgreeCases(t, []agreeCase{
+		{name: "untagged image", files: image("nginx"), clean: true,
+			want: []want{{RuleImage, SeverityAdvice, `image "nginx" has no tag`}}},
+		{name: "latest tag", files: image("public.ecr.aws/nginx/nginx:latest"), clean: true,
+			want: []want{{RuleImage, SeverityAdvice, `the tag latest moves`}}},
+		{name: "digest", files: image("nginx@sha256:" + strings.Repeat("ab", 32)), clean: true},
+	})
+}

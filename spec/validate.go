@@ -47,3 +47,7 @@ func (v *validator) errorf(path, rule, format string, args ...any) {
 func (v *validator) warnf(path, rule, format string, args ...any) {
 	v.diags = append(v.diags, diag(v.at(path), SeverityWarning, rule, format, args...))
 }
+
+func (v *validator) advisef(path, rule, format string, args ...any) {
+	v.diags = append(v.diags, diag(v.at(path), SeverityAdvice, rule, format, args...))
+}

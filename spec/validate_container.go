@@ -66,8 +66,11 @@ func (v *validator) image(p string, c *ContainerDefinition) {
 		v.errorf(p+".image", RuleImage, "container %q: image %q is not a valid reference (repository[:tag] or repository@sha256:<64 hex>)", c.Name, img)
 		return
 	}
+	if tag == "latest" && !hasDigest {
+		v.advisef(p+".image", RuleImage, "container %q: image %q: the tag latest moves, so what runs can change without a commit; pin a version or a digest", c.Name, img)
+	}
 	if tag == "" && !hasDigest {
-		v.warnf(p+".image", RuleImage, "container %q: image %q has no tag: Docker pulls :latest, so what runs can change without a commit", c.Name, img)
+		v.advisef(p+".image", RuleImage, "container %q: image %q has no tag: Docker pulls :latest, so what runs can change without a commit", c.Name, img)
 	}
 }
 

@@ -19,8 +19,9 @@ func TestValidate(t *testing.T) {
 		{"broken-json", []string{"validate", "--output", "json", broken + "/typos.json"}, 1, "JSON array, same set as text"},
 		{"files", []string{"validate", broken + "/dup-a.json", broken + "/dup-b.json"}, 1, "files given one by one are checked together"},
 		{"strict", []string{"validate", "--strict", broken + "/dup-a.json"}, 0, "no warnings: strict passes"},
-		{"strict-warning", []string{"validate", "--strict", "testdata/validate/untagged.json"}, 1, "a warning fails with --strict"},
-		{"warning", []string{"validate", "testdata/validate/untagged.json"}, 0, "a warning alone passes"},
+		{"strict-warning", []string{"validate", "--strict", "testdata/validate/warning.json"}, 1, "a warning fails with --strict"},
+		{"warning", []string{"validate", "testdata/validate/warning.json"}, 0, "a warning alone passes"},
+		{"strict-advice", []string{"validate", "--strict", "testdata/validate/untagged.json"}, 0, "advice (an untagged image) is shown and never fails, not even with --strict"},
 		{"bad-output", []string{"validate", "-o", "yaml"}, exitUsage, "usage error"},
 		{"missing-path", []string{"validate", "no/such/dir"}, exitUsage, "a path that does not exist is a usage error"},
 	}
