@@ -160,3 +160,98 @@ func TestAdviceIsNotAFidelityProblem(t *testing.T) {
 		{name: "digest", files: image("nginx@sha256:" + strings.Repeat("ab", 32)), clean: true},
 	})
 }
+
+// fargateTD is a valid Fargate task definition with extra task and container members.
+func fargateTD(task, container string) string {
+	if task != "" {
+		task = ", " + task
+	}
+	if container != "" {
+		container = ", " + container
+	}
+	return `{"family": "app", "requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc", "cpu": "256", "memory": "512"` + task + `,
+  "containerDefinitions": [{"name": "app", "image": "public.ecr.aws/nginx/nginx:1.27", "portMappings": [{"containerPort": 80}]` + container + `}]}`
+}
+
+const fargateRole = `"executionRoleArn": "arn:aws:iam::123456789012:role/ecsTaskExecutionRole"`
+
+// TestFargateAgreesWithAWS: what RegisterTaskDefinition (requiresCompatibilities FARGATE)
+// or CreateService (launchType FARGATE) refuses is an error; the valid shapes pass.
+func TestFargateAgreesWithAWS(t *testing.T) {
+	awslogs := `"logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/app", "awslogs-region": "eu-west-1", "awslogs-stream-prefix": "app"}}`
+	runAgreeCases(t, []agreeCase{
+		{name: "valid", files: map[string]string{"td.json": fargateTD("", "")}, clean: true},
+		{name: "awslogs without execution role",
+			files: map[string]string{"td.json": fargateTD("", awslogs)},
+			want:  []want{{RuleFargateExecutionRole, SeverityError, `logDriver awslogs on Fargate needs the task's executionRoleArn`}}},
+		{name: "awslogs with execution role", files: map[string]string{"td.json": fargateTD(fargateRole, awslogs)}, clean: true},
+		{name: "secrets without execution role",
+			files: map[string]string{"td.json": fargateTD("", `"secrets": [{"name": "DB_PASSWORD", "valueFrom": "arn:aws:ssm:eu-west-1:123456789012:parameter/db"}]`)},
+			want:  []want{{RuleFargateExecutionRole, SeverityError, `secrets on Fargate needs the task's executionRoleArn`}}},
+		{name: "log secretOptions without execution role",
+			files: map[string]string{"td.json": fargateTD("", `"logConfiguration": {"logDriver": "splunk", "secretOptions": [{"name": "splunk-token", "valueFrom": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:t"}]}`)},
+			want:  []want{{RuleFargateExecutionRole, SeverityError, `logConfiguration.secretOptions on Fargate`}}},
+		{name: "repositoryCredentials without execution role",
+			files: map[string]string{"td.json": fargateTD("", `"repositoryCredentials": {"credentialsParameter": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:reg"}`)},
+			want:  []want{{RuleFargateExecutionRole, SeverityError, `repositoryCredentials (a private registry) on Fargate`}}},
+		{name: "environmentFiles without execution role",
+			files: map[string]string{"td.json": fargateTD("", `"environmentFiles": [{"value": "arn:aws:s3:::bucket/app.env", "type": "s3"}]`)},
+			want:  []want{{RuleFargateExecutionRole, SeverityError, `environmentFiles on Fargate`}}},
+		{name: "ECR image without execution role registers but cannot be pulled",
+			files: map[string]string{"td.json": strings.Replace(fargateTD("", ""), "public.ecr.aws/nginx/nginx:1.27", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1.0", 1)},
+			want:  []want{{RuleFargateExecutionRole, SeverityWarning, `is in Amazon ECR`}}},
+		{name: "cpu/memory pair outside the table",
+			files: map[string]string{"td.json": strings.Replace(fargateTD("", ""), `"memory": "512"`, `"memory": "4096"`, 1)},
+			want:  []want{{RuleFargate, SeverityError, `memory 4096 MiB: with cpu 256 Fargate allows 512 to 2048 MiB`}}},
+		{name: "every pair of the table is valid", clean: true, files: map[string]string{
+			"a.json": strings.Replace(strings.Replace(fargateTD("", ""), `"cpu": "256", "memory": "512"`, `"cpu": "1 vCPU", "memory": "8 GB"`, 1), `"app"`, `"a"`, 1),
+			"b.json": strings.Replace(strings.Replace(fargateTD("", ""), `"cpu": "256", "memory": "512"`, `"cpu": "8192", "memory": "61440"`, 1), `"app"`, `"b"`, 1),
+			"c.json": strings.Replace(strings.Replace(fargateTD("", ""), `"cpu": "256", "memory": "512"`, `"cpu": "16384", "memory": "32768"`, 1), `"app"`, `"c"`, 1),
+		}},
+		{name: "8 vCPU with memory off the 4 GB steps",
+			files: map[string]string{"td.json": strings.Replace(fargateTD("", ""), `"cpu": "256", "memory": "512"`, `"cpu": "8192", "memory": "18432"`, 1)},
+			want:  []want{{RuleFargate, SeverityError, `in steps of 4096 MiB`}}},
+		{name: "bridge on Fargate",
+			files: map[string]string{"td.json": strings.Replace(fargateTD("", ""), `"awsvpc"`, `"bridge"`, 1)},
+			want:  []want{{RuleFargate, SeverityError, `Fargate requires awsvpc`}}},
+		{name: "links on Fargate", files: map[string]string{"td.json": fargateTD("", `"links": ["db"]`)},
+			want: []want{{RuleLinks, SeverityError, `links work only in networkMode bridge`}}},
+		{name: "hostPort different from containerPort",
+			files: map[string]string{"td.json": strings.Replace(fargateTD("", ""), `{"containerPort": 80}`, `{"containerPort": 80, "hostPort": 8080}`, 1)},
+			want:  []want{{RuleHostPortMismatch, SeverityError, `hostPort (8080) must be omitted or equal containerPort (80)`}}},
+		{name: "privileged", files: map[string]string{"td.json": fargateTD("", `"privileged": true`)},
+			want: []want{{RuleFargateUnsupported, SeverityError, `privileged is not supported on Fargate`}}},
+		{name: "devices and sharedMemorySize",
+			files: map[string]string{"td.json": fargateTD("", `"linuxParameters": {"devices": [{"hostPath": "/dev/fuse"}], "sharedMemorySize": 64}`)},
+			want: []want{{RuleFargateUnsupported, SeverityError, `linuxParameters.devices is not supported on Fargate`},
+				{RuleFargateUnsupported, SeverityError, `linuxParameters.sharedMemorySize is not supported on Fargate`}}},
+		{name: "dockerSecurityOptions", files: map[string]string{"td.json": fargateTD("", `"dockerSecurityOptions": ["no-new-privileges"]`)},
+			want: []want{{RuleFargateUnsupported, SeverityError, `dockerSecurityOptions are not supported on Fargate`}}},
+		{name: "Docker volume and host sourcePath",
+			files: map[string]string{"td.json": fargateTD(`"volumes": [{"name": "d", "dockerVolumeConfiguration": {"scope": "task"}}, {"name": "h", "host": {"sourcePath": "/var/data"}}, {"name": "scratch", "host": {}}]`, "")},
+			want: []want{{RuleFargateUnsupported, SeverityError, `volume "d": Docker volumes`},
+				{RuleFargateUnsupported, SeverityError, `volume "h": host.sourcePath is not supported on Fargate`}}},
+		{name: "ipcMode and pidMode host",
+			files: map[string]string{"td.json": fargateTD(`"ipcMode": "task", "pidMode": "host"`, "")},
+			want: []want{{RuleFargateUnsupported, SeverityError, `ipcMode is not supported on Fargate`},
+				{RuleFargateUnsupported, SeverityError, `pidMode "host": on Fargate the only valid value is task`}}},
+		{name: "pidMode task is fine", files: map[string]string{"td.json": fargateTD(`"pidMode": "task"`, "")}, clean: true},
+		{name: "stopTimeout and startTimeout 2-120",
+			files: map[string]string{"td.json": fargateTD("", `"stopTimeout": 150, "startTimeout": 1`)},
+			want: []want{{RuleContainerTimeouts, SeverityError, `stopTimeout 150: Fargate allows 2 to 120 seconds`},
+				{RuleContainerTimeouts, SeverityError, `startTimeout 1: Fargate allows 2 to 120 seconds`}}},
+		{name: "FARGATE service runs a task definition that does not require FARGATE",
+			files: map[string]string{
+				"td.json":  td(`"networkMode": "awsvpc", "cpu": "256", "memory": "512"`, `"privileged": true, `+awslogs),
+				"svc.json": `{"serviceName": "app", "taskDefinition": "app", "desiredCount": 1, "launchType": "FARGATE", "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-0abc"]}}}`,
+			},
+			want: []want{{RuleFargateUnsupported, SeverityError, `service "app" runs it on Fargate: container "app": privileged is not supported on Fargate`},
+				{RuleFargateExecutionRole, SeverityError, `service "app" runs it on Fargate: container "app": logDriver awslogs`}}},
+		{name: "FARGATE_SPOT capacity provider counts as Fargate",
+			files: map[string]string{
+				"td.json":  td("", ""),
+				"svc.json": `{"serviceName": "app", "taskDefinition": "app", "desiredCount": 1, "capacityProviderStrategy": [{"capacityProvider": "FARGATE_SPOT", "weight": 1}]}`,
+			},
+			want: []want{{RuleFargate, SeverityError, `service "app" runs it on Fargate: networkMode "bridge": Fargate requires awsvpc`}}},
+	})
+}

@@ -18,6 +18,8 @@ const (
 	RuleTaskEnums             = "ECS-TD-012" // pidMode, ipcMode values
 	RuleEphemeralStorage      = "ECS-TD-013" // ephemeralStorage 21–200 GiB
 	RuleTaskCPURange          = "ECS-TD-014" // task cpu 128–196608 units, memory ≥ 6 MiB when set
+	RuleFargateExecutionRole  = "ECS-TD-015" // Fargate: executionRoleArn for awslogs, secrets, repositoryCredentials, environmentFiles
+	RuleFargateUnsupported    = "ECS-TD-016" // Fargate: no privileged, devices, Docker volumes, ipcMode, ...
 
 	// Container definition.
 	RuleContainerName        = "ECS-CD-001" // name required, [A-Za-z0-9_-]{1,255}
@@ -40,7 +42,7 @@ const (
 	RuleVolumesFrom          = "ECS-CD-018" // volumesFrom names another container
 	RuleUlimit               = "ECS-CD-019" // ulimit names, soft ≤ hard
 	RuleLogDriver            = "ECS-CD-020" // logDriver values
-	RuleContainerTimeouts    = "ECS-CD-021" // startTimeout/stopTimeout ≥ 0 (Fargate stopTimeout ≤ 120)
+	RuleContainerTimeouts    = "ECS-CD-021" // startTimeout/stopTimeout ≥ 0 (Fargate 2–120)
 	RuleEnvironmentNames     = "ECS-CD-022" // environment/secrets names non-empty and unique
 	RuleContainerCPUNegative = "ECS-CD-023" // container cpu ≥ 0
 	RuleContainerEnums       = "ECS-CD-024" // versionConsistency, environmentFiles type, firelensConfiguration type, resourceRequirements type, device permissions

@@ -278,9 +278,6 @@ func (v *validator) containerMisc(p string, c *ContainerDefinition, td *TaskDefi
 			v.errorf(p+"."+t.field, RuleContainerTimeouts, "container %q: %s %d must not be negative", c.Name, t.field, *t.val)
 		}
 	}
-	if c.StopTimeout != nil && td.isFargate() && *c.StopTimeout > 120 {
-		v.errorf(p+".stopTimeout", RuleContainerTimeouts, "container %q: stopTimeout %d: Fargate allows at most 120 seconds", c.Name, *c.StopTimeout)
-	}
 	v.envNames(p, c)
 }
 

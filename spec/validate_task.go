@@ -12,17 +12,6 @@ var namePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
 // MaxContainers is ECS's non-adjustable quota of containers per task definition.
 const MaxContainers = 10
 
-// fargateMemory lists, per Fargate task cpu, the allowed memory range and step (MiB).
-var fargateMemory = map[CPUUnits]struct{ min, max, step MemoryMiB }{
-	256:   {512, 2048, 512}, // 512, 1024, 2048: checked specially below
-	512:   {1024, 4096, 1024},
-	1024:  {2048, 8192, 1024},
-	2048:  {4096, 16384, 1024},
-	4096:  {8192, 30720, 1024},
-	8192:  {16384, 61440, 4096},
-	16384: {32768, 122880, 8192},
-}
-
 func (v *validator) taskDefinition(td *TaskDefinition) {
 	switch {
 	case td.Family == "":
@@ -62,7 +51,7 @@ func (v *validator) taskResources(td *TaskDefinition) {
 		v.errorf("memory", RuleTaskCPURange, "memory %d MiB: at least 6 MiB is needed", td.Memory)
 	}
 	if td.isFargate() {
-		v.fargate(td)
+		v.fargate(td, "")
 	}
 	if td.Memory == 0 {
 		for i, c := range td.ContainerDefinitions {
@@ -91,28 +80,6 @@ func (v *validator) taskResources(td *TaskDefinition) {
 				}
 			}
 		}
-	}
-}
-
-func (v *validator) fargate(td *TaskDefinition) {
-	if td.NetworkMode != "awsvpc" {
-		v.errorf("networkMode", RuleFargate, "networkMode %q: Fargate requires awsvpc", td.NetworkMode)
-	}
-	if td.Cpu == 0 || td.Memory == 0 {
-		v.errorf("", RuleFargate, "Fargate requires task-level cpu and memory")
-		return
-	}
-	r, ok := fargateMemory[td.Cpu]
-	if !ok {
-		v.errorf("cpu", RuleFargate, "cpu %d: Fargate supports 256, 512, 1024, 2048, 4096, 8192 and 16384 CPU units", td.Cpu)
-		return
-	}
-	valid := td.Memory >= r.min && td.Memory <= r.max && (td.Memory-r.min)%r.step == 0
-	if td.Cpu == 256 {
-		valid = td.Memory == 512 || td.Memory == 1024 || td.Memory == 2048
-	}
-	if !valid {
-		v.errorf("memory", RuleFargate, "memory %d MiB: with cpu %d Fargate allows %d to %d MiB in steps of %d MiB", td.Memory, td.Cpu, r.min, r.max, r.step)
 	}
 }
 
