@@ -255,3 +255,49 @@ func TestFargateAgreesWithAWS(t *testing.T) {
 			want: []want{{RuleFargate, SeverityError, `service "app" runs it on Fargate: networkMode "bridge": Fargate requires awsvpc`}}},
 	})
 }
+
+// TestTemplatePlaceholders: a definition that still holds template syntax gets one
+// diagnostic per file, at the first occurrence, wherever the placeholder stands.
+func TestTemplatePlaceholders(t *testing.T) {
+	const msg = `this looks like template syntax (ecspresso / envsubst / CodeDeploy)`
+	withImage := func(img string) map[string]string {
+		return map[string]string{"td.json": "{\"family\": \"app\",\n  \"containerDefinitions\": [{\"name\": \"app\", \"memory\": 128,\n    \"image\": \"" + img + "\"}]}"}
+	}
+	svc := func(members string) string {
+		return `{"serviceName": "app", "taskDefinition": "app", "desiredCount": 1, ` + members + `}`
+	}
+	runAgreeCases(t, []agreeCase{
+		{name: "envsubst in image", files: withImage("registry.example.com/app:${IMAGE_TAG}"),
+			want: []want{{RuleTemplate, SeverityError, `td.json:3:14: error: ` + msg + `: "${IMAGE_TAG}" in containerDefinitions[0].image`}}},
+		{name: "ecspresso must_env", files: withImage(`{{ must_env \"IMAGE\" }}`),
+			want: []want{{RuleTemplate, SeverityError, `"{{ must_env \"IMAGE\" }}"`}}},
+		{name: "CodeDeploy image placeholder", files: withImage("<IMAGE1_NAME>"),
+			want: []want{{RuleTemplate, SeverityError, `"<IMAGE1_NAME>"`}}},
+		{name: "tfstate in a role ARN", files: map[string]string{"td.json": td(`"executionRoleArn": "{{ tfstate \"aws_iam_role.exec.arn\" }}"`, "")},
+			want: []want{{RuleTemplate, SeverityError, `in executionRoleArn`}}},
+		{name: "ACCOUNT_ID inside an ARN", files: map[string]string{"td.json": td(`"taskRoleArn": "arn:aws:iam::ACCOUNT_ID:role/app"`, "")},
+			want: []want{{RuleTemplate, SeverityError, `"arn:aws:iam::ACCOUNT_ID:role/app" in taskRoleArn`}}},
+		{name: "REGION inside an ARN", files: map[string]string{"td.json": td("", `"secrets": [{"name": "A", "valueFrom": "arn:aws:ssm:REGION:123456789012:parameter/a"}]`)},
+			want: []want{{RuleTemplate, SeverityError, `in containerDefinitions[0].secrets[0].valueFrom`}}},
+		{name: "YOUR_..._HERE", files: map[string]string{"td.json": td("", `"environment": [{"name": "BUCKET", "value": "YOUR_BUCKET_HERE"}]`)},
+			want: []want{{RuleTemplate, SeverityError, `"YOUR_BUCKET_HERE"`}}},
+		{name: "placeholder IDs in a service's networkConfiguration", files: map[string]string{"td.json": td("", ""),
+			"svc.json": svc(`"networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-xxxxxxxx"], "securityGroups": ["sg-0123abcd"]}}`)},
+			want: []want{{RuleTemplate, SeverityError, `"subnet-xxxxxxxx" in networkConfiguration.awsvpcConfiguration.subnets[0]`}}},
+		{name: "once per file, with the count", files: map[string]string{"td.json": td(`"taskRoleArn": "arn:aws:iam::${ACCOUNT}:role/app", "executionRoleArn": "arn:aws:iam::${ACCOUNT}:role/exec"`, "")},
+			want: []want{{RuleTemplate, SeverityError, `(2 places in this file)`}}},
+		{name: "a template that is not JSON until rendered", files: map[string]string{"svc.json": "{\"serviceName\": \"app\", \"taskDefinition\": \"app\",\n  \"desiredCount\": {{ env \"COUNT\" \"1\" }}}"},
+			want: []want{{RuleSyntax, SeverityError, `invalid JSON`}, {RuleTemplate, SeverityError, `svc.json:2:19: error: ` + msg + `: "{{ env \"COUNT\" \"1\" }}"`}}},
+		{name: "real values are not placeholders", clean: true, files: map[string]string{
+			"td.json": `{"family": "app", "taskRoleArn": "arn:aws:iam::123456789012:role/app", "executionRoleArn": "arn:aws:iam::123456789012:role/ecsTaskExecutionRole",
+			  "containerDefinitions": [{"name": "app", "image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1.0", "memory": 128,
+			    "command": ["sh", "-c", "exec app --port ${PORT}"],
+			    "healthCheck": {"command": ["CMD-SHELL", "curl -f http://localhost:${PORT}/ || exit 1"]},
+			    "environmentFiles": [{"value": "arn:aws:s3:::bucket/app.env", "type": "s3"}],
+			    "environment": [{"name": "PORT", "value": "8080"}]}]}`,
+			"svc.json": svc(`"loadBalancers": [{"targetGroupArn": "arn:aws:elasticloadbalancing:us-gov-west-1:123456789012:targetgroup/app/0123456789abcdef", "containerName": "app"}]`),
+		}},
+		{name: "compose interpolation is compose's", clean: true, files: map[string]string{
+			"compose.yaml": "services:\n  web:\n    image: nginx:${TAG:-1.27}\n"}},
+	})
+}

@@ -217,20 +217,34 @@ func decodeFile(root, rel string) fileResult {
 	}
 	tree, err := parseJSON(name, src)
 	if err != nil {
-		// Unparseable JSON is reported: it may well be a definition with a typo.
+		// Unparseable JSON is reported: it may well be a definition with a typo, or a
+		// template whose {{ }} stand where JSON wants a value.
 		r.kind = DocTaskDefinition
 		r.diags = Diagnostics{syntaxDiagnostic(err)}
+		if h := findTemplatesInText(name, src); h != nil {
+			r.diags = append(r.diags, templateDiagnostic(h))
+		}
 		return r
 	}
-	switch r.kind = classify(tree); r.kind {
+	kind := classify(tree)
+	if kind != DocOther || looksECSish(tree) {
+		if h := findTemplates(tree); h != nil {
+			r.diags = append(r.diags, templateDiagnostic(h))
+		}
+	}
+	switch r.kind = kind; r.kind {
 	case DocTaskDefinition:
-		r.td, r.diags = decodeTaskDefinitionNode(tree)
+		var ds Diagnostics
+		r.td, ds = decodeTaskDefinitionNode(tree)
+		r.diags = append(r.diags, ds...)
 	case DocService:
-		r.svc, r.diags = decodeServiceNode(tree)
+		var ds Diagnostics
+		r.svc, ds = decodeServiceNode(tree)
+		r.diags = append(r.diags, ds...)
 	default:
 		if looksECSish(tree) {
-			r.diags = Diagnostics{{Pos: tree.pos, Severity: SeverityNote, Rule: RuleIgnoredJSON,
-				Message: "JSON file ignored: it has neither \"containerDefinitions\" (task definition) nor \"serviceName\" (service)"}}
+			r.diags = append(r.diags, Diagnostic{Pos: tree.pos, Severity: SeverityNote, Rule: RuleIgnoredJSON,
+				Message: "JSON file ignored: it has neither \"containerDefinitions\" (task definition) nor \"serviceName\" (service)"})
 		}
 	}
 	return r
