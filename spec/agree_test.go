@@ -301,3 +301,37 @@ func TestTemplatePlaceholders(t *testing.T) {
 			"compose.yaml": "services:\n  web:\n    image: nginx:${TAG:-1.27}\n"}},
 	})
 }
+
+// TestNothingReadIsIgnoredSilently: a file ecsgit will not deploy says so, and a
+// service never deploys another revision than the one it pins.
+func TestNothingReadIsIgnoredSilently(t *testing.T) {
+	// The shape ecspresso keeps as ecs-service-def.json: no serviceName, no taskDefinition.
+	const ecspressoService = `{
+  "deploymentConfiguration": {"maximumPercent": 200, "minimumHealthyPercent": 100},
+  "desiredCount": 2,
+  "launchType": "FARGATE",
+  "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-0a1b2c3d"], "assignPublicIp": "DISABLED"}}
+}`
+	runAgreeCases(t, []agreeCase{
+		{name: "service definition without serviceName",
+			files: map[string]string{"td.json": td("", ""), "ecs-service-def.json": ecspressoService},
+			want: []want{{RuleNamelessService, SeverityWarning,
+				`ecs-service-def.json:1:1: warning: JSON file not deployed: it has service-definition fields (desiredCount, launchType, deploymentConfiguration, networkConfiguration) but no "serviceName" (ecspresso keeps the name in ecspresso.yml)`}}},
+		{name: "task-definition-looking file without containerDefinitions is still a note",
+			files: map[string]string{"x.json": `{"family": "app", "networkMode": "awsvpc"}`},
+			want:  []want{{RuleIgnoredJSON, SeverityNote, `neither "containerDefinitions"`}}, clean: true},
+		{name: "other JSON is not ECS's", clean: true,
+			files: map[string]string{"package.json": `{"name": "web", "version": "1.0.0"}`}},
+		{name: "family:N with the family in the repository is refused",
+			files: map[string]string{"td.json": td("", ""), "svc.json": `{"serviceName": "app", "taskDefinition": "app:3", "desiredCount": 1}`},
+			want:  []want{{RulePinnedRevision, SeverityError, `taskDefinition "app:3" pins revision 3, but ecsgit deploys the definition of family "app" in this repository`}}},
+		{name: "an ARN with a revision is a pin too",
+			files: map[string]string{"td.json": td("", ""), "svc.json": `{"serviceName": "app", "taskDefinition": "arn:aws:ecs:eu-west-1:123456789012:task-definition/app:3", "desiredCount": 1}`},
+			want:  []want{{RulePinnedRevision, SeverityError, `pins revision 3`}}},
+		{name: "family:N of a family not in the repository is refused",
+			files: map[string]string{"svc.json": `{"serviceName": "app", "taskDefinition": "other:3", "desiredCount": 1}`},
+			want:  []want{{RulePinnedRevision, SeverityError, `pins revision 3 of family "other", which is not in this repository`}}},
+		{name: "the family alone deploys the repository's definition", clean: true,
+			files: map[string]string{"td.json": td("", ""), "svc.json": `{"serviceName": "app", "taskDefinition": "arn:aws:ecs:eu-west-1:123456789012:task-definition/app", "desiredCount": 1}`}},
+	})
+}

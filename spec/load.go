@@ -21,6 +21,8 @@ const (
 	RuleComposeSkipped   = "ECS-REPO-004" // compose file found, no compose loader (note)
 	RuleIgnoredJSON      = "ECS-REPO-005" // JSON that looks ECS-related but is neither (note)
 	RuleConfigService    = "ECS-REPO-006" // ecsgit.yaml services.<name> names no service
+	RulePinnedRevision   = "ECS-REPO-008" // a service pins taskDefinition family:N (refused)
+	RuleNamelessService  = "ECS-REPO-009" // service-definition fields without serviceName (warning)
 )
 
 // ComposeLoader converts the compose projects of a repository. files are the compose files
@@ -242,12 +244,42 @@ func decodeFile(root, rel string) fileResult {
 		r.svc, ds = decodeServiceNode(tree)
 		r.diags = append(r.diags, ds...)
 	default:
-		if looksECSish(tree) {
-			r.diags = append(r.diags, Diagnostic{Pos: tree.pos, Severity: SeverityNote, Rule: RuleIgnoredJSON,
-				Message: "JSON file ignored: it has neither \"containerDefinitions\" (task definition) nor \"serviceName\" (service)"})
-		}
+		r.diags = append(r.diags, ignoredJSON(tree)...)
 	}
 	return r
+}
+
+// serviceOnlyKeys are CreateService members that a task definition does not have.
+var serviceOnlyKeys = []string{
+	"desiredCount", "launchType", "schedulingStrategy", "deploymentConfiguration", "deploymentController",
+	"loadBalancers", "networkConfiguration", "serviceRegistries", "placementStrategy", "capacityProviderStrategy",
+	"healthCheckGracePeriodSeconds", "platformVersion", "enableExecuteCommand", "serviceConnectConfiguration",
+	"propagateTags", "enableECSManagedTags",
+}
+
+// ignoredJSON says why an ECS-looking JSON file is not read. A service definition
+// without serviceName is what ecspresso keeps (the name lives in its ecspresso.yml): it
+// is a warning, because its author means it to be deployed.
+func ignoredJSON(tree *node) Diagnostics {
+	if tree == nil || tree.kind != kindObject {
+		return nil
+	}
+	var keys []string
+	for _, k := range serviceOnlyKeys {
+		if tree.get(k) != nil {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) > 0 {
+		return Diagnostics{{Pos: tree.pos, Severity: SeverityWarning, Rule: RuleNamelessService, Message: sprintf(
+			"JSON file not deployed: it has service-definition fields (%s) but no \"serviceName\" (ecspresso keeps the name in ecspresso.yml); ecsgit reads a service only with \"serviceName\" and \"taskDefinition\" (the family) in the file: add them, or exclude the file in ecsgit.yaml",
+			strings.Join(keys, ", "))}}
+	}
+	if looksECSish(tree) {
+		return Diagnostics{{Pos: tree.pos, Severity: SeverityNote, Rule: RuleIgnoredJSON,
+			Message: "JSON file ignored: it has neither \"containerDefinitions\" (task definition) nor \"serviceName\" (service)"}}
+	}
+	return nil
 }
 
 // looksECSish is true for JSON objects with a key that only ECS definitions have.
