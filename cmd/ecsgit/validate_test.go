@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -63,5 +64,37 @@ func TestHelpHasExamples(t *testing.T) {
 		if code != 0 || !strings.Contains(out, "Examples:") {
 			t.Errorf("%s --help: code %d, no Examples section", cmd, code)
 		}
+	}
+}
+
+// TestValidateRealWorld: `validate --strict` (what CI is told to run) passes on valid
+// definitions shaped like real ones: a Fargate web app with FireLens, an EC2 bridge app
+// with links, a daemon with host networking, an awsvpc app with an Envoy sidecar.
+func TestValidateRealWorld(t *testing.T) {
+	const root = "../../spec/testdata/realworld"
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		n++
+		t.Run(e.Name(), func(t *testing.T) {
+			code, out, errOut := runCLI(t, "validate", "--strict", root+"/"+e.Name())
+			if code != 0 {
+				t.Errorf("validate --strict %s: exit %d, want 0\nstdout: %s\nstderr: %s", e.Name(), code, out, errOut)
+			}
+			for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+				if line != "" && !strings.Contains(line, ": advice: ") {
+					t.Errorf("validate --strict %s: want at most advice, got: %s", e.Name(), line)
+				}
+			}
+		})
+	}
+	if n < 4 {
+		t.Fatalf("%s: %d example repositories, want at least 4", root, n)
 	}
 }
