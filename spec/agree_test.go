@@ -3,6 +3,7 @@ package spec
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -333,5 +334,45 @@ func TestNothingReadIsIgnoredSilently(t *testing.T) {
 			want:  []want{{RulePinnedRevision, SeverityError, `pins revision 3 of family "other", which is not in this repository`}}},
 		{name: "the family alone deploys the repository's definition", clean: true,
 			files: map[string]string{"td.json": td("", ""), "svc.json": `{"serviceName": "app", "taskDefinition": "arn:aws:ecs:eu-west-1:123456789012:task-definition/app", "desiredCount": 1}`}},
+	})
+}
+
+// TestRangesAgreeWithAWS: the documented bounds (Ranges) that had no check before.
+func TestRangesAgreeWithAWS(t *testing.T) {
+	tags := func(n int) string {
+		var b strings.Builder
+		for i := range n {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(`{"key": "k` + strconv.Itoa(i) + `", "value": "v"}`)
+		}
+		return `"tags": [` + b.String() + `]`
+	}
+	envFiles := func(n int) string {
+		var parts []string
+		for i := range n {
+			parts = append(parts, `{"value": "arn:aws:s3:::bucket/f`+strconv.Itoa(i)+`.env", "type": "s3"}`)
+		}
+		return `"environmentFiles": [` + strings.Join(parts, ", ") + `]`
+	}
+	runAgreeCases(t, []agreeCase{
+		{name: "restartAttemptPeriod below 60", files: map[string]string{"td.json": td("", `"restartPolicy": {"enabled": true, "restartAttemptPeriod": 30}`)},
+			want: []want{{RuleContainerLimits, SeverityError, `restartPolicy.restartAttemptPeriod 30: allowed range is 60 to 1800 seconds`}}},
+		{name: "restartAttemptPeriod 60 and 1800", clean: true, files: map[string]string{
+			"a.json": strings.Replace(td("", `"restartPolicy": {"enabled": true, "restartAttemptPeriod": 60}`), `"app"`, `"a"`, 1),
+			"b.json": strings.Replace(td("", `"restartPolicy": {"enabled": true, "restartAttemptPeriod": 1800}`), `"app"`, `"b"`, 1)}},
+		{name: "51 ignoredExitCodes", files: map[string]string{"td.json": td("", `"restartPolicy": {"enabled": true, "ignoredExitCodes": [`+strings.TrimSuffix(strings.Repeat("1,", 51), ",")+`]}`)},
+			want: []want{{RuleContainerLimits, SeverityError, `51 restartPolicy.ignoredExitCodes, ECS allows at most 50`}}},
+		{name: "swappiness 101", files: map[string]string{"td.json": td("", `"linuxParameters": {"maxSwap": 512, "swappiness": 101}`)},
+			want: []want{{RuleContainerLimits, SeverityError, `swappiness 101: allowed range is 0 to 100`}}},
+		{name: "11 environmentFiles", files: map[string]string{"td.json": td("", envFiles(11))},
+			want: []want{{RuleContainerLimits, SeverityError, `11 environmentFiles, ECS allows at most 10`}}},
+		{name: "10 environmentFiles", files: map[string]string{"td.json": td("", envFiles(10))}, clean: true},
+		{name: "51 task tags", files: map[string]string{"td.json": td(tags(51), "")},
+			want: []want{{RuleTags, SeverityError, `51 tags, ECS allows at most 50`}}},
+		{name: "51 service tags", files: map[string]string{"td.json": td("", ""), "svc.json": `{"serviceName": "app", "taskDefinition": "app", "desiredCount": 1, ` + tags(51) + `}`},
+			want: []want{{RuleServiceTags, SeverityError, `51 tags, ECS allows at most 50`}}},
+		{name: "50 tags", files: map[string]string{"td.json": td(tags(50), "")}, clean: true},
 	})
 }

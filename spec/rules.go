@@ -20,6 +20,7 @@ const (
 	RuleTaskCPURange          = "ECS-TD-014" // task cpu 128–196608 units, memory ≥ 6 MiB when set
 	RuleFargateExecutionRole  = "ECS-TD-015" // Fargate: executionRoleArn for awslogs, secrets, repositoryCredentials, environmentFiles
 	RuleFargateUnsupported    = "ECS-TD-016" // Fargate: no privileged, devices, Docker volumes, ipcMode, ...
+	RuleTags                  = "ECS-TD-017" // at most 50 tags
 
 	// Container definition.
 	RuleContainerName        = "ECS-CD-001" // name required, [A-Za-z0-9_-]{1,255}
@@ -47,6 +48,7 @@ const (
 	RuleContainerCPUNegative = "ECS-CD-023" // container cpu ≥ 0
 	RuleContainerEnums       = "ECS-CD-024" // versionConsistency, environmentFiles type, firelensConfiguration type, resourceRequirements type, device permissions
 	RuleProtocolCoerced      = "ECS-CD-025" // protocol other than tcp/udp: ECS treats it as tcp (warning)
+	RuleContainerLimits      = "ECS-CD-026" // environmentFiles ≤ 10, restartPolicy 60–1800 s and ≤ 50 exit codes, swappiness 0–100
 
 	// Service definition.
 	RuleServiceName          = "ECS-SVC-001" // serviceName required, [A-Za-z0-9_-]{1,255}
@@ -67,4 +69,5 @@ const (
 	RuleDeploymentStrategy   = "ECS-SVC-016" // ROLLING | BLUE_GREEN | LINEAR | CANARY
 	RuleLaunchCompat         = "ECS-SVC-017" // launchType is one of the task's requiresCompatibilities
 	RuleServiceEnums         = "ECS-SVC-018" // propagateTags, availabilityZoneRebalancing values
+	RuleServiceTags          = "ECS-SVC-019" // at most 50 tags
 )

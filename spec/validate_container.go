@@ -86,16 +86,15 @@ func (v *validator) containerMemory(p string, c *ContainerDefinition) {
 	}
 }
 
-// healthCheckRanges are ECS's bounds, in seconds (retries: a count).
-var healthCheckRanges = []struct {
-	field    string
-	min, max int
-	get      func(*HealthCheck) *int
+// healthCheckFields are the health check's bounded fields (Ranges "HealthCheck.*").
+var healthCheckFields = []struct {
+	field string
+	get   func(*HealthCheck) *int
 }{
-	{"interval", 5, 300, func(h *HealthCheck) *int { return h.Interval }},
-	{"timeout", 2, 60, func(h *HealthCheck) *int { return h.Timeout }},
-	{"retries", 1, 10, func(h *HealthCheck) *int { return h.Retries }},
-	{"startPeriod", 0, 300, func(h *HealthCheck) *int { return h.StartPeriod }},
+	{"interval", func(h *HealthCheck) *int { return h.Interval }},
+	{"timeout", func(h *HealthCheck) *int { return h.Timeout }},
+	{"retries", func(h *HealthCheck) *int { return h.Retries }},
+	{"startPeriod", func(h *HealthCheck) *int { return h.StartPeriod }},
 }
 
 func (v *validator) healthCheck(p string, c *ContainerDefinition) {
@@ -112,9 +111,10 @@ func (v *validator) healthCheck(p string, c *ContainerDefinition) {
 	case len(hc.Command) == 1:
 		v.errorf(p+".command", RuleHealthCheckCommand, "container %q: healthCheck.command has no command after %q", c.Name, hc.Command[0])
 	}
-	for _, r := range healthCheckRanges {
-		if val := r.get(hc); val != nil && (*val < r.min || *val > r.max) {
-			v.errorf(p+"."+r.field, RuleHealthCheckRange, "container %q: healthCheck.%s %d: allowed range is %d to %d", c.Name, r.field, *val, r.min, r.max)
+	for _, f := range healthCheckFields {
+		if val := f.get(hc); val != nil && !inRange("HealthCheck."+f.field, *val) {
+			r := rangeOf("HealthCheck." + f.field)
+			v.errorf(p+"."+f.field, RuleHealthCheckRange, "container %q: healthCheck.%s %d: allowed range is %d to %d", c.Name, f.field, *val, r.Min, r.Max)
 		}
 	}
 }
@@ -270,6 +270,7 @@ func (v *validator) containerMisc(p string, c *ContainerDefinition, td *TaskDefi
 		v.checkEnum(p+".logConfiguration.logDriver", "LogConfiguration.logDriver", sprintf("container %q: logDriver", c.Name), lc.LogDriver)
 	}
 	v.containerEnums(p, c)
+	v.containerLimits(p, c)
 	for _, t := range []struct {
 		field string
 		val   *int
@@ -322,5 +323,26 @@ func (v *validator) containerEnums(p string, c *ContainerDefinition) {
 				v.checkEnum(fmt.Sprintf("%s.linuxParameters.devices[%d].permissions[%d]", p, j, k), "Device.permissions", sprintf("container %q: device permission", c.Name), perm)
 			}
 		}
+	}
+}
+
+// containerLimits checks the documented bounds of restartPolicy, linuxParameters and
+// environmentFiles.
+func (v *validator) containerLimits(p string, c *ContainerDefinition) {
+	if n := len(c.EnvironmentFiles); !inRange("ContainerDefinition.environmentFiles", n) {
+		v.errorf(p+".environmentFiles", RuleContainerLimits, "container %q: %d environmentFiles, ECS allows at most %d", c.Name, n, rangeOf("ContainerDefinition.environmentFiles").Max)
+	}
+	if rp := c.RestartPolicy; rp != nil {
+		if rp.RestartAttemptPeriod != nil && !inRange("ContainerRestartPolicy.restartAttemptPeriod", *rp.RestartAttemptPeriod) {
+			r := rangeOf("ContainerRestartPolicy.restartAttemptPeriod")
+			v.errorf(p+".restartPolicy.restartAttemptPeriod", RuleContainerLimits, "container %q: restartPolicy.restartAttemptPeriod %d: allowed range is %d to %d seconds", c.Name, *rp.RestartAttemptPeriod, r.Min, r.Max)
+		}
+		if n := len(rp.IgnoredExitCodes); !inRange("ContainerRestartPolicy.ignoredExitCodes", n) {
+			v.errorf(p+".restartPolicy.ignoredExitCodes", RuleContainerLimits, "container %q: %d restartPolicy.ignoredExitCodes, ECS allows at most %d", c.Name, n, rangeOf("ContainerRestartPolicy.ignoredExitCodes").Max)
+		}
+	}
+	if lp := c.LinuxParameters; lp != nil && lp.Swappiness != nil && !inRange("LinuxParameters.swappiness", *lp.Swappiness) {
+		r := rangeOf("LinuxParameters.swappiness")
+		v.errorf(p+".linuxParameters.swappiness", RuleContainerLimits, "container %q: linuxParameters.swappiness %d: allowed range is %d to %d", c.Name, *lp.Swappiness, r.Min, r.Max)
 	}
 }

@@ -10,8 +10,7 @@ import (
 
 // ECS service limits.
 const (
-	MaxPlacementStrategies  = 5
-	MaxPlacementConstraints = 10 // task definition and service together
+	MaxPlacementConstraints = 10 // task definition and service together (Ranges "TaskDefinition.placementConstraints")
 )
 
 var (
@@ -30,6 +29,9 @@ func (v *validator) service(s *Service) {
 		v.errorf("taskDefinition", RuleServiceTaskDef, "taskDefinition is required (a family, family:revision or task-definition ARN)")
 	case !taskDefRefPattern.MatchString(s.TaskDefinition):
 		v.errorf("taskDefinition", RuleServiceTaskDef, "taskDefinition %q: want family, family:revision (revision ≥ 1) or a task-definition ARN", s.TaskDefinition)
+	}
+	if n := len(s.Tags); !inRange("Service.tags", n) {
+		v.errorf("tags", RuleServiceTags, "tags: %d tags, ECS allows at most %d per resource", n, rangeOf("Service.tags").Max)
 	}
 	v.scheduling(s)
 	v.deployment(s)
@@ -123,8 +125,8 @@ func (v *validator) circuitBreaker(cb *DeploymentCircuitBreaker) {
 }
 
 func (v *validator) placementStrategies(s *Service) {
-	if n := len(s.PlacementStrategy); n > MaxPlacementStrategies {
-		v.errorf("placementStrategy", RulePlacementStrategy, "placementStrategy: %d strategies, at most %d are allowed", n, MaxPlacementStrategies)
+	if n := len(s.PlacementStrategy); !inRange("Service.placementStrategy", n) {
+		v.errorf("placementStrategy", RulePlacementStrategy, "placementStrategy: %d strategies, at most %d are allowed", n, rangeOf("Service.placementStrategy").Max)
 	}
 	for i, ps := range s.PlacementStrategy {
 		p := fmt.Sprintf("placementStrategy[%d]", i)

@@ -32,6 +32,9 @@ func (v *validator) taskDefinition(td *TaskDefinition) {
 	for i, c := range td.RequiresCompatibilities {
 		v.checkEnum(fmt.Sprintf("requiresCompatibilities[%d]", i), "TaskDefinition.requiresCompatibilities", "requiresCompatibilities", c)
 	}
+	if n := len(td.Tags); !inRange("TaskDefinition.tags", n) {
+		v.errorf("tags", RuleTags, "tags: %d tags, ECS allows at most %d per resource", n, rangeOf("TaskDefinition.tags").Max)
+	}
 	v.taskResources(td)
 	v.taskEnums(td)
 	v.taskVolumes(td)
@@ -44,7 +47,7 @@ func (td *TaskDefinition) isFargate() bool {
 }
 
 func (v *validator) taskResources(td *TaskDefinition) {
-	if td.Cpu != 0 && (td.Cpu < 128 || td.Cpu > 196608) {
+	if td.Cpu != 0 && !inRange("TaskDefinition.cpu", int(td.Cpu)) {
 		v.errorf("cpu", RuleTaskCPURange, "cpu %d: task cpu must be 128 to 196608 CPU units (0.125 to 192 vCPU)", td.Cpu)
 	}
 	if td.Memory != 0 && td.Memory < 6 {
@@ -93,7 +96,7 @@ func (v *validator) taskEnums(td *TaskDefinition) {
 		v.checkEnum("runtimePlatform.cpuArchitecture", "RuntimePlatform.cpuArchitecture", "runtimePlatform.cpuArchitecture", rp.CpuArchitecture)
 		v.checkEnum("runtimePlatform.operatingSystemFamily", "RuntimePlatform.operatingSystemFamily", "runtimePlatform.operatingSystemFamily", rp.OperatingSystemFamily)
 	}
-	if es := td.EphemeralStorage; es != nil && (es.SizeInGiB < 21 || es.SizeInGiB > 200) {
+	if es := td.EphemeralStorage; es != nil && !inRange("EphemeralStorage.sizeInGiB", es.SizeInGiB) {
 		v.errorf("ephemeralStorage.sizeInGiB", RuleEphemeralStorage, "ephemeralStorage.sizeInGiB %d: allowed range is 21 to 200", es.SizeInGiB)
 	}
 }
@@ -124,7 +127,7 @@ func (v *validator) taskVolumes(td *TaskDefinition) {
 }
 
 func (v *validator) taskPlacement(td *TaskDefinition) {
-	if n := len(td.PlacementConstraints); n > MaxPlacementConstraints {
+	if n := len(td.PlacementConstraints); !inRange("TaskDefinition.placementConstraints", n) {
 		v.errorf("placementConstraints", RuleTDPlacement, "placementConstraints: %d constraints, at most %d are allowed", n, MaxPlacementConstraints)
 	}
 	for i, pc := range td.PlacementConstraints {
