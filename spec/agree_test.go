@@ -376,3 +376,15 @@ func TestRangesAgreeWithAWS(t *testing.T) {
 		{name: "50 tags", files: map[string]string{"td.json": td(tags(50), "")}, clean: true},
 	})
 }
+
+// TestAwsvpcHostOptions: ECS refuses hostname and extraHosts with awsvpc (W8 of the
+// translation audit: they validated clean and then failed in Docker).
+func TestAwsvpcHostOptions(t *testing.T) {
+	runAgreeCases(t, []agreeCase{
+		{name: "hostname with awsvpc", files: map[string]string{"td.json": td(`"networkMode": "awsvpc"`, `"hostname": "web"`)},
+			want: []want{{RuleAwsvpcHostOptions, SeverityError, `hostname is not supported with networkMode awsvpc`}}},
+		{name: "extraHosts with awsvpc", files: map[string]string{"td.json": td(`"networkMode": "awsvpc"`, `"extraHosts": [{"hostname": "db", "ipAddress": "10.0.0.5"}]`)},
+			want: []want{{RuleAwsvpcHostOptions, SeverityError, `extraHosts is not supported with networkMode awsvpc`}}},
+		{name: "both with bridge", clean: true, files: map[string]string{"td.json": td("", `"hostname": "web", "extraHosts": [{"hostname": "db", "ipAddress": "10.0.0.5"}]`)}},
+	})
+}

@@ -271,6 +271,16 @@ func (v *validator) containerMisc(p string, c *ContainerDefinition, td *TaskDefi
 	}
 	v.containerEnums(p, c)
 	v.containerLimits(p, c)
+	if td.NetworkMode == "awsvpc" {
+		// ContainerDefinition.Hostname: "not supported if you're using the awsvpc network
+		// mode"; ExtraHosts: "isn't supported for ... tasks that use the awsvpc network mode".
+		if c.Hostname != "" {
+			v.errorf(p+".hostname", RuleAwsvpcHostOptions, "container %q: hostname is not supported with networkMode awsvpc (ECS refuses it)", c.Name)
+		}
+		if len(c.ExtraHosts) > 0 {
+			v.errorf(p+".extraHosts", RuleAwsvpcHostOptions, "container %q: extraHosts is not supported with networkMode awsvpc (ECS refuses it)", c.Name)
+		}
+	}
 	for _, t := range []struct {
 		field string
 		val   *int
