@@ -388,3 +388,21 @@ func TestAwsvpcHostOptions(t *testing.T) {
 		{name: "both with bridge", clean: true, files: map[string]string{"td.json": td("", `"hostname": "web", "extraHosts": [{"hostname": "db", "ipAddress": "10.0.0.5"}]`)}},
 	})
 }
+
+// TestPlaceholderFalsePositives: values that merely look alike are not templates.
+func TestPlaceholderFalsePositives(t *testing.T) {
+	for _, s := range []string{
+		"fs-sync", "sg-proxy", "i-love-cats", "subnet-0123456789abcdef0", "arn:aws:iam::aws:policy/ReadOnlyAccess",
+		"arn:aws-cn:ecs:cn-north-1:123456789012:cluster/x", "arn:aws:s3:::bucket/key", "$(ecs_task_id)", "Host(`example.com`)",
+		"arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf:password::", "WHERE", "%%host%%",
+	} {
+		if m := placeholder(s); m != "" {
+			t.Errorf("placeholder(%q) = %q, want none", s, m)
+		}
+	}
+	for _, s := range []string{"subnet-xxxxxxxx", "sg-XXXXXXXXXXXXXXXXX", "arn:aws:iam::<account-id>:role/x", "CHANGEME", "arn:aws:logs:${AWS_REGION}:123456789012:log-group:x"} {
+		if placeholder(s) == "" {
+			t.Errorf("placeholder(%q): want a match", s)
+		}
+	}
+}

@@ -20,8 +20,8 @@ var (
 	angle = regexp.MustCompile(`<[A-Za-z][A-Za-z0-9_-]*>`)
 	// YOUR_ACCOUNT_ID, YOUR_BUCKET_HERE, REPLACE_ME.
 	shouting = regexp.MustCompile(`\b(?:YOUR_[A-Z0-9_]+|[A-Z0-9_]+_HERE|REPLACE_?ME|CHANGE_?ME)\b`)
-	// resource IDs whose suffix is not hexadecimal: subnet-xxxxxxxx, sg-XXXX.
-	fakeID = regexp.MustCompile(`^(?:subnet|sg|vpc|fs|fsap|i|ami|eni)-[0-9a-f]*[^0-9a-f]`)
+	// resource IDs with x's for their hexadecimal digits: subnet-xxxxxxxx, sg-0123XXXX.
+	fakeID = regexp.MustCompile(`^(?:subnet|sg|vpc|fs|fsap|eni|ami)-[0-9a-f]*[xX][0-9a-fxX]*$`)
 
 	accountPattern = regexp.MustCompile(`^(?:\d{12}|aws)?$`)
 	regionPattern  = regexp.MustCompile(`^(?:[a-z]{2}(?:-[a-z]+)+-\d+)?$`)
