@@ -406,3 +406,16 @@ func TestPlaceholderFalsePositives(t *testing.T) {
 		}
 	}
 }
+
+func TestCapacityProviderRanges(t *testing.T) {
+	svc := func(item string) map[string]string {
+		return map[string]string{"td.json": td("", ""), "svc.json": `{"serviceName": "app", "taskDefinition": "app", "desiredCount": 1, "capacityProviderStrategy": [` + item + `]}`}
+	}
+	runAgreeCases(t, []agreeCase{
+		{name: "weight above 1000", files: svc(`{"capacityProvider": "spot", "weight": 2000}`),
+			want: []want{{RuleLaunchType, SeverityError, `capacityProviderStrategy weight 2000: allowed range is 0 to 1000`}}},
+		{name: "base above 100000", files: svc(`{"capacityProvider": "spot", "base": 100001, "weight": 1}`),
+			want: []want{{RuleLaunchType, SeverityError, `capacityProviderStrategy base 100001`}}},
+		{name: "bounds", files: svc(`{"capacityProvider": "spot", "base": 100000, "weight": 1000}`), clean: true},
+	})
+}

@@ -23,6 +23,8 @@ var Ranges = map[string]Range{
 	"LinuxParameters.swappiness":              {0, 100, "Accepted values are whole numbers between 0 and 100 ."},
 	"Service.placementStrategy":               {0, 5, "specify a maximum of 5 strategy rules for each service."},
 	"Service.tags":                            {0, 50, "Maximum number of tags per resource - 50"},
+	"CapacityProviderItem.base":               {0, 100000, "The valid range is 0 to 100,000"},
+	"CapacityProviderItem.weight":             {0, 1000, "The valid range is 0 to 1,000"},
 }
 
 // Range is an inclusive bound with the documentation that states it.

@@ -56,6 +56,16 @@ func (v *validator) scheduling(s *Service) {
 	v.checkEnum("launchType", "Service.launchType", "launchType", s.LaunchType)
 	v.checkEnum("propagateTags", "Service.propagateTags", "propagateTags", s.PropagateTags)
 	v.checkEnum("availabilityZoneRebalancing", "Service.availabilityZoneRebalancing", "availabilityZoneRebalancing", s.AvailabilityZoneRebalancing)
+	for i, cp := range s.CapacityProviderStrategy {
+		for _, f := range []struct {
+			name string
+			val  int
+		}{{"base", cp.Base}, {"weight", cp.Weight}} {
+			if r := rangeOf("CapacityProviderItem." + f.name); !inRange("CapacityProviderItem."+f.name, f.val) {
+				v.errorf(fmt.Sprintf("capacityProviderStrategy[%d].%s", i, f.name), RuleLaunchType, "capacityProviderStrategy %s %d: allowed range is %d to %d", f.name, f.val, r.Min, r.Max)
+			}
+		}
+	}
 	if s.LaunchType != "" && len(s.CapacityProviderStrategy) > 0 {
 		v.errorf("launchType", RuleLaunchType, "launchType and capacityProviderStrategy cannot both be set")
 	}
