@@ -248,6 +248,12 @@ func TestFargateAgreesWithAWS(t *testing.T) {
 			},
 			want: []want{{RuleFargateUnsupported, SeverityError, `service "app" runs it on Fargate: container "app": privileged is not supported on Fargate`},
 				{RuleFargateExecutionRole, SeverityError, `service "app" runs it on Fargate: container "app": logDriver awslogs`}}},
+		{name: "placement on a Fargate service",
+			files: map[string]string{"td.json": fargateTD("", ""),
+				"svc.json": `{"serviceName": "app", "taskDefinition": "app", "desiredCount": 1, "launchType": "FARGATE", "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-0abc"]}},
+				  "placementStrategy": [{"type": "spread", "field": "attribute:ecs.availability-zone"}], "placementConstraints": [{"type": "distinctInstance"}]}`},
+			want: []want{{RulePlacementStrategy, SeverityError, `placementStrategy is not supported for a service on Fargate`},
+				{RulePlacementConstraint, SeverityError, `placementConstraints are not supported for a service on Fargate`}}},
 		{name: "FARGATE_SPOT capacity provider counts as Fargate",
 			files: map[string]string{
 				"td.json":  td("", ""),

@@ -18,8 +18,8 @@ const (
 	RuleTaskEnums             = "ECS-TD-012" // pidMode, ipcMode values
 	RuleEphemeralStorage      = "ECS-TD-013" // ephemeralStorage 21–200 GiB
 	RuleTaskCPURange          = "ECS-TD-014" // task cpu 128–196608 units, memory ≥ 6 MiB when set
-	RuleFargateExecutionRole  = "ECS-TD-015" // Fargate: executionRoleArn for awslogs, secrets, repositoryCredentials, environmentFiles
-	RuleFargateUnsupported    = "ECS-TD-016" // Fargate: no privileged, devices, Docker volumes, ipcMode, ...
+	RuleFargateExecutionRole  = "ECS-TD-015" // Fargate: executionRoleArn for awslogs, secrets, repositoryCredentials, environmentFiles (Developer Guide, task execution IAM role)
+	RuleFargateUnsupported    = "ECS-TD-016" // Fargate: no privileged, devices, Docker volumes, ipcMode, ... (SDK doc comments, see validate_fargate.go)
 	RuleTags                  = "ECS-TD-017" // at most 50 tags
 
 	// Container definition.

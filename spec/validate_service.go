@@ -37,6 +37,15 @@ func (v *validator) service(s *Service) {
 	v.deployment(s)
 	v.placementStrategies(s)
 	v.servicePlacementConstraints(s)
+	if s.isFargateService() {
+		// ecs-semantics.md §1b: "Fargate supports no strategies or constraints".
+		if len(s.PlacementStrategy) > 0 {
+			v.errorf("placementStrategy", RulePlacementStrategy, "placementStrategy is not supported for a service on Fargate")
+		}
+		if len(s.PlacementConstraints) > 0 {
+			v.errorf("placementConstraints", RulePlacementConstraint, "placementConstraints are not supported for a service on Fargate")
+		}
+	}
 	if s.HealthCheckGracePeriodSeconds != nil && *s.HealthCheckGracePeriodSeconds < 0 {
 		v.errorf("healthCheckGracePeriodSeconds", RuleGracePeriod, "healthCheckGracePeriodSeconds %d must not be negative", *s.HealthCheckGracePeriodSeconds)
 	}
