@@ -425,3 +425,32 @@ func TestCapacityProviderRanges(t *testing.T) {
 		{name: "bounds", files: svc(`{"capacityProvider": "spot", "base": 100000, "weight": 1000}`), clean: true},
 	})
 }
+
+// TestFirelensAgreesWithAWS: the FireLens shapes AWS refuses at registration.
+func TestFirelensAgreesWithAWS(t *testing.T) {
+	router := func(options string) string {
+		return `{"name": "log_router", "image": "public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.2", "memoryReservation": 50, "firelensConfiguration": {"type": "fluentbit"` + options + `}}`
+	}
+	app := `{"name": "app", "image": "public.ecr.aws/nginx/nginx:1.27", "memory": 256, "logConfiguration": {"logDriver": "awsfirelens", "options": {"Name": "stdout"}}}`
+	task := func(extra string, containers ...string) string {
+		return `{"family": "app"` + extra + `, "containerDefinitions": [` + strings.Join(containers, ", ") + `]}`
+	}
+	fargate := `, "requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc", "cpu": "256", "memory": "512", ` + fargateRole
+	runAgreeCases(t, []agreeCase{
+		{name: "router and app", clean: true, files: map[string]string{"td.json": task("", router(`, "options": {"enable-ecs-log-metadata": "true"}`), app)}},
+		{name: "awsfirelens without a router", files: map[string]string{"td.json": task("", app)},
+			want: []want{{RuleFirelens, SeverityError, `logDriver awsfirelens needs a log router in the task`}}},
+		{name: "two routers", files: map[string]string{"td.json": task("", router(""), strings.Replace(router(""), "log_router", "second", 1), app)},
+			want: []want{{RuleFirelens, SeverityError, `container "second": a task has at most one log router, and "log_router" already has a firelensConfiguration`}}},
+		{name: "enable-ecs-log-metadata yes", files: map[string]string{"td.json": task("", router(`, "options": {"enable-ecs-log-metadata": "yes"}`), app)},
+			want: []want{{RuleFirelens, SeverityError, `enable-ecs-log-metadata "yes"`}}},
+		{name: "config-file-type without value", files: map[string]string{"td.json": task("", router(`, "options": {"config-file-type": "file"}`), app)},
+			want: []want{{RuleFirelens, SeverityError, `config-file-type and config-file-value go together`}}},
+		{name: "s3 config on Fargate", files: map[string]string{"td.json": task(fargate, router(`, "options": {"config-file-type": "s3", "config-file-value": "arn:aws:s3:::bucket/extra.conf"}`), app)},
+			want: []want{{RuleFirelens, SeverityError, `config-file-type s3: tasks on Fargate support only the file type`}}},
+		{name: "file config on Fargate", clean: true, files: map[string]string{"td.json": task(fargate, router(`, "options": {"config-file-type": "file", "config-file-value": "/fluent-bit/etc/extra.conf"}`), app)}},
+		{name: "json-file on Fargate", files: map[string]string{"td.json": task(fargate, `{"name": "app", "image": "public.ecr.aws/nginx/nginx:1.27", "logConfiguration": {"logDriver": "json-file"}}`)},
+			want: []want{{RuleLogDriver, SeverityError, `logDriver json-file is not supported with FARGATE (supported: awslogs, splunk, awsfirelens)`}}},
+		{name: "json-file on Managed Instances", clean: true, files: map[string]string{"td.json": task(`, "requiresCompatibilities": ["MANAGED_INSTANCES"]`, `{"name": "app", "image": "public.ecr.aws/nginx/nginx:1.27", "memory": 256, "logConfiguration": {"logDriver": "json-file"}}`)}},
+	})
+}

@@ -49,6 +49,7 @@ const (
 	RuleContainerEnums       = "ECS-CD-024" // versionConsistency, environmentFiles type, firelensConfiguration type, resourceRequirements type, device permissions
 	RuleProtocolCoerced      = "ECS-CD-025" // protocol other than tcp/udp: ECS treats it as tcp (warning)
 	RuleAwsvpcHostOptions    = "ECS-CD-027" // hostname, extraHosts not with awsvpc
+	RuleFirelens             = "ECS-CD-028" // awsfirelens needs one log router; firelensConfiguration options
 	RuleContainerLimits      = "ECS-CD-026" // environmentFiles ≤ 10, restartPolicy 60–1800 s and ≤ 50 exit codes, swappiness 0–100
 
 	// Service definition.

@@ -40,6 +40,7 @@ func (v *validator) taskDefinition(td *TaskDefinition) {
 	v.taskVolumes(td)
 	v.taskPlacement(td)
 	v.containers(td)
+	v.firelens(td)
 }
 
 func (td *TaskDefinition) isFargate() bool {
