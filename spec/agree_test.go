@@ -454,3 +454,17 @@ func TestFirelensAgreesWithAWS(t *testing.T) {
 		{name: "json-file on Managed Instances", clean: true, files: map[string]string{"td.json": task(`, "requiresCompatibilities": ["MANAGED_INSTANCES"]`, `{"name": "app", "image": "public.ecr.aws/nginx/nginx:1.27", "memory": 256, "logConfiguration": {"logDriver": "json-file"}}`)}},
 	})
 }
+
+// TestPortRanges: containerPortRange as types.PortMapping documents it.
+func TestPortRanges(t *testing.T) {
+	runAgreeCases(t, []agreeCase{
+		{name: "bridge range", clean: true, files: map[string]string{"td.json": td("", `"portMappings": [{"containerPortRange": "8000-8099"}]`)}},
+		{name: "awsvpc range", clean: true, files: map[string]string{"td.json": td(`"networkMode": "awsvpc"`, `"portMappings": [{"containerPortRange": "8000-8099"}]`)}},
+		{name: "host mode", files: map[string]string{"td.json": td(`"networkMode": "host"`, `"portMappings": [{"containerPortRange": "8000-8099"}]`)},
+			want: []want{{RulePortMapping, SeverityError, `containerPortRange needs networkMode bridge or awsvpc`}}},
+		{name: "reversed", files: map[string]string{"td.json": td("", `"portMappings": [{"containerPortRange": "9000-8000"}]`)},
+			want: []want{{RulePortMapping, SeverityError, `the first less than the last`}}},
+		{name: "not a range", files: map[string]string{"td.json": td("", `"portMappings": [{"containerPortRange": "8000"}]`)},
+			want: []want{{RulePortMapping, SeverityError, `want FIRST-LAST`}}},
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -215,6 +216,9 @@ func (v *validator) portMappings(p string, c *ContainerDefinition, mode string, 
 }
 
 func (v *validator) portMapping(pp string, c *ContainerDefinition, pm PortMapping, mode string, hostPorts map[string]string) {
+	if pm.ContainerPortRange != "" {
+		v.portRange(pp, c, pm, mode)
+	}
 	if pm.ContainerPort == nil && pm.ContainerPortRange == "" {
 		v.errorf(pp, RulePortMapping, "container %q: a port mapping needs containerPort (or containerPortRange)", c.Name)
 	}
@@ -354,5 +358,31 @@ func (v *validator) containerLimits(p string, c *ContainerDefinition) {
 	if lp := c.LinuxParameters; lp != nil && lp.Swappiness != nil && !inRange("LinuxParameters.swappiness", *lp.Swappiness) {
 		r := rangeOf("LinuxParameters.swappiness")
 		v.errorf(p+".linuxParameters.swappiness", RuleContainerLimits, "container %q: linuxParameters.swappiness %d: allowed range is %d to %d", c.Name, *lp.Swappiness, r.Min, r.Max)
+	}
+}
+
+// portRange checks containerPortRange as types.PortMapping.ContainerPortRange documents it:
+// "You must use either the bridge network mode or the awsvpc network mode", "valid values
+// are between 1 and 65535", "The first port in the range must be less than last port in
+// the range", and "you do not specify a hostPortRange" (nor a hostPort).
+func (v *validator) portRange(pp string, c *ContainerDefinition, pm PortMapping, mode string) {
+	p := pp + ".containerPortRange"
+	if mode != "bridge" && mode != "awsvpc" {
+		v.errorf(p, RulePortMapping, "container %q: containerPortRange needs networkMode bridge or awsvpc (this task uses %s)", c.Name, mode)
+	}
+	lo, hi, ok := strings.Cut(pm.ContainerPortRange, "-")
+	first, err1 := strconv.Atoi(lo)
+	last, err2 := strconv.Atoi(hi)
+	switch {
+	case !ok || err1 != nil || err2 != nil:
+		v.errorf(p, RulePortMapping, "container %q: containerPortRange %q: want FIRST-LAST, e.g. 8000-8099", c.Name, pm.ContainerPortRange)
+	case first < 1 || last > 65535 || first >= last:
+		v.errorf(p, RulePortMapping, "container %q: containerPortRange %q: ports 1 to 65535, the first less than the last", c.Name, pm.ContainerPortRange)
+	}
+	if pm.ContainerPort != nil {
+		v.errorf(p, RulePortMapping, "container %q: a port mapping has containerPort or containerPortRange, not both", c.Name)
+	}
+	if pm.HostPort != nil && mode == "bridge" {
+		v.errorf(pp+".hostPort", RulePortMapping, "container %q: with containerPortRange, leave hostPort out (ECS picks the host ports)", c.Name)
 	}
 }
