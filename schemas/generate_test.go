@@ -3,6 +3,7 @@ package schemas
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"reflect"
 	"slices"
@@ -13,24 +14,6 @@ import (
 
 	"github.com/ecsgit/ecsgit/internal/golden"
 )
-
-// enums are the allowed values of string fields, keyed by "Type.jsonName".
-var enums = map[string][]string{
-	"TaskDefinition.networkMode":             {"bridge", "host", "awsvpc", "none"},
-	"TaskDefinition.pidMode":                 {"host", "task"},
-	"TaskDefinition.ipcMode":                 {"host", "task", "none"},
-	"PortMapping.protocol":                   {"tcp", "udp"},
-	"PortMapping.appProtocol":                {"http", "http2", "grpc"},
-	"ContainerDependency.condition":          {"START", "COMPLETE", "SUCCESS", "HEALTHY"},
-	"Service.schedulingStrategy":             {"REPLICA", "DAEMON"},
-	"Service.launchType":                     {"EC2", "FARGATE", "EXTERNAL", "MANAGED_INSTANCES"},
-	"PlacementStrategy.type":                 {"random", "spread", "binpack"},
-	"PlacementConstraint.type":               {"distinctInstance", "memberOf"},
-	"TaskDefinitionPlacementConstraint.type": {"memberOf"},
-	"DeploymentController.type":              {"ECS", "CODE_DEPLOY", "EXTERNAL"},
-	"DeploymentConfiguration.strategy":       {"ROLLING", "BLUE_GREEN", "LINEAR", "CANARY"},
-	"ThresholdConfiguration.type":            {"COUNT", "BOUNDED_PERCENT", "UNBOUNDED_PERCENT"},
-}
 
 // readOnly are describe-* output fields that spec ignores with a note; the schema allows
 // them so that files saved from the AWS CLI do not show as invalid in editors.
@@ -82,8 +65,17 @@ func (g *generator) object(t reflect.Type, extra []string) map[string]any {
 			continue
 		}
 		s := g.schemaOf(f.Type)
-		if e, ok := enums[t.Name()+"."+name]; ok {
+		key := t.Name() + "." + name
+		if e, ok := spec.Enums[key]; ok {
 			s = map[string]any{"type": "string", "enum": e}
+			if f.Type.Kind() == reflect.Slice {
+				s = map[string]any{"type": "array", "items": s}
+			}
+		}
+		if c, ok := spec.CoercedEnums[key]; ok {
+			// ECS accepts other values (as the default): an editor should suggest, not refuse.
+			s = map[string]any{"type": "string", "examples": c.Values,
+				"description": fmt.Sprintf("%s (case-sensitive); ECS treats any other value as %s", strings.Join(c.Values, " or "), c.Default)}
 		}
 		props[name] = s
 		if !strings.Contains(opts, "omitempty") && f.Type.Kind() != reflect.Pointer {

@@ -105,6 +105,9 @@ func followOn(dg Diagnostic, files []string) Diagnostic {
 }
 
 func (a *assembler) addTaskDefinition(td *TaskDefinitionDoc, validate bool) {
+	if validate {
+		a.d.Diagnostics = append(a.d.Diagnostics, coerceWarnings(td)...)
+	}
 	NormalizeTaskDefinition(&td.TaskDefinition)
 	if validate {
 		a.d.Diagnostics = append(a.d.Diagnostics, ValidateTaskDefinition(td)...)
@@ -198,26 +201,41 @@ func (a *assembler) checkServiceRefs(s *ServiceDoc) {
 	if td != nil && (a.unchecked[s] || a.unchecked[td]) {
 		return
 	}
-	if td == nil {
-		if !hasRevision(s.TaskDefinition) {
-			fam := FamilyOf(s.TaskDefinition)
-			msg := "taskDefinition %q: no task definition with family %q in the repository (add it, or pin a revision like %q)"
-			if near := suggest(fam, mapKeys(a.d.TaskDefinitions)); near != "" {
-				msg += "; did you mean " + `"` + near + `"?`
-			}
-			dg := diag(s.Fields.At("taskDefinition"), SeverityError, RuleMissingFamily, msg, s.TaskDefinition, fam, fam+":1")
-			a.d.Diagnostics = append(a.d.Diagnostics, followOn(dg, a.brokenFor(fam, false)))
+	fam := FamilyOf(s.TaskDefinition)
+	if rev, pinned := revisionOf(s.TaskDefinition); pinned {
+		// ecsgit numbers revisions itself (one per distinct content of the family in the
+		// repository), so a pin names a revision it cannot promise to be the one it
+		// deploys. Refused rather than silently deploying another revision.
+		if td != nil {
+			a.errorf(s.Fields.At("taskDefinition"), RulePinnedRevision,
+				"taskDefinition %q pins revision %s, but ecsgit deploys the definition of family %q in this repository and numbers its revisions itself, so revision %s may not be what runs; write %q (to run an earlier revision again, use 'ecsgit rollback')",
+				s.TaskDefinition, rev, fam, rev, fam)
+		} else {
+			a.errorf(s.Fields.At("taskDefinition"), RulePinnedRevision,
+				"taskDefinition %q pins revision %s of family %q, which is not in this repository; ecsgit deploys only task definitions it reads from the repository: add the task definition and write %q",
+				s.TaskDefinition, rev, fam, fam)
+			return
 		}
+	}
+	if td == nil {
+		msg := "taskDefinition %q: no task definition with family %q in the repository (add it)"
+		if near := suggest(fam, mapKeys(a.d.TaskDefinitions)); near != "" {
+			msg += "; did you mean " + `"` + near + `"?`
+		}
+		dg := diag(s.Fields.At("taskDefinition"), SeverityError, RuleMissingFamily, msg, s.TaskDefinition, fam)
+		a.d.Diagnostics = append(a.d.Diagnostics, followOn(dg, a.brokenFor(fam, false)))
 		return
 	}
 	a.d.Diagnostics = append(a.d.Diagnostics, validateServiceWithTask(s, td)...)
 }
 
-func hasRevision(ref string) bool {
+// revisionOf returns the revision a "family:N" reference (or ARN) pins.
+func revisionOf(ref string) (string, bool) {
 	if i := strings.LastIndexByte(ref, '/'); i >= 0 {
 		ref = ref[i+1:]
 	}
-	return strings.Contains(ref, ":")
+	_, rev, ok := strings.Cut(ref, ":")
+	return rev, ok
 }
 
 // finish sorts everything that has an order.

@@ -23,6 +23,8 @@ const (
 	RuleComposeSkipped   = "ECS-REPO-004" // compose file found, no compose loader (note)
 	RuleIgnoredJSON      = "ECS-REPO-005" // JSON that looks ECS-related but is neither (note)
 	RuleConfigService    = "ECS-REPO-006" // ecsgit.yaml services.<name> names no service
+	RulePinnedRevision   = "ECS-REPO-008" // a service pins taskDefinition family:N (refused)
+	RuleNamelessService  = "ECS-REPO-009" // service-definition fields without serviceName (warning)
 )
 
 // ComposeLoader converts the compose projects of a repository. files are the compose files
@@ -222,24 +224,68 @@ func decodeFile(root, rel string) fileResult {
 	}
 	tree, err := parseJSON(name, src)
 	if err != nil {
-		// Unparseable JSON is reported: it may well be a definition with a typo.
+		// Unparseable JSON is reported: it may well be a definition with a typo, or a
+		// template whose {{ }} stand where JSON wants a value.
 		r.kind = DocTaskDefinition
 		r.diags = Diagnostics{syntaxDiagnostic(err)}
 		r.family, r.serviceName = salvageNames(src)
+		if h := findTemplatesInText(name, src); h != nil {
+			r.diags = append(r.diags, templateDiagnostic(h))
+		}
 		return r
 	}
-	switch r.kind = classify(tree); r.kind {
-	case DocTaskDefinition:
-		r.td, r.diags = decodeTaskDefinitionNode(tree)
-	case DocService:
-		r.svc, r.diags = decodeServiceNode(tree)
-	default:
-		if looksECSish(tree) {
-			r.diags = Diagnostics{{Pos: tree.pos, Severity: SeverityNote, Rule: RuleIgnoredJSON,
-				Message: "JSON file ignored: it has neither \"containerDefinitions\" (task definition) nor \"serviceName\" (service)"}}
+	kind := classify(tree)
+	if kind != DocOther || looksECSish(tree) {
+		if h := findTemplates(tree); h != nil {
+			r.diags = append(r.diags, templateDiagnostic(h))
 		}
 	}
+	switch r.kind = kind; r.kind {
+	case DocTaskDefinition:
+		var ds Diagnostics
+		r.td, ds = decodeTaskDefinitionNode(tree)
+		r.diags = append(r.diags, ds...)
+	case DocService:
+		var ds Diagnostics
+		r.svc, ds = decodeServiceNode(tree)
+		r.diags = append(r.diags, ds...)
+	default:
+		r.diags = append(r.diags, ignoredJSON(tree)...)
+	}
 	return r
+}
+
+// serviceOnlyKeys are CreateService members that a task definition does not have.
+var serviceOnlyKeys = []string{
+	"desiredCount", "launchType", "schedulingStrategy", "deploymentConfiguration", "deploymentController",
+	"loadBalancers", "networkConfiguration", "serviceRegistries", "placementStrategy", "capacityProviderStrategy",
+	"healthCheckGracePeriodSeconds", "platformVersion", "enableExecuteCommand", "serviceConnectConfiguration",
+	"propagateTags", "enableECSManagedTags",
+}
+
+// ignoredJSON says why an ECS-looking JSON file is not read. A service definition
+// without serviceName is what ecspresso keeps (the name lives in its ecspresso.yml): it
+// is a warning, because its author means it to be deployed.
+func ignoredJSON(tree *node) Diagnostics {
+	if tree == nil || tree.kind != kindObject {
+		return nil
+	}
+	var keys []string
+	for _, k := range serviceOnlyKeys {
+		if tree.get(k) != nil {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) > 0 {
+		return Diagnostics{{Pos: tree.pos, Severity: SeverityWarning, Rule: RuleNamelessService, Message: sprintf(
+			"JSON file not deployed: it has service-definition fields (%s) but no \"serviceName\" (ecspresso keeps the name in ecspresso.yml); ecsgit reads a service only with \"serviceName\" and \"taskDefinition\" (the family) in the file: add them, or exclude the file in ecsgit.yaml",
+			strings.Join(keys, ", "))}}
+	}
+	if looksECSish(tree) {
+		return Diagnostics{{Pos: tree.pos, Severity: SeverityNote, Rule: RuleIgnoredJSON,
+			Message: "JSON file ignored: it has neither \"containerDefinitions\" (task definition) nor \"serviceName\" (service)"}}
+	}
+	return nil
 }
 
 // looksECSish is true for JSON objects with a key that only ECS definitions have.

@@ -43,8 +43,10 @@ func normalizeContainer(c *ContainerDefinition, networkMode string) {
 	}
 	for i := range c.PortMappings {
 		pm := &c.PortMappings[i]
-		pm.Protocol = strings.ToLower(pm.Protocol)
-		if pm.Protocol == "" {
+		if pm.Protocol != "udp" {
+			// ECS: "Valid values are tcp and udp (case-sensitive) ... Amazon ECS treats any
+			// other specified value as tcp" (types.PortMapping.Protocol); coerceWarnings
+			// has already said so for a value other than "" and "tcp".
 			pm.Protocol = DefaultProtocol
 		}
 		switch {

@@ -66,6 +66,10 @@ type Severity string
 const (
 	SeverityError   Severity = "error"
 	SeverityWarning Severity = "warning"
+	// SeverityAdvice is style advice about a definition AWS accepts and ecsgit runs as
+	// written (an image without a tag): shown by default, never a failure, not even with
+	// --strict, because --strict is about fidelity to AWS and AWS's own samples do this.
+	SeverityAdvice Severity = "advice"
 	// SeverityNote is informational (e.g. a read-only describe-task-definition field that
 	// was ignored); it never fails validation, not even with --strict.
 	SeverityNote Severity = "note"
@@ -87,7 +91,7 @@ type Diagnostic struct {
 }
 
 // String renders the one-line form used by `ecsgit validate`:
-// FILE:LINE:COL: error|warning: MESSAGE [RULE-ID]
+// FILE:LINE:COL: error|warning|advice|note: MESSAGE [RULE-ID]
 func (d Diagnostic) String() string {
 	if d.Rule == "" {
 		return fmt.Sprintf("%s: %s: %s", d.Pos, d.Severity, d.Message)
@@ -98,7 +102,8 @@ func (d Diagnostic) String() string {
 // Diagnostics is a list of diagnostics with helpers for the common questions.
 type Diagnostics []Diagnostic
 
-// HasErrors reports whether any diagnostic is an error, or (strict) a warning.
+// HasErrors reports whether any diagnostic is an error, or (strict) a warning. Advice
+// and notes never count.
 func (ds Diagnostics) HasErrors(strict bool) bool {
 	for _, d := range ds {
 		if d.Severity == SeverityError || (strict && d.Severity == SeverityWarning) {

@@ -18,6 +18,9 @@ const (
 	RuleTaskEnums             = "ECS-TD-012" // pidMode, ipcMode values
 	RuleEphemeralStorage      = "ECS-TD-013" // ephemeralStorage 21–200 GiB
 	RuleTaskCPURange          = "ECS-TD-014" // task cpu 128–196608 units, memory ≥ 6 MiB when set
+	RuleFargateExecutionRole  = "ECS-TD-015" // Fargate: executionRoleArn for awslogs, secrets, repositoryCredentials, environmentFiles (Developer Guide, task execution IAM role)
+	RuleFargateUnsupported    = "ECS-TD-016" // Fargate: no privileged, devices, Docker volumes, ipcMode, ... (SDK doc comments, see validate_fargate.go)
+	RuleTags                  = "ECS-TD-017" // at most 50 tags
 
 	// Container definition.
 	RuleContainerName        = "ECS-CD-001" // name required, [A-Za-z0-9_-]{1,255}
@@ -40,9 +43,14 @@ const (
 	RuleVolumesFrom          = "ECS-CD-018" // volumesFrom names another container
 	RuleUlimit               = "ECS-CD-019" // ulimit names, soft ≤ hard
 	RuleLogDriver            = "ECS-CD-020" // logDriver values
-	RuleContainerTimeouts    = "ECS-CD-021" // startTimeout/stopTimeout ≥ 0 (Fargate stopTimeout ≤ 120)
+	RuleContainerTimeouts    = "ECS-CD-021" // startTimeout/stopTimeout ≥ 0 (Fargate 2–120)
 	RuleEnvironmentNames     = "ECS-CD-022" // environment/secrets names non-empty and unique
 	RuleContainerCPUNegative = "ECS-CD-023" // container cpu ≥ 0
+	RuleContainerEnums       = "ECS-CD-024" // versionConsistency, environmentFiles type, firelensConfiguration type, resourceRequirements type, device permissions
+	RuleProtocolCoerced      = "ECS-CD-025" // protocol other than tcp/udp: ECS treats it as tcp (warning)
+	RuleAwsvpcHostOptions    = "ECS-CD-027" // hostname, extraHosts not with awsvpc
+	RuleFirelens             = "ECS-CD-028" // awsfirelens needs one log router; firelensConfiguration options
+	RuleContainerLimits      = "ECS-CD-026" // environmentFiles ≤ 10, restartPolicy 60–1800 s and ≤ 50 exit codes, swappiness 0–100
 
 	// Service definition.
 	RuleServiceName          = "ECS-SVC-001" // serviceName required, [A-Za-z0-9_-]{1,255}
@@ -62,4 +70,6 @@ const (
 	RuleGracePeriod          = "ECS-SVC-015" // healthCheckGracePeriodSeconds ≥ 0
 	RuleDeploymentStrategy   = "ECS-SVC-016" // ROLLING | BLUE_GREEN | LINEAR | CANARY
 	RuleLaunchCompat         = "ECS-SVC-017" // launchType is one of the task's requiresCompatibilities
+	RuleServiceEnums         = "ECS-SVC-018" // propagateTags, availabilityZoneRebalancing values
+	RuleServiceTags          = "ECS-SVC-019" // at most 50 tags
 )

@@ -22,6 +22,13 @@ func ValidateService(s *ServiceDoc) Diagnostics {
 func validateServiceWithTask(s *ServiceDoc, td *TaskDefinitionDoc) Diagnostics {
 	v := &validator{fields: s.Fields, file: s.Pos.File}
 	v.serviceWithTask(&s.Service, &td.TaskDefinition)
+	if s.isFargateService() && len(td.RequiresCompatibilities) == 0 {
+		// The task definition was not validated for Fargate at registration (it does not
+		// require it), so CreateService checks it now; reported at the task definition.
+		tv := &validator{fields: td.Fields, file: td.Pos.File}
+		tv.fargate(&td.TaskDefinition, sprintf("service %q runs it on Fargate: ", s.ServiceName))
+		v.diags = append(v.diags, tv.diags...)
+	}
 	return v.diags
 }
 
@@ -46,4 +53,8 @@ func (v *validator) errorf(path, rule, format string, args ...any) {
 
 func (v *validator) warnf(path, rule, format string, args ...any) {
 	v.diags = append(v.diags, diag(v.at(path), SeverityWarning, rule, format, args...))
+}
+
+func (v *validator) advisef(path, rule, format string, args ...any) {
+	v.diags = append(v.diags, diag(v.at(path), SeverityAdvice, rule, format, args...))
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -12,9 +13,6 @@ var (
 	imageNamePattern   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/:#-]*$`)
 	imageTagPattern    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
 	imageDigestPattern = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
-	dependsConditions  = []string{"START", "COMPLETE", "SUCCESS", "HEALTHY"}
-	ulimitNames        = []string{"core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile", "nproc", "rss", "rtprio", "rttime", "sigpending", "stack"}
-	logDrivers         = []string{"json-file", "syslog", "journald", "gelf", "fluentd", "awslogs", "splunk", "awsfirelens"}
 )
 
 // containers runs the per-container rules and those that relate containers to each other.
@@ -69,8 +67,11 @@ func (v *validator) image(p string, c *ContainerDefinition) {
 		v.errorf(p+".image", RuleImage, "container %q: image %q is not a valid reference (repository[:tag] or repository@sha256:<64 hex>)", c.Name, img)
 		return
 	}
+	if tag == "latest" && !hasDigest {
+		v.advisef(p+".image", RuleImage, "container %q: image %q: the tag latest moves, so what runs can change without a commit; pin a version or a digest", c.Name, img)
+	}
 	if tag == "" && !hasDigest {
-		v.warnf(p+".image", RuleImage, "container %q: image %q has no tag: Docker pulls :latest, so what runs can change without a commit", c.Name, img)
+		v.advisef(p+".image", RuleImage, "container %q: image %q has no tag: Docker pulls :latest, so what runs can change without a commit", c.Name, img)
 	}
 }
 
@@ -86,16 +87,15 @@ func (v *validator) containerMemory(p string, c *ContainerDefinition) {
 	}
 }
 
-// healthCheckRanges are ECS's bounds, in seconds (retries: a count).
-var healthCheckRanges = []struct {
-	field    string
-	min, max int
-	get      func(*HealthCheck) *int
+// healthCheckFields are the health check's bounded fields (Ranges "HealthCheck.*").
+var healthCheckFields = []struct {
+	field string
+	get   func(*HealthCheck) *int
 }{
-	{"interval", 5, 300, func(h *HealthCheck) *int { return h.Interval }},
-	{"timeout", 2, 60, func(h *HealthCheck) *int { return h.Timeout }},
-	{"retries", 1, 10, func(h *HealthCheck) *int { return h.Retries }},
-	{"startPeriod", 0, 300, func(h *HealthCheck) *int { return h.StartPeriod }},
+	{"interval", func(h *HealthCheck) *int { return h.Interval }},
+	{"timeout", func(h *HealthCheck) *int { return h.Timeout }},
+	{"retries", func(h *HealthCheck) *int { return h.Retries }},
+	{"startPeriod", func(h *HealthCheck) *int { return h.StartPeriod }},
 }
 
 func (v *validator) healthCheck(p string, c *ContainerDefinition) {
@@ -112,9 +112,10 @@ func (v *validator) healthCheck(p string, c *ContainerDefinition) {
 	case len(hc.Command) == 1:
 		v.errorf(p+".command", RuleHealthCheckCommand, "container %q: healthCheck.command has no command after %q", c.Name, hc.Command[0])
 	}
-	for _, r := range healthCheckRanges {
-		if val := r.get(hc); val != nil && (*val < r.min || *val > r.max) {
-			v.errorf(p+"."+r.field, RuleHealthCheckRange, "container %q: healthCheck.%s %d: allowed range is %d to %d", c.Name, r.field, *val, r.min, r.max)
+	for _, f := range healthCheckFields {
+		if val := f.get(hc); val != nil && !inRange("HealthCheck."+f.field, *val) {
+			r := rangeOf("HealthCheck." + f.field)
+			v.errorf(p+"."+f.field, RuleHealthCheckRange, "container %q: healthCheck.%s %d: allowed range is %d to %d", c.Name, f.field, *val, r.Min, r.Max)
 		}
 	}
 }
@@ -122,9 +123,10 @@ func (v *validator) healthCheck(p string, c *ContainerDefinition) {
 func (v *validator) dependsOn(p string, c *ContainerDefinition, td *TaskDefinition, byName map[string]int) {
 	for j, dep := range c.DependsOn {
 		dp := fmt.Sprintf("%s.dependsOn[%d]", p, j)
-		if !slices.Contains(dependsConditions, dep.Condition) {
-			v.errorf(dp+".condition", RuleDependsOnCondition, "container %q: dependsOn condition %q: allowed values are %s", c.Name, dep.Condition, strings.Join(dependsConditions, ", "))
+		if dep.Condition == "" {
+			v.errorf(dp, RuleDependsOnCondition, "container %q: dependsOn needs a condition (%s)", c.Name, strings.Join(enumValues("ContainerDependency.condition"), ", "))
 		}
+		v.checkEnum(dp+".condition", "ContainerDependency.condition", sprintf("container %q: dependsOn condition", c.Name), dep.Condition)
 		k, ok := byName[dep.ContainerName]
 		if !ok || dep.ContainerName == c.Name {
 			msg := fmt.Sprintf("container %q: dependsOn names %q, which is not another container of this task definition", c.Name, dep.ContainerName)
@@ -214,6 +216,9 @@ func (v *validator) portMappings(p string, c *ContainerDefinition, mode string, 
 }
 
 func (v *validator) portMapping(pp string, c *ContainerDefinition, pm PortMapping, mode string, hostPorts map[string]string) {
+	if pm.ContainerPortRange != "" {
+		v.portRange(pp, c, pm, mode)
+	}
 	if pm.ContainerPort == nil && pm.ContainerPortRange == "" {
 		v.errorf(pp, RulePortMapping, "container %q: a port mapping needs containerPort (or containerPortRange)", c.Name)
 	}
@@ -223,12 +228,7 @@ func (v *validator) portMapping(pp string, c *ContainerDefinition, pm PortMappin
 	if pm.HostPort != nil && (*pm.HostPort < 0 || *pm.HostPort > 65535) && (pm.ContainerPort == nil || *pm.HostPort != *pm.ContainerPort) {
 		v.errorf(pp+".hostPort", RulePortMapping, "container %q: hostPort %d: allowed range is 0 to 65535", c.Name, *pm.HostPort)
 	}
-	if pm.Protocol != "tcp" && pm.Protocol != "udp" {
-		v.errorf(pp+".protocol", RulePortMapping, "container %q: protocol %q: allowed values are tcp, udp", c.Name, pm.Protocol)
-	}
-	if pm.AppProtocol != "" && !slices.Contains([]string{"http", "http2", "grpc"}, pm.AppProtocol) {
-		v.errorf(pp+".appProtocol", RulePortMapping, "container %q: appProtocol %q: allowed values are http, http2, grpc", c.Name, pm.AppProtocol)
-	}
+	v.checkEnum(pp+".appProtocol", "PortMapping.appProtocol", sprintf("container %q: appProtocol", c.Name), pm.AppProtocol)
 	if (mode == "awsvpc" || mode == "host") && pm.HostPort != nil && pm.ContainerPort != nil && *pm.HostPort != *pm.ContainerPort {
 		v.errorf(pp+".hostPort", RuleHostPortMismatch, "container %q: in networkMode %s hostPort (%d) must be omitted or equal containerPort (%d)", c.Name, mode, *pm.HostPort, *pm.ContainerPort)
 	}
@@ -259,15 +259,31 @@ func (v *validator) containerMisc(p string, c *ContainerDefinition, td *TaskDefi
 	}
 	for j, u := range c.Ulimits {
 		up := fmt.Sprintf("%s.ulimits[%d]", p, j)
-		if !slices.Contains(ulimitNames, u.Name) {
-			v.errorf(up+".name", RuleUlimit, "container %q: ulimit %q: allowed names are %s", c.Name, u.Name, strings.Join(ulimitNames, ", "))
+		if u.Name == "" {
+			v.errorf(up, RuleUlimit, "container %q: ulimit without a name", c.Name)
 		}
+		v.checkEnum(up+".name", "Ulimit.name", sprintf("container %q: ulimit", c.Name), u.Name)
 		if u.SoftLimit > u.HardLimit {
 			v.errorf(up+".softLimit", RuleUlimit, "container %q: ulimit %s softLimit %d is above hardLimit %d", c.Name, u.Name, u.SoftLimit, u.HardLimit)
 		}
 	}
-	if lc := c.LogConfiguration; lc != nil && !slices.Contains(logDrivers, lc.LogDriver) {
-		v.errorf(p+".logConfiguration.logDriver", RuleLogDriver, "container %q: logDriver %q: allowed values are %s", c.Name, lc.LogDriver, strings.Join(logDrivers, ", "))
+	if lc := c.LogConfiguration; lc != nil {
+		if lc.LogDriver == "" {
+			v.errorf(p+".logConfiguration", RuleLogDriver, "container %q: logConfiguration needs a logDriver (%s)", c.Name, strings.Join(enumValues("LogConfiguration.logDriver"), ", "))
+		}
+		v.checkEnum(p+".logConfiguration.logDriver", "LogConfiguration.logDriver", sprintf("container %q: logDriver", c.Name), lc.LogDriver)
+	}
+	v.containerEnums(p, c)
+	v.containerLimits(p, c)
+	if td.NetworkMode == "awsvpc" {
+		// ContainerDefinition.Hostname: "not supported if you're using the awsvpc network
+		// mode"; ExtraHosts: "isn't supported for ... tasks that use the awsvpc network mode".
+		if c.Hostname != "" {
+			v.errorf(p+".hostname", RuleAwsvpcHostOptions, "container %q: hostname is not supported with networkMode awsvpc (ECS refuses it)", c.Name)
+		}
+		if len(c.ExtraHosts) > 0 {
+			v.errorf(p+".extraHosts", RuleAwsvpcHostOptions, "container %q: extraHosts is not supported with networkMode awsvpc (ECS refuses it)", c.Name)
+		}
 	}
 	for _, t := range []struct {
 		field string
@@ -276,9 +292,6 @@ func (v *validator) containerMisc(p string, c *ContainerDefinition, td *TaskDefi
 		if t.val != nil && *t.val < 0 {
 			v.errorf(p+"."+t.field, RuleContainerTimeouts, "container %q: %s %d must not be negative", c.Name, t.field, *t.val)
 		}
-	}
-	if c.StopTimeout != nil && td.isFargate() && *c.StopTimeout > 120 {
-		v.errorf(p+".stopTimeout", RuleContainerTimeouts, "container %q: stopTimeout %d: Fargate allows at most 120 seconds", c.Name, *c.StopTimeout)
 	}
 	v.envNames(p, c)
 }
@@ -300,5 +313,76 @@ func (v *validator) envNames(p string, c *ContainerDefinition) {
 	}
 	for j, s := range c.Secrets {
 		check(fmt.Sprintf("%s.secrets[%d].name", p, j), "secrets", s.Name)
+	}
+}
+
+// containerEnums checks the enumerated container fields that no other rule covers.
+func (v *validator) containerEnums(p string, c *ContainerDefinition) {
+	v.checkEnum(p+".versionConsistency", "ContainerDefinition.versionConsistency", sprintf("container %q: versionConsistency", c.Name), c.VersionConsistency)
+	for j, ef := range c.EnvironmentFiles {
+		v.checkEnum(fmt.Sprintf("%s.environmentFiles[%d].type", p, j), "EnvironmentFile.type", sprintf("container %q: environmentFiles type", c.Name), ef.Type)
+	}
+	if fc := c.FirelensConfiguration; fc != nil {
+		if fc.Type == "" {
+			v.errorf(p+".firelensConfiguration", RuleContainerEnums, "container %q: firelensConfiguration needs a type (%s)", c.Name, strings.Join(enumValues("FirelensConfiguration.type"), ", "))
+		}
+		v.checkEnum(p+".firelensConfiguration.type", "FirelensConfiguration.type", sprintf("container %q: firelensConfiguration.type", c.Name), fc.Type)
+	}
+	for j, rr := range c.ResourceRequirements {
+		v.checkEnum(fmt.Sprintf("%s.resourceRequirements[%d].type", p, j), "ResourceRequirement.type", sprintf("container %q: resourceRequirements type", c.Name), rr.Type)
+	}
+	if lp := c.LinuxParameters; lp != nil {
+		for j, d := range lp.Devices {
+			for k, perm := range d.Permissions {
+				v.checkEnum(fmt.Sprintf("%s.linuxParameters.devices[%d].permissions[%d]", p, j, k), "Device.permissions", sprintf("container %q: device permission", c.Name), perm)
+			}
+		}
+	}
+}
+
+// containerLimits checks the documented bounds of restartPolicy, linuxParameters and
+// environmentFiles.
+func (v *validator) containerLimits(p string, c *ContainerDefinition) {
+	if n := len(c.EnvironmentFiles); !inRange("ContainerDefinition.environmentFiles", n) {
+		v.errorf(p+".environmentFiles", RuleContainerLimits, "container %q: %d environmentFiles, ECS allows at most %d", c.Name, n, rangeOf("ContainerDefinition.environmentFiles").Max)
+	}
+	if rp := c.RestartPolicy; rp != nil {
+		if rp.RestartAttemptPeriod != nil && !inRange("ContainerRestartPolicy.restartAttemptPeriod", *rp.RestartAttemptPeriod) {
+			r := rangeOf("ContainerRestartPolicy.restartAttemptPeriod")
+			v.errorf(p+".restartPolicy.restartAttemptPeriod", RuleContainerLimits, "container %q: restartPolicy.restartAttemptPeriod %d: allowed range is %d to %d seconds", c.Name, *rp.RestartAttemptPeriod, r.Min, r.Max)
+		}
+		if n := len(rp.IgnoredExitCodes); !inRange("ContainerRestartPolicy.ignoredExitCodes", n) {
+			v.errorf(p+".restartPolicy.ignoredExitCodes", RuleContainerLimits, "container %q: %d restartPolicy.ignoredExitCodes, ECS allows at most %d", c.Name, n, rangeOf("ContainerRestartPolicy.ignoredExitCodes").Max)
+		}
+	}
+	if lp := c.LinuxParameters; lp != nil && lp.Swappiness != nil && !inRange("LinuxParameters.swappiness", *lp.Swappiness) {
+		r := rangeOf("LinuxParameters.swappiness")
+		v.errorf(p+".linuxParameters.swappiness", RuleContainerLimits, "container %q: linuxParameters.swappiness %d: allowed range is %d to %d", c.Name, *lp.Swappiness, r.Min, r.Max)
+	}
+}
+
+// portRange checks containerPortRange as types.PortMapping.ContainerPortRange documents it:
+// "You must use either the bridge network mode or the awsvpc network mode", "valid values
+// are between 1 and 65535", "The first port in the range must be less than last port in
+// the range", and "you do not specify a hostPortRange" (nor a hostPort).
+func (v *validator) portRange(pp string, c *ContainerDefinition, pm PortMapping, mode string) {
+	p := pp + ".containerPortRange"
+	if mode != "bridge" && mode != "awsvpc" {
+		v.errorf(p, RulePortMapping, "container %q: containerPortRange needs networkMode bridge or awsvpc (this task uses %s)", c.Name, mode)
+	}
+	lo, hi, ok := strings.Cut(pm.ContainerPortRange, "-")
+	first, err1 := strconv.Atoi(lo)
+	last, err2 := strconv.Atoi(hi)
+	switch {
+	case !ok || err1 != nil || err2 != nil:
+		v.errorf(p, RulePortMapping, "container %q: containerPortRange %q: want FIRST-LAST, e.g. 8000-8099", c.Name, pm.ContainerPortRange)
+	case first < 1 || last > 65535 || first >= last:
+		v.errorf(p, RulePortMapping, "container %q: containerPortRange %q: ports 1 to 65535, the first less than the last", c.Name, pm.ContainerPortRange)
+	}
+	if pm.ContainerPort != nil {
+		v.errorf(p, RulePortMapping, "container %q: a port mapping has containerPort or containerPortRange, not both", c.Name)
+	}
+	if pm.HostPort != nil && mode == "bridge" {
+		v.errorf(pp+".hostPort", RulePortMapping, "container %q: with containerPortRange, leave hostPort out (ECS picks the host ports)", c.Name)
 	}
 }

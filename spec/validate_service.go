@@ -10,16 +10,11 @@ import (
 
 // ECS service limits.
 const (
-	MaxPlacementStrategies  = 5
-	MaxPlacementConstraints = 10 // task definition and service together
+	MaxPlacementConstraints = 10 // task definition and service together (Ranges "TaskDefinition.placementConstraints")
 )
 
 var (
-	taskDefRefPattern    = regexp.MustCompile(`^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition/)?[A-Za-z0-9_-]{1,255}(:[1-9]\d*)?$`)
-	launchTypes          = []string{"EC2", "FARGATE", "EXTERNAL", "MANAGED_INSTANCES"}
-	controllerTypes      = []string{"ECS", "CODE_DEPLOY", "EXTERNAL"}
-	deploymentStrategies = []string{"ROLLING", "BLUE_GREEN", "LINEAR", "CANARY"}
-	thresholdTypes       = []string{"COUNT", "BOUNDED_PERCENT", "UNBOUNDED_PERCENT"}
+	taskDefRefPattern = regexp.MustCompile(`^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition/)?[A-Za-z0-9_-]{1,255}(:[1-9]\d*)?$`)
 )
 
 func (v *validator) service(s *Service) {
@@ -35,10 +30,22 @@ func (v *validator) service(s *Service) {
 	case !taskDefRefPattern.MatchString(s.TaskDefinition):
 		v.errorf("taskDefinition", RuleServiceTaskDef, "taskDefinition %q: want family, family:revision (revision ≥ 1) or a task-definition ARN", s.TaskDefinition)
 	}
+	if n := len(s.Tags); !inRange("Service.tags", n) {
+		v.errorf("tags", RuleServiceTags, "tags: %d tags, ECS allows at most %d per resource", n, rangeOf("Service.tags").Max)
+	}
 	v.scheduling(s)
 	v.deployment(s)
 	v.placementStrategies(s)
 	v.servicePlacementConstraints(s)
+	if s.isFargateService() {
+		// ecs-semantics.md §1b: "Fargate supports no strategies or constraints".
+		if len(s.PlacementStrategy) > 0 {
+			v.errorf("placementStrategy", RulePlacementStrategy, "placementStrategy is not supported for a service on Fargate")
+		}
+		if len(s.PlacementConstraints) > 0 {
+			v.errorf("placementConstraints", RulePlacementConstraint, "placementConstraints are not supported for a service on Fargate")
+		}
+	}
 	if s.HealthCheckGracePeriodSeconds != nil && *s.HealthCheckGracePeriodSeconds < 0 {
 		v.errorf("healthCheckGracePeriodSeconds", RuleGracePeriod, "healthCheckGracePeriodSeconds %d must not be negative", *s.HealthCheckGracePeriodSeconds)
 	}
@@ -46,9 +53,7 @@ func (v *validator) service(s *Service) {
 
 func (v *validator) scheduling(s *Service) {
 	daemon := s.SchedulingStrategy == "DAEMON"
-	if s.SchedulingStrategy != "REPLICA" && !daemon {
-		v.errorf("schedulingStrategy", RuleSchedulingStrategy, "schedulingStrategy %q: allowed values are REPLICA, DAEMON", s.SchedulingStrategy)
-	}
+	v.checkEnum("schedulingStrategy", "Service.schedulingStrategy", "schedulingStrategy", s.SchedulingStrategy)
 	switch {
 	case s.DesiredCount == nil && !daemon:
 		v.errorf("", RuleDesiredCount, "desiredCount is required for schedulingStrategy REPLICA")
@@ -57,14 +62,27 @@ func (v *validator) scheduling(s *Service) {
 	case s.DesiredCount != nil && daemon:
 		v.warnf("desiredCount", RuleDesiredCount, "desiredCount is ignored with schedulingStrategy DAEMON (one task per matching node)")
 	}
-	if s.LaunchType != "" && !slices.Contains(launchTypes, s.LaunchType) {
-		v.errorf("launchType", RuleLaunchType, "launchType %q: allowed values are %s", s.LaunchType, strings.Join(launchTypes, ", "))
+	v.checkEnum("launchType", "Service.launchType", "launchType", s.LaunchType)
+	v.checkEnum("propagateTags", "Service.propagateTags", "propagateTags", s.PropagateTags)
+	v.checkEnum("availabilityZoneRebalancing", "Service.availabilityZoneRebalancing", "availabilityZoneRebalancing", s.AvailabilityZoneRebalancing)
+	for i, cp := range s.CapacityProviderStrategy {
+		for _, f := range []struct {
+			name string
+			val  int
+		}{{"base", cp.Base}, {"weight", cp.Weight}} {
+			if r := rangeOf("CapacityProviderItem." + f.name); !inRange("CapacityProviderItem."+f.name, f.val) {
+				v.errorf(fmt.Sprintf("capacityProviderStrategy[%d].%s", i, f.name), RuleLaunchType, "capacityProviderStrategy %s %d: allowed range is %d to %d", f.name, f.val, r.Min, r.Max)
+			}
+		}
 	}
 	if s.LaunchType != "" && len(s.CapacityProviderStrategy) > 0 {
 		v.errorf("launchType", RuleLaunchType, "launchType and capacityProviderStrategy cannot both be set")
 	}
-	if ctl := s.DeploymentController; ctl != nil && !slices.Contains(controllerTypes, ctl.Type) {
-		v.errorf("deploymentController.type", RuleDeploymentController, "deploymentController.type %q: allowed values are %s", ctl.Type, strings.Join(controllerTypes, ", "))
+	if ctl := s.DeploymentController; ctl != nil {
+		if ctl.Type == "" {
+			v.errorf("deploymentController", RuleDeploymentController, "deploymentController needs a type (%s)", strings.Join(enumValues("DeploymentController.type"), ", "))
+		}
+		v.checkEnum("deploymentController.type", "DeploymentController.type", "deploymentController.type", ctl.Type)
 	}
 	if daemon && s.LaunchType == "FARGATE" {
 		v.errorf("schedulingStrategy", RuleSchedulingStrategy, "schedulingStrategy DAEMON is not supported with launchType FARGATE")
@@ -79,9 +97,7 @@ func (v *validator) deployment(s *Service) {
 	if dc == nil || dc.MinimumHealthyPercent == nil || dc.MaximumPercent == nil {
 		return // Normalize fills both in; an unnormalized service is not checked here
 	}
-	if dc.Strategy != "" && !slices.Contains(deploymentStrategies, dc.Strategy) {
-		v.errorf("deploymentConfiguration.strategy", RuleDeploymentStrategy, "deploymentConfiguration.strategy %q: allowed values are %s", dc.Strategy, strings.Join(deploymentStrategies, ", "))
-	}
+	v.checkEnum("deploymentConfiguration.strategy", "DeploymentConfiguration.strategy", "deploymentConfiguration.strategy", dc.Strategy)
 	v.circuitBreaker(dc.DeploymentCircuitBreaker)
 	minPct, maxPct := *dc.MinimumHealthyPercent, *dc.MaximumPercent
 	bad := false
@@ -118,17 +134,18 @@ func (v *validator) circuitBreaker(cb *DeploymentCircuitBreaker) {
 	}
 	tc := cb.ThresholdConfiguration
 	p := "deploymentConfiguration.deploymentCircuitBreaker.thresholdConfiguration"
-	if !slices.Contains(thresholdTypes, tc.Type) {
-		v.errorf(p+".type", RuleCircuitBreaker, "thresholdConfiguration.type %q: allowed values are %s", tc.Type, strings.Join(thresholdTypes, ", "))
+	if tc.Type == "" {
+		v.errorf(p, RuleCircuitBreaker, "thresholdConfiguration needs a type (%s)", strings.Join(enumValues("ThresholdConfiguration.type"), ", "))
 	}
+	v.checkEnum(p+".type", "ThresholdConfiguration.type", "thresholdConfiguration.type", tc.Type)
 	if tc.Value < 1 || (tc.Type == "BOUNDED_PERCENT" && tc.Value > 100) {
 		v.errorf(p+".value", RuleCircuitBreaker, "thresholdConfiguration.value %d: must be at least 1 (at most 100 for BOUNDED_PERCENT)", tc.Value)
 	}
 }
 
 func (v *validator) placementStrategies(s *Service) {
-	if n := len(s.PlacementStrategy); n > MaxPlacementStrategies {
-		v.errorf("placementStrategy", RulePlacementStrategy, "placementStrategy: %d strategies, at most %d are allowed", n, MaxPlacementStrategies)
+	if n := len(s.PlacementStrategy); !inRange("Service.placementStrategy", n) {
+		v.errorf("placementStrategy", RulePlacementStrategy, "placementStrategy: %d strategies, at most %d are allowed", n, rangeOf("Service.placementStrategy").Max)
 	}
 	for i, ps := range s.PlacementStrategy {
 		p := fmt.Sprintf("placementStrategy[%d]", i)
@@ -146,7 +163,10 @@ func (v *validator) placementStrategies(s *Service) {
 				v.errorf(p+".field", RulePlacementStrategy, "binpack field %q: allowed values are cpu, memory", ps.Field)
 			}
 		default:
-			v.errorf(p+".type", RulePlacementStrategy, "placement strategy type %q: allowed values are random, spread, binpack", ps.Type)
+			v.checkEnum(p+".type", "PlacementStrategy.type", "placement strategy type", ps.Type)
+			if ps.Type == "" {
+				v.errorf(p, RulePlacementStrategy, "placement strategy needs a type (%s)", strings.Join(enumValues("PlacementStrategy.type"), ", "))
+			}
 		}
 	}
 }
@@ -162,7 +182,10 @@ func (v *validator) servicePlacementConstraints(s *Service) {
 		case "memberOf":
 			v.cqlExpression(p+".expression", pc.Expression)
 		default:
-			v.errorf(p+".type", RulePlacementConstraint, "placement constraint type %q: allowed values are distinctInstance, memberOf", pc.Type)
+			v.checkEnum(p+".type", "PlacementConstraint.type", "placement constraint type", pc.Type)
+			if pc.Type == "" {
+				v.errorf(p, RulePlacementConstraint, "placement constraint needs a type (%s)", strings.Join(enumValues("PlacementConstraint.type"), ", "))
+			}
 		}
 	}
 }

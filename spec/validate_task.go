@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"strings"
 )
 
 // namePattern is ECS's charset for family, container, volume and service names.
@@ -12,22 +11,6 @@ var namePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
 
 // MaxContainers is ECS's non-adjustable quota of containers per task definition.
 const MaxContainers = 10
-
-var (
-	networkModes    = []string{"bridge", "host", "awsvpc", "none"}
-	compatibilities = []string{"EC2", "FARGATE", "EXTERNAL", "MANAGED_INSTANCES"}
-)
-
-// fargateMemory lists, per Fargate task cpu, the allowed memory range and step (MiB).
-var fargateMemory = map[CPUUnits]struct{ min, max, step MemoryMiB }{
-	256:   {512, 2048, 512}, // 512, 1024, 2048: checked specially below
-	512:   {1024, 4096, 1024},
-	1024:  {2048, 8192, 1024},
-	2048:  {4096, 16384, 1024},
-	4096:  {8192, 30720, 1024},
-	8192:  {16384, 61440, 4096},
-	16384: {32768, 122880, 8192},
-}
 
 func (v *validator) taskDefinition(td *TaskDefinition) {
 	switch {
@@ -45,19 +28,19 @@ func (v *validator) taskDefinition(td *TaskDefinition) {
 	if len(td.ContainerDefinitions) > 0 && !slices.ContainsFunc(td.ContainerDefinitions, func(c ContainerDefinition) bool { return c.IsEssential() }) {
 		v.errorf("containerDefinitions", RuleNoEssential, "containerDefinitions: at least one container must be essential")
 	}
-	if !slices.Contains(networkModes, td.NetworkMode) {
-		v.errorf("networkMode", RuleNetworkMode, "networkMode %q: allowed values are %s", td.NetworkMode, strings.Join(networkModes, ", "))
-	}
+	v.checkEnum("networkMode", "TaskDefinition.networkMode", "networkMode", td.NetworkMode)
 	for i, c := range td.RequiresCompatibilities {
-		if !slices.Contains(compatibilities, c) {
-			v.errorf(fmt.Sprintf("requiresCompatibilities[%d]", i), RuleCompatibilities, "requiresCompatibilities: %q is not one of %s", c, strings.Join(compatibilities, ", "))
-		}
+		v.checkEnum(fmt.Sprintf("requiresCompatibilities[%d]", i), "TaskDefinition.requiresCompatibilities", "requiresCompatibilities", c)
+	}
+	if n := len(td.Tags); !inRange("TaskDefinition.tags", n) {
+		v.errorf("tags", RuleTags, "tags: %d tags, ECS allows at most %d per resource", n, rangeOf("TaskDefinition.tags").Max)
 	}
 	v.taskResources(td)
 	v.taskEnums(td)
 	v.taskVolumes(td)
 	v.taskPlacement(td)
 	v.containers(td)
+	v.firelens(td)
 }
 
 func (td *TaskDefinition) isFargate() bool {
@@ -65,14 +48,14 @@ func (td *TaskDefinition) isFargate() bool {
 }
 
 func (v *validator) taskResources(td *TaskDefinition) {
-	if td.Cpu != 0 && (td.Cpu < 128 || td.Cpu > 196608) {
+	if td.Cpu != 0 && !inRange("TaskDefinition.cpu", int(td.Cpu)) {
 		v.errorf("cpu", RuleTaskCPURange, "cpu %d: task cpu must be 128 to 196608 CPU units (0.125 to 192 vCPU)", td.Cpu)
 	}
 	if td.Memory != 0 && td.Memory < 6 {
 		v.errorf("memory", RuleTaskCPURange, "memory %d MiB: at least 6 MiB is needed", td.Memory)
 	}
 	if td.isFargate() {
-		v.fargate(td)
+		v.fargate(td, "")
 	}
 	if td.Memory == 0 {
 		for i, c := range td.ContainerDefinitions {
@@ -104,36 +87,17 @@ func (v *validator) taskResources(td *TaskDefinition) {
 	}
 }
 
-func (v *validator) fargate(td *TaskDefinition) {
-	if td.NetworkMode != "awsvpc" {
-		v.errorf("networkMode", RuleFargate, "networkMode %q: Fargate requires awsvpc", td.NetworkMode)
-	}
-	if td.Cpu == 0 || td.Memory == 0 {
-		v.errorf("", RuleFargate, "Fargate requires task-level cpu and memory")
-		return
-	}
-	r, ok := fargateMemory[td.Cpu]
-	if !ok {
-		v.errorf("cpu", RuleFargate, "cpu %d: Fargate supports 256, 512, 1024, 2048, 4096, 8192 and 16384 CPU units", td.Cpu)
-		return
-	}
-	valid := td.Memory >= r.min && td.Memory <= r.max && (td.Memory-r.min)%r.step == 0
-	if td.Cpu == 256 {
-		valid = td.Memory == 512 || td.Memory == 1024 || td.Memory == 2048
-	}
-	if !valid {
-		v.errorf("memory", RuleFargate, "memory %d MiB: with cpu %d Fargate allows %d to %d MiB in steps of %d MiB", td.Memory, td.Cpu, r.min, r.max, r.step)
-	}
-}
-
 func (v *validator) taskEnums(td *TaskDefinition) {
-	if td.PidMode != "" && td.PidMode != "host" && td.PidMode != "task" {
-		v.errorf("pidMode", RuleTaskEnums, "pidMode %q: allowed values are host, task", td.PidMode)
+	v.checkEnum("pidMode", "TaskDefinition.pidMode", "pidMode", td.PidMode)
+	v.checkEnum("ipcMode", "TaskDefinition.ipcMode", "ipcMode", td.IpcMode)
+	if pc := td.ProxyConfiguration; pc != nil {
+		v.checkEnum("proxyConfiguration.type", "ProxyConfiguration.type", "proxyConfiguration.type", pc.Type)
 	}
-	if td.IpcMode != "" && !slices.Contains([]string{"host", "task", "none"}, td.IpcMode) {
-		v.errorf("ipcMode", RuleTaskEnums, "ipcMode %q: allowed values are host, task, none", td.IpcMode)
+	if rp := td.RuntimePlatform; rp != nil {
+		v.checkEnum("runtimePlatform.cpuArchitecture", "RuntimePlatform.cpuArchitecture", "runtimePlatform.cpuArchitecture", rp.CpuArchitecture)
+		v.checkEnum("runtimePlatform.operatingSystemFamily", "RuntimePlatform.operatingSystemFamily", "runtimePlatform.operatingSystemFamily", rp.OperatingSystemFamily)
 	}
-	if es := td.EphemeralStorage; es != nil && (es.SizeInGiB < 21 || es.SizeInGiB > 200) {
+	if es := td.EphemeralStorage; es != nil && !inRange("EphemeralStorage.sizeInGiB", es.SizeInGiB) {
 		v.errorf("ephemeralStorage.sizeInGiB", RuleEphemeralStorage, "ephemeralStorage.sizeInGiB %d: allowed range is 21 to 200", es.SizeInGiB)
 	}
 }
@@ -149,6 +113,9 @@ func (v *validator) taskVolumes(td *TaskDefinition) {
 			v.errorf(path, RuleVolumes, "volume %q is defined twice", vol.Name)
 		}
 		names[vol.Name] = true
+		if dv := vol.DockerVolumeConfiguration; dv != nil {
+			v.checkEnum(fmt.Sprintf("volumes[%d].dockerVolumeConfiguration.scope", i), "DockerVolumeConfiguration.scope", sprintf("volume %q: dockerVolumeConfiguration.scope", vol.Name), dv.Scope)
+		}
 	}
 	for i, c := range td.ContainerDefinitions {
 		for j, mp := range c.MountPoints {
@@ -161,12 +128,12 @@ func (v *validator) taskVolumes(td *TaskDefinition) {
 }
 
 func (v *validator) taskPlacement(td *TaskDefinition) {
-	if n := len(td.PlacementConstraints); n > MaxPlacementConstraints {
+	if n := len(td.PlacementConstraints); !inRange("TaskDefinition.placementConstraints", n) {
 		v.errorf("placementConstraints", RuleTDPlacement, "placementConstraints: %d constraints, at most %d are allowed", n, MaxPlacementConstraints)
 	}
 	for i, pc := range td.PlacementConstraints {
 		path := fmt.Sprintf("placementConstraints[%d]", i)
-		if pc.Type != "memberOf" {
+		if !slices.Contains(enumValues("TaskDefinitionPlacementConstraint.type"), pc.Type) {
 			v.errorf(path+".type", RuleTDPlacement, "placementConstraints type %q: task definitions allow only memberOf", pc.Type)
 			continue
 		}

@@ -67,7 +67,8 @@ func TestExitCodesWithoutCluster(t *testing.T) {
 	}{
 		{[]string{"validate", "../../examples/gitops"}, exitOK},
 		{[]string{"validate", broken}, exitFailure},
-		{[]string{"validate", "--strict", "testdata/validate/untagged.json"}, exitFailure},
+		{[]string{"validate", "--strict", "testdata/validate/warning.json"}, exitFailure},
+		{[]string{"validate", "--strict", "testdata/validate/untagged.json"}, exitOK},
 		{[]string{"render", "web", "../../examples/gitops"}, exitOK},
 		{[]string{"render", "nope", "../../examples/gitops"}, exitFailure},
 		// An invalid repository is an error (1) with --detailed-exitcode too, found

@@ -30,7 +30,7 @@ func newCmdValidate(f *factory, runF func(*validateOptions) error) *cobra.Comman
 the way every other ecsgit command reads a repository, and reports every problem as
 one line:
 
-  FILE:LINE:COL: error|warning: MESSAGE [RULE-ID]
+  FILE:LINE:COL: error|warning|advice: MESSAGE [RULE-ID]
 
 sorted by file and position. Rule IDs are stable and listed in docs/validation-rules.md.
 A directory is loaded as a repository (its ecsgit.yaml, every *.json definition and
@@ -38,7 +38,8 @@ compose project under it); files given one by one are checked together, so a ser
 and the task definition it runs should be passed together. Notes (ignored read-only
 fields, skipped files) are shown only with --verbose. A summary goes to stderr.
 
---strict fails on warnings too. Validate checks the definitions only; 'ecsgit plan
+--strict fails on warnings too, never on advice (style advice such as an image
+without a tag, about definitions AWS accepts as they are). Validate checks the definitions only; 'ecsgit plan
 --strict' and 'ecsgit convert compose --strict' also fail on fields not translated
 exactly.
 
@@ -125,7 +126,11 @@ func validateRun(opts *validateOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(s.ErrOut, "%s, %s, %s\n", plural(files, "file"), plural(counts[spec.SeverityError], "error"), plural(counts[spec.SeverityWarning], "warning"))
+	summary := fmt.Sprintf("%s, %s, %s", plural(files, "file"), plural(counts[spec.SeverityError], "error"), plural(counts[spec.SeverityWarning], "warning"))
+	if n := counts[spec.SeverityAdvice]; n > 0 {
+		summary += fmt.Sprintf(", %d advice", n)
+	}
+	fmt.Fprintln(s.ErrOut, summary)
 	if all.HasErrors(opts.Strict) {
 		return exitError{exitFailure}
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -19,8 +20,9 @@ func TestValidate(t *testing.T) {
 		{"broken-json", []string{"validate", "--output", "json", broken + "/typos.json"}, 1, "JSON array, same set as text"},
 		{"files", []string{"validate", broken + "/dup-a.json", broken + "/dup-b.json"}, 1, "files given one by one are checked together"},
 		{"strict", []string{"validate", "--strict", broken + "/dup-a.json"}, 0, "no warnings: strict passes"},
-		{"strict-warning", []string{"validate", "--strict", "testdata/validate/untagged.json"}, 1, "a warning fails with --strict"},
-		{"warning", []string{"validate", "testdata/validate/untagged.json"}, 0, "a warning alone passes"},
+		{"strict-warning", []string{"validate", "--strict", "testdata/validate/warning.json"}, 1, "a warning fails with --strict"},
+		{"warning", []string{"validate", "testdata/validate/warning.json"}, 0, "a warning alone passes"},
+		{"strict-advice", []string{"validate", "--strict", "testdata/validate/untagged.json"}, 0, "advice (an untagged image) is shown and never fails, not even with --strict"},
 		{"bad-output", []string{"validate", "-o", "yaml"}, exitUsage, "usage error"},
 		{"missing-path", []string{"validate", "no/such/dir"}, exitUsage, "a path that does not exist is a usage error"},
 	}
@@ -62,5 +64,41 @@ func TestHelpHasExamples(t *testing.T) {
 		if code != 0 || !strings.Contains(out, "Examples:") {
 			t.Errorf("%s --help: code %d, no Examples section", cmd, code)
 		}
+	}
+}
+
+// TestValidateRealWorld: `validate --strict` (what CI is told to run) passes on the
+// examples and on valid definitions shaped like real ones: a Fargate web app with
+// FireLens, an EC2 bridge app with links, a daemon with host networking, an awsvpc app
+// with an Envoy sidecar.
+func TestValidateRealWorld(t *testing.T) {
+	const root = "../../spec/testdata/realworld"
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	dirs := []string{"../../examples/gitops", "../../examples/compose-app"}
+	for _, e := range entries {
+		if e.IsDir() {
+			n++
+			dirs = append(dirs, root+"/"+e.Name())
+		}
+	}
+	for _, dir := range dirs {
+		t.Run(dir, func(t *testing.T) {
+			code, out, errOut := runCLI(t, "validate", "--strict", dir)
+			if code != 0 {
+				t.Errorf("validate --strict %s: exit %d, want 0\nstdout: %s\nstderr: %s", dir, code, out, errOut)
+			}
+			for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+				if line != "" && !strings.Contains(line, ": advice: ") {
+					t.Errorf("validate --strict %s: want at most advice, got: %s", dir, line)
+				}
+			}
+		})
+	}
+	if n < 4 {
+		t.Fatalf("%s: %d example repositories, want at least 4", root, n)
 	}
 }
