@@ -34,7 +34,7 @@ func (t *translator) tasks() ([]*api.Task, error) {
 		if err := t.healthCheck(i, task); err != nil {
 			return nil, err
 		}
-		t.unsupportedContainerFields(i)
+		t.containerValueNotes(i)
 		applyTestDriver(task) // test-only (benchmarks): translate_testdriver.go
 		out = append(out, task)
 	}

@@ -134,8 +134,8 @@ func (t *translator) job() (*api.Job, error) {
 		return nil, err
 	}
 	job.TaskGroups = []*api.TaskGroup{tg}
-	t.unsupportedTaskDefinitionFields()
-	t.unsupportedServiceFields()
+	t.serviceValueNotes()
+	t.registryNotes()
 	return job, nil
 }
 
