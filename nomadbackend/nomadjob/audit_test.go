@@ -60,3 +60,82 @@ func TestS3FilesVolumeIsNotAScratchVolume(t *testing.T) {
 		}
 	}
 }
+
+func containers(cs ...spec.ContainerDefinition) spec.TaskDefinition {
+	for i := range cs {
+		if cs[i].Image == "" {
+			cs[i].Image = "example/" + cs[i].Name + ":1"
+		}
+		cs[i].Memory = new(64)
+	}
+	return spec.TaskDefinition{ContainerDefinitions: cs}
+}
+
+func dependsOn(name, cond string) []spec.ContainerDependency {
+	return []spec.ContainerDependency{{ContainerName: name, Condition: cond}}
+}
+
+// W5, W6, W7: the dependsOn notes say what Nomad does with the tiers the containers get.
+func TestDependsOnNotesMatchTheTiers(t *testing.T) {
+	tests := []struct {
+		name      string
+		td        spec.TaskDefinition
+		field     string
+		level     spec.FidelityLevel
+		want      string // in the note
+		wantNever string // never in any note on the field
+	}{
+		{
+			// W5: a non-essential container depending on an essential one is a poststart
+			// sidecar: it does start after the main task, so START holds.
+			name:      "non-essential after essential START",
+			td:        containers(spec.ContainerDefinition{Name: "app"}, spec.ContainerDefinition{Name: "side", Essential: new(false), DependsOn: dependsOn("app", "START")}),
+			field:     "containerDefinitions[side].dependsOn[0]",
+			wantNever: "main tasks",
+		},
+		{
+			// W6: HEALTHY between two essential containers: both main tasks, started together.
+			name:      "essential HEALTHY on essential",
+			td:        containers(spec.ContainerDefinition{Name: "db"}, spec.ContainerDefinition{Name: "api", DependsOn: dependsOn("db", "HEALTHY")}),
+			field:     "containerDefinitions[api].dependsOn[0]",
+			level:     spec.FidelityUnsupported,
+			want:      "both main tasks: Nomad starts them together",
+			wantNever: "starts once",
+		},
+		{
+			// W7: COMPLETE between two prestart tasks: Nomad runs them concurrently.
+			name: "COMPLETE between two prestart tasks",
+			td: containers(
+				spec.ContainerDefinition{Name: "init", Essential: new(false)},
+				spec.ContainerDefinition{Name: "waiter", Essential: new(false), DependsOn: dependsOn("init", "COMPLETE")},
+				spec.ContainerDefinition{Name: "main", DependsOn: dependsOn("waiter", "SUCCESS")}),
+			field: "containerDefinitions[waiter].dependsOn[0]",
+			level: spec.FidelityUnsupported,
+			want:  "both prestart tasks: Nomad starts them together, without order",
+		},
+		{
+			name:  "HEALTHY on a prestart sidecar",
+			td:    containers(spec.ContainerDefinition{Name: "proxy", Essential: new(false)}, spec.ContainerDefinition{Name: "app", DependsOn: dependsOn("proxy", "HEALTHY")}),
+			field: "containerDefinitions[app].dependsOn[0]",
+			level: spec.FidelityUnsupported,
+			want:  "is running, not healthy",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr := translateOK(t, tt.td, spec.Service{DesiredCount: new(1)})
+			notes := noteOn(tr, tt.field)
+			if tt.want == "" && len(notes) > 0 {
+				t.Errorf("want no note on %s, got %v", tt.field, notes)
+			}
+			if tt.want != "" {
+				mustNote(t, tr, tt.field, tt.level, tt.want)
+			}
+			for _, n := range notes {
+				if tt.wantNever != "" && strings.Contains(n.Detail, tt.wantNever) {
+					t.Errorf("wrong note on %s: %s", tt.field, n.Detail)
+				}
+			}
+		})
+	}
+}
