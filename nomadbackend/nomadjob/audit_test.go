@@ -139,3 +139,67 @@ func TestDependsOnNotesMatchTheTiers(t *testing.T) {
 		})
 	}
 }
+
+// W3, W4: memberOf on the CPU architecture uses the values nodes report; an or over one
+// approximate attribute keeps its note.
+func TestMemberOfValuesAndNotes(t *testing.T) {
+	tests := []struct {
+		expr, target, operand string
+		note                  string // "" = no note on the expression
+	}{
+		{"attribute:ecs.cpu-architecture == x86_64", "amd64", "=", ""},
+		{"attribute:ecs.cpu-architecture != x86_64", "amd64", "!=", ""},
+		{"attribute:ecs.cpu-architecture in [x86_64, arm64]", "amd64,arm64", "set_contains_any", ""},
+		{"attribute:ecs.cpu-architecture == x86_64 or attribute:ecs.cpu-architecture == arm64", "amd64,arm64", "set_contains_any", ""},
+		{"attribute:ecs.instance-type == t3.large or attribute:ecs.instance-type == m5.large", "t3.large,m5.large", "set_contains_any", "AWS fingerprinter"},
+		{"ec2InstanceId == i-1 or ec2InstanceId == i-2", "i-1,i-2", "set_contains_any", "EC2 instance IDs do not match"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.expr, func(t *testing.T) {
+			svc := spec.Service{DesiredCount: new(1), PlacementConstraints: []spec.PlacementConstraint{{Type: "memberOf", Expression: tt.expr}}}
+			tr := translateOK(t, simpleTask(), svc)
+			cons := tr.Job.TaskGroups[0].Constraints
+			if len(cons) != 1 || cons[0].RTarget != tt.target || cons[0].Operand != tt.operand {
+				t.Fatalf("constraints = %+v, want one %s %q", cons, tt.operand, tt.target)
+			}
+			notes := noteOn(tr, "placementConstraints[0].expression")
+			if tt.note == "" && len(notes) > 0 {
+				t.Errorf("unexpected note: %v", notes)
+			}
+			if tt.note != "" {
+				mustNote(t, tr, "placementConstraints[0].expression", spec.FidelityApproximate, tt.note)
+			}
+		})
+	}
+}
+
+// S1–S4: fields that were accepted and dropped without a word.
+func TestSilentlyDroppedFieldsAreNoted(t *testing.T) {
+	daemonWithStrategies := spec.Service{SchedulingStrategy: "DAEMON", PlacementStrategy: []spec.PlacementStrategy{{Type: "spread", Field: "instanceId"}}}
+	tests := []struct {
+		name  string
+		td    func(*spec.TaskDefinition)
+		svc   spec.Service
+		field string
+		level spec.FidelityLevel
+		want  string
+	}{
+		{"cluster", nil, spec.Service{DesiredCount: new(1), Cluster: "prod-eu"}, "cluster", spec.FidelityApproximate, `the cluster name prod-eu is not used`},
+		{"clientToken", nil, spec.Service{DesiredCount: new(1), ClientToken: "tok"}, "clientToken", spec.FidelityUnsupported, "idempotency token"},
+		{"earlySuccessCriteria", nil, spec.Service{DesiredCount: new(1), DeploymentConfiguration: &spec.DeploymentConfiguration{
+			EarlySuccessCriteria: json.RawMessage(`{"enable":true,"healthyPercent":50}`)}}, "deploymentConfiguration.earlySuccessCriteria", spec.FidelityUnsupported, "early success is not translated"},
+		{"autoprovision false", func(td *spec.TaskDefinition) {
+			td.Volumes = []spec.Volume{{Name: "data", DockerVolumeConfiguration: &spec.DockerVolumeConfiguration{Scope: "shared", Autoprovision: new(false)}}}
+		}, spec.Service{DesiredCount: new(1)}, "volumes[0].dockerVolumeConfiguration.autoprovision", spec.FidelityApproximate, "Docker creates a missing volume"},
+		{"placement strategies on DAEMON", nil, daemonWithStrategies, "placementStrategy", spec.FidelityUnsupported, "no effect"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			td := simpleTask()
+			if tt.td != nil {
+				tt.td(&td)
+			}
+			mustNote(t, translateOK(t, td, tt.svc), tt.field, tt.level, tt.want)
+		})
+	}
+}
