@@ -203,3 +203,61 @@ func TestSilentlyDroppedFieldsAreNoted(t *testing.T) {
 		})
 	}
 }
+
+// W9: a probe of a container without a network cannot be a Nomad check (it runs on the
+// client and would never pass).
+func TestDisableNetworkingHasNoNomadCheck(t *testing.T) {
+	td := simpleTask()
+	c := &td.ContainerDefinitions[0]
+	c.DisableNetworking = new(true)
+	c.PortMappings = []spec.PortMapping{{ContainerPort: new(8080)}}
+	c.HealthCheck = &spec.HealthCheck{Command: []string{"CMD-SHELL", "curl -f http://localhost:8080/health"}}
+	tr := translateOK(t, td, spec.Service{DesiredCount: new(1)})
+	if s := tr.Job.TaskGroups[0].Tasks[0].Services; len(s) > 0 {
+		t.Errorf("a check is registered for a container without a network: %+v", s[0].Checks)
+	}
+	if hc := *tr.Job.TaskGroups[0].Update.HealthCheck; hc != "task_states" {
+		t.Errorf("update.health_check = %s, want task_states", hc)
+	}
+	mustNote(t, tr, "containerDefinitions[app].healthCheck.command", spec.FidelityApproximate, "disableNetworking")
+}
+
+// N1, N2, N5, N7: consequences that depend on the clients' plugin or scheduler
+// configuration are noted.
+func TestClientConfigurationDependentNotes(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(*spec.TaskDefinition)
+		field  string
+		want   string // "" = no note on field
+	}{
+		{"capability beyond allow_caps", func(td *spec.TaskDefinition) {
+			td.ContainerDefinitions[0].LinuxParameters = &spec.LinuxParameters{Capabilities: &spec.KernelCapabilities{Add: []string{"NET_ADMIN", "CHOWN"}}}
+		}, "containerDefinitions[app].linuxParameters.capabilities.add", "net_admin outside the docker plugin's default allow_caps"},
+		{"capability within allow_caps", func(td *spec.TaskDefinition) {
+			td.ContainerDefinitions[0].LinuxParameters = &spec.LinuxParameters{Capabilities: &spec.KernelCapabilities{Add: []string{"CHOWN", "CAP_KILL"}}}
+		}, "containerDefinitions[app].linuxParameters.capabilities.add", ""},
+		{"host pid", func(td *spec.TaskDefinition) { td.PidMode = "host" }, "pidMode", "allows host pid mode"},
+		{"host ipc", func(td *spec.TaskDefinition) { td.IpcMode = "host" }, "ipcMode", "allows host ipc mode"},
+		{"stopTimeout above Nomad's default cap", func(td *spec.TaskDefinition) { td.ContainerDefinitions[0].StopTimeout = new(90) },
+			"containerDefinitions[app].stopTimeout", "needs max_kill_timeout of at least 90 s"},
+		{"stopTimeout within Nomad's default cap", func(td *spec.TaskDefinition) { td.ContainerDefinitions[0].StopTimeout = new(30) },
+			"containerDefinitions[app].stopTimeout", ""},
+		{"memoryReservation", func(td *spec.TaskDefinition) { td.ContainerDefinitions[0].MemoryReservation = new(32) },
+			"containerDefinitions[app].memoryReservation", "needs memory oversubscription"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			td := simpleTask()
+			tt.change(&td)
+			tr := translateOK(t, td, spec.Service{DesiredCount: new(1)})
+			if tt.want == "" {
+				if n := noteOn(tr, tt.field); len(n) > 0 {
+					t.Errorf("unexpected note: %v", n)
+				}
+				return
+			}
+			mustNote(t, tr, tt.field, spec.FidelityApproximate, tt.want)
+		})
+	}
+}

@@ -92,10 +92,12 @@ func fullTask(networkMode string) spec.TaskDefinition {
 	base := td.Volumes[0]
 	td.Volumes = nil
 	kinds := map[string]func(v *spec.Volume){
-		"host":    func(v *spec.Volume) { v.Host = base.Host },
-		"docker":  func(v *spec.Volume) { v.DockerVolumeConfiguration = base.DockerVolumeConfiguration },
-		"efs":     func(v *spec.Volume) { v.EfsVolumeConfiguration = base.EfsVolumeConfiguration },
-		"fsx":     func(v *spec.Volume) { v.FsxWindowsFileServerVolumeConfiguration = base.FsxWindowsFileServerVolumeConfiguration },
+		"host":   func(v *spec.Volume) { v.Host = base.Host },
+		"docker": func(v *spec.Volume) { v.DockerVolumeConfiguration = base.DockerVolumeConfiguration },
+		"efs":    func(v *spec.Volume) { v.EfsVolumeConfiguration = base.EfsVolumeConfiguration },
+		"fsx": func(v *spec.Volume) {
+			v.FsxWindowsFileServerVolumeConfiguration = base.FsxWindowsFileServerVolumeConfiguration
+		},
 		"s3files": func(v *spec.Volume) { v.S3filesVolumeConfiguration = base.S3filesVolumeConfiguration },
 		"launch":  func(v *spec.Volume) { v.ConfiguredAtLaunch = base.ConfiguredAtLaunch },
 	}

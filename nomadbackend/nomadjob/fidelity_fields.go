@@ -31,7 +31,7 @@ var taskDefinitionFields = map[string]fieldRule{
 	"containerDefinitions[].portMappings[].name":               exact("the port label (non `[A-Za-z0-9_]` → `_`)"),
 	"containerDefinitions[].portMappings[].appProtocol":        unsupported("Service Connect protocols are not translated (note)"),
 	"containerDefinitions[].portMappings[].containerPortRange": unsupported("port ranges are not translated; no port of the range is reachable (note)"),
-	"containerDefinitions[].healthCheck": exact("a recognised probe (`--probe URL`, `curl -f`, `wget`, `nc -z` on localhost and a mapped port) → task `service { check { http/tcp } }` with `check_restart`, `update.health_check = \"checks\"`; anything else: not run, `task_states` (note)").
+	"containerDefinitions[].healthCheck": approx("a recognised probe (`--probe URL`, `curl -f`, `wget`, `nc -z` on localhost and a mapped port) → task `service { check { http/tcp } }` with `check_restart`, `update.health_check = \"checks\"`; anything else: not run, `task_states` (note)", "a probe Nomad cannot run from the client (a script, an unpublished port, a container without a network) is not run (note)", RuleHealthCheck).
 		covers(),
 	"containerDefinitions[].dependsOn": approx("lifecycle tiers: a non-essential dependency waited for with SUCCESS/COMPLETE → prestart, START/HEALTHY → prestart sidecar", "Nomad orders prestart → main → poststart, never within a tier or by health (notes)", RuleDependsOn).
 		covers(),
@@ -66,7 +66,7 @@ var taskDefinitionFields = map[string]fieldRule{
 	"containerDefinitions[].dockerLabels":                          exact("`config.labels = [{…}]` (a list of maps)"),
 	"containerDefinitions[].systemControls":                        exact("`config.sysctl = [{…}]`").covers(),
 	"containerDefinitions[].linuxParameters":                       exact("docker driver options below"),
-	"containerDefinitions[].linuxParameters.capabilities":          exact("`cap_add` / `cap_drop` (lower case)").covers(),
+	"containerDefinitions[].linuxParameters.capabilities":          approx("`cap_add` / `cap_drop` (lower case)", "a capability outside the docker plugin's `allow_caps` (default: Docker's default set) makes Nomad refuse the task (note)", RuleApproximate).covers(),
 	"containerDefinitions[].linuxParameters.devices":               exact("`devices [{ host_path, container_path, cgroup_permissions }]`").covers(),
 	"containerDefinitions[].linuxParameters.initProcessEnabled":    exact("`init`"),
 	"containerDefinitions[].linuxParameters.maxSwap":               unsupported("Nomad's docker driver has no swap limit (note)"),
@@ -108,12 +108,12 @@ var taskDefinitionFields = map[string]fieldRule{
 	"placementConstraints":                              approx("group `constraint` blocks (see memberOf)", "see memberOf (notes)", RulePlacement).covers(),
 	"taskRoleArn":                                       unsupported("no IAM role is assumed: the containers get no AWS credentials from the task").noted(),
 	"executionRoleArn":                                  unsupported("no execution role: image pulls, logs and secrets use the Nomad clients' own configuration").noted(),
-	"pidMode": exact("`host`: `pid_mode = \"host\"`").
+	"pidMode": approx("`host`: `pid_mode = \"host\"`", "", RuleApproximate).
 		notedAs(spec.FidelityUnsupported, RuleUnsupported, equals("task"), "a PID namespace shared by the task's containers is not translated; each container has its own").
-		withDoc("`task` (shared by the containers): unsupported (note)"),
-	"ipcMode": exact("`host`: `ipc_mode = \"host\"`").
+		withDoc("`host` needs the clients' docker plugin to allow it (note); `task` (shared by the containers): unsupported (note)"),
+	"ipcMode": approx("`host`: `ipc_mode = \"host\"`", "", RuleApproximate).
 		notedAs(spec.FidelityUnsupported, RuleUnsupported, equals("task"), "an IPC namespace shared by the task's containers is not translated; each container has its own").
-		withDoc("`task` (shared by the containers): unsupported (note)"),
+		withDoc("`host` needs the clients' docker plugin to allow it (note); `task` (shared by the containers): unsupported (note)"),
 	"proxyConfiguration":    unsupported("App Mesh proxy configuration is not translated").covers().noted(),
 	"ephemeralStorage":      unsupported("Fargate ephemeral storage size is not enforced for docker tasks").covers().noted(),
 	"runtimePlatform":       exact("`constraint ${attr.cpu.arch} = amd64/arm64`, `${attr.kernel.name} = linux/windows`").covers().withDoc("Windows Server versions are not distinguished (note)"),

@@ -135,6 +135,7 @@ func (t *translator) job() (*api.Job, error) {
 	}
 	job.TaskGroups = []*api.TaskGroup{tg}
 	t.serviceValueNotes()
+	t.hostNamespaceNotes()
 	t.registryNotes()
 	return job, nil
 }

@@ -36,6 +36,17 @@ func lastIndex(s string, c byte) int {
 	return -1
 }
 
+// hostNamespaceNotes: host PID and IPC namespaces are allowed only by a docker plugin
+// configured for them.
+func (t *translator) hostNamespaceNotes() {
+	for _, f := range []struct{ name, mode string }{{"pidMode", t.td.PidMode}, {"ipcMode", t.td.IpcMode}} {
+		if f.mode == "host" {
+			t.notes.approx(t.tdField(f.name), RuleApproximate,
+				"the host's %s namespace: Nomad refuses the task unless the clients' docker plugin allows host %s mode", strings.TrimSuffix(f.name, "Mode"), strings.TrimSuffix(f.name, "Mode"))
+		}
+	}
+}
+
 func (t *translator) serviceValueNotes() {
 	s := t.svc
 	f := t.svcField

@@ -22,6 +22,16 @@ func (t *translator) linuxParameters(i int, task *api.Task) {
 	if caps := lp.Capabilities; caps != nil {
 		setList(cfg, "cap_add", lowerAll(caps.Add))
 		setList(cfg, "cap_drop", lowerAll(caps.Drop))
+		var beyond []string
+		for _, c := range lowerAll(caps.Add) {
+			if !defaultAllowCaps[strings.TrimPrefix(c, "cap_")] { // "all" is beyond too
+				beyond = append(beyond, c)
+			}
+		}
+		if len(beyond) > 0 {
+			t.notes.approx(ref.child("capabilities.add"), RuleApproximate,
+				"%s outside the docker plugin's default allow_caps: Nomad refuses to start the task unless the clients' plugin configuration allows them", strings.Join(beyond, ", "))
+		}
 	}
 	setBool(cfg, "init", lp.InitProcessEnabled)
 	if lp.SharedMemorySize != nil {
