@@ -261,3 +261,11 @@ func TestClientConfigurationDependentNotes(t *testing.T) {
 		})
 	}
 }
+
+// N8: the sidecar note said Nomad restarts a *failed* sidecar; it restarts one that
+// exits 0 too.
+func TestSidecarNoteSaysEveryExitRestarts(t *testing.T) {
+	td := containers(spec.ContainerDefinition{Name: "app"}, spec.ContainerDefinition{Name: "helper", Essential: new(false)})
+	tr := translateOK(t, td, spec.Service{DesiredCount: new(1)})
+	mustNote(t, tr, "containerDefinitions[helper].essential", spec.FidelityApproximate, "even with code 0")
+}

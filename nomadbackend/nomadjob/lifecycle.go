@@ -138,10 +138,10 @@ func (t *translator) roleOf(i int, cond string) role {
 	case condSuccess, condComplete:
 		return role{hook: api.TaskLifecycleHookPrestart, restart: failFast()}
 	case condStart, condHealthy:
-		t.notes.approx(ref, RuleSidecarRestart, "runs as a prestart sidecar: Nomad restarts a failed sidecar; ECS would leave it stopped")
+		t.notes.approx(ref, RuleSidecarRestart, "runs as a prestart sidecar: Nomad restarts a sidecar whenever it exits, even with code 0 (restart mode delay, forever); ECS would leave it stopped")
 		return role{hook: api.TaskLifecycleHookPrestart, sidecar: true, restart: keepRestarting()}
 	}
-	t.notes.approx(ref, RuleSidecarRestart, "runs as a poststart sidecar: Nomad restarts a failed sidecar; ECS would leave it stopped")
+	t.notes.approx(ref, RuleSidecarRestart, "runs as a poststart sidecar: Nomad restarts a sidecar whenever it exits, even with code 0 (restart mode delay, forever); ECS would leave it stopped")
 	return role{hook: api.TaskLifecycleHookPoststart, sidecar: true, restart: keepRestarting()}
 }
 
