@@ -25,6 +25,9 @@ func noteOn(tr *Translation, field string) []spec.FidelityNote {
 
 func translateOK(t *testing.T, td spec.TaskDefinition, svc spec.Service) *Translation {
 	t.Helper()
+	// Normalized as the loader does: an explicit false and an absent boolean are the same.
+	spec.NormalizeTaskDefinition(&td)
+	spec.NormalizeService(&svc)
 	d, doc := desiredFor(td, svc)
 	tr, err := Translate(d, doc, TranslateOptions{})
 	if err != nil {
@@ -190,7 +193,10 @@ func TestSilentlyDroppedFieldsAreNoted(t *testing.T) {
 			EarlySuccessCriteria: json.RawMessage(`{"enable":true,"healthyPercent":50}`)}}, "deploymentConfiguration.earlySuccessCriteria", spec.FidelityUnsupported, "early success is not translated"},
 		{"autoprovision false", func(td *spec.TaskDefinition) {
 			td.Volumes = []spec.Volume{{Name: "data", DockerVolumeConfiguration: &spec.DockerVolumeConfiguration{Scope: "shared", Autoprovision: new(false)}}}
-		}, spec.Service{DesiredCount: new(1)}, "volumes[0].dockerVolumeConfiguration.autoprovision", spec.FidelityApproximate, "Docker creates a missing volume"},
+		}, spec.Service{DesiredCount: new(1)}, "volumes[0].dockerVolumeConfiguration.autoprovision", spec.FidelityApproximate, "Docker creates the shared volume"},
+		{"autoprovision absent", func(td *spec.TaskDefinition) {
+			td.Volumes = []spec.Volume{{Name: "data", DockerVolumeConfiguration: &spec.DockerVolumeConfiguration{Scope: "shared", Driver: "rexray/ebs"}}}
+		}, spec.Service{DesiredCount: new(1)}, "volumes[0].dockerVolumeConfiguration.autoprovision", spec.FidelityApproximate, "autoprovision false, the default"},
 		{"placement strategies on DAEMON", nil, daemonWithStrategies, "placementStrategy", spec.FidelityUnsupported, "no effect"},
 	}
 	for _, tt := range tests {

@@ -115,7 +115,7 @@ func fullTask(networkMode string) spec.TaskDefinition {
 		mounts = append(mounts, spec.MountPoint{SourceVolume: k, ContainerPath: "/" + k, ReadOnly: new(true)})
 	}
 	td.Volumes[0].DockerVolumeConfiguration.Scope = "shared"
-	td.Volumes[0].DockerVolumeConfiguration.Autoprovision = new(false)
+	td.Volumes[0].DockerVolumeConfiguration.Autoprovision = new(true) // false is ECS's default
 
 	app := td.ContainerDefinitions[0]
 	app.Name, app.Image = "app", "example/app:1.2.3"
@@ -170,6 +170,9 @@ func fullService(strategy string) spec.Service {
 // outcome is what a translation produced, compared as text.
 func outcome(t *testing.T, td spec.TaskDefinition, svc spec.Service) string {
 	t.Helper()
+	// Normalized as the loader does, so that a value normalization erases counts as absent.
+	spec.NormalizeTaskDefinition(&td)
+	spec.NormalizeService(&svc)
 	d, doc := desiredFor(td, svc)
 	tr, err := Translate(d, doc, TranslateOptions{Source: "s"})
 	if err != nil {

@@ -96,10 +96,6 @@ func isTrue(v reflect.Value) bool {
 	return v.Kind() == reflect.Bool && v.Bool()
 }
 
-func isFalse(v reflect.Value) bool {
-	return v.Kind() == reflect.Pointer && !v.IsNil() && v.Elem().Kind() == reflect.Bool && !v.Elem().Bool()
-}
-
 func equals(s string) func(reflect.Value) bool {
 	return func(v reflect.Value) bool { return v.Kind() == reflect.String && v.String() == s }
 }

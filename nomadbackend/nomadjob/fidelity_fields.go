@@ -97,7 +97,7 @@ var taskDefinitionFields = map[string]fieldRule{
 	"volumes[].host":                      approx("`mount { type = \"bind\" }`; without `sourcePath`: a named Docker volume", "Nomad refuses bind mounts unless the docker plugin has volumes.enabled = true; a scratch volume is shared by all allocations on a node and kept (note)", RuleApproximate).covers(),
 	"volumes[].dockerVolumeConfiguration": approx("`mount { type = \"volume\", volume_options { driver_config, labels } }`", "a named volume outlives the task (ECS scope `task` deletes it) (note)", RuleApproximate),
 	"volumes[].dockerVolumeConfiguration.scope":         approx("—", "`task`: the named volume is kept and shared on the node (note)", RuleApproximate),
-	"volumes[].dockerVolumeConfiguration.autoprovision": approx("—", "Docker creates a missing volume; ECS fails the task when a shared volume does not exist and autoprovision is false", RuleApproximate).notedWhen(isFalse),
+	"volumes[].dockerVolumeConfiguration.autoprovision": approx("—", "scope `shared` without autoprovision (ECS's default is false): Docker creates a missing volume, ECS fails the task (note)", RuleApproximate),
 	"volumes[].dockerVolumeConfiguration.driver":        exact("`driver_config.name`"),
 	"volumes[].dockerVolumeConfiguration.driverOpts":    exact("`driver_config.options`"),
 	"volumes[].dockerVolumeConfiguration.labels":        exact("`volume_options.labels`"),

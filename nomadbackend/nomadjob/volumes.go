@@ -174,9 +174,20 @@ func (t *translator) volumes(_ *api.TaskGroup) {
 			t.notes.approx(ref, RuleApproximate,
 				"task-scoped scratch volume becomes a named Docker volume %q, shared by all allocations on a node and kept after the task stops", v.Name)
 		case v.DockerVolumeConfiguration != nil:
-			if dv := v.DockerVolumeConfiguration; dv.Scope != "shared" {
+			dv := v.DockerVolumeConfiguration
+			if dv.Scope != "shared" {
 				t.notes.approx(ref.child("dockerVolumeConfiguration"), RuleApproximate,
 					"Docker volume %q is named, so it is shared by all allocations on a node and kept after the task stops (ECS scope \"task\" deletes it)", v.Name)
+			} else if dv.Autoprovision == nil || !*dv.Autoprovision {
+				// ECS's default is false (normalization turns an explicit false into nil).
+				r := ref.child("dockerVolumeConfiguration")
+				if dv.Autoprovision != nil {
+					r = r.child("autoprovision")
+				} else {
+					r.display += ".autoprovision"
+				}
+				t.notes.approx(r, RuleApproximate,
+					"Docker creates the shared volume %q when it is missing; ECS (autoprovision false, the default) fails the task instead", v.Name)
 			}
 		case v.EfsVolumeConfiguration != nil:
 			t.notes.unsupported(ref.child("efsVolumeConfiguration"), "EFS volumes need a CSI plugin; not translated")
