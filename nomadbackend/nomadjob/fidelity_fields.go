@@ -155,7 +155,7 @@ var serviceFields = map[string]fieldRule{
 	"placementStrategy":             approx("`spread` blocks (zone, node, `${meta.x}`); none: spread over `zoneAttribute`", "binpack: Nomad bin-packs cluster-wide (note); random: unsupported (note); DAEMON: no effect, as in ECS (note)", RulePlacement).covers(),
 	"placementConstraints":          approx("`distinctInstance` → `distinct_hosts`; `memberOf` → constraints (see memberOf)", "see memberOf (notes)", RulePlacement).covers(),
 	"healthCheckGracePeriodSeconds": approx("`update.min_healthy_time = max(5 s, grace)`, `healthy_deadline = 5 min + grace`, `check_restart.grace`", "each batch must stay healthy for the whole grace period", RuleRollout),
-	"loadBalancers": approx("— (health-checked containers are Nomad services)", "no load balancer is configured; put an ingress (Traefik, nginx with a nomadService template) in front of the Nomad service", RuleServiceRegistry).
+	"loadBalancers": fieldRule{level: spec.FidelityUnsupported, nomad: "— (health-checked containers are Nomad services)", detail: "no load balancer is configured; put an ingress (Traefik, nginx with a nomadService template) in front of the Nomad service", rule: RuleServiceRegistry}.
 		covers().notedEach(),
 	"serviceRegistries": approx("Nomad service registration of checked containers", "Cloud Map registration is not translated; health-checked containers are registered as Nomad services (no DNS)", RuleServiceRegistry).
 		covers().notedEach(),
