@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/ecsgit/ecsgit/spec"
 )
@@ -85,6 +86,8 @@ func (r fieldRule) notedAs(level spec.FidelityLevel, rule string, when func(refl
 
 func (r fieldRule) covers() fieldRule { r.whole = true; return r }
 
+var rawMessageType = reflect.TypeOf(json.RawMessage(nil))
+
 // Predicates for autoNote.when.
 func isTrue(v reflect.Value) bool {
 	for v.Kind() == reflect.Pointer {
@@ -115,7 +118,8 @@ func containsString(s string) func(reflect.Value) bool {
 
 // isSet is the default predicate: a value that is present in the input.
 func isSet(v reflect.Value) bool {
-	if raw, ok := v.Interface().(json.RawMessage); ok {
+	if v.Type() == rawMessageType {
+		raw := v.Bytes()
 		return len(raw) > 0 && string(raw) != "null"
 	}
 	switch v.Kind() {
@@ -129,45 +133,82 @@ func isSet(v reflect.Value) bool {
 
 // registryNotes emits the registry's own notes for the task definition and the service.
 func (t *translator) registryNotes() {
+	noted := notedFields()
 	root := fieldRef{fields: t.td.Fields, file: t.td.Pos}
-	for _, path := range sortedKeys(taskDefinitionFields) {
-		if r := taskDefinitionFields[path]; r.note != nil {
-			t.emitRegistryNote(r, reflect.ValueOf(&t.td.TaskDefinition).Elem(), strings.Split(path, "."), root)
-		}
+	for _, e := range noted.taskDefinition {
+		t.emitRegistryNote(e.rule, reflect.ValueOf(&t.td.TaskDefinition).Elem(), e.steps, root)
 	}
 	root = fieldRef{fields: t.svc.Fields, file: t.svc.Pos}
-	for _, path := range sortedKeys(serviceFields) {
-		if r := serviceFields[path]; r.note != nil {
-			t.emitRegistryNote(r, reflect.ValueOf(&t.svc.Service).Elem(), strings.Split(path, "."), root)
+	for _, e := range noted.service {
+		t.emitRegistryNote(e.rule, reflect.ValueOf(&t.svc.Service).Elem(), e.steps, root)
+	}
+}
+
+// notedEntry is a registry entry with a note, its path resolved to struct field indexes
+// once (translation runs for every service on every sync).
+type notedEntry struct {
+	rule  fieldRule
+	steps []step
+}
+
+type step struct {
+	name  string // JSON name
+	index int    // struct field index
+	list  bool   // the field is a list whose elements the rest of the path is in
+}
+
+var notedFields = sync.OnceValue(func() (n struct{ taskDefinition, service []notedEntry }) {
+	n.taskDefinition = compileNoted(taskDefinitionFields, reflect.TypeOf(spec.TaskDefinition{}))
+	n.service = compileNoted(serviceFields, reflect.TypeOf(spec.Service{}))
+	return n
+})
+
+func compileNoted(reg map[string]fieldRule, root reflect.Type) []notedEntry {
+	paths := make([]string, 0, len(reg))
+	for p, r := range reg {
+		if r.note != nil {
+			paths = append(paths, p)
 		}
 	}
-}
-
-func sortedKeys(m map[string]fieldRule) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+	slices.Sort(paths)
+	out := make([]notedEntry, 0, len(paths))
+	for _, p := range paths {
+		typ := root
+		var steps []step
+		for _, seg := range strings.Split(p, ".") {
+			for typ.Kind() == reflect.Pointer || typ.Kind() == reflect.Slice {
+				typ = typ.Elem()
+			}
+			name, list := strings.CutSuffix(seg, "[]")
+			i, ok := fieldIndexByJSONName(typ, name)
+			if !ok {
+				panic(fmt.Sprintf("fidelity registry: no field %q in %s", name, typ))
+			}
+			steps = append(steps, step{name: name, index: i, list: list})
+			typ = typ.Field(i).Type
+		}
+		out = append(out, notedEntry{rule: reg[p], steps: steps})
 	}
-	slices.Sort(keys)
-	return keys
+	return out
 }
 
-// emitRegistryNote follows path (JSON names, "x[]" iterating a list) from struct v and
-// notes the field wherever its value needs it. ref is the place of v.
-func (t *translator) emitRegistryNote(r fieldRule, v reflect.Value, path []string, ref fieldRef) {
+// emitRegistryNote follows the path from struct v and notes the field wherever its value
+// needs it. ref is the place of v.
+func (t *translator) emitRegistryNote(r fieldRule, v reflect.Value, path []step, ref fieldRef) {
 	for v.Kind() == reflect.Pointer {
 		if v.IsNil() {
 			return
 		}
 		v = v.Elem()
 	}
-	name, list := strings.CutSuffix(path[0], "[]")
-	f, ok := fieldByJSONName(v, name)
-	if !ok {
-		panic(fmt.Sprintf("fidelity registry: no field %q in %s", name, v.Type()))
+	f := v.Field(path[0].index)
+	if len(path) > 1 || path[0].list {
+		if !isSet(f) {
+			return // nothing below an absent object or an empty list
+		}
 	}
-	ref = ref.childOf(name)
-	if list {
+	ref = ref.childOf(path[0].name)
+	if path[0].list {
 		for i := 0; i < f.Len(); i++ {
 			t.emitRegistryNote(r, f.Index(i), path[1:], ref.index(i, f.Index(i)))
 		}
@@ -236,12 +277,19 @@ func (r fieldRef) indexed(i int) fieldRef {
 
 // fieldByJSONName returns the field of struct v whose JSON name is name.
 func fieldByJSONName(v reflect.Value, name string) (reflect.Value, bool) {
-	for i := 0; i < v.NumField(); i++ {
-		if jsonName(v.Type().Field(i)) == name {
-			return v.Field(i), true
-		}
+	if i, ok := fieldIndexByJSONName(v.Type(), name); ok {
+		return v.Field(i), true
 	}
 	return reflect.Value{}, false
+}
+
+func fieldIndexByJSONName(t reflect.Type, name string) (int, bool) {
+	for i := 0; i < t.NumField(); i++ {
+		if jsonName(t.Field(i)) == name {
+			return i, true
+		}
+	}
+	return 0, false
 }
 
 func jsonName(f reflect.StructField) string {
