@@ -176,6 +176,9 @@ func (d *decoder) decodeStruct(n *node, v reflect.Value, path string) {
 		}
 		seen[mem.key] = true
 		d.decode(mem.val, v.FieldByIndex(idx), joinPath(path, mem.key))
+		if sdk, ok := passThroughTypes[v.Type()][mem.key]; ok {
+			d.checkPassThrough(mem.val, sdk, joinPath(path, mem.key))
+		}
 	}
 }
 

@@ -6,8 +6,8 @@ import "encoding/json"
 // RegisterTaskDefinitionInput and CreateServiceInput) with their camelCase JSON names.
 // Pointers mark fields whose absence differs from their zero value (ECS applies a default
 // or the field is "unset"). Shapes that ecsgit cannot translate at all and never inspects
-// beyond their presence are kept as json.RawMessage (still covered by the JSON schema, which
-// catches typos inside them).
+// beyond their presence are kept as json.RawMessage; the decoder still checks their
+// contents against the AWS SDK's types (passthrough.go), so a typo inside them is an error.
 
 // TaskDefinition is the input of RegisterTaskDefinition.
 type TaskDefinition struct {

@@ -46,8 +46,8 @@ func (t *translator) cql(e *spec.CQLExpr, neg bool) ([]*api.Constraint, []cqlPro
 		}
 		return cons, probs
 	case e.Kind == spec.CQLOr, e.Kind == spec.CQLAnd:
-		if c, ok := t.cqlOneOf(e, neg); ok {
-			return []*api.Constraint{c}, nil
+		if c, probs, ok := t.cqlOneOf(e, neg); ok {
+			return []*api.Constraint{c}, probs
 		}
 		return nil, []cqlProblem{{spec.FidelityUnsupported, fmt.Sprintf(
 			"%q: Nomad constraints cannot express \"or\" across attributes or operators; not translated, tasks may be placed on any node", e.String())}}
@@ -57,26 +57,51 @@ func (t *translator) cql(e *spec.CQLExpr, neg bool) ([]*api.Constraint, []cqlPro
 
 // cqlOneOf handles a disjunction of equality tests on one attribute:
 // `a == x or a in [y, z]` → set_contains_any "x,y,z".
-func (t *translator) cqlOneOf(e *spec.CQLExpr, neg bool) (*api.Constraint, bool) {
+func (t *translator) cqlOneOf(e *spec.CQLExpr, neg bool) (*api.Constraint, []cqlProblem, bool) {
 	var subject string
 	var values []string
 	for _, o := range e.Operands {
 		if o.Kind != spec.CQLTerm || (subject != "" && o.Subject != subject) {
-			return nil, false
+			return nil, nil, false
 		}
 		subject = o.Subject
 		switch effectiveOp(o.Operator, neg) {
 		case spec.CQLEq, spec.CQLIn:
 			values = append(values, o.Values...)
 		default:
-			return nil, false
+			return nil, nil, false
 		}
 	}
-	attr, level, _ := t.cqlSubject(subject)
-	if level == spec.FidelityUnsupported {
-		return nil, false
+	attr, level, detail := t.cqlSubject(subject)
+	var probs []cqlProblem
+	switch level {
+	case spec.FidelityUnsupported:
+		return nil, nil, false
+	case spec.FidelityApproximate:
+		// The attribute's caveat holds for every value of the disjunction.
+		probs = append(probs, cqlProblem{level, detail})
 	}
-	return &api.Constraint{LTarget: attr, RTarget: strings.Join(values, ","), Operand: api.ConstraintSetContainsAny}, true
+	return &api.Constraint{LTarget: attr, RTarget: strings.Join(nodeValues(subject, values), ","), Operand: api.ConstraintSetContainsAny}, probs, true
+}
+
+// nodeValues spells ECS attribute values as Nomad nodes report them: ECS names the
+// x86-64 architecture x86_64, Nomad's ${attr.cpu.arch} is Go's GOARCH (amd64).
+func nodeValues(subject string, values []string) []string {
+	if subject != "attribute:ecs.cpu-architecture" {
+		return values
+	}
+	out := make([]string, len(values))
+	for i, v := range values {
+		switch strings.ToLower(v) {
+		case "x86_64":
+			out[i] = "amd64"
+		case "arm64":
+			out[i] = "arm64"
+		default:
+			out[i] = v
+		}
+	}
+	return out
 }
 
 // inverseOp is each operator's negation.
@@ -106,7 +131,12 @@ func (t *translator) cqlTerm(e *spec.CQLExpr, neg bool) ([]*api.Constraint, []cq
 	case spec.FidelityApproximate:
 		probs = append(probs, cqlProblem{level, detail})
 	}
-	c := func(op, val string) *api.Constraint { return &api.Constraint{LTarget: attr, RTarget: val, Operand: op} }
+	c := func(op, val string) *api.Constraint {
+		if op != api.ConstraintRegex {
+			val = strings.Join(nodeValues(e.Subject, strings.Split(val, ",")), ",")
+		}
+		return &api.Constraint{LTarget: attr, RTarget: val, Operand: op}
+	}
 	switch op := effectiveOp(e.Operator, neg); op {
 	case spec.CQLEq:
 		return []*api.Constraint{c("=", e.Values[0])}, probs
@@ -126,6 +156,10 @@ func (t *translator) cqlTerm(e *spec.CQLExpr, neg bool) ([]*api.Constraint, []cq
 		return []*api.Constraint{c(api.ConstraintAttributeIsNotSet, "")}, probs
 	case spec.CQLMatches:
 		// ECS matches the whole value (Java regex); Nomad's regexp searches (RE2).
+		if e.Subject == "attribute:ecs.cpu-architecture" {
+			probs = append(probs, cqlProblem{spec.FidelityApproximate,
+				"the regular expression is matched against Nomad's architecture names (amd64, arm64), not ECS's (x86_64)"})
+		}
 		return []*api.Constraint{c(api.ConstraintRegex, "^(?:"+e.Values[0]+")$")}, probs
 	case spec.CQLGt, spec.CQLGe, spec.CQLLt, spec.CQLLe:
 		return []*api.Constraint{c(op, e.Values[0])}, probs

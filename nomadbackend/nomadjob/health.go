@@ -44,6 +44,14 @@ func (t *translator) healthCheck(i int, task *api.Task) error {
 			"only HTTP/TCP probes of the container's own port (curl, wget, nc, --probe URL) become Nomad checks; this one is not run, and a deployment counts the task healthy once it runs")
 		return nil
 	}
+	if c.DisableNetworking != nil && *c.DisableNetworking {
+		// ECS runs the probe inside the container, where loopback works; a Nomad check
+		// runs on the client and cannot reach a container without a network, so it
+		// would fail forever and check_restart would fail the allocation over and over.
+		t.notes.approx(ref.child("command"), RuleHealthCheck,
+			"the container has no network (disableNetworking), so a Nomad check cannot reach it (ECS probes inside the container); the check is not run and a deployment counts the task healthy once it runs")
+		return nil
+	}
 	label, ok := t.ports.labelFor(i, p.port)
 	if !ok || t.networkMode() == networkNone {
 		t.notes.approx(ref.child("command"), RuleHealthCheck,

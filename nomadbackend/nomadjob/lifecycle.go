@@ -70,13 +70,11 @@ func (t *translator) lifecycleRoles() ([]role, error) {
 	// strongest[i] is the strongest condition any container waits for on container i.
 	strongest := make([]string, len(defs))
 	for i := range defs {
-		for j, dep := range defs[i].DependsOn {
+		for _, dep := range defs[i].DependsOn {
 			k, ok := index[dep.ContainerName]
 			if !ok {
 				return nil, fmt.Errorf("container %q dependsOn unknown container %q", defs[i].Name, dep.ContainerName)
 			}
-			ref := t.containerField(i, fmt.Sprintf("dependsOn[%d]", j))
-			t.noteDependency(i, k, dep.Condition, ref)
 			strongest[k] = stronger(strongest[k], dep.Condition)
 		}
 	}
@@ -84,7 +82,39 @@ func (t *translator) lifecycleRoles() ([]role, error) {
 	for i := range defs {
 		roles[i] = t.roleOf(i, strongest[i])
 	}
+	// The notes need both containers' tiers: only then is it known what Nomad does.
+	for i := range defs {
+		for j, dep := range defs[i].DependsOn {
+			ref := t.containerField(i, fmt.Sprintf("dependsOn[%d]", j))
+			t.noteDependency(i, index[dep.ContainerName], dep.Condition, roles, ref)
+		}
+	}
 	return roles, nil
+}
+
+// tier is a role's place in Nomad's start order: every prestart task (sidecar or not)
+// starts first, then the main tasks, then the poststart tasks. Within a tier Nomad
+// starts tasks together.
+func (r role) tier() int {
+	switch r.hook {
+	case api.TaskLifecycleHookPrestart:
+		return 0
+	case api.TaskLifecycleHookPoststart:
+		return 2
+	}
+	return 1
+}
+
+func (r role) String() string {
+	switch {
+	case r.hook == api.TaskLifecycleHookPrestart && r.sidecar:
+		return "a prestart sidecar"
+	case r.hook == api.TaskLifecycleHookPrestart:
+		return "a prestart task"
+	case r.hook == api.TaskLifecycleHookPoststart:
+		return "a poststart sidecar"
+	}
+	return "a main task"
 }
 
 var conditionRank = map[string]int{"": 0, condStart: 1, condHealthy: 2, condComplete: 3, condSuccess: 4}
@@ -108,31 +138,57 @@ func (t *translator) roleOf(i int, cond string) role {
 	case condSuccess, condComplete:
 		return role{hook: api.TaskLifecycleHookPrestart, restart: failFast()}
 	case condStart, condHealthy:
-		t.notes.approx(ref, RuleSidecarRestart, "runs as a prestart sidecar: Nomad restarts a failed sidecar; ECS would leave it stopped")
+		t.notes.approx(ref, RuleSidecarRestart, "runs as a prestart sidecar: Nomad restarts a sidecar whenever it exits, even with code 0 (restart mode delay, forever); ECS would leave it stopped")
 		return role{hook: api.TaskLifecycleHookPrestart, sidecar: true, restart: keepRestarting()}
 	}
-	t.notes.approx(ref, RuleSidecarRestart, "runs as a poststart sidecar: Nomad restarts a failed sidecar; ECS would leave it stopped")
+	t.notes.approx(ref, RuleSidecarRestart, "runs as a poststart sidecar: Nomad restarts a sidecar whenever it exits, even with code 0 (restart mode delay, forever); ECS would leave it stopped")
 	return role{hook: api.TaskLifecycleHookPoststart, sidecar: true, restart: keepRestarting()}
 }
 
-// noteDependency reports dependencies that the tiers above do not express exactly.
-// Container i depends on container k with cond.
-func (t *translator) noteDependency(i, k int, cond string, ref fieldRef) {
+// noteDependency reports what Nomad does with "container i depends on container k with
+// cond", given the tiers the containers got: Nomad orders only between tiers (prestart
+// tasks run to completion, prestart sidecars are started, before the main tasks; the
+// main tasks are started before the poststart sidecars) and never waits for health.
+func (t *translator) noteDependency(i, k int, cond string, roles []role, ref fieldRef) {
 	defs := t.td.ContainerDefinitions
-	dep := &defs[k]
+	me, dep := defs[i].Name, defs[k].Name
+	ri, rk := roles[i], roles[k]
 	switch {
+	case rk.tier() == ri.tier():
+		level := spec.FidelityApproximate
+		if cond != condStart {
+			level = spec.FidelityUnsupported
+		}
+		t.notes.add(ref, level, RuleDependsOn,
+			"%q and %q are both %s: Nomad starts them together, without order (ECS waits for %s)", me, dep, tierName(ri), cond)
+	case rk.tier() > ri.tier():
+		t.notes.add(ref, spec.FidelityUnsupported, RuleDependsOn,
+			"%q is %s and %q %s: Nomad starts %q first, before the container it depends on", me, ri, dep, rk, me)
+	case cond == condHealthy && rk.hook == api.TaskLifecycleHookPrestart && !rk.sidecar:
+		t.notes.add(ref, spec.FidelityApproximate, RuleDependsOn,
+			"Nomad never waits for another task's health: %q starts once %q (%s) has exited with code 0", me, dep, rk)
 	case cond == condHealthy:
 		t.notes.add(ref, spec.FidelityUnsupported, RuleDependsOn,
-			"Nomad never waits for another task's health: %q starts once %q is running, not healthy", defs[i].Name, dep.Name)
-	case dep.IsEssential():
-		// ECS allows only START/HEALTHY on essential containers; both become main tasks.
+			"Nomad never waits for another task's health: %q starts once %q (%s) is running, not healthy", me, dep, rk)
+	case cond == condStart && rk.hook == api.TaskLifecycleHookPrestart && !rk.sidecar:
 		t.notes.approx(ref, RuleDependsOn,
-			"both containers are main tasks: Nomad starts %q and %q together, without order", defs[i].Name, dep.Name)
-	case cond == condComplete:
+			"%q is a prestart task (another container waits for its exit): %q starts once it has exited with code 0, not once it started", dep, me)
+	case cond == condComplete && rk.hook == api.TaskLifecycleHookPrestart && !rk.sidecar:
 		t.notes.approx(ref, RuleDependsOn,
-			"%q runs as a prestart task: Nomad needs exit code 0 (ECS COMPLETE accepts any exit code)", dep.Name)
-	case !defs[i].IsEssential():
-		t.notes.approx(ref, RuleDependsOn,
-			"%q and %q are both lifecycle hooks: Nomad orders only by tier (prestart → main → poststart), not between hooks", defs[i].Name, dep.Name)
+			"%q runs as a prestart task: Nomad needs exit code 0 (ECS COMPLETE accepts any exit code)", dep)
+	case (cond == condComplete || cond == condSuccess) && !(rk.hook == api.TaskLifecycleHookPrestart && !rk.sidecar):
+		t.notes.add(ref, spec.FidelityUnsupported, RuleDependsOn,
+			"%q is %s: Nomad starts %q once it is running, without waiting for it to exit", dep, rk, me)
 	}
+}
+
+// tierName names a tier in the plural, for "both are …".
+func tierName(r role) string {
+	switch r.tier() {
+	case 0:
+		return "prestart tasks"
+	case 2:
+		return "poststart sidecars"
+	}
+	return "main tasks"
 }

@@ -29,6 +29,19 @@ const (
 // silently cap larger values; Nomad's default cap is 30 s.
 const MaxKillTimeoutSeconds = 120
 
+// nomadDefaultMaxKillTimeoutSeconds is a Nomad client's max_kill_timeout when its
+// configuration does not set one.
+const nomadDefaultMaxKillTimeoutSeconds = 30
+
+// defaultAllowCaps is the docker plugin's default allow_caps (Nomad's docker driver
+// docs): a capability outside it makes Nomad refuse the task unless the clients'
+// plugin configuration allows it.
+var defaultAllowCaps = map[string]bool{
+	"audit_write": true, "chown": true, "dac_override": true, "fowner": true, "fsetid": true,
+	"kill": true, "mknod": true, "net_bind_service": true, "setfcap": true, "setgid": true,
+	"setpcap": true, "setuid": true, "sys_chroot": true,
+}
+
 // notes collects fidelity notes with positions.
 type notes []spec.FidelityNote
 

@@ -12,6 +12,9 @@ import (
 func (t *translator) placement(tg *api.TaskGroup) error {
 	if !t.isDaemon() {
 		tg.Spreads = t.spreads()
+	} else if len(t.svc.PlacementStrategy) > 0 {
+		t.notes.unsupported(t.svcField("placementStrategy"),
+			"a DAEMON service runs one task on every eligible node: placement strategies have no effect (ECS ignores them too)")
 	}
 	for i, pc := range t.td.PlacementConstraints {
 		ref := t.tdField(fmt.Sprintf("placementConstraints[%d]", i))
@@ -96,13 +99,13 @@ func nodeAttribute(zoneAttr, name string) (attr, level, detail string) {
 		return "${attr.platform.aws.instance-type}", "approximate",
 			"ecs.instance-type becomes ${attr.platform.aws.instance-type}, which only clients on EC2 with the AWS fingerprinter report"
 	case "ecs.cpu-architecture":
-		return "${attr.cpu.arch}", "approximate",
-			"ecs.cpu-architecture becomes ${attr.cpu.arch}, whose values are Go's (amd64, arm64), not ECS's (x86_64, arm64)"
+		// Exact: the values are mapped (nodeValues: x86_64 → amd64).
+		return "${attr.cpu.arch}", "", ""
 	case "ecs.os-type":
 		return "${attr.kernel.name}", "approximate", "ecs.os-type becomes ${attr.kernel.name} (linux, windows)"
 	}
 	if strings.HasPrefix(name, "ecs.") {
-		return "", "unsupported", fmt.Sprintf("attribute %q has no Nomad node attribute; not translated", name)
+		return "", "unsupported", fmt.Sprintf("attribute %q has no Nomad node attribute", name)
 	}
 	return "${meta." + name + "}", "", ""
 }

@@ -1,6 +1,7 @@
 package nomadjob
 
 import (
+	"fmt"
 	"github.com/hashicorp/nomad/api"
 )
 
@@ -97,12 +98,14 @@ func (t *translator) memory() []memorySetting {
 		switch {
 		case c.MemoryReservation != nil && c.Memory != nil:
 			out[i] = memorySetting{memory: new(*c.MemoryReservation), max: new(*c.Memory)}
+			t.noteMemoryMax(i, fmt.Sprintf("%d MiB", *c.Memory))
 		case c.Memory != nil:
 			out[i] = memorySetting{memory: new(*c.Memory)}
 		case c.MemoryReservation != nil:
 			// -1 = no hard limit (docker supports it); ECS lets the container grow to
 			// what the instance has.
 			out[i] = memorySetting{memory: new(*c.MemoryReservation), max: new(-1)}
+			t.noteMemoryMax(i, "the node's memory")
 		default:
 			missing++
 			continue
@@ -135,4 +138,13 @@ func (t *translator) memory() []memorySetting {
 		}
 	}
 	return out
+}
+
+// noteMemoryMax notes what memory_max depends on: Nomad honours it only where the
+// scheduler has memory oversubscription enabled (cluster-wide or per node pool); elsewhere
+// it warns at registration and the reservation becomes the hard limit.
+func (t *translator) noteMemoryMax(i int, limit string) {
+	c := &t.td.ContainerDefinitions[i]
+	t.notes.approx(t.containerField(i, "memoryReservation"), RuleResources,
+		"memory_max (up to %s) needs memory oversubscription enabled in Nomad's scheduler configuration; without it the container is OOM-killed at its reservation of %d MiB", limit, *c.MemoryReservation)
 }

@@ -34,7 +34,7 @@ func (t *translator) tasks() ([]*api.Task, error) {
 		if err := t.healthCheck(i, task); err != nil {
 			return nil, err
 		}
-		t.unsupportedContainerFields(i)
+		t.containerValueNotes(i)
 		applyTestDriver(task) // test-only (benchmarks): translate_testdriver.go
 		out = append(out, task)
 	}
@@ -148,9 +148,13 @@ func (t *translator) killTimeout(i int, task *api.Task) {
 		return
 	}
 	task.KillTimeout = new(time.Duration(*c.StopTimeout) * time.Second)
-	if *c.StopTimeout > MaxKillTimeoutSeconds {
+	switch {
+	case *c.StopTimeout > MaxKillTimeoutSeconds:
 		t.notes.approx(t.containerField(i, "stopTimeout"), RuleStopTimeout,
 			"Nomad clients cap kill_timeout at their max_kill_timeout (%d s on the ecsgit cluster, 30 s by default): the container gets SIGKILL earlier than %d s", MaxKillTimeoutSeconds, *c.StopTimeout)
+	case *c.StopTimeout > nomadDefaultMaxKillTimeoutSeconds:
+		t.notes.approx(t.containerField(i, "stopTimeout"), RuleStopTimeout,
+			"needs max_kill_timeout of at least %d s on the clients (Nomad's default is %d s; the ecsgit cluster sets %d s): elsewhere the container gets SIGKILL after %d s", *c.StopTimeout, nomadDefaultMaxKillTimeoutSeconds, MaxKillTimeoutSeconds, nomadDefaultMaxKillTimeoutSeconds)
 	}
 }
 

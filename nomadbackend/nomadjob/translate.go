@@ -134,8 +134,9 @@ func (t *translator) job() (*api.Job, error) {
 		return nil, err
 	}
 	job.TaskGroups = []*api.TaskGroup{tg}
-	t.unsupportedTaskDefinitionFields()
-	t.unsupportedServiceFields()
+	t.serviceValueNotes()
+	t.hostNamespaceNotes()
+	t.registryNotes()
 	return job, nil
 }
 

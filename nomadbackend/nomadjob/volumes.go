@@ -22,6 +22,16 @@ func (t *translator) linuxParameters(i int, task *api.Task) {
 	if caps := lp.Capabilities; caps != nil {
 		setList(cfg, "cap_add", lowerAll(caps.Add))
 		setList(cfg, "cap_drop", lowerAll(caps.Drop))
+		var beyond []string
+		for _, c := range lowerAll(caps.Add) {
+			if !defaultAllowCaps[strings.TrimPrefix(c, "cap_")] { // "all" is beyond too
+				beyond = append(beyond, c)
+			}
+		}
+		if len(beyond) > 0 {
+			t.notes.approx(ref.child("capabilities.add"), RuleApproximate,
+				"%s outside the docker plugin's default allow_caps: Nomad refuses to start the task unless the clients' plugin configuration allows them", strings.Join(beyond, ", "))
+		}
 	}
 	setBool(cfg, "init", lp.InitProcessEnabled)
 	if lp.SharedMemorySize != nil {
@@ -98,7 +108,7 @@ func (t *translator) mountPoints(i int, task *api.Task) {
 		}
 		m, ok := t.mount(v, mp)
 		if !ok {
-			t.notes.unsupported(ref, "volume %q (EFS, FSx, configured at launch) has no Nomad equivalent without a CSI plugin; the mount is dropped", mp.SourceVolume)
+			t.notes.unsupported(ref, "volume %q (EFS, FSx, S3 Files, configured at launch) has no Nomad equivalent without a CSI plugin; the mount is dropped", mp.SourceVolume)
 			continue
 		}
 		appendMount(task.Config, m)
@@ -143,7 +153,7 @@ func (t *translator) mount(v *spec.Volume, mp spec.MountPoint) (map[string]any, 
 			m["volume_options"] = []map[string]any{opts}
 		}
 		return m, true
-	case v.Host != nil || (v.EfsVolumeConfiguration == nil && v.FsxWindowsFileServerVolumeConfiguration == nil && v.ConfiguredAtLaunch == nil):
+	case v.Host != nil || isScratch(v):
 		// ECS task-scoped scratch space: a Docker volume per task. A named volume is
 		// shared by the allocations on one node; the alloc dir is the closer match but
 		// is only reachable at fixed paths.
@@ -160,20 +170,42 @@ func (t *translator) volumes(_ *api.TaskGroup) {
 		case v.Host != nil && v.Host.SourcePath != "":
 			t.notes.approx(ref.child("host"), RuleApproximate,
 				"bind mount of a client directory: Nomad refuses it unless the docker plugin has volumes.enabled = true")
-		case v.Host != nil || (v.DockerVolumeConfiguration == nil && v.EfsVolumeConfiguration == nil && v.FsxWindowsFileServerVolumeConfiguration == nil && v.ConfiguredAtLaunch == nil):
+		case v.Host != nil || (v.DockerVolumeConfiguration == nil && isScratch(&v)):
 			t.notes.approx(ref, RuleApproximate,
 				"task-scoped scratch volume becomes a named Docker volume %q, shared by all allocations on a node and kept after the task stops", v.Name)
 		case v.DockerVolumeConfiguration != nil:
-			if dv := v.DockerVolumeConfiguration; dv.Scope != "shared" {
+			dv := v.DockerVolumeConfiguration
+			if dv.Scope != "shared" {
 				t.notes.approx(ref.child("dockerVolumeConfiguration"), RuleApproximate,
 					"Docker volume %q is named, so it is shared by all allocations on a node and kept after the task stops (ECS scope \"task\" deletes it)", v.Name)
+			} else if dv.Autoprovision == nil || !*dv.Autoprovision {
+				// ECS's default is false (normalization turns an explicit false into nil).
+				r := ref.child("dockerVolumeConfiguration")
+				if dv.Autoprovision != nil {
+					r = r.child("autoprovision")
+				} else {
+					r.display += ".autoprovision"
+				}
+				t.notes.approx(r, RuleApproximate,
+					"Docker creates the shared volume %q when it is missing; ECS (autoprovision false, the default) fails the task instead", v.Name)
 			}
 		case v.EfsVolumeConfiguration != nil:
 			t.notes.unsupported(ref.child("efsVolumeConfiguration"), "EFS volumes need a CSI plugin; not translated")
+		case v.S3filesVolumeConfiguration != nil:
+			t.notes.unsupported(ref.child("s3filesVolumeConfiguration"), "S3 Files volumes are not translated; the mount is dropped, the container has no such path")
 		case v.FsxWindowsFileServerVolumeConfiguration != nil:
 			t.notes.unsupported(ref.child("fsxWindowsFileServerVolumeConfiguration"), "FSx volumes are not translated")
 		case v.ConfiguredAtLaunch != nil:
 			t.notes.unsupported(ref.child("configuredAtLaunch"), "volumes configured at launch are not translated")
 		}
 	}
+}
+
+// isScratch is true for a volume with no configuration of a remote or managed file
+// system: ECS's task-scoped scratch space. A new kind of volume configuration must be
+// listed here, or it would be mounted as an empty scratch volume (the audit's W1 was
+// S3 Files).
+func isScratch(v *spec.Volume) bool {
+	return v.EfsVolumeConfiguration == nil && v.FsxWindowsFileServerVolumeConfiguration == nil &&
+		v.S3filesVolumeConfiguration == nil && v.ConfiguredAtLaunch == nil
 }
