@@ -68,20 +68,6 @@ func elem(t reflect.Type) reflect.Type {
 	return t
 }
 
-// sdkEnumValues returns the Values() of an SDK enum type, or nil when t is not one.
-func sdkEnumValues(t reflect.Type) []string {
-	m, ok := t.MethodByName("Values")
-	if !ok || t.Kind() != reflect.String {
-		return nil
-	}
-	out := m.Func.Call([]reflect.Value{reflect.New(t).Elem()})[0]
-	vals := make([]string, out.Len())
-	for i := range vals {
-		vals[i] = out.Index(i).String()
-	}
-	return vals
-}
-
 func hasSDKEnum(t reflect.Type, seen map[reflect.Type]bool) bool {
 	t = elem(t)
 	if sdkEnumValues(t) != nil {

@@ -60,7 +60,7 @@ func (d *decoder) checkPassThrough(n *node, t reflect.Type, path string) {
 		if !d.want(n, kindString, path, "string") {
 			return
 		}
-		if values := enumValues(t); len(values) > 0 && !contains(values, n.str) {
+		if values := sdkEnumValues(t); len(values) > 0 && !contains(values, n.str) {
 			msg := fmt.Sprintf("%s: %q is not one of AWS's values (%s)", displayPath(path), n.str, strings.Join(values, ", "))
 			if s := suggest(n.str, values); s != "" {
 				msg += fmt.Sprintf(": did you mean %q?", s)
@@ -140,8 +140,8 @@ func sdkStructInfoOf(t reflect.Type) *structInfo {
 	return si
 }
 
-// enumValues lists the values of an SDK enum type (its Values method), or nil.
-func enumValues(t reflect.Type) []string {
+// sdkEnumValues lists the values of an SDK enum type (its Values method), or nil.
+func sdkEnumValues(t reflect.Type) []string {
 	m, ok := t.MethodByName("Values")
 	if !ok || m.Type.NumIn() != 1 || m.Type.NumOut() != 1 || m.Type.Out(0).Kind() != reflect.Slice {
 		return nil
