@@ -43,6 +43,7 @@ const (
 	RuleContainerTimeouts    = "ECS-CD-021" // startTimeout/stopTimeout ≥ 0 (Fargate stopTimeout ≤ 120)
 	RuleEnvironmentNames     = "ECS-CD-022" // environment/secrets names non-empty and unique
 	RuleContainerCPUNegative = "ECS-CD-023" // container cpu ≥ 0
+	RuleAwsvpcHostSettings   = "ECS-CD-030" // awsvpc: no hostname, no extraHosts (ECS refuses them)
 
 	// Service definition.
 	RuleServiceName          = "ECS-SVC-001" // serviceName required, [A-Za-z0-9_-]{1,255}

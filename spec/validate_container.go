@@ -243,6 +243,14 @@ func (v *validator) portMapping(pp string, c *ContainerDefinition, pm PortMappin
 }
 
 func (v *validator) containerMisc(p string, c *ContainerDefinition, td *TaskDefinition, byName map[string]int) {
+	// ECS refuses both at registration in awsvpc mode: the task's ENI owns the
+	// hostname and /etc/hosts.
+	if td.NetworkMode == "awsvpc" && c.Hostname != "" {
+		v.errorf(p+".hostname", RuleAwsvpcHostSettings, "container %q: hostname is not supported in networkMode awsvpc (ECS refuses it); remove it", c.Name)
+	}
+	if td.NetworkMode == "awsvpc" && len(c.ExtraHosts) > 0 {
+		v.errorf(p+".extraHosts", RuleAwsvpcHostSettings, "container %q: extraHosts is not supported in networkMode awsvpc (ECS refuses it); remove it", c.Name)
+	}
 	if len(c.Links) > 0 && td.NetworkMode != "bridge" {
 		v.errorf(p+".links", RuleLinks, "container %q: links work only in networkMode bridge (this task uses %s)", c.Name, td.NetworkMode)
 	}

@@ -19,7 +19,7 @@ var goldenCases = []struct{ name, reason string }{
 	{"healthchecks", "--probe, curl -f, wget, nc -z → Nomad http/tcp checks; a script check and an unpublished port fall back"},
 	{"resources", "task cpu/memory shared out, memoryReservation → memory/memory_max, nothing → split"},
 	{"network-host", "host mode: static ports, docker network_mode host, distinct_hosts"},
-	{"network-awsvpc", "awsvpc → group bridge mode with dynamic ports; FARGATE, runtimePlatform"},
+	{"network-awsvpc", "awsvpc → group bridge mode with dynamic ports, DNS in the group network (exact: no network note); FARGATE, runtimePlatform"},
 	{"network-none", "networkMode none → docker network_mode none, no network block"},
 	{"placement", "spreads with weights, binpack/random notes, memberOf via CQL (in, exists, not, or on one attribute, or across attributes, !~)"},
 	{"daemon", "DAEMON → system job, no count, no reschedule block"},

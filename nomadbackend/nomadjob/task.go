@@ -78,8 +78,10 @@ func (t *translator) dockerConfig(i int) map[string]any {
 	setBool(cfg, "privileged", c.Privileged)
 	setBool(cfg, "tty", c.PseudoTerminal)
 	setBool(cfg, "interactive", c.Interactive)
-	setList(cfg, "dns_servers", c.DnsServers)
-	setList(cfg, "dns_search_domains", c.DnsSearchDomains)
+	if t.networkMode() != networkAwsvpc { // awsvpc: the group's network.dns (network.go)
+		setList(cfg, "dns_servers", c.DnsServers)
+		setList(cfg, "dns_search_domains", c.DnsSearchDomains)
+	}
 	setList(cfg, "security_opt", c.DockerSecurityOptions)
 	if len(c.ExtraHosts) > 0 {
 		hosts := make([]string, 0, len(c.ExtraHosts))
