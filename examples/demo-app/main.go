@@ -3,7 +3,8 @@
 // image) plays several roles chosen by --mode or $MODE, so one image covers a
 // web service, a background worker, an init/sidecar job and a failing task:
 //
-//	app                       HTTP service on $PORT (default 8080)
+//	app                       HTTP service on $PORT (default 8080); with
+//	                          $UPSTREAM, /healthz also needs GET $UPSTREAM to succeed
 //	app --mode=worker         logs a line every $INTERVAL until stopped
 //	app --mode=init           does some work for $INIT_DURATION, exits 0
 //	app --mode=fail           exits 3 after $FAIL_AFTER (default immediately)
@@ -125,10 +126,25 @@ func runApp(ctx context.Context) error {
 			Uptime:   time.Since(start).Round(time.Second).String(),
 		})
 	})
+	// $UPSTREAM (a URL, e.g. a sidecar on localhost) makes the app depend on it:
+	// /healthz answers 200 only while GET $UPSTREAM does, and each change of the
+	// upstream's state is logged.
+	upstream := os.Getenv("UPSTREAM")
+	var upstreamUp atomic.Bool
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if !healthy() {
 			http.Error(w, "unhealthy", http.StatusInternalServerError)
 			return
+		}
+		if upstream != "" {
+			code := runProbe(upstream)
+			if up := code == 0; upstreamUp.Swap(up) != up || !up {
+				log.Printf("upstream %s reachable: %t", upstream, up)
+			}
+			if code != 0 {
+				http.Error(w, "upstream "+upstream+" unreachable", http.StatusBadGateway)
+				return
+			}
 		}
 		_, _ = io.WriteString(w, "ok\n")
 	})

@@ -104,6 +104,7 @@ func (t *translator) network(tg *api.TaskGroup) error {
 			}
 		}
 	}
+	t.firelensNetwork(net, used, mode)
 	switch mode {
 	case networkAwsvpc:
 		net.Mode = "bridge"

@@ -28,9 +28,6 @@ func (t *translator) unsupportedContainerFields(i int) {
 	if c.StartTimeout != nil {
 		n.unsupported(f("startTimeout"), "Nomad has no per-dependency start timeout")
 	}
-	if c.FirelensConfiguration != nil {
-		n.unsupported(f("firelensConfiguration"), "FireLens log routing is not translated")
-	}
 	if len(c.ResourceRequirements) > 0 {
 		n.unsupported(f("resourceRequirements"), "GPU/accelerator requirements are not translated (they need a Nomad device plugin)")
 	}
@@ -44,10 +41,7 @@ func (t *translator) unsupportedContainerFields(i int) {
 		n.unsupported(f("restartPolicy"), "in-place container restarts are not translated: an essential container that exits fails the allocation, which Nomad replaces")
 	}
 	if c.LogConfiguration != nil && len(c.LogConfiguration.SecretOptions) > 0 {
-		n.unsupported(f("logConfiguration.secretOptions"), "log driver secret options are not injected")
-	}
-	if c.LogConfiguration != nil && c.LogConfiguration.LogDriver == "awslogs" {
-		n.approx(f("logConfiguration.logDriver"), RuleApproximate, "awslogs works only if the Docker daemon on every client has AWS credentials")
+		n.unsupported(f("logConfiguration.secretOptions"), "log driver secret options are not injected yet (ecsgit cannot read Secrets Manager/SSM): the driver runs without them")
 	}
 	if c.Privileged != nil && *c.Privileged {
 		n.approx(f("privileged"), RuleApproximate, "Nomad refuses privileged containers unless the client's docker plugin has allow_privileged = true")
