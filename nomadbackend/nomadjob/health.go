@@ -44,6 +44,13 @@ func (t *translator) healthCheck(i int, task *api.Task) error {
 			"only HTTP/TCP probes of the container's own port (curl, wget, nc, --probe URL) become Nomad checks; this one is not run, and a deployment counts the task healthy once it runs")
 		return nil
 	}
+	if c.DisableNetworking != nil && *c.DisableNetworking && t.networkMode() != networkNone {
+		// ECS runs the probe inside the container, where loopback still works; Nomad
+		// checks from outside, and the container has no network (audit W9).
+		t.notes.approx(ref.child("command"), RuleHealthCheck,
+			"the container has disableNetworking: a Nomad check cannot reach it; the check is not run and a deployment counts the task healthy once it runs")
+		return nil
+	}
 	label, ok := t.ports.labelFor(i, p.port)
 	if !ok || t.networkMode() == networkNone {
 		t.notes.approx(ref.child("command"), RuleHealthCheck,
