@@ -392,7 +392,7 @@ our_processes() {
 }
 
 cmd_down() {
-  local a pid pids=() ids=() n left ready
+  local a pid pids=() ids=() n left ready b i
   if [ ! -d "$CLUSTER_DIR" ]; then
     log "no cluster state in $CLUSTER_DIR; nothing to do"
     return 0
@@ -466,7 +466,15 @@ cmd_down() {
     log "warning: Docker Engine not reachable; containers of this cluster (label com.hashicorp.nomad.node_id=${ids[*]:-?}) may remain"
   fi
 
-  # 5. Nomad mounts tmpfs secrets dirs inside alloc dirs; unmount before rm,
+  # 5. The clients' bridges (awsvpc groups); their allocations are gone by now.
+  for i in "${!ZONES[@]}"; do
+    b=$(client_bridge "$i")
+    if ip link show "$b" >/dev/null 2>&1; then
+      ip link delete "$b" 2>/dev/null || log "warning: could not delete bridge $b"
+    fi
+  done
+
+  # 6. Nomad mounts tmpfs secrets dirs inside alloc dirs; unmount before rm,
   #    deepest first.
   n=0
   while read -r mnt; do
