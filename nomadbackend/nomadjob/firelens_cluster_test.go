@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -70,9 +71,16 @@ func TestFargateFireLensOnCluster(t *testing.T) {
 
 	// The app logs "upstream http://localhost:9000/healthz reachable: true" the first
 	// time its health check reaches the sidecar.
+	// Reading a file of an allocation clones the API client's transport for the node
+	// on every call: without keep-alives none of those connections stays open (idle
+	// ones pile up to the agent's per-client connection limit, HTTP 429).
+	fs, err := api.NewClient(&api.Config{Address: c.Address(), HttpClient: &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var got fireLensRecord
 	nomadtest.Eventually(t, 60*time.Second, func() error {
-		recs, err := routerRecords(ctx, c, alloc, q)
+		recs, err := routerRecords(ctx, fs, alloc, q)
 		if err != nil {
 			return err
 		}
