@@ -26,7 +26,7 @@ var goldenCases = []struct{ name, reason string }{
 	{"unsupported", "roles, secrets, env files, links, tags, LB, registries, CODE_DEPLOY: notes, nothing in meta"},
 	{"firelens", "FireLens (Fluent Bit) in awsvpc: fluentd driver to the router's mapped port, async, ECS tags and metadata labels, generated config (one output per container, include file) in a template; secretOptions reported"},
 	{"firelens-fluentd", "FireLens (Fluentd) in bridge mode: @type output, metadata off, S3 config file reported"},
-	{"logdrivers", "default hostLogDrivers: awslogs stays in Nomad's log collection with a note naming the CloudWatch group/stream; json-file, syslog, gelf, splunk exact"},
+	{"logdrivers", "default hostLogDrivers: awslogs stays in Nomad's log collection with a note naming the CloudWatch group/stream; json-file, syslog, gelf, splunk exact; awsfirelens without a router stays with Nomad"},
 	{"logdrivers-awslogs", "hostLogDrivers opts in awslogs: awslogs-stream-prefix becomes awslogs-stream prefix/container/alloc-id; syslog, not listed, stays with Nomad"},
 	{"disable-networking", "disableNetworking with a probe of a mapped port: no Nomad check (it could never reach the container), a note instead (audit W9)"},
 	{"rollout-surge", "min 100 / max 150: partial surge with canaries, COUNT circuit-breaker threshold"},
