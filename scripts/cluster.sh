@@ -35,6 +35,16 @@ ADDR="http://127.0.0.1:$SERVER_HTTP"
 client_http() { echo $((PORT_BASE + 10 * ($1 + 1))); } # zone index 0..2 -> 4656, 4666, 4676
 # Disjoint dynamic port ranges: every client thinks it owns the host. A second
 # cluster on the same host needs its own ECSGIT_NOMAD_DYN_PORT too.
+# Nomad bridge networking (ECS awsvpc): each client makes its own Linux bridge and
+# subnet, so three clients on one host need distinct names and subnets.
+# Both derive from the base port, which differs between clusters on one host
+# (by at least 100): bridge "nomad7646a", subnet 10.76.0.0/20 (zone a), .16 (b), .32 (c).
+client_bridge() { echo "nomad${PORT_BASE}${ZONES[$1]}"; }
+client_subnet() { echo "10.$(((PORT_BASE / 100) % 256)).$(($1 * 16)).0/20"; }
+CNI_PATH="${ECSGIT_CNI_PATH:-/usr/lib/cni}"
+# The pause ("infra") container that holds a bridge-mode allocation's network
+# namespace: built locally by scripts/demo-images.sh, as nothing can be pulled.
+INFRA_IMAGE="${ECSGIT_INFRA_IMAGE:-ecsgit-demo/pause:1}"
 client_min_port() { echo $((DYN_PORT_BASE + 1000 * $1)); }
 client_max_port() { echo $((DYN_PORT_BASE + 999 + 1000 * $1)); }
 
@@ -139,6 +149,11 @@ client {
   cpu_total_compute = 4000
   memory_total_mb   = 4096
 
+  # Bridge networking (ECS awsvpc): CNI reference plugins, one bridge per client.
+  cni_path              = "$CNI_PATH"
+  bridge_network_name   = "$(client_bridge "$i")"
+  bridge_network_subnet = "$(client_subnet "$i")"
+
   # ECS stopTimeout is at most 120 s; the default cap (30 s) would shorten it.
   max_kill_timeout = "120s"
 
@@ -166,6 +181,9 @@ plugin "docker" {
     volumes {
       enabled = true
     }
+
+    # The pause container of bridge-mode allocations; local, never pulled.
+    infra_image = "$INFRA_IMAGE"
 
     # node_id lets scripts/cluster.sh down remove exactly this cluster's containers.
     extra_labels = ["node_id", "node_name", "namespace", "job_name", "task_group_name", "task_name"]
@@ -262,9 +280,32 @@ wait_ready() {
   done
 }
 
+# ensure_cni installs the CNI reference plugins (bridge, portmap, firewall,
+# host-local, loopback) that Nomad's bridge networking runs, when they are
+# missing: Debian's containernetworking-plugins puts them into /usr/lib/cni.
+ensure_cni() {
+  local p missing=0
+  for p in bridge portmap firewall host-local loopback; do
+    [ -x "$CNI_PATH/$p" ] || missing=1
+  done
+  [ "$missing" -eq 1 ] || return 0
+  [ "$CNI_PATH" = /usr/lib/cni ] || die "CNI plugins missing in ECSGIT_CNI_PATH=$CNI_PATH (need bridge, portmap, firewall, host-local, loopback)"
+  command -v apt-get >/dev/null 2>&1 || die "CNI plugins missing in $CNI_PATH and no apt-get: install the CNI reference plugins (containernetworking-plugins) there"
+  [ "$(id -u)" -eq 0 ] || die "CNI plugins missing in $CNI_PATH: run as root or install them: sudo apt-get install -y containernetworking-plugins"
+  log "installing CNI plugins (apt-get install containernetworking-plugins)"
+  local t=$SECONDS out
+  # Other clusters on this host may install at the same time: wait for dpkg's lock.
+  if ! out=$(DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=300 containernetworking-plugins 2>&1); then
+    echo "$out" >&2
+    die "could not install containernetworking-plugins (try: apt-get update first)"
+  fi
+  log "CNI plugins installed in $((SECONDS - t))s"
+}
+
 cmd_up() {
   local start=$SECONDS a missing=() port i
   need_docker
+  ensure_cni
   NOMAD=$("$ROOT/scripts/nomad-bin.sh") || die "no nomad binary (see the messages above)"
   mkdir -p "$CLUSTER_DIR"/{config,data,logs,pids}
 
@@ -351,7 +392,7 @@ our_processes() {
 }
 
 cmd_down() {
-  local a pid pids=() ids=() n left ready
+  local a pid pids=() ids=() n left ready b i
   if [ ! -d "$CLUSTER_DIR" ]; then
     log "no cluster state in $CLUSTER_DIR; nothing to do"
     return 0
@@ -425,7 +466,15 @@ cmd_down() {
     log "warning: Docker Engine not reachable; containers of this cluster (label com.hashicorp.nomad.node_id=${ids[*]:-?}) may remain"
   fi
 
-  # 5. Nomad mounts tmpfs secrets dirs inside alloc dirs; unmount before rm,
+  # 5. The clients' bridges (awsvpc groups); their allocations are gone by now.
+  for i in "${!ZONES[@]}"; do
+    b=$(client_bridge "$i")
+    if ip link show "$b" >/dev/null 2>&1; then
+      ip link delete "$b" 2>/dev/null || log "warning: could not delete bridge $b"
+    fi
+  done
+
+  # 6. Nomad mounts tmpfs secrets dirs inside alloc dirs; unmount before rm,
   #    deepest first.
   n=0
   while read -r mnt; do

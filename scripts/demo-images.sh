@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Builds the demo images used by the examples and the real-cluster tests:
 #   ecsgit-demo/app:1, ecsgit-demo/app:2, ecsgit-demo/app:broken
-# One static binary (examples/demo-app) in a FROM scratch image; worker, init
-# and failing tasks use the same image with --mode=worker|init|fail.
+#   ecsgit-demo/pause:1 (the infra container of Nomad bridge-mode allocations,
+#   scripts/cluster.sh sets it as the docker plugin's infra_image)
+#   ecsgit-demo/router:1 (a FireLens log router: --mode=router)
+# One static binary (examples/demo-app) in a FROM scratch image; worker, init,
+# failing and log-router tasks use the same image with --mode=worker|init|fail|router.
 # Idempotent: an image is rebuilt only when the label ecsgit.demo.hash (source,
 # Dockerfile, Go version and build flags) differs from what is on the engine.
 set -euo pipefail
@@ -24,8 +27,9 @@ if ! flock -n 9; then
   flock -w 600 9 || die "another demo image build has held the lock for over 600 s"
 fi
 
-# variant: tag version broken
-VARIANTS=("1 1 false" "2 2 false" "broken broken true")
+# variant: image version broken entrypoint-mode ("-" keeps the Dockerfile's)
+VARIANTS=("ecsgit-demo/app:1 1 false -" "ecsgit-demo/app:2 2 false -" "ecsgit-demo/app:broken broken true -"
+  "ecsgit-demo/pause:1 1 false pause" "ecsgit-demo/router:1 1 false router")
 
 src_hash=$( (cat "$SRC"/*.go "$SRC/Dockerfile"; go env GOVERSION) | sha256sum | cut -c1-16)
 work=""
@@ -34,9 +38,9 @@ trap cleanup EXIT
 
 built=0
 for v in "${VARIANTS[@]}"; do
-  read -r tag version broken <<<"$v"
-  image="ecsgit-demo/app:$tag"
-  want="$src_hash-$version-$broken"
+  read -r image version broken mode <<<"$v"
+  tag=${image//[\/:]/-}
+  want="$src_hash-$version-$broken-$mode"
   have=$(docker image inspect -f '{{index .Config.Labels "ecsgit.demo.hash"}}' "$image" 2>/dev/null || true)
   if [ "$have" = "$want" ]; then
     log "$image is up to date"
@@ -46,6 +50,7 @@ for v in "${VARIANTS[@]}"; do
   ctx="$work/$tag"
   mkdir -p "$ctx"
   cp "$SRC/Dockerfile" "$ctx/"
+  [ "$mode" = - ] || echo "ENTRYPOINT [\"/app\", \"--mode=$mode\"]" >>"$ctx/Dockerfile"
   # Static and reproducible (-trimpath, no VCS stamp) so the COPY layer is
   # identical between rebuilds of the same source.
   (cd "$SRC" && CGO_ENABLED=0 GOOS=linux go build -trimpath -buildvcs=false \

@@ -37,6 +37,14 @@ type Config struct {
 	Exclude []string `json:"exclude,omitempty"`
 	// Prune deregisters owned jobs whose service was removed from the repository.
 	Prune bool `json:"prune,omitempty"`
+	// HostLogDrivers lists the Docker log drivers every Nomad client's Docker daemon can
+	// run. A container whose logDriver is not listed logs to Nomad's own log collection
+	// (`nomad alloc logs`), with a note, so the task still starts. Absent: json-file,
+	// journald, syslog, gelf, fluentd, splunk, i.e. all but awslogs, whose Docker driver
+	// fails the container on a host without AWS credentials: list awslogs (with the
+	// others you want) on clusters whose hosts have them. awsfirelens is always
+	// translated (FireLens).
+	HostLogDrivers []string `json:"hostLogDrivers,omitempty"`
 	// Services holds per-service settings that ECS JSON has no place for.
 	Services map[string]ServiceSettings `json:"services,omitempty"`
 	// Compose settings: profiles to enable and the project name (default: directory name).

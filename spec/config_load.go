@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 )
 
@@ -42,6 +43,11 @@ func ParseConfig(file string, src []byte) (Config, Diagnostics) {
 	}
 	if cfg.CPUMHzPerVCPU < 0 {
 		d.errorf(d.fields.At("cpuMHzPerVCPU"), RuleConfigValue, "cpuMHzPerVCPU must be positive, got %d", cfg.CPUMHzPerVCPU)
+	}
+	for i, drv := range cfg.HostLogDrivers {
+		if drv == "awsfirelens" || !slices.Contains(enumValues("LogConfiguration.logDriver"), drv) {
+			d.errorf(d.fields.At(fmt.Sprintf("hostLogDrivers[%d]", i)), RuleConfigValue, "hostLogDrivers[%d]: %q is not a Docker log driver ECS knows (json-file, syslog, journald, gelf, fluentd, awslogs, splunk)", i, drv)
+		}
 	}
 	for _, field := range []string{"include", "exclude"} {
 		globs := cfg.Include

@@ -21,6 +21,11 @@ func TestParseConfig(t *testing.T) {
 			`c.yaml:4:5: error: services.web: unknown field "afer": did you mean "after"? [ECS-JSON-002]`,
 			`c.yaml:5:8: error: prune: expected boolean, got string "yes please" [ECS-JSON-004]`,
 		}},
+		{"host log drivers", "version: 1\nhostLogDrivers: [json-file, awslogs]\n", nil},
+		{"bad host log driver", "version: 1\nhostLogDrivers: [json-file, loki, awsfirelens]\n", []string{
+			`c.yaml:2:29: error: hostLogDrivers[1]: "loki" is not a Docker log driver ECS knows (json-file, syslog, journald, gelf, fluentd, awslogs, splunk) [ECS-CFG-002]`,
+			`c.yaml:2:35: error: hostLogDrivers[2]: "awsfirelens" is not a Docker log driver ECS knows (json-file, syslog, journald, gelf, fluentd, awslogs, splunk) [ECS-CFG-002]`,
+		}},
 		{"bad glob", "version: 1\nexclude: ['[']\n", []string{`c.yaml:2:11: error: exclude[0]: invalid glob "[": syntax error in pattern [ECS-CFG-002]`}},
 		// The line (and column, where the YAML library knows it) goes into the position.
 		{"yaml syntax", "version: [1\n", []string{"c.yaml:1: error: invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence) [ECS-JSON-001]"}},

@@ -1,12 +1,16 @@
 // Command app is the demo workload used by ecsgit's examples, quick start and
-// real-cluster tests. One static binary (stdlib only, runs in a FROM scratch
+// real-cluster tests. One static binary (stdlib and a msgpack library, runs in a FROM scratch
 // image) plays several roles chosen by --mode or $MODE, so one image covers a
 // web service, a background worker, an init/sidecar job and a failing task:
 //
-//	app                       HTTP service on $PORT (default 8080)
+//	app                       HTTP service on $PORT (default 8080); with
+//	                          $UPSTREAM, /healthz also needs GET $UPSTREAM to succeed
 //	app --mode=worker         logs a line every $INTERVAL until stopped
 //	app --mode=init           does some work for $INIT_DURATION, exits 0
 //	app --mode=fail           exits 3 after $FAIL_AFTER (default immediately)
+//	app --mode=router         FireLens log router: Fluentd forward protocol on
+//	                          $FLUENT_PORT (default 24224), prints each record
+//	app --mode=pause          holds a network namespace (Nomad's infra container)
 //	app --probe URL           GET URL, exit 0 on 2xx: an ECS CMD health check
 //	                          for images without curl
 //
@@ -43,7 +47,7 @@ func main() {
 	log.SetFlags(log.LstdFlags | log.LUTC)
 	log.SetPrefix("demo-app: ")
 
-	mode := flag.String("mode", envOr("MODE", "app"), "app | worker | init | fail")
+	mode := flag.String("mode", envOr("MODE", "app"), "app | worker | init | fail | router | pause")
 	probe := flag.String("probe", "", "GET this URL and exit 0 on a 2xx answer, 1 otherwise")
 	showVersion := flag.Bool("version", false, "print the version and exit")
 	flag.Parse()
@@ -69,13 +73,17 @@ func main() {
 		err = runWorker(ctx)
 	case "init":
 		err = runInit(ctx)
+	case "router":
+		err = runRouter(ctx)
+	case "pause":
+		err = runPause(ctx)
 	case "fail":
 		d := envDuration("FAIL_AFTER", 0)
 		log.Printf("version %s: failing in %s with exit code 3", version, d)
 		sleep(ctx, d)
 		os.Exit(3)
 	default:
-		err = fmt.Errorf("unknown mode %q (want app, worker, init or fail)", *mode)
+		err = fmt.Errorf("unknown mode %q (want app, worker, init, fail, router or pause)", *mode)
 	}
 	if err != nil {
 		log.Print(err)
@@ -118,10 +126,25 @@ func runApp(ctx context.Context) error {
 			Uptime:   time.Since(start).Round(time.Second).String(),
 		})
 	})
+	// $UPSTREAM (a URL, e.g. a sidecar on localhost) makes the app depend on it:
+	// /healthz answers 200 only while GET $UPSTREAM does, and each change of the
+	// upstream's state is logged.
+	upstream := os.Getenv("UPSTREAM")
+	var upstreamUp atomic.Bool
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if !healthy() {
 			http.Error(w, "unhealthy", http.StatusInternalServerError)
 			return
+		}
+		if upstream != "" {
+			code := runProbe(upstream)
+			if up := code == 0; upstreamUp.Swap(up) != up || !up {
+				log.Printf("upstream %s reachable: %t", upstream, up)
+			}
+			if code != 0 {
+				http.Error(w, "upstream "+upstream+" unreachable", http.StatusBadGateway)
+				return
+			}
 		}
 		_, _ = io.WriteString(w, "ok\n")
 	})

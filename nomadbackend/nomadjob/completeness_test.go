@@ -141,8 +141,12 @@ func fullTask(networkMode string) spec.TaskDefinition {
 	offline := app
 	offline.Name, offline.DisableNetworking = "offline", new(true)
 	offline.PortMappings = []spec.PortMapping{{ContainerPort: new(8081), Name: "off"}}
+	// app is also the task's FireLens router (its firelensConfiguration is filled): main
+	// logs through it, so the router's type and options decide the generated config.
+	app.FirelensConfiguration.Type = "fluentd"
 	main := spec.ContainerDefinition{Name: "main", Image: "example/main:1", Memory: new(256),
-		DependsOn: []spec.ContainerDependency{{ContainerName: "app", Condition: "HEALTHY"}}}
+		DependsOn:        []spec.ContainerDependency{{ContainerName: "app", Condition: "HEALTHY"}},
+		LogConfiguration: &spec.LogConfiguration{LogDriver: "awsfirelens", Options: map[string]string{"Name": "stdout"}}}
 	td.ContainerDefinitions = []spec.ContainerDefinition{app, offline, main}
 	return td
 }

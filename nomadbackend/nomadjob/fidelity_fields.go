@@ -43,11 +43,10 @@ var taskDefinitionFields = map[string]fieldRule{
 	"containerDefinitions[].volumesFrom": unsupported("Nomad tasks cannot mount another task's volumes; use a shared volume (note)").
 		covers(),
 	"containerDefinitions[].logConfiguration": exact("`config.logging { type, config = [{options}] }`"),
-	"containerDefinitions[].logConfiguration.logDriver": exact("`logging.type`").
-		notedAs(spec.FidelityApproximate, RuleApproximate, equals("awslogs"), "awslogs works only if the Docker daemon on every client has AWS credentials").
-		withDoc("`awslogs` works only if the Docker daemon on every client has AWS credentials (note)"),
+	"containerDefinitions[].logConfiguration.logDriver": exact("`logging.type` for a driver listed in ecsgit.yaml `hostLogDrivers` (default: every driver but awslogs); `awsfirelens`: Docker's `fluentd` driver to the task's FireLens router").
+		withDoc("a driver the hosts cannot run (not in `hostLogDrivers`, e.g. `awslogs` by default) leaves the logs in Nomad's log collection, `nomad alloc logs`, with a note naming the CloudWatch group and stream ECS would have used; `awslogs-stream-prefix` becomes `awslogs-stream` = prefix/container/alloc-id (FID-NOMAD-LOGGING)"),
 	"containerDefinitions[].logConfiguration.options": exact("`logging.config`"),
-	"containerDefinitions[].logConfiguration.secretOptions": unsupported("log driver secret options are not injected").
+	"containerDefinitions[].logConfiguration.secretOptions": unsupported("log driver secret options are not injected yet (ecsgit cannot read Secrets Manager/SSM): the driver runs without them").
 		covers().noted(),
 	"containerDefinitions[].ulimits":                exact("`config.ulimit = [{ name = \"soft:hard\" }]`").covers(),
 	"containerDefinitions[].user":                   exact("task `user`"),
@@ -82,8 +81,9 @@ var taskDefinitionFields = map[string]fieldRule{
 		covers().notedWhen(restartPolicyEnabled),
 	"containerDefinitions[].repositoryCredentials": unsupported("private-registry credentials come from the Nomad clients' docker auth configuration, not from the task").
 		covers().noted(),
-	"containerDefinitions[].firelensConfiguration": unsupported("FireLens log routing is not translated").
-		covers().noted(),
+	"containerDefinitions[].firelensConfiguration": exact("the log router as the ECS agent builds it: a prestart sidecar with the forward input on a mapped port, one output per `awsfirelens` container generated into a `template` (firelens.go)").
+		withDoc("`config-file-type: s3`, unknown router options and `secretOptions` are noted; the ECS metadata fields come from Docker labels (note)").
+		covers(),
 	"containerDefinitions[].credentialSpecs": unsupported("gMSA credential specs are not translated").
 		noted(),
 	"containerDefinitions[].versionConsistency": approx("—", "`enabled` (the default): ECS pins the image digest per deployment, Nomad resolves mutable tags on each client (note on `image`)", RuleApproximate),

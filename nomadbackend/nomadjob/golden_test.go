@@ -19,11 +19,16 @@ var goldenCases = []struct{ name, reason string }{
 	{"healthchecks", "--probe, curl -f, wget, nc -z → Nomad http/tcp checks; a script check and an unpublished port fall back"},
 	{"resources", "task cpu/memory shared out, memoryReservation → memory/memory_max, nothing → split"},
 	{"network-host", "host mode: static ports, docker network_mode host, distinct_hosts"},
-	{"network-awsvpc", "awsvpc → group bridge mode with dynamic ports; FARGATE, runtimePlatform"},
+	{"network-awsvpc", "awsvpc → group bridge mode with dynamic ports, DNS in the group network (exact: no network note); FARGATE, runtimePlatform"},
 	{"network-none", "networkMode none → docker network_mode none, no network block"},
 	{"placement", "spreads with weights, binpack/random notes, memberOf via CQL (in, exists, not, or on one attribute, or across attributes, !~)"},
 	{"daemon", "DAEMON → system job, no count, no reschedule block"},
 	{"unsupported", "roles, secrets, env files, links, tags, LB, registries, CODE_DEPLOY: notes, nothing in meta"},
+	{"firelens", "FireLens (Fluent Bit) in awsvpc: fluentd driver to the router's mapped port, async, ECS tags and metadata labels, generated config (one output per container, include file) in a template; secretOptions reported"},
+	{"firelens-fluentd", "FireLens (Fluentd) in bridge mode: @type output, metadata off, S3 config file reported"},
+	{"logdrivers", "default hostLogDrivers: awslogs stays in Nomad's log collection with a note naming the CloudWatch group/stream; json-file, syslog, gelf, splunk exact (awsfirelens without a router is refused by validation, ECS-CD-028)"},
+	{"logdrivers-awslogs", "hostLogDrivers opts in awslogs: awslogs-stream-prefix becomes awslogs-stream prefix/container/alloc-id; syslog, not listed, stays with Nomad"},
+	{"disable-networking", "disableNetworking with a probe of a mapped port: no Nomad check (it could never reach the container), a note instead (audit W9)"},
 	{"rollout-surge", "min 100 / max 150: partial surge with canaries, COUNT circuit-breaker threshold"},
 }
 

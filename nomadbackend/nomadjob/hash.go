@@ -12,7 +12,7 @@ import (
 // TranslatorVersion changes whenever a translation rule changes what a job looks like,
 // so that SpecHash changes too and failure memory (decision 8) does not keep an old,
 // differently translated spec marked as failed.
-const TranslatorVersion = 1
+const TranslatorVersion = 2
 
 // specHashInput is what SpecHash covers. encoding/json gives a canonical form: struct
 // fields in declaration order, map keys sorted, raw JSON compacted.
@@ -33,6 +33,8 @@ type hashSettings struct {
 	ZoneAttribute string   `json:"zoneAttribute"`
 	CPUMHzPerVCPU int      `json:"cpuMHzPerVCPU"`
 	Source        string   `json:"source"`
+	// HostLogDrivers decides which log drivers go to Docker.
+	HostLogDrivers []string `json:"hostLogDrivers,omitempty"`
 }
 
 func specHash(td *spec.TaskDefinitionDoc, svc *spec.ServiceDoc, cfg spec.Config, opts TranslateOptions) (string, error) {
@@ -43,7 +45,7 @@ func specHash(td *spec.TaskDefinitionDoc, svc *spec.ServiceDoc, cfg spec.Config,
 		Settings: hashSettings{
 			Namespace: cfg.Namespace, Region: cfg.Region, Datacenters: cfg.Datacenters,
 			NodePool: cfg.NodePool, JobPrefix: cfg.JobPrefix, ZoneAttribute: cfg.ZoneAttribute,
-			CPUMHzPerVCPU: cfg.CPUMHzPerVCPU, Source: opts.Source,
+			CPUMHzPerVCPU: cfg.CPUMHzPerVCPU, Source: opts.Source, HostLogDrivers: cfg.HostLogDrivers,
 		},
 	}
 	b, err := json.Marshal(in)

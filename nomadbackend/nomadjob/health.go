@@ -44,12 +44,11 @@ func (t *translator) healthCheck(i int, task *api.Task) error {
 			"only HTTP/TCP probes of the container's own port (curl, wget, nc, --probe URL) become Nomad checks; this one is not run, and a deployment counts the task healthy once it runs")
 		return nil
 	}
-	if c.DisableNetworking != nil && *c.DisableNetworking {
-		// ECS runs the probe inside the container, where loopback works; a Nomad check
-		// runs on the client and cannot reach a container without a network, so it
-		// would fail forever and check_restart would fail the allocation over and over.
+	if c.DisableNetworking != nil && *c.DisableNetworking && t.networkMode() != networkNone {
+		// ECS runs the probe inside the container, where loopback still works; Nomad
+		// checks from outside, and the container has no network (audit W9).
 		t.notes.approx(ref.child("command"), RuleHealthCheck,
-			"the container has no network (disableNetworking), so a Nomad check cannot reach it (ECS probes inside the container); the check is not run and a deployment counts the task healthy once it runs")
+			"the container has disableNetworking: a Nomad check cannot reach it; the check is not run and a deployment counts the task healthy once it runs")
 		return nil
 	}
 	label, ok := t.ports.labelFor(i, p.port)

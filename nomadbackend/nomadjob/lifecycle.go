@@ -131,6 +131,15 @@ func stronger(a, b string) string {
 func (t *translator) roleOf(i int, cond string) role {
 	c := &t.td.ContainerDefinitions[i]
 	ref := t.containerField(i, "essential")
+	if c.FirelensConfiguration != nil && len(t.firelensUsers()) > 0 {
+		// The ECS agent starts the log router before the containers that log to it
+		// (an implicit dependsOn START): a prestart sidecar. An essential router still
+		// fails the allocation when it exits.
+		if c.IsEssential() {
+			return role{hook: api.TaskLifecycleHookPrestart, sidecar: true, restart: failFast()}
+		}
+		cond = condStart
+	}
 	if c.IsEssential() {
 		return role{restart: failFast()}
 	}

@@ -2,6 +2,7 @@ package nomadjob
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/nomad/api"
@@ -51,8 +52,11 @@ func (t *translator) networkMode() string {
 //   - host: the containers share the host network; ports are reserved statically so
 //     the scheduler never places two users of a port on one node.
 //   - awsvpc: a shared network namespace per allocation (group mode "bridge"), which is
-//     what containers of one awsvpc task see (localhost between them). It needs CNI
-//     plugins on the clients.
+//     what containers of one awsvpc task see: localhost between them, each port once per
+//     task. The namespace's ports are mapped to dynamic host ports. Docker refuses
+//     per-container DNS options in a shared namespace, so dnsServers and
+//     dnsSearchDomains go to the group's network.dns (hostname and extraHosts are
+//     refused by validation, as ECS refuses them).
 //   - none: no network at all.
 func (t *translator) network(tg *api.TaskGroup) error {
 	mode := t.networkMode()
@@ -100,11 +104,11 @@ func (t *translator) network(tg *api.TaskGroup) error {
 			}
 		}
 	}
+	t.firelensNetwork(net, used, mode)
 	switch mode {
 	case networkAwsvpc:
 		net.Mode = "bridge"
-		t.notes.approx(t.tdField("networkMode"), RuleNetwork,
-			"awsvpc becomes a shared per-allocation network namespace (Nomad bridge mode): no ENI, no security groups, no routable task IP; it needs CNI plugins on the clients (the ecsgit test cluster has none, so such jobs fail to place with \"missing network\")")
+		net.DNS = t.groupDNS()
 	case networkNone:
 		return nil
 	}
@@ -113,6 +117,53 @@ func (t *translator) network(tg *api.TaskGroup) error {
 	}
 	tg.Networks = []*api.NetworkResource{net}
 	return nil
+}
+
+// groupDNS joins the containers' dnsServers and dnsSearchDomains into the one DNS
+// configuration of the shared namespace (first occurrence order). In ECS each container
+// gets its own resolv.conf; here they share one, which only differs when the
+// containers ask for different settings: that case is noted.
+func (t *translator) groupDNS() *api.DNSConfig {
+	var servers, searches []string
+	var first []string // the DNS settings of the first container that has any
+	differ := false
+	for i := range t.td.ContainerDefinitions {
+		c := &t.td.ContainerDefinitions[i]
+		if len(c.DnsServers)+len(c.DnsSearchDomains) == 0 {
+			continue
+		}
+		key := append(append(append([]string(nil), c.DnsServers...), "|"), c.DnsSearchDomains...)
+		if first == nil {
+			first = key
+		} else if !slices.Equal(first, key) {
+			differ = true
+		}
+		servers = appendNew(servers, c.DnsServers...)
+		searches = appendNew(searches, c.DnsSearchDomains...)
+	}
+	if first == nil {
+		return nil
+	}
+	if differ {
+		for i := range t.td.ContainerDefinitions {
+			c := &t.td.ContainerDefinitions[i]
+			if len(c.DnsServers) > 0 {
+				t.notes.approx(t.containerField(i, "dnsServers"), RuleNetwork, "the containers of an awsvpc task share one resolv.conf on Nomad: every container gets the DNS servers and search domains of all containers")
+			} else if len(c.DnsSearchDomains) > 0 {
+				t.notes.approx(t.containerField(i, "dnsSearchDomains"), RuleNetwork, "the containers of an awsvpc task share one resolv.conf on Nomad: every container gets the DNS servers and search domains of all containers")
+			}
+		}
+	}
+	return &api.DNSConfig{Servers: servers, Searches: searches}
+}
+
+func appendNew(list []string, vs ...string) []string {
+	for _, v := range vs {
+		if !slices.Contains(list, v) {
+			list = append(list, v)
+		}
+	}
+	return list
 }
 
 // addPort declares e in the group network. Host mode has no port mapping, so the port is

@@ -22,6 +22,7 @@ const (
 	RuleCircuitBreaker  = "FID-NOMAD-BREAKER"      // circuit breaker approximation
 	RuleStopTimeout     = "FID-NOMAD-STOPTIMEOUT"  // kill_timeout capped by the client
 	RuleServiceRegistry = "FID-NOMAD-REGISTRATION" // load balancers / service registries
+	RuleLogging         = "FID-NOMAD-LOGGING"      // log driver the hosts cannot run, FireLens metadata
 )
 
 // MaxKillTimeoutSeconds is the largest kill_timeout our clients honour (client

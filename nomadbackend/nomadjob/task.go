@@ -31,6 +31,7 @@ func (t *translator) tasks() ([]*api.Task, error) {
 		t.killTimeout(i, task)
 		t.linuxParameters(i, task)
 		t.mountPoints(i, task)
+		t.firelensRouterTask(i, task)
 		if err := t.healthCheck(i, task); err != nil {
 			return nil, err
 		}
@@ -55,8 +56,12 @@ func (t *translator) dockerConfig(i int) map[string]any {
 		cfg["entrypoint"] = append([]string(nil), c.EntryPoint...)
 	}
 	t.portsConfig(i, cfg)
-	if len(c.DockerLabels) > 0 {
-		cfg["labels"] = []map[string]string{copyMap(c.DockerLabels)}
+	labels := copyMap(c.DockerLabels)
+	for k, v := range t.firelensLabels(i) {
+		labels[k] = v
+	}
+	if len(labels) > 0 {
+		cfg["labels"] = []map[string]string{labels}
 	}
 	if len(c.Ulimits) > 0 {
 		u := map[string]string{}
@@ -78,8 +83,10 @@ func (t *translator) dockerConfig(i int) map[string]any {
 	setBool(cfg, "privileged", c.Privileged)
 	setBool(cfg, "tty", c.PseudoTerminal)
 	setBool(cfg, "interactive", c.Interactive)
-	setList(cfg, "dns_servers", c.DnsServers)
-	setList(cfg, "dns_search_domains", c.DnsSearchDomains)
+	if t.networkMode() != networkAwsvpc { // awsvpc: the group's network.dns (network.go)
+		setList(cfg, "dns_servers", c.DnsServers)
+		setList(cfg, "dns_search_domains", c.DnsSearchDomains)
+	}
 	setList(cfg, "security_opt", c.DockerSecurityOptions)
 	if len(c.ExtraHosts) > 0 {
 		hosts := make([]string, 0, len(c.ExtraHosts))
@@ -99,11 +106,7 @@ func (t *translator) dockerConfig(i int) map[string]any {
 	case "host", "none":
 		cfg["ipc_mode"] = t.td.IpcMode
 	}
-	if lc := c.LogConfiguration; lc != nil {
-		logging := map[string]any{"type": lc.LogDriver}
-		if len(lc.Options) > 0 {
-			logging["config"] = []map[string]string{copyMap(lc.Options)}
-		}
+	if logging := t.logging(i); logging != nil {
 		cfg["logging"] = logging
 	}
 	return cfg

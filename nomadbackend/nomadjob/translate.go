@@ -85,6 +85,9 @@ type translator struct {
 	notes   notes
 	rollout RolloutStrategy
 	ports   portTable
+	// firelensLabel is the group port label of the FireLens router's forward input
+	// ("" when the task has no router that its containers can reach).
+	firelensLabel string
 }
 
 // withConfigDefaults fills the zero fields of c from spec.DefaultConfig, so a Desired

@@ -44,10 +44,14 @@ const (
 	ImageV1     = "ecsgit-demo/app:1"
 	ImageV2     = "ecsgit-demo/app:2"
 	ImageBroken = "ecsgit-demo/app:broken" // serves, but /healthz always answers 500
+	// ImagePause is the clients' infra_image: it holds a bridge-mode (awsvpc) allocation's network namespace.
+	ImagePause = "ecsgit-demo/pause:1"
+	// ImageRouter is a FireLens log router: Fluentd forward protocol on 24224, prints each record as JSON.
+	ImageRouter = "ecsgit-demo/router:1"
 )
 
 // DemoImages lists every image `make demo-images` builds.
-var DemoImages = []string{ImageV1, ImageV2, ImageBroken}
+var DemoImages = []string{ImageV1, ImageV2, ImageBroken, ImagePause, ImageRouter}
 
 // EnvAddr names an environment variable that points the tests at another
 // (already running) Nomad cluster instead of the local one. NOMAD_ADDR is
