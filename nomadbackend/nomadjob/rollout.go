@@ -154,6 +154,13 @@ func (t *translator) health(u *api.UpdateStrategy, checks bool) {
 		mode = "checks"
 	}
 	minHealthy := max(5*time.Second, t.gracePeriod())
+	if t.gracePeriod() > 5*time.Second {
+		// Audit N3: not the same thing. ECS ignores failing checks during the grace period;
+		// Nomad wants the allocation healthy for all of min_healthy_time.
+		t.notes.approx(t.svcField("healthCheckGracePeriodSeconds"), RuleRollout,
+			"becomes min_healthy_time %s: a new task counts healthy only after passing its checks for the whole grace period (ECS counts it at its first passing check and only ignores failures during the period), so each rollout batch takes at least %s",
+			minHealthy, minHealthy)
+	}
 	healthy := 5*time.Minute + t.gracePeriod()
 	u.HealthCheck = new(mode)
 	u.MinHealthyTime = new(minHealthy)
