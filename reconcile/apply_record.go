@@ -37,6 +37,9 @@ func (a *applier) recordPending(ctx context.Context, sp plan.ServicePlan, u *Uni
 		}
 		r.Source = live.Source
 		r.Claim = "" // the register the claim announced is recorded now
+		if u.Unpause {
+			r.Paused, r.PausedReason = false, ""
+		}
 		r.Family, r.Revision, r.SpecHash = family, rev, sp.SpecHash
 		if u.ECS != nil && len(u.ECS.TaskDefinition) > 0 {
 			r.TaskDefinition, r.Service = u.ECS.TaskDefinition, u.ECS.Service

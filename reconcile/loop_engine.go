@@ -3,8 +3,6 @@ package reconcile
 import (
 	"context"
 	"fmt"
-	"path/filepath"
-	"strings"
 
 	"github.com/ecsgit/ecsgit/nomadbackend"
 	"github.com/ecsgit/ecsgit/source"
@@ -16,9 +14,9 @@ import (
 // code path"); the interface exists so the loop can be tested without a cluster and so
 // the apply entry point can be swapped without touching the loop.
 type SyncEngine interface {
-	// Plan loads, validates and plans dir. Invalid content returns *InvalidRevisionError.
-	// reuse, when not nil, is PlanOptions.Reuse for this pass.
-	Plan(ctx context.Context, dir string, rev source.Revision, reuse ReuseFunc) (*Planned, error)
+	// Plan loads, validates and plans one pass (Pipeline.Plan). Invalid content returns
+	// *InvalidRevisionError.
+	Plan(ctx context.Context, pass Pass) (*Planned, error)
 	// Apply carries out a plan and reports what each service ended as.
 	Apply(ctx context.Context, p *Planned, rev source.Revision) (*SyncResult, error)
 }
@@ -53,6 +51,9 @@ type SyncServiceResult struct {
 type InvalidRevisionError struct {
 	Revision    source.Revision
 	Diagnostics []string // "file:line:col: error: message [RULE]", paths relative to the repository path
+	// All is every diagnostic of the tree, warnings and notes included, with the paths
+	// as loaded (the CLI prints them; nil for refusals that are not validation).
+	All spec.Diagnostics
 }
 
 func (e *InvalidRevisionError) Error() string {
@@ -64,73 +65,18 @@ func (e *InvalidRevisionError) Error() string {
 	return fmt.Sprintf("commit %s does not validate (%d errors)%s", e.Revision.Short(), n, first)
 }
 
-// PipelineEngine is the SyncEngine of the daemon: spec.Load → validate → ComputePlanned
-// → ApplyFunc.
+// PipelineEngine is the SyncEngine of the daemon: Pipeline.Plan, then ApplyFunc.
 type PipelineEngine struct {
-	Nomad Cluster
-	// Load carries the compose loader (cmd wires compose.LoadForSpec: reconcile must not
-	// import compose's dependencies into every consumer).
-	Load spec.LoadOptions
-	// Plan options (Source, Namespace, Prune, AllowEmptyPrune, Label).
-	Options PlanOptions
-	// Strict makes warnings errors, as `ecsgit validate --strict`.
-	Strict bool
-	// Identity, when set, refuses a commit that would change the daemon's ownership
-	// identity (IdentityPin).
-	Identity *IdentityPin
+	Pipeline
 	// ApplyFunc is the apply entry point; nil means EngineApply, the apply engine the CLI
 	// uses (tests may substitute a recorder).
 	ApplyFunc func(ctx context.Context, b Cluster, p *Planned, rev source.Revision) (*SyncResult, error)
 }
 
-// Plan implements SyncEngine.
-func (e *PipelineEngine) Plan(ctx context.Context, dir string, rev source.Revision, reuse ReuseFunc) (*Planned, error) {
-	desired, err := spec.Load(dir, e.Load)
-	if err != nil {
-		return nil, fmt.Errorf("load commit %s: %w", rev.Short(), err)
-	}
-	if desired.Diagnostics.HasErrors(e.Strict) {
-		return nil, &InvalidRevisionError{Revision: rev, Diagnostics: relativeDiagnostics(dir, desired.Diagnostics, e.Strict)}
-	}
-	// The daemon watches one namespace (event stream, HA lock); a commit whose
-	// ecsgit.yaml names another one must not be deployed there silently.
-	if ns := desired.Config.Namespace; e.Options.Namespace != "" && ns != spec.DefaultConfig().Namespace && ns != e.Options.Namespace {
-		return nil, &InvalidRevisionError{Revision: rev, Diagnostics: []string{fmt.Sprintf(
-			"%s: error: ecsgit.yaml sets namespace %q but this daemon manages %q; restart ecsgit sync with --namespace %s", spec.ConfigFileName, ns, e.Options.Namespace, ns)}}
-	}
-	if e.Identity != nil {
-		if msg := e.Identity.check(desired.Config); msg != "" {
-			return nil, &InvalidRevisionError{Revision: rev, Diagnostics: []string{msg}}
-		}
-	}
-	opts := e.Options
-	opts.Commit = rev.SHA
-	opts.Reuse = reuse
-	p, err := ComputePlanned(ctx, desired, e.Nomad, opts)
-	if err != nil {
-		return nil, fmt.Errorf("plan commit %s: %w", rev.Short(), err)
-	}
-	return p, nil
-}
-
 // Apply implements SyncEngine.
 func (e *PipelineEngine) Apply(ctx context.Context, p *Planned, rev source.Revision) (*SyncResult, error) {
 	if e.ApplyFunc != nil {
-		return e.ApplyFunc(ctx, e.Nomad, p, rev)
+		return e.ApplyFunc(ctx, e.Cluster, p, rev)
 	}
-	return EngineApply(ctx, e.Nomad, p, rev)
-}
-
-// relativeDiagnostics renders the blocking diagnostics with paths inside the repository:
-// the checkout directory is a cache path nobody can open from a status page.
-func relativeDiagnostics(dir string, ds spec.Diagnostics, strict bool) []string {
-	prefix := filepath.Clean(dir) + string(filepath.Separator)
-	var out []string
-	for _, d := range ds {
-		if d.Severity != spec.SeverityError && !(strict && d.Severity == spec.SeverityWarning) {
-			continue
-		}
-		out = append(out, strings.ReplaceAll(d.String(), prefix, ""))
-	}
-	return out
+	return EngineApply(ctx, e.Cluster, p, rev)
 }

@@ -51,7 +51,7 @@ func (l *Loop) pass(ctx context.Context, work pendingWork) time.Duration {
 	if err != nil {
 		return l.transient(attempt, &rev, "checkout", err)
 	}
-	planned, err := l.opts.Engine.Plan(ctx, dir, rev, l.reads.reuseFunc())
+	planned, err := l.opts.Engine.Plan(ctx, Pass{Dir: dir, Revision: rev, Reuse: l.reads.reuseFunc(), Unpause: l.unpauseFunc()})
 	var invalid *InvalidRevisionError
 	if errors.As(err, &invalid) {
 		l.invalid(attempt, rev, invalid)
@@ -60,23 +60,15 @@ func (l *Loop) pass(ctx context.Context, work pendingWork) time.Duration {
 	if err != nil {
 		return l.transient(attempt, &rev, "plan", err)
 	}
-	if l.unpauseTouched(ctx, planned) {
-		if planned, err = l.opts.Engine.Plan(ctx, dir, rev, l.reads.reuseFunc()); err != nil {
-			return l.transient(attempt, &rev, "plan", err)
-		}
-	}
-	l.rememberSpecs(planned)
 	read := len(planned.Plan.Services) - planned.Reused
 	attempt.ServicesRead = &read
-	if l.opts.DriftMode == DriftReport {
-		holdDrift(planned)
-	}
 
 	// A register in flight is finished even when shutdown was asked for (SIGTERM): the
 	// write and its record belong together.
 	applyCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), l.opts.ApplyGrace)
 	defer cancel()
 	res, err := l.opts.Engine.Apply(applyCtx, planned, rev)
+	l.rememberSpecs(planned, res)
 	l.noteOwnWrites(res)
 	attempt.Pruned = prunesOf(res)
 	for _, pr := range attempt.Pruned {
@@ -198,36 +190,6 @@ func (l *Loop) succeeded(a *AttemptStatus, rev source.Revision, services []Servi
 			}
 		}
 	})
-}
-
-// holdDrift turns the correction of drift into a skip (drift=report): a service whose
-// Git spec is unchanged since ecsgit applied it but whose live job drifted is shown
-// OutOfSync and left alone. A service that Git changed is still applied.
-func holdDrift(p *Planned) {
-	for i := range p.Plan.Services {
-		sp := &p.Plan.Services[i]
-		ps := p.Services[sp.JobID]
-		if !sp.Drifted || ps == nil || ps.Record == nil || ps.Record.SpecHash != sp.SpecHash {
-			continue
-		}
-		if sp.Action == plan.ActionCreate || sp.Action == plan.ActionUpdate {
-			sp.Action, sp.Update = plan.ActionSkip, plan.UpdateNone
-			sp.Reason = "the live job drifted from Git; drift mode is report, so ecsgit leaves it (" + driftSummary(sp) + ")"
-		}
-	}
-	p.Plan.Summarize()
-}
-
-func driftSummary(sp *plan.ServicePlan) string {
-	var parts []string
-	for i, c := range sp.DriftChanges {
-		if i == 3 {
-			parts = append(parts, fmt.Sprintf("and %d more", len(sp.DriftChanges)-3))
-			break
-		}
-		parts = append(parts, c.Path+" "+c.Kind)
-	}
-	return strings.Join(parts, ", ")
 }
 
 func triggerName(w pendingWork) string {

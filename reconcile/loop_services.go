@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"fmt"
+	"maps"
 
 	"github.com/ecsgit/ecsgit/nomadbackend"
 	"github.com/ecsgit/ecsgit/plan"
@@ -79,44 +80,39 @@ func (l *Loop) noteOwnWrites(res *SyncResult) {
 // deregisteredMark in Loop.own: ecsgit itself stopped the job (prune).
 const deregisteredMark = ^uint64(0)
 
-// rememberSpecs keeps each service's desired spec hash, to tell later whether a commit
-// touched a service.
-func (l *Loop) rememberSpecs(p *Planned) {
+// rememberSpecs keeps each service's desired spec hash after a pass, to tell later
+// whether a commit touched a service. A service whose pause this pass lifted but whose
+// apply failed keeps its earlier hash, so the next pass lifts it again.
+func (l *Loop) rememberSpecs(p *Planned, res *SyncResult) {
+	failed := map[string]bool{}
+	if res != nil {
+		for _, r := range res.Services {
+			if r.Err != nil {
+				failed[r.JobID] = true
+			}
+		}
+	}
 	for _, sp := range p.Plan.Services {
+		if ps := p.Services[sp.JobID]; ps != nil && ps.Unpause && (res == nil || failed[sp.JobID]) {
+			continue
+		}
 		if sp.SpecHash != "" {
 			l.specs[sp.JobID] = sp.SpecHash
 		}
 	}
 }
 
-// unpauseTouched lifts the pause of a manual rollback (`ecsgit rollback`) for each
-// paused service whose desired spec changed since the previous revision this loop
-// planned: "paused until the next commit that touches it". A daemon that just started
-// has no previous revision and lifts nothing (the safe side). Reports whether any pause
-// was lifted (the caller plans again).
-func (l *Loop) unpauseTouched(ctx context.Context, p *Planned) bool {
-	lifted := false
-	for _, sp := range p.Plan.Services {
-		ps := p.Services[sp.JobID]
-		if ps == nil || ps.Record == nil || !ps.Record.Paused {
-			continue
-		}
-		prev, ok := l.specs[sp.JobID]
-		if !ok || prev == sp.SpecHash {
-			continue
-		}
-		_, err := l.opts.Nomad.UpdateServiceRecord(ctx, p.Plan.Namespace, sp.JobID, func(r *nomadbackend.ServiceRecord) error {
-			r.Paused, r.PausedReason = false, ""
-			return nil
-		})
-		if err != nil {
-			l.opts.Logger.Warn("sync: could not lift pause", "job", sp.JobID, "err", err)
-			continue
-		}
-		l.opts.Logger.Info("sync: commit touches a paused service, resuming it", "job", sp.JobID, "commit", p.Plan.Commit)
-		lifted = true
+// unpauseFunc is the pass's PlanOptions.Unpause: a pause of a manual rollback (`ecsgit
+// rollback`) lasts "until the next commit that touches the service", so a paused
+// service whose desired spec differs from the one this loop planned before is lifted.
+// A daemon that just started has no previous revision and lifts nothing (the safe side,
+// and what `ecsgit plan` shows).
+func (l *Loop) unpauseFunc() UnpauseFunc {
+	specs := maps.Clone(l.specs)
+	return func(jobID, specHash string) bool {
+		prev, ok := specs[jobID]
+		return ok && prev != specHash
 	}
-	return lifted
 }
 
 // driftCandidate is what the event stream saw happen to one owned job.

@@ -46,7 +46,22 @@ type PlanOptions struct {
 	// reused service is always planned as unchanged and costs no Nomad call. Nil: every
 	// service is read.
 	Reuse ReuseFunc
+	// DriftMode decides what the plan does with a service whose live job drifted while
+	// Git did not change it: DriftCorrect (the default) re-applies Git's state,
+	// DriftReport skips it and shows it drifted (`ecsgit plan --drift`, `ecsgit sync
+	// --drift`).
+	DriftMode DriftMode
+	// Unpause, when set, says for a service paused by a manual rollback whether this
+	// pass lifts the pause (the daemon: the commit changed the service's spec since the
+	// revision it planned before). A lifted service is planned as if it were not paused,
+	// and apply clears the pause when it writes the record. Nil lifts nothing (`ecsgit
+	// plan`, and a daemon that just started).
+	Unpause UnpauseFunc
 }
+
+// UnpauseFunc reports whether a paused service lifts its pause in this pass, from its
+// job ID and desired spec hash (PlanOptions.Unpause).
+type UnpauseFunc func(jobID, specHash string) bool
 
 // ReuseFunc hands back an earlier plan's reads of a job, or nil (PlanOptions.Reuse).
 type ReuseFunc func(jobID string) *PlannedService
@@ -80,6 +95,9 @@ type PlannedService struct {
 	ContentHash     string
 	Revision        int
 	RevisionIsKnown bool // the content already has this revision in the family record
+	// Unpause: PlanOptions.Unpause lifts this service's pause, if it has one; apply then
+	// clears it in the record.
+	Unpause bool
 
 	// readAt is when the Nomad reads behind Live and Record began (for a service
 	// planned from PlanOptions.Reuse: when the original reads began). The daemon trusts
@@ -107,7 +125,7 @@ func ComputePlanned(ctx context.Context, desired *spec.Desired, b Cluster, opts 
 	if ns == "" {
 		ns = spec.DefaultConfig().Namespace
 	}
-	pl := &planner{b: b, desired: desired, ns: ns, families: newFamilyCache(b, ns), reuse: opts.Reuse, readAt: time.Now()}
+	pl := &planner{b: b, desired: desired, ns: ns, families: newFamilyCache(b, ns), reuse: opts.Reuse, unpause: opts.Unpause, readAt: time.Now()}
 	pl.source, pl.sourceExplicit = opts.sourceFor(desired)
 
 	svcs := make([]*PlannedService, len(desired.Services))
@@ -134,6 +152,9 @@ func ComputePlanned(ctx context.Context, desired *spec.Desired, b Cluster, opts 
 	svcs = append(svcs, prunedSvcs...)
 	out := assemble(desired, b, ns, opts, sps, svcs)
 	out.Reused = reused
+	if opts.DriftMode == DriftReport {
+		holdDrift(out)
+	}
 	return out, nil
 }
 
@@ -187,6 +208,7 @@ type planner struct {
 	sourceExplicit bool
 	families       *familyCache
 	reuse          ReuseFunc
+	unpause        UnpauseFunc
 	readAt         time.Time
 }
 
@@ -198,7 +220,8 @@ func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.Serv
 	job := nomadbackend.JobOf(tr)
 	id := job.ID()
 	job.SetNamespace(pl.ns) // the namespace the plan shows is where the job goes
-	ps := &PlannedService{Translation: tr, Service: svc, TaskDefinition: pl.desired.TaskDefinitionFor(svc), readAt: pl.readAt}
+	ps := &PlannedService{Translation: tr, Service: svc, TaskDefinition: pl.desired.TaskDefinitionFor(svc), readAt: pl.readAt,
+		Unpause: pl.unpause != nil && pl.unpause(id, tr.SpecHash)}
 	sp := plan.ServicePlan{Service: svc.ServiceName, JobID: id, SpecHash: tr.SpecHash, After: svc.After,
 		Fidelity: fidelity(ps), Rollout: rolloutPreview(tr.Rollout)}
 	if pl.reuse != nil {

@@ -12,7 +12,7 @@ import (
 func classify(ps *PlannedService, sp *plan.ServicePlan) {
 	rec, d := ps.Record, ps.DryRun
 	switch {
-	case rec != nil && rec.Paused:
+	case rec != nil && rec.Paused && !ps.Unpause:
 		sp.Action = plan.ActionSkip
 		sp.Reason = "sync is paused for this service (manual rollback)"
 		if rec.PausedReason != "" {
@@ -51,6 +51,11 @@ func classifyNoNomadChange(ps *PlannedService, sp *plan.ServicePlan) {
 		sp.Action, sp.Update = plan.ActionUpdate, plan.UpdateMetadata
 		sp.Reason = "a rollout started by an earlier apply has not been recorded as finished (the apply was interrupted); " +
 			"apply follows it to its end, circuit breaker included, and records the outcome"
+		return
+	}
+	if rec != nil && rec.Paused && ps.Unpause {
+		sp.Action, sp.Update = plan.ActionUpdate, plan.UpdateMetadata
+		sp.Reason = "the commit touches a service paused by a manual rollback; apply lifts the pause"
 		return
 	}
 	if rec != nil && rec.SpecHash == sp.SpecHash && sp.OldTaskDefinition == sp.NewTaskDefinition {

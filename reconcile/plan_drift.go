@@ -160,3 +160,33 @@ func ecsChanges(rec *nomadbackend.ServiceRecord, td *spec.TaskDefinition, svc *s
 	}
 	return plan.Diff(oldTD, td, oldSvc, svc), nil
 }
+
+// holdDrift turns the correction of drift into a skip (PlanOptions.DriftMode report): a service whose
+// Git spec is unchanged since ecsgit applied it but whose live job drifted is shown
+// OutOfSync and left alone. A service that Git changed is still applied.
+func holdDrift(p *Planned) {
+	for i := range p.Plan.Services {
+		sp := &p.Plan.Services[i]
+		ps := p.Services[sp.JobID]
+		if !sp.Drifted || ps == nil || ps.Record == nil || ps.Record.SpecHash != sp.SpecHash {
+			continue
+		}
+		if sp.Action == plan.ActionCreate || sp.Action == plan.ActionUpdate {
+			sp.Action, sp.Update = plan.ActionSkip, plan.UpdateNone
+			sp.Reason = "the live job drifted from Git; drift mode is report, so ecsgit leaves it (" + driftSummary(sp) + ")"
+		}
+	}
+	p.Plan.Summarize()
+}
+
+func driftSummary(sp *plan.ServicePlan) string {
+	var parts []string
+	for i, c := range sp.DriftChanges {
+		if i == 3 {
+			parts = append(parts, fmt.Sprintf("and %d more", len(sp.DriftChanges)-3))
+			break
+		}
+		parts = append(parts, c.Path+" "+c.Kind)
+	}
+	return strings.Join(parts, ", ")
+}

@@ -121,9 +121,7 @@ func runSync(ctx context.Context, o *syncOptions) error {
 		return usageError{err}
 	}
 	identity := &reconcile.IdentityPin{Flag: o.Source, Source: src, Logger: log}
-	engine := &reconcile.PipelineEngine{Nomad: nomad, Load: loadOptions(), Strict: o.Strict, ApplyFunc: reconcile.EngineApply,
-		Identity: identity, Options: reconcile.PlanOptions{Source: o.Source, Namespace: o.Namespace, Prune: o.Prune, Label: src.Describe()}}
-	loop, err := reconcile.NewLoop(reconcile.LoopOptions{Source: src, Engine: withStrict(engine, o.Strict), Nomad: nomad, Namespace: o.Namespace,
+	loop, err := reconcile.NewLoop(reconcile.LoopOptions{Source: src, Engine: syncEngine(nomad, o, src, identity), Nomad: nomad, Namespace: o.Namespace,
 		Interval: o.Interval, DriftMode: reconcile.DriftMode(o.Drift), Logger: log, Metrics: metrics,
 		FullReadInterval: o.FullReadInterval, Probe: nomad.Ping})
 	if err != nil {
@@ -160,6 +158,16 @@ func runSync(ctx context.Context, o *syncOptions) error {
 
 // syncNomadClient is the Nomad client from the environment (NOMAD_ADDR, NOMAD_TOKEN…)
 // with every request timed for the metrics.
+// syncEngine is the daemon's pass: the pipeline `ecsgit plan` runs (pipeline), with the
+// daemon's refusals (another namespace, a changed identity) and --strict's fidelity check.
+func syncEngine(nomad reconcile.Cluster, o *syncOptions, src source.Source, identity *reconcile.IdentityPin) reconcile.SyncEngine {
+	engine := &reconcile.PipelineEngine{ApplyFunc: reconcile.EngineApply,
+		Pipeline: pipeline(nomad, o.Strict, reconcile.PlanOptions{Source: o.Source, Namespace: o.Namespace, Prune: o.Prune,
+			Label: src.Describe(), DriftMode: reconcile.DriftMode(o.Drift)})}
+	engine.PinNamespace, engine.Identity = true, identity
+	return withStrict(engine, o.Strict)
+}
+
 func syncNomadClient(m *reconcile.SyncMetrics) (*nomadbackend.Client, error) {
 	cfg := api.DefaultConfig()
 	hc := &http.Client{Transport: syncserver.NomadTransport(cleanTransport(), m.ObserveNomad)}

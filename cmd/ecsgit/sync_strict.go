@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/ecsgit/ecsgit/reconcile"
-	"github.com/ecsgit/ecsgit/source"
 )
 
 // strictEngine gives the daemon's --strict the meaning it has in plan: besides
@@ -26,8 +25,8 @@ func withStrict(engine reconcile.SyncEngine, strict bool) reconcile.SyncEngine {
 }
 
 // Plan implements reconcile.SyncEngine.
-func (e strictEngine) Plan(ctx context.Context, dir string, rev source.Revision, reuse reconcile.ReuseFunc) (*reconcile.Planned, error) {
-	p, err := e.SyncEngine.Plan(ctx, dir, rev, reuse)
+func (e strictEngine) Plan(ctx context.Context, pass reconcile.Pass) (*reconcile.Planned, error) {
+	p, err := e.SyncEngine.Plan(ctx, pass)
 	if err != nil {
 		return nil, err
 	}
@@ -37,9 +36,9 @@ func (e strictEngine) Plan(ctx context.Context, dir string, rev source.Revision,
 	}
 	// Paths inside the repository: the checkout directory is a cache path nobody can
 	// open from a status page.
-	prefix := filepath.Clean(dir) + string(filepath.Separator)
+	prefix := filepath.Clean(pass.Dir) + string(filepath.Separator)
 	for i, l := range lines {
 		lines[i] = strings.ReplaceAll(l, prefix, "")
 	}
-	return nil, &reconcile.InvalidRevisionError{Revision: rev, Diagnostics: lines}
+	return nil, &reconcile.InvalidRevisionError{Revision: pass.Revision, Diagnostics: lines}
 }
