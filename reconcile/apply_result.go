@@ -50,6 +50,10 @@ type ServiceResult struct {
 	Registered bool `json:"registered,omitempty"`
 	// Resumed: the rollout was started by an earlier, interrupted apply and followed here.
 	Resumed bool `json:"resumed,omitempty"`
+
+	// blockedBy names the failed service at the root of a skip for a failed dependency
+	// (its dependents are skipped too); "" otherwise.
+	blockedBy string
 }
 
 func (r ServiceResult) String() string {
