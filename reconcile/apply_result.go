@@ -54,7 +54,23 @@ type ServiceResult struct {
 	// blockedBy names the failed service at the root of a skip for a failed dependency
 	// (its dependents are skipped too); "" otherwise.
 	blockedBy string
+	// cause is the error behind StatusError or StatusTimeout (nil otherwise): the
+	// daemon classifies it by type (Classify), not by Reason's text.
+	cause error
 }
+
+// ServiceError is a service's failed apply as an error, with the cause behind it.
+type ServiceError struct {
+	Service string
+	Status  Status
+	Reason  string
+	Cause   error
+}
+
+func (e *ServiceError) Error() string {
+	return fmt.Sprintf("%s: %s: %s", e.Service, e.Status, e.Reason)
+}
+func (e *ServiceError) Unwrap() error { return e.Cause }
 
 func (r ServiceResult) String() string {
 	s := fmt.Sprintf("%s: %s", r.Service, r.Status)

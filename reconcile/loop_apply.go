@@ -3,7 +3,6 @@ package reconcile
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/ecsgit/ecsgit/nomadbackend"
 	"github.com/ecsgit/ecsgit/plan"
@@ -42,7 +41,7 @@ func EngineApply(ctx context.Context, b Cluster, p *Planned, rev source.Revision
 		case StatusFailed, StatusUnplaceable, StatusTimeout:
 			sr.Outcome = nomadbackend.OutcomeFailed
 		default: // conflict, error: transient
-			sr.Err = fmt.Errorf("%s: %s: %s", r.Service, r.Status, r.Reason)
+			sr.Err = &ServiceError{Service: r.Service, Status: r.Status, Reason: r.Reason, Cause: r.cause}
 			errs = append(errs, sr.Err)
 		}
 		out.Services = append(out.Services, sr)

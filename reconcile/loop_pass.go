@@ -30,7 +30,7 @@ func (l *Loop) pass(ctx context.Context, work pendingWork) time.Duration {
 		if ctx.Err() != nil {
 			return 0
 		}
-		return l.transient(attempt, nil, "fetch", err)
+		return l.failed(attempt, nil, "fetch", err)
 	}
 	attempt.Revision = revisionStatus(rev)
 	l.status.update(func(s *SyncStatus) { s.Head = revisionStatus(rev) })
@@ -49,16 +49,11 @@ func (l *Loop) pass(ctx context.Context, work pendingWork) time.Duration {
 
 	dir, err := l.opts.Source.Checkout(ctx, rev)
 	if err != nil {
-		return l.transient(attempt, &rev, "checkout", err)
+		return l.failed(attempt, &rev, "checkout", err)
 	}
 	planned, err := l.opts.Engine.Plan(ctx, Pass{Dir: dir, Revision: rev, Reuse: l.reads.reuseFunc(), Unpause: l.unpauseFunc()})
-	var invalid *InvalidRevisionError
-	if errors.As(err, &invalid) {
-		l.invalid(attempt, rev, invalid)
-		return 0
-	}
 	if err != nil {
-		return l.transient(attempt, &rev, "plan", err)
+		return l.failed(attempt, &rev, "plan", err)
 	}
 	read := len(planned.Plan.Services) - planned.Reused
 	attempt.ServicesRead = &read
@@ -83,7 +78,7 @@ func (l *Loop) pass(ctx context.Context, work pendingWork) time.Duration {
 	l.planned, l.havePlan = rev, true
 	l.opts.Metrics.SyncDuration.Observe(time.Since(started).Seconds())
 	if err != nil {
-		return l.transient(attempt, &rev, "apply", err, services...)
+		return l.failed(attempt, &rev, "apply", err, services...)
 	}
 	l.succeeded(attempt, rev, services, planned)
 	log.Info("sync: applied", "commit", rev.Short(), "trigger", trigger, "summary", summaryLine(planned.Plan),
@@ -99,6 +94,55 @@ func (l *Loop) fetch(ctx context.Context) (source.Revision, error) {
 		l.opts.Metrics.GitFetchErrors.Inc()
 	}
 	return rev, err
+}
+
+// failed decides what a failed phase means by the error's class (Classify):
+//   - stalled: the revision cannot succeed as it is (invalid or untranslatable content,
+//     credentials Nomad or Git refuse). It is not retried; the next commit proceeds (a
+//     stall before the revision is known waits for the next poll).
+//   - wait: the cluster cannot take it now (placement failures); try again after a poll
+//     interval (at most MaxBackoff), without escalating the backoff.
+//   - retry (and anything unrecognised): backoff.
+func (l *Loop) failed(a *AttemptStatus, rev *source.Revision, phase string, err error, services ...ServiceStatus) time.Duration {
+	switch Classify(err) {
+	case ClassStalled, ClassUser:
+		var invalid *InvalidRevisionError
+		var content *ContentError
+		switch {
+		case rev != nil && errors.As(err, &invalid):
+			l.invalid(a, *rev, invalid)
+			return 0
+		case rev != nil && errors.As(err, &content):
+			l.invalid(a, *rev, &InvalidRevisionError{Revision: *rev, Diagnostics: []string{content.Error()}})
+			return 0
+		}
+		l.stalled(a, rev, phase, err, services...)
+		return 0
+	case ClassWait:
+		l.transient(a, rev, phase, err, services...)
+		l.attempt = 0
+		delay := min(l.opts.Interval, l.opts.MaxBackoff)
+		at := time.Now().Add(delay).UTC()
+		l.retryAt, a.RetryAt = at, &at
+		l.status.update(func(s *SyncStatus) { s.LastAttempt = a })
+		return delay
+	}
+	return l.transient(a, rev, phase, err, services...)
+}
+
+// stalled records a failure that retrying the same revision cannot cure, and that is
+// not the content's fault (Nomad's 403, Git refusing the credentials): the status shows
+// it as an error without a retry time; the revision is not planned again until a new
+// commit (or, when the revision is not known, the next poll).
+func (l *Loop) stalled(a *AttemptStatus, rev *source.Revision, phase string, err error, services ...ServiceStatus) {
+	l.transient(a, rev, phase, err, services...)
+	l.retry, l.attempt, l.retryAt = false, 0, time.Time{}
+	if rev != nil {
+		l.planned, l.havePlan = *rev, true
+	}
+	a.RetryAt = nil
+	a.Error = "stalled, not retried until the next commit: " + a.Error
+	l.status.update(func(s *SyncStatus) { s.LastAttempt = a })
 }
 
 // transient records a failure that a retry can cure (Git or Nomad unreachable, a

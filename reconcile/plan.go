@@ -215,7 +215,7 @@ type planner struct {
 func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.ServicePlan, *PlannedService, error) {
 	tr, err := nomadjob.Translate(pl.desired, svc, nomadjob.TranslateOptions{Source: pl.source})
 	if err != nil {
-		return plan.ServicePlan{}, nil, fmt.Errorf("plan service %s: %w", svc.ServiceName, err)
+		return plan.ServicePlan{}, nil, &ContentError{Service: svc.ServiceName, Err: err}
 	}
 	job := nomadbackend.JobOf(tr)
 	id := job.ID()
