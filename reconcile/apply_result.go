@@ -2,7 +2,9 @@ package reconcile
 
 import (
 	"fmt"
+	"slices"
 
+	"github.com/ecsgit/ecsgit/nomadbackend"
 	"github.com/ecsgit/ecsgit/plan"
 )
 
@@ -23,6 +25,58 @@ const (
 	StatusTimeout     Status = "timeout" // apply stopped waiting; the rollout goes on in Nomad
 	StatusError       Status = "error"   // a Nomad call failed
 )
+
+// allStatuses is every Status, in the order summaries count them.
+var allStatuses = []Status{StatusApplied, StatusRecorded, StatusDeleted, StatusUnchanged, StatusSkipped, StatusDegraded,
+	StatusConflict, StatusFailed, StatusRolledBack, StatusUnplaceable, StatusTimeout, StatusError}
+
+// AllStatuses is every Status, in the order summaries count them (a copy).
+func AllStatuses() []Status { return slices.Clone(allStatuses) }
+
+func (s Status) String() string { return string(s) }
+
+// Record is the outcome the service record (and the daemon) keeps for a service whose
+// apply ended with s; "" for a skip, which writes no record. This is the one mapping
+// between the two vocabularies.
+func (s Status) Record() nomadbackend.RecordOutcome {
+	switch s {
+	case StatusApplied, StatusRecorded, StatusUnchanged:
+		return nomadbackend.OutcomeSucceeded
+	case StatusDeleted:
+		return nomadbackend.OutcomeDeleted
+	case StatusRolledBack, StatusDegraded:
+		return nomadbackend.OutcomeRolledBack
+	case StatusSkipped:
+		return ""
+	}
+	return nomadbackend.OutcomeFailed
+}
+
+// State is the daemon's state (/v1/status) of a service whose apply ended with s.
+func (s Status) State() ServiceState {
+	switch s.Record() {
+	case nomadbackend.OutcomeRolledBack:
+		return StateDegraded
+	case nomadbackend.OutcomeFailed:
+		return StateFailed
+	case "":
+		return StateOutOfSync
+	}
+	return StateSynced
+}
+
+// statusOfRollout is how an apply ends after Nomad's rollout ended with r.
+func statusOfRollout(r nomadbackend.RolloutStatus) Status {
+	switch r {
+	case nomadbackend.RolloutSucceeded:
+		return StatusApplied
+	case nomadbackend.RolloutRolledBack:
+		return StatusRolledBack
+	case nomadbackend.RolloutUnplaceable:
+		return StatusUnplaceable
+	}
+	return StatusFailed
+}
 
 // Failed reports statuses that make apply exit non-zero and skip dependents.
 func (s Status) Failed() bool {

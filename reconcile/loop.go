@@ -21,15 +21,22 @@ const (
 	DriftReport  DriftMode = "report"  // show OutOfSync, change nothing (helm-controller's opt-out)
 )
 
-// Trigger reasons (AttemptStatus.Trigger, logs).
+// Trigger is why a pass ran (AttemptStatus.Trigger joins them, logs name them).
+type Trigger string
+
+// Trigger reasons.
 const (
-	TriggerStart   = "start"
-	TriggerPoll    = "poll"
-	TriggerWebhook = "webhook"
-	TriggerWatch   = "watch" // fsnotify on a local directory
-	TriggerDrift   = "drift" // Nomad event stream
-	TriggerRetry   = "retry"
+	TriggerStart   Trigger = "start"
+	TriggerPoll    Trigger = "poll"
+	TriggerWebhook Trigger = "webhook"
+	TriggerWatch   Trigger = "watch" // fsnotify on a local directory
+	TriggerDrift   Trigger = "drift" // Nomad event stream
+	TriggerRetry   Trigger = "retry"
 )
+
+func (t Trigger) String() string { return string(t) }
+
+func (m DriftMode) String() string { return string(m) }
 
 // LoopOptions configure a Loop.
 type LoopOptions struct {
@@ -91,7 +98,7 @@ type Loop struct {
 
 // pendingWork is what triggers asked for since the last pass.
 type pendingWork struct {
-	reasons map[string]bool
+	reasons map[Trigger]bool
 	drift   map[string]driftCandidate
 }
 
@@ -130,17 +137,17 @@ func NewLoop(opts LoopOptions) (*Loop, error) {
 	l := &Loop{opts: opts, wake: make(chan struct{}, 1), own: map[string]uint64{}, specs: map[string]string{},
 		reads: newReadCache(opts.FullReadInterval)}
 	l.status.update(func(s *SyncStatus) {
-		s.Source, s.Namespace, s.DriftMode = opts.Source.Describe(), opts.Namespace, string(opts.DriftMode)
+		s.Source, s.Namespace, s.DriftMode = opts.Source.Describe(), opts.Namespace, opts.DriftMode
 		s.Services = []ServiceStatus{}
 	})
 	return l, nil
 }
 
 // Trigger asks for a pass (a webhook delivery, an fsnotify change). It never blocks.
-func (l *Loop) Trigger(reason string) {
+func (l *Loop) Trigger(reason Trigger) {
 	l.mu.Lock()
 	if l.pending.reasons == nil {
-		l.pending.reasons = map[string]bool{}
+		l.pending.reasons = map[Trigger]bool{}
 	}
 	l.pending.reasons[reason] = true
 	l.mu.Unlock()

@@ -29,18 +29,14 @@ func EngineApply(ctx context.Context, b Cluster, p *Planned, rev source.Revision
 			out.Services = append(out.Services, sr)
 			continue
 		}
-		switch r.Status {
-		case StatusSkipped:
+		if r.Status == StatusSkipped {
 			continue
-		case StatusApplied, StatusRecorded, StatusUnchanged:
-			sr.Outcome = nomadbackend.OutcomeSucceeded
+		}
+		sr.Status, sr.Outcome = r.Status, r.Status.Record()
+		switch r.Status {
 		case StatusDeleted:
-			sr.Outcome, sr.Written, sr.Deregistered = nomadbackend.OutcomeDeleted, true, true
-		case StatusRolledBack, StatusDegraded:
-			sr.Outcome = nomadbackend.OutcomeRolledBack
-		case StatusFailed, StatusUnplaceable, StatusTimeout:
-			sr.Outcome = nomadbackend.OutcomeFailed
-		default: // conflict, error: transient
+			sr.Written, sr.Deregistered = true, true
+		case StatusConflict, StatusError: // transient: the loop retries
 			sr.Err = &ServiceError{Service: r.Service, Status: r.Status, Reason: r.Reason, Cause: r.cause}
 			errs = append(errs, sr.Err)
 		}

@@ -43,7 +43,7 @@ func TestLoopBackoffFollowsTheErrorClass(t *testing.T) {
 		name       string
 		err        error
 		wantDelay  func(time.Duration) bool
-		wantResult string
+		wantResult AttemptResult
 		wantPlans  int // after a second poll of the same revision
 	}{
 		{"translation content error: stalled", &ContentError{Service: "web", Err: errors.New("can never progress")},
@@ -62,7 +62,7 @@ func TestLoopBackoffFollowsTheErrorClass(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			poll := pendingWork{reasons: map[string]bool{TriggerPoll: true}}
+			poll := pendingWork{reasons: map[Trigger]bool{TriggerPoll: true}}
 			if d := l.pass(t.Context(), poll); !tc.wantDelay(d) {
 				t.Errorf("delay after the failure: %v", d)
 			}

@@ -36,8 +36,10 @@ type SyncServiceResult struct {
 	Written        bool
 	Deregistered   bool
 	JobModifyIndex uint64
-	Outcome        nomadbackend.RecordOutcome
-	Err            error
+	// Status is how the apply of the service ended; Outcome its Status.Record().
+	Status  Status
+	Outcome nomadbackend.RecordOutcome
+	Err     error
 	// Reason is what happened in words (a prune's reason, why a prune was held).
 	Reason string
 	// PruneHeld: the plan deleted this job, but apply kept it running (a service created

@@ -155,7 +155,7 @@ func (l *Loop) transient(a *AttemptStatus, rev *source.Revision, phase string, e
 	at := time.Now().Add(delay).UTC()
 	l.retryAt = at
 	a.Result, a.Error, a.RetryAt, a.FinishedAt = resultError, fmt.Sprintf("%s: %v", phase, err), &at, time.Now().UTC()
-	l.opts.Metrics.Syncs.WithLabelValues(resultError).Inc()
+	l.opts.Metrics.Syncs.WithLabelValues(resultError.String()).Inc()
 	l.status.update(func(s *SyncStatus) {
 		s.LastAttempt = a
 		if len(services) > 0 {
@@ -193,7 +193,7 @@ func (l *Loop) transient(a *AttemptStatus, rev *source.Revision, phase string, e
 func (l *Loop) invalid(a *AttemptStatus, rev source.Revision, e *InvalidRevisionError) {
 	l.planned, l.havePlan, l.retry, l.attempt = rev, true, false, 0
 	a.Result, a.Error, a.Diagnostics, a.FinishedAt = resultInvalid, e.Error(), e.Diagnostics, time.Now().UTC()
-	l.opts.Metrics.Syncs.WithLabelValues(resultInvalid).Inc()
+	l.opts.Metrics.Syncs.WithLabelValues(resultInvalid.String()).Inc()
 	l.status.update(func(s *SyncStatus) { s.LastAttempt = a })
 	l.opts.Logger.Error("sync: commit rejected, keeping the deployed state", "commit", rev.Short(),
 		"author", rev.Author, "message", rev.Message, "errors", strings.Join(e.Diagnostics, "; "))
@@ -218,7 +218,7 @@ func (l *Loop) succeeded(a *AttemptStatus, rev source.Revision, services []Servi
 		}
 	}
 	m := l.opts.Metrics
-	m.Syncs.WithLabelValues(a.Result).Inc()
+	m.Syncs.WithLabelValues(a.Result.String()).Inc()
 	m.Drifted.Set(float64(drifted))
 	if failed == 0 {
 		m.LastSuccess.SetToCurrentTime()
@@ -239,10 +239,10 @@ func (l *Loop) succeeded(a *AttemptStatus, rev source.Revision, services []Servi
 func triggerName(w pendingWork) string {
 	var rs []string
 	for r := range w.reasons {
-		rs = append(rs, r)
+		rs = append(rs, r.String())
 	}
 	if len(w.drift) > 0 && !w.reasons[TriggerDrift] {
-		rs = append(rs, TriggerDrift)
+		rs = append(rs, TriggerDrift.String())
 	}
 	sort.Strings(rs)
 	return strings.Join(rs, ",")

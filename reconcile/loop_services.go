@@ -34,7 +34,7 @@ func serviceStatuses(p *Planned, res *SyncResult, mode DriftMode) []ServiceStatu
 		case applied && r.Err != nil:
 			st.State, st.Reason = StateFailed, r.Err.Error()
 		case applied:
-			st.State = stateOfOutcome(r.Outcome)
+			st.State = r.Status.State()
 		case sp.Degraded:
 			st.State = StateDegraded
 		case sp.Action == plan.ActionSkip && rec != nil && rec.Paused:
@@ -47,18 +47,6 @@ func serviceStatuses(p *Planned, res *SyncResult, mode DriftMode) []ServiceStatu
 		out = append(out, st)
 	}
 	return out
-}
-
-func stateOfOutcome(o nomadbackend.RecordOutcome) ServiceState {
-	switch o {
-	case nomadbackend.OutcomePending:
-		return StateProgressing
-	case nomadbackend.OutcomeRolledBack:
-		return StateDegraded
-	case nomadbackend.OutcomeFailed:
-		return StateFailed
-	}
-	return StateSynced
 }
 
 // noteOwnWrites remembers the JobModifyIndex of every job ecsgit just wrote, so the

@@ -131,7 +131,7 @@ func ecsTaskPath(task, p string) string {
 	return p
 }
 
-func changeKind(t nomadbackend.DiffType) string {
+func changeKind(t nomadbackend.DiffType) plan.ChangeKind {
 	switch t {
 	case nomadbackend.DiffAdded:
 		return plan.KindAdded
@@ -186,7 +186,7 @@ func driftSummary(sp *plan.ServicePlan) string {
 			parts = append(parts, fmt.Sprintf("and %d more", len(sp.DriftChanges)-3))
 			break
 		}
-		parts = append(parts, c.Path+" "+c.Kind)
+		parts = append(parts, c.Path+" "+c.Kind.String())
 	}
 	return strings.Join(parts, ", ")
 }

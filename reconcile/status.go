@@ -26,9 +26,9 @@ const (
 // It is a view for people and tools; nothing reads it back: the durable state is the
 // records in Nomad.
 type SyncStatus struct {
-	Source    string `json:"source"`
-	Namespace string `json:"namespace"`
-	DriftMode string `json:"driftMode"`
+	Source    string    `json:"source"`
+	Namespace string    `json:"namespace"`
+	DriftMode DriftMode `json:"driftMode"`
 	// Leader describes the HA lock: whether this replica acts, and who does.
 	Leader LeaderStatus `json:"leader"`
 	// Ready: this replica acts and its last pass reached Git and Nomad and applied the
@@ -87,8 +87,8 @@ type AttemptStatus struct {
 	// Result is "succeeded", "invalid" (validation failed: not applied, waits for the
 	// next commit), "failed" (some service failed), or "error" (Git or Nomad unreachable:
 	// retried with backoff).
-	Result string `json:"result"`
-	Error  string `json:"error,omitempty"`
+	Result AttemptResult `json:"result"`
+	Error  string        `json:"error,omitempty"`
 	// Diagnostics are the validation errors as file:line:col (invalid only).
 	Diagnostics []string `json:"diagnostics,omitempty"`
 	// RetryAt is when a failed attempt is retried (error only).
