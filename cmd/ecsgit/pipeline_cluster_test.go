@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -37,6 +38,9 @@ func TestDaemonPassAndPlanAgree(t *testing.T) {
 	if _, _, err := e.Client.Jobs().Register(job, e.WriteOptions()); err != nil {
 		t.Fatal(err)
 	}
+	// Both plans must see the same cluster state: wait until the scale-out settled
+	// (Nomad's dry-run counts a still-pending allocation differently).
+	e.WaitHealthy("web", 2, 2*time.Minute)
 
 	for _, tc := range []struct {
 		drift string
