@@ -13,6 +13,7 @@ import (
 	"github.com/ecsgit/ecsgit/internal/parallel"
 	"github.com/ecsgit/ecsgit/nomadbackend"
 	"github.com/ecsgit/ecsgit/plan"
+	"github.com/ecsgit/ecsgit/source"
 )
 
 // ApplyOptions tune one apply.
@@ -215,4 +216,12 @@ func (a *applier) failedDependency(sp plan.ServicePlan) (dep, blocked string) {
 		}
 	}
 	return "", ""
+}
+
+// CommitOf is what ecsgit records about the commit it deploys (nil when unknown).
+func CommitOf(rev source.Revision) *nomadbackend.Commit {
+	if rev.SHA == "" {
+		return nil
+	}
+	return &nomadbackend.Commit{SHA: rev.SHA, Author: rev.Author, Message: rev.Message}
 }

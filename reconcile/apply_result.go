@@ -26,6 +26,22 @@ const (
 	StatusError       Status = "error"   // a Nomad call failed
 )
 
+// ServiceState is a service's state as the daemon reports it (Argo CD's vocabulary,
+// plus Paused for a manual rollback).
+type ServiceState string
+
+const (
+	StateSynced      ServiceState = "Synced"      // live equals Git
+	StateOutOfSync   ServiceState = "OutOfSync"   // live differs from Git and ecsgit is not correcting it (drift report mode)
+	StateProgressing ServiceState = "Progressing" // registered, deployment running
+	StateDegraded    ServiceState = "Degraded"    // Git's spec failed and was rolled back; not retried until Git changes
+	StateFailed      ServiceState = "Failed"      // the last apply of this service failed
+	StatePaused      ServiceState = "Paused"      // a manual rollback paused sync until a commit touches the service
+	StateUnknown     ServiceState = "Unknown"     // the last pass could not reach Git or Nomad: the state is not known (Reason has the last known one)
+)
+
+func (s ServiceState) String() string { return string(s) }
+
 // allStatuses is every Status, in the order summaries count them.
 var allStatuses = []Status{StatusApplied, StatusRecorded, StatusDeleted, StatusUnchanged, StatusSkipped, StatusDegraded,
 	StatusConflict, StatusFailed, StatusRolledBack, StatusUnplaceable, StatusTimeout, StatusError}
@@ -119,6 +135,15 @@ type ServiceError struct {
 	Status  Status
 	Reason  string
 	Cause   error
+}
+
+// Err is the service's failure as an error (nil unless its Status is Failed), with the
+// cause behind StatusError or StatusTimeout reachable for errors.As.
+func (r ServiceResult) Err() error {
+	if !r.Status.Failed() {
+		return nil
+	}
+	return &ServiceError{Service: r.Service, Status: r.Status, Reason: r.Reason, Cause: r.cause}
 }
 
 func (e *ServiceError) Error() string {

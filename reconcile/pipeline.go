@@ -107,3 +107,23 @@ func relativeDiagnostics(dir string, ds spec.Diagnostics, strict bool) []string 
 	}
 	return out
 }
+
+// InvalidRevisionError: the revision does not validate (or cannot be planned because of
+// its content). It is "stalled" in Flux's terms: retrying the same tree cannot succeed,
+// so the loop waits for the next commit and keeps the last good state deployed.
+type InvalidRevisionError struct {
+	Revision    source.Revision
+	Diagnostics []string // "file:line:col: error: message [RULE]", paths relative to the repository path
+	// All is every diagnostic of the tree, warnings and notes included, with the paths
+	// as loaded (the CLI prints them; nil for refusals that are not validation).
+	All spec.Diagnostics
+}
+
+func (e *InvalidRevisionError) Error() string {
+	n := len(e.Diagnostics)
+	first := ""
+	if n > 0 {
+		first = ": " + e.Diagnostics[0]
+	}
+	return fmt.Sprintf("commit %s does not validate (%d errors)%s", e.Revision.Short(), n, first)
+}

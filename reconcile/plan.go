@@ -1,6 +1,5 @@
-// Package reconcile is ecsgit's engine: it turns a desired state and a cluster into a
-// plan, applies plans, and runs the loop the daemon uses. This file is the planning pass:
-// it reads Nomad and never writes to it.
+// This file is the planning pass: it reads Nomad and never writes to it.
+
 package reconcile
 
 import (
@@ -20,6 +19,16 @@ import (
 // DefaultSource is the ownership identity used when neither --source nor ecsgit.yaml
 // names one.
 const DefaultSource = spec.DefaultSource
+
+// DriftMode is what the loop does when a live job no longer matches what ecsgit applied.
+type DriftMode string
+
+const (
+	DriftCorrect DriftMode = "correct" // re-apply Git's state (Argo CD selfHeal, Flux)
+	DriftReport  DriftMode = "report"  // show OutOfSync, change nothing (helm-controller's opt-out)
+)
+
+func (m DriftMode) String() string { return string(m) }
 
 // PlanOptions tune one planning pass.
 type PlanOptions struct {
@@ -99,10 +108,10 @@ type PlannedService struct {
 	// clears it in the record.
 	Unpause bool
 
-	// readAt is when the Nomad reads behind Live and Record began (for a service
+	// ReadAt is when the Nomad reads behind Live and Record began (for a service
 	// planned from PlanOptions.Reuse: when the original reads began). The daemon trusts
 	// them only while its event stream shows no change of the job after that.
-	readAt time.Time
+	ReadAt time.Time
 }
 
 // ComputePlan plans desired against the cluster behind b. It only reads: Nomad's plan
@@ -144,7 +153,7 @@ func ComputePlanned(ctx context.Context, desired *spec.Desired, b Cluster, opts 
 	}
 	reused := 0
 	for _, ps := range svcs {
-		if ps != nil && ps.readAt.Before(pl.readAt) {
+		if ps != nil && ps.ReadAt.Before(pl.readAt) {
 			reused++
 		}
 	}
@@ -220,7 +229,7 @@ func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.Serv
 	job := nomadbackend.JobOf(tr)
 	id := job.ID()
 	job.SetNamespace(pl.ns) // the namespace the plan shows is where the job goes
-	ps := &PlannedService{Translation: tr, Service: svc, TaskDefinition: pl.desired.TaskDefinitionFor(svc), readAt: pl.readAt,
+	ps := &PlannedService{Translation: tr, Service: svc, TaskDefinition: pl.desired.TaskDefinitionFor(svc), ReadAt: pl.readAt,
 		Unpause: pl.unpause != nil && pl.unpause(id, tr.SpecHash)}
 	sp := plan.ServicePlan{Service: svc.ServiceName, JobID: id, SpecHash: tr.SpecHash, After: svc.After,
 		Fidelity: fidelity(ps), Rollout: rolloutPreview(tr.Rollout)}
@@ -252,7 +261,7 @@ func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.Serv
 		return sp, ps, fmt.Errorf("plan %s: %w", id, err)
 	}
 	sp.JobModifyIndex = nomadbackend.JobModifyIndexOf(ps.Live)
-	if unchangedSinceApplied(ps, &sp) {
+	if UnchangedSinceApplied(ps, &sp) {
 		// The live job is the very one ecsgit registered (same JobModifyIndex as its
 		// record) and the desired spec is the one that produced it, so Nomad's diff is
 		// None by construction: the scheduler dry-run, the most expensive call of a plan,
@@ -272,10 +281,10 @@ func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.Serv
 	return sp, ps, nil
 }
 
-// unchangedSinceApplied: nothing changed on either side since ecsgit's last successful
+// UnchangedSinceApplied reports that nothing changed on either side since ecsgit's last successful
 // apply: the live job is exactly what it registered, it is running, and the desired spec
 // (hash and revision) is the one recorded.
-func unchangedSinceApplied(ps *PlannedService, sp *plan.ServicePlan) bool {
+func UnchangedSinceApplied(ps *PlannedService, sp *plan.ServicePlan) bool {
 	rec := ps.Record
 	return rec != nil && ps.Live != nil && !nomadbackend.IsStopped(ps.Live) &&
 		rec.Outcome == nomadbackend.OutcomeSucceeded &&
@@ -285,7 +294,7 @@ func unchangedSinceApplied(ps *PlannedService, sp *plan.ServicePlan) bool {
 
 // fromPrior plans ps from an earlier plan's reads (PlanOptions.Reuse) when that is
 // exactly what reading again would conclude: the prior reads show the live job is the
-// one ecsgit registered from this very spec (unchangedSinceApplied), and the task
+// one ecsgit registered from this very spec (UnchangedSinceApplied), and the task
 // definition's content, hence its revision, is the same. Anything else (a new spec, a
 // new revision, an outcome other than success) reports false and the caller reads Nomad.
 func fromPrior(ps *PlannedService, sp *plan.ServicePlan, prior *PlannedService, source string) (bool, error) {
@@ -300,13 +309,13 @@ func fromPrior(ps *PlannedService, sp *plan.ServicePlan, prior *PlannedService, 
 		return false, err
 	}
 	cand, c := *ps, *sp
-	cand.Live, cand.Record, cand.readAt = prior.Live, prior.Record, prior.readAt
+	cand.Live, cand.Record, cand.ReadAt = prior.Live, prior.Record, prior.ReadAt
 	cand.ContentHash, cand.Revision, cand.RevisionIsKnown = prior.ContentHash, prior.Revision, prior.RevisionIsKnown
 	if err := describeRevision(&cand, &c); err != nil {
 		return false, err
 	}
 	c.JobModifyIndex = nomadbackend.JobModifyIndexOf(cand.Live)
-	if !unchangedSinceApplied(&cand, &c) {
+	if !UnchangedSinceApplied(&cand, &c) {
 		return false, nil
 	}
 	planUnchanged(&cand, &c)
@@ -314,7 +323,7 @@ func fromPrior(ps *PlannedService, sp *plan.ServicePlan, prior *PlannedService, 
 	return true, nil
 }
 
-// planUnchanged classifies a service that unchangedSinceApplied vouches for without the
+// planUnchanged classifies a service that UnchangedSinceApplied vouches for without the
 // scheduler dry-run: Nomad's diff is None by construction.
 func planUnchanged(ps *PlannedService, sp *plan.ServicePlan) {
 	ps.DryRun = &nomadbackend.DryRun{DiffType: nomadbackend.DiffNone, JobModifyIndex: sp.JobModifyIndex}
@@ -374,4 +383,17 @@ func placement(d *nomadbackend.DryRun) *plan.Placement {
 		Ignore:      d.Counts.Ignore,
 		Warnings:    d.Warnings,
 	}
+}
+
+// ForReuse keeps of an unchanged service what fromPrior and the rest of a pass use
+// of it (the live job's summary, the record without its history), not the translation
+// or the ECS documents: the daemon holds one entry per service for as long as it runs
+// (1,000 services). The live job is already a summary (nomadbackend.LiveJob, a few
+// fields instead of a decoded Nomad job of tens of KiB).
+func (ps *PlannedService) ForReuse() *PlannedService {
+	live := *ps.Live // already a summary (nomadbackend.LiveJob): a copy keeps it apart
+	rec := *ps.Record
+	rec.History = nil // only read when the record is written, which an unchanged service never is
+	return &PlannedService{Live: &live, Record: &rec, ContentHash: ps.ContentHash, Revision: ps.Revision,
+		RevisionIsKnown: ps.RevisionIsKnown, ReadAt: ps.ReadAt}
 }

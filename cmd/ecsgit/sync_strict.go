@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/ecsgit/ecsgit/reconcile"
+	"github.com/ecsgit/ecsgit/reconcile/syncloop"
 )
 
 // strictEngine gives the daemon's --strict the meaning it has in plan: besides
@@ -13,18 +14,18 @@ import (
 // a field not translated exactly is invalid. Like any invalid revision it is not
 // applied: the last good state stays deployed and /v1/status lists the fields.
 type strictEngine struct {
-	reconcile.SyncEngine
+	syncloop.SyncEngine
 }
 
 // withStrict wraps engine when --strict is set.
-func withStrict(engine reconcile.SyncEngine, strict bool) reconcile.SyncEngine {
+func withStrict(engine syncloop.SyncEngine, strict bool) syncloop.SyncEngine {
 	if !strict {
 		return engine
 	}
 	return strictEngine{engine}
 }
 
-// Plan implements reconcile.SyncEngine.
+// Plan implements syncloop.SyncEngine.
 func (e strictEngine) Plan(ctx context.Context, pass reconcile.Pass) (*reconcile.Planned, error) {
 	p, err := e.SyncEngine.Plan(ctx, pass)
 	if err != nil {

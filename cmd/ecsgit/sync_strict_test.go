@@ -8,13 +8,14 @@ import (
 
 	"github.com/ecsgit/ecsgit/plan"
 	"github.com/ecsgit/ecsgit/reconcile"
+	"github.com/ecsgit/ecsgit/reconcile/syncloop"
 	"github.com/ecsgit/ecsgit/source"
 	"github.com/ecsgit/ecsgit/spec"
 )
 
 // fakeEngine returns a fixed plan.
 type fakeEngine struct {
-	reconcile.SyncEngine
+	syncloop.SyncEngine
 	planned *reconcile.Planned
 }
 

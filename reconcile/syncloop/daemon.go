@@ -1,7 +1,8 @@
-package reconcile
+package syncloop
 
 import (
 	"context"
+	"github.com/ecsgit/ecsgit/reconcile"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -20,7 +21,7 @@ type Daemon struct {
 	// Identity, when set, is resolved before the daemon takes the lock or acts: the lock
 	// path (LockPath) and the drift watcher's owner follow it, so two repositories never
 	// share one lock (fault trial D3a).
-	Identity *IdentityPin
+	Identity *reconcile.IdentityPin
 	Logger   *slog.Logger
 
 	acting atomic.Bool

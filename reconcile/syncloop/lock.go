@@ -1,8 +1,9 @@
-package reconcile
+package syncloop
 
 import (
 	"context"
 	"errors"
+	"github.com/ecsgit/ecsgit/reconcile"
 	"log/slog"
 	"sync"
 	"time"
@@ -20,7 +21,7 @@ import (
 // renewal, release on shutdown); the lock calls are the backend's (nomadbackend/lock.go
 // says why they are not api.Client.Locks / api.NewLockLeaser).
 type Leadership struct {
-	Locks     LockService
+	Locks     reconcile.LockService
 	Namespace string
 	// Path of the lock variable, e.g. "ecsgit/lock/<source>".
 	Path string

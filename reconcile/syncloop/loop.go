@@ -1,8 +1,9 @@
-package reconcile
+package syncloop
 
 import (
 	"context"
 	"errors"
+	"github.com/ecsgit/ecsgit/reconcile"
 	"log/slog"
 	"math/rand/v2"
 	"sync"
@@ -11,14 +12,6 @@ import (
 
 	"github.com/ecsgit/ecsgit/internal/wait"
 	"github.com/ecsgit/ecsgit/source"
-)
-
-// DriftMode is what the loop does when a live job no longer matches what ecsgit applied.
-type DriftMode string
-
-const (
-	DriftCorrect DriftMode = "correct" // re-apply Git's state (Argo CD selfHeal, Flux)
-	DriftReport  DriftMode = "report"  // show OutOfSync, change nothing (helm-controller's opt-out)
 )
 
 // Trigger is why a pass ran (AttemptStatus.Trigger joins them, logs name them).
@@ -36,19 +29,17 @@ const (
 
 func (t Trigger) String() string { return string(t) }
 
-func (m DriftMode) String() string { return string(m) }
-
 // LoopOptions configure a Loop.
 type LoopOptions struct {
 	Source source.Source
 	Engine SyncEngine
 	// Nomad and Namespace are used to read records when deciding whether an event is
 	// ecsgit's own write, and to lift a pause when a commit touches a paused service.
-	Nomad     Cluster
+	Nomad     reconcile.Cluster
 	Namespace string
 	// Interval between polls; default 1m.
 	Interval  time.Duration
-	DriftMode DriftMode
+	DriftMode reconcile.DriftMode
 	// MinBackoff and MaxBackoff bound the retry delay after a Git or Nomad error
 	// (doubling, with jitter); defaults 1s and 2m.
 	MinBackoff, MaxBackoff time.Duration
@@ -69,7 +60,7 @@ type LoopOptions struct {
 	ProbeInterval time.Duration
 }
 
-// Loop is the reconcile loop of `ecsgit sync`: it runs the same pipeline as
+// Loop is the reconcile.reconcile loop of `ecsgit sync`: it runs the same pipeline as
 // `ecsgit apply` (fetch → validate → plan → apply) whenever something may have changed,
 // one pass at a time. Triggers (poll timer, webhook, fsnotify, Nomad events) only wake
 // it; they coalesce, so a burst of pushes costs one or two passes.
@@ -111,9 +102,9 @@ func NewLoop(opts LoopOptions) (*Loop, error) {
 		opts.Interval = time.Minute
 	}
 	if opts.DriftMode == "" {
-		opts.DriftMode = DriftCorrect
+		opts.DriftMode = reconcile.DriftCorrect
 	}
-	if opts.DriftMode != DriftCorrect && opts.DriftMode != DriftReport {
+	if opts.DriftMode != reconcile.DriftCorrect && opts.DriftMode != reconcile.DriftReport {
 		return nil, errors.New(`sync loop: drift mode must be "correct" or "report"`)
 	}
 	if opts.MinBackoff <= 0 {

@@ -1,16 +1,40 @@
-package reconcile
+package syncloop
 
 import (
+	"github.com/hashicorp/nomad/api"
+
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ecsgit/ecsgit/reconcile"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/ecsgit/ecsgit/source"
 )
+
+// forbidden is the error Nomad's api client returns for a 403 (an ACL token without
+// the capability), from a server that answers every request with it.
+func forbidden(t *testing.T) error {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "Permission denied", http.StatusForbidden)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := api.NewClient(&api.Config{Address: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = c.Jobs().Info("web", nil)
+	if err == nil {
+		t.Fatal("want a 403 error")
+	}
+	return fmt.Errorf("plan default/web: %w", err)
+}
 
 // fixedSource always has the same revision.
 type fixedSource struct{ rev source.Revision }
@@ -27,11 +51,11 @@ type failingEngine struct {
 	plans int
 }
 
-func (e *failingEngine) Plan(context.Context, Pass) (*Planned, error) {
+func (e *failingEngine) Plan(context.Context, reconcile.Pass) (*reconcile.Planned, error) {
 	e.plans++
 	return nil, e.err
 }
-func (e *failingEngine) Apply(context.Context, *Planned, source.Revision) (*SyncResult, error) {
+func (e *failingEngine) Apply(context.Context, *reconcile.Planned, source.Revision) (*SyncResult, error) {
 	return nil, errors.New("not reached")
 }
 
@@ -46,11 +70,11 @@ func TestLoopBackoffFollowsTheErrorClass(t *testing.T) {
 		wantResult AttemptResult
 		wantPlans  int // after a second poll of the same revision
 	}{
-		{"translation content error: stalled", &ContentError{Service: "web", Err: errors.New("can never progress")},
+		{"translation content error: stalled", &reconcile.ContentError{Service: "web", Err: errors.New("can never progress")},
 			func(d time.Duration) bool { return d == 0 }, resultInvalid, 1},
 		{"Nomad 403: stalled", fmt.Errorf("plan: %w", forbidden(t)),
 			func(d time.Duration) bool { return d == 0 }, resultError, 1},
-		{"placement failures: wait a poll interval", ErrPlacementFailures,
+		{"placement failures: wait a poll interval", reconcile.ErrPlacementFailures,
 			func(d time.Duration) bool { return d == 30*time.Second }, resultError, 2},
 		{"Nomad unreachable: backoff", errors.New("connection refused"),
 			func(d time.Duration) bool { return d >= time.Second && d < 2*time.Second }, resultError, 2},

@@ -1,8 +1,9 @@
-package reconcile
+package syncloop
 
 import (
 	"context"
 	"fmt"
+	"github.com/ecsgit/ecsgit/reconcile"
 	"maps"
 
 	"github.com/ecsgit/ecsgit/nomadbackend"
@@ -11,7 +12,7 @@ import (
 
 // serviceStatuses turns a plan and what apply did into the per-service states of
 // /v1/status.
-func serviceStatuses(p *Planned, res *SyncResult, mode DriftMode) []ServiceStatus {
+func serviceStatuses(p *reconcile.Planned, res *SyncResult, mode reconcile.DriftMode) []ServiceStatus {
 	byJob := map[string]SyncServiceResult{}
 	if res != nil {
 		for _, r := range res.Services {
@@ -20,7 +21,7 @@ func serviceStatuses(p *Planned, res *SyncResult, mode DriftMode) []ServiceStatu
 	}
 	out := []ServiceStatus{}
 	for _, sp := range p.Plan.Services {
-		st := ServiceStatus{Service: sp.Service, JobID: sp.JobID, TaskDefinition: sp.NewTaskDefinition, State: StateSynced, Reason: sp.Reason}
+		st := ServiceStatus{Service: sp.Service, JobID: sp.JobID, TaskDefinition: sp.NewTaskDefinition, State: reconcile.StateSynced, Reason: sp.Reason}
 		rec := (*nomadbackend.ServiceRecord)(nil)
 		if ps := p.Services[sp.JobID]; ps != nil {
 			rec = ps.Record
@@ -28,21 +29,21 @@ func serviceStatuses(p *Planned, res *SyncResult, mode DriftMode) []ServiceStatu
 		r, applied := byJob[sp.JobID]
 		switch {
 		case sp.Action == plan.ActionDelete && applied && r.PruneHeld:
-			st.State, st.Reason = StateOutOfSync, r.Reason
+			st.State, st.Reason = reconcile.StateOutOfSync, r.Reason
 		case sp.Action == plan.ActionDelete && applied && r.Err == nil:
 			continue // pruned: no longer a service of this repository (AttemptStatus.Pruned names it)
 		case applied && r.Err != nil:
-			st.State, st.Reason = StateFailed, r.Err.Error()
+			st.State, st.Reason = reconcile.StateFailed, r.Err.Error()
 		case applied:
 			st.State = r.Status.State()
 		case sp.Degraded:
-			st.State = StateDegraded
+			st.State = reconcile.StateDegraded
 		case sp.Action == plan.ActionSkip && rec != nil && rec.Paused:
-			st.State = StatePaused
-		case sp.Action == plan.ActionSkip && sp.Drifted && mode == DriftReport:
-			st.State, st.Drifted = StateOutOfSync, true
+			st.State = reconcile.StatePaused
+		case sp.Action == plan.ActionSkip && sp.Drifted && mode == reconcile.DriftReport:
+			st.State, st.Drifted = reconcile.StateOutOfSync, true
 		case sp.Action == plan.ActionSkip:
-			st.State = StateOutOfSync
+			st.State = reconcile.StateOutOfSync
 		}
 		out = append(out, st)
 	}
@@ -71,7 +72,7 @@ const deregisteredMark = ^uint64(0)
 // rememberSpecs keeps each service's desired spec hash after a pass, to tell later
 // whether a commit touched a service. A service whose pause this pass lifted but whose
 // apply failed keeps its earlier hash, so the next pass lifts it again.
-func (l *Loop) rememberSpecs(p *Planned, res *SyncResult) {
+func (l *Loop) rememberSpecs(p *reconcile.Planned, res *SyncResult) {
 	failed := map[string]bool{}
 	if res != nil {
 		for _, r := range res.Services {
@@ -95,7 +96,7 @@ func (l *Loop) rememberSpecs(p *Planned, res *SyncResult) {
 // service whose desired spec differs from the one this loop planned before is lifted.
 // A daemon that just started has no previous revision and lifts nothing (the safe side,
 // and what `ecsgit plan` shows).
-func (l *Loop) unpauseFunc() UnpauseFunc {
+func (l *Loop) unpauseFunc() reconcile.UnpauseFunc {
 	specs := maps.Clone(l.specs)
 	return func(jobID, specHash string) bool {
 		prev, ok := specs[jobID]
@@ -164,12 +165,12 @@ func (l *Loop) realDrift(ctx context.Context, cands map[string]driftCandidate) m
 // NoteDeployment records the end of a deployment of an owned job (event stream): the
 // service moves from Progressing to Synced or Failed, and the outcome is counted.
 func (l *Loop) NoteDeployment(jobID string, status nomadbackend.DeploymentStatus, description string) {
-	var state ServiceState
+	var state reconcile.ServiceState
 	switch status {
 	case nomadbackend.DeploymentSuccessful:
-		state = StateSynced
+		state = reconcile.StateSynced
 	case nomadbackend.DeploymentFailed:
-		state = StateFailed
+		state = reconcile.StateFailed
 	case nomadbackend.DeploymentCancelled:
 	default:
 		return
@@ -181,9 +182,9 @@ func (l *Loop) NoteDeployment(jobID string, status nomadbackend.DeploymentStatus
 			}
 			// Counted only for services of this repository (the namespace may hold others).
 			l.opts.Metrics.Deployments.WithLabelValues(string(status)).Inc()
-			if state != "" && s.Services[i].State == StateProgressing {
+			if state != "" && s.Services[i].State == reconcile.StateProgressing {
 				s.Services[i].State = state
-				if state == StateFailed {
+				if state == reconcile.StateFailed {
 					s.Services[i].Reason = fmt.Sprintf("deployment failed: %s", description)
 				}
 			}

@@ -1,9 +1,10 @@
-package reconcile
+package syncloop
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ecsgit/ecsgit/reconcile"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -51,7 +52,7 @@ func (l *Loop) pass(ctx context.Context, work pendingWork) time.Duration {
 	if err != nil {
 		return l.failed(attempt, &rev, "checkout", err)
 	}
-	planned, err := l.opts.Engine.Plan(ctx, Pass{Dir: dir, Revision: rev, Reuse: l.reads.reuseFunc(), Unpause: l.unpauseFunc()})
+	planned, err := l.opts.Engine.Plan(ctx, reconcile.Pass{Dir: dir, Revision: rev, Reuse: l.reads.reuseFunc(), Unpause: l.unpauseFunc()})
 	if err != nil {
 		return l.failed(attempt, &rev, "plan", err)
 	}
@@ -96,7 +97,7 @@ func (l *Loop) fetch(ctx context.Context) (source.Revision, error) {
 	return rev, err
 }
 
-// failed decides what a failed phase means by the error's class (Classify):
+// failed decides what a failed phase means by the error's class (reconcile.Classify):
 //   - stalled: the revision cannot succeed as it is (invalid or untranslatable content,
 //     credentials Nomad or Git refuse). It is not retried; the next commit proceeds (a
 //     stall before the revision is known waits for the next poll).
@@ -104,21 +105,21 @@ func (l *Loop) fetch(ctx context.Context) (source.Revision, error) {
 //     interval (at most MaxBackoff), without escalating the backoff.
 //   - retry (and anything unrecognised): backoff.
 func (l *Loop) failed(a *AttemptStatus, rev *source.Revision, phase string, err error, services ...ServiceStatus) time.Duration {
-	switch Classify(err) {
-	case ClassStalled, ClassUser:
-		var invalid *InvalidRevisionError
-		var content *ContentError
+	switch reconcile.Classify(err) {
+	case reconcile.ClassStalled, reconcile.ClassUser:
+		var invalid *reconcile.InvalidRevisionError
+		var content *reconcile.ContentError
 		switch {
 		case rev != nil && errors.As(err, &invalid):
 			l.invalid(a, *rev, invalid)
 			return 0
 		case rev != nil && errors.As(err, &content):
-			l.invalid(a, *rev, &InvalidRevisionError{Revision: *rev, Diagnostics: []string{content.Error()}})
+			l.invalid(a, *rev, &reconcile.InvalidRevisionError{Revision: *rev, Diagnostics: []string{content.Error()}})
 			return 0
 		}
 		l.stalled(a, rev, phase, err, services...)
 		return 0
-	case ClassWait:
+	case reconcile.ClassWait:
 		l.transient(a, rev, phase, err, services...)
 		l.attempt = 0
 		delay := min(l.opts.Interval, l.opts.MaxBackoff)
@@ -171,9 +172,9 @@ func (l *Loop) transient(a *AttemptStatus, rev *source.Revision, phase string, e
 			if len(services) > 0 {
 				break // this pass's own results
 			}
-			if st := &s.Services[i]; st.State != StateUnknown && st.State != StateFailed {
+			if st := &s.Services[i]; st.State != reconcile.StateUnknown && st.State != reconcile.StateFailed {
 				st.Reason = fmt.Sprintf("the last pass failed (%s); last known state %s", a.Error, st.State)
-				st.State = StateUnknown
+				st.State = reconcile.StateUnknown
 			}
 		}
 	})
@@ -190,7 +191,7 @@ func (l *Loop) transient(a *AttemptStatus, rev *source.Revision, phase string, e
 
 // invalid: the commit does not validate. It is not applied, the deployed state stays,
 // and the same tree is not retried (stalled); the next commit proceeds.
-func (l *Loop) invalid(a *AttemptStatus, rev source.Revision, e *InvalidRevisionError) {
+func (l *Loop) invalid(a *AttemptStatus, rev source.Revision, e *reconcile.InvalidRevisionError) {
 	l.planned, l.havePlan, l.retry, l.attempt = rev, true, false, 0
 	a.Result, a.Error, a.Diagnostics, a.FinishedAt = resultInvalid, e.Error(), e.Diagnostics, time.Now().UTC()
 	l.opts.Metrics.Syncs.WithLabelValues(resultInvalid.String()).Inc()
@@ -199,12 +200,12 @@ func (l *Loop) invalid(a *AttemptStatus, rev source.Revision, e *InvalidRevision
 		"author", rev.Author, "message", rev.Message, "errors", strings.Join(e.Diagnostics, "; "))
 }
 
-func (l *Loop) succeeded(a *AttemptStatus, rev source.Revision, services []ServiceStatus, p *Planned) {
+func (l *Loop) succeeded(a *AttemptStatus, rev source.Revision, services []ServiceStatus, p *reconcile.Planned) {
 	l.retry, l.attempt = false, 0
 	a.Result, a.FinishedAt = resultSucceeded, time.Now().UTC()
 	failed := 0
 	for _, s := range services {
-		if s.State == StateFailed {
+		if s.State == reconcile.StateFailed {
 			failed++
 		}
 	}

@@ -1,7 +1,8 @@
-package reconcile
+package syncloop
 
 import (
 	"context"
+	"github.com/ecsgit/ecsgit/reconcile"
 	"log/slog"
 	"time"
 
@@ -14,7 +15,7 @@ import (
 // end update the status. It only wakes the loop: deciding whether a change is drift or
 // ecsgit's own write, and what to do about it, is the loop's job.
 type DriftWatcher struct {
-	Events    EventSource
+	Events    reconcile.EventSource
 	Namespace string
 	// Source is the ownership identity: events of other sources' jobs are ignored.
 	// Empty accepts every ecsgit-managed job (the identity may come from ecsgit.yaml,
