@@ -2,10 +2,11 @@ package syncloop
 
 import (
 	"context"
-	"github.com/ecsgit/ecsgit/reconcile"
 	"log/slog"
 	"sync"
 	"sync/atomic"
+
+	"github.com/ecsgit/ecsgit/reconcile"
 )
 
 // Daemon is `ecsgit sync` without its flags and HTTP: the loop, what triggers it (event

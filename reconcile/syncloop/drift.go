@@ -2,12 +2,12 @@ package syncloop
 
 import (
 	"context"
-	"github.com/ecsgit/ecsgit/reconcile"
 	"log/slog"
 	"time"
 
 	"github.com/ecsgit/ecsgit/internal/wait"
 	"github.com/ecsgit/ecsgit/nomadbackend"
+	"github.com/ecsgit/ecsgit/reconcile"
 )
 
 // DriftWatcher follows Nomad's event stream (Job and Deployment topics, one namespace)

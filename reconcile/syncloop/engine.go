@@ -2,9 +2,9 @@ package syncloop
 
 import (
 	"context"
-	"github.com/ecsgit/ecsgit/reconcile"
 
 	"github.com/ecsgit/ecsgit/nomadbackend"
+	"github.com/ecsgit/ecsgit/reconcile"
 	"github.com/ecsgit/ecsgit/source"
 )
 

@@ -3,13 +3,13 @@ package syncloop
 import (
 	"context"
 	"errors"
-	"github.com/ecsgit/ecsgit/reconcile"
 	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/ecsgit/ecsgit/internal/wait"
 	"github.com/ecsgit/ecsgit/nomadbackend"
+	"github.com/ecsgit/ecsgit/reconcile"
 )
 
 // Leadership elects one acting replica among several `ecsgit sync` processes through a

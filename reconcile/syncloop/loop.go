@@ -3,7 +3,6 @@ package syncloop
 import (
 	"context"
 	"errors"
-	"github.com/ecsgit/ecsgit/reconcile"
 	"log/slog"
 	"math/rand/v2"
 	"sync"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ecsgit/ecsgit/internal/wait"
+	"github.com/ecsgit/ecsgit/reconcile"
 	"github.com/ecsgit/ecsgit/source"
 )
 

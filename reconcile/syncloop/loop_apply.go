@@ -3,9 +3,9 @@ package syncloop
 import (
 	"context"
 	"errors"
-	"github.com/ecsgit/ecsgit/reconcile"
 
 	"github.com/ecsgit/ecsgit/plan"
+	"github.com/ecsgit/ecsgit/reconcile"
 	"github.com/ecsgit/ecsgit/source"
 )
 

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/ecsgit/ecsgit/reconcile"
 	"runtime/debug"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/ecsgit/ecsgit/plan"
+	"github.com/ecsgit/ecsgit/reconcile"
 	"github.com/ecsgit/ecsgit/source"
 )
 

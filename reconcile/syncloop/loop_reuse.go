@@ -1,11 +1,11 @@
 package syncloop
 
 import (
-	"github.com/ecsgit/ecsgit/reconcile"
 	"sync"
 	"time"
 
 	"github.com/ecsgit/ecsgit/plan"
+	"github.com/ecsgit/ecsgit/reconcile"
 )
 
 // readCache lets a daemon pass skip the Nomad reads of a service that nothing touched

@@ -1,13 +1,13 @@
 package syncloop
 
 import (
-	"github.com/ecsgit/ecsgit/reconcile"
 	"testing"
 	"time"
 
 	"github.com/ecsgit/ecsgit/nomadbackend"
 	"github.com/ecsgit/ecsgit/nomadbackend/nomadjob"
 	"github.com/ecsgit/ecsgit/plan"
+	"github.com/ecsgit/ecsgit/reconcile"
 )
 
 // A fake clock the cache reads; tests move it forward explicitly.

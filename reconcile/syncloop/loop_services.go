@@ -3,11 +3,11 @@ package syncloop
 import (
 	"context"
 	"fmt"
-	"github.com/ecsgit/ecsgit/reconcile"
 	"maps"
 
 	"github.com/ecsgit/ecsgit/nomadbackend"
 	"github.com/ecsgit/ecsgit/plan"
+	"github.com/ecsgit/ecsgit/reconcile"
 )
 
 // serviceStatuses turns a plan and what apply did into the per-service states of

@@ -1,11 +1,11 @@
 package syncloop
 
 import (
-	"github.com/ecsgit/ecsgit/reconcile"
 	"sort"
 	"sync"
 	"time"
 
+	"github.com/ecsgit/ecsgit/reconcile"
 	"github.com/ecsgit/ecsgit/source"
 )
 
