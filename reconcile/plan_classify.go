@@ -73,8 +73,9 @@ func classifyNoNomadChange(ps *PlannedService, sp *plan.ServicePlan) {
 // replacement it is a scale when the ECS changes are desiredCount only (the translated
 // update block follows the count, so Nomad's diff alone is not count-only) or when
 // Nomad's diff changes counts only (drift of a scale).
-// updateKind classifies an update and counts the tasks its rollout replaces in total.
-// Nomad's dry-run shows the first evaluation only: a rolling update in batches of one
+//
+// It also counts the tasks a replacing rollout replaces in total. Nomad's dry-run shows
+// the first evaluation only: a rolling update in batches of one
 // replaces one task now and leaves the others for later evaluations (Destructive 1,
 // Ignore 1 for a 2-task service at 50/200), a canary rollout places canaries and keeps
 // the old tasks until promotion. The deployment replaces every running task of the old
