@@ -245,40 +245,106 @@ func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.Serv
 		}
 	}
 
-	if ps.Live, err = pl.b.ReadJob(ctx, pl.ns, id); err != nil {
-		return sp, ps, fmt.Errorf("plan %s: %w", id, err)
-	}
-	if ps.Live != nil {
-		if own, why := nomadbackend.OwnershipOf(ps.Live, pl.source); own != nomadbackend.OwnedBySource {
-			sp.Action, sp.Reason = plan.ActionSkip, why
-			return sp, ps, nil
-		}
-	}
-	if ps.Record, err = pl.b.ReadServiceRecord(ctx, pl.ns, id); err != nil {
-		return sp, ps, fmt.Errorf("plan %s: %w", id, err)
-	}
-	if err := pl.revisions(ctx, ps, &sp); err != nil {
-		return sp, ps, fmt.Errorf("plan %s: %w", id, err)
-	}
-	sp.JobModifyIndex = nomadbackend.JobModifyIndexOf(ps.Live)
-	if UnchangedSinceApplied(ps, &sp) {
-		// The live job is the very one ecsgit registered (same JobModifyIndex as its
-		// record) and the desired spec is the one that produced it, so Nomad's diff is
-		// None by construction: the scheduler dry-run, the most expensive call of a plan,
-		// would tell nothing. Unchanged services then cost two reads.
-		planUnchanged(ps, &sp)
-		return sp, ps, nil
-	}
-	if ps.DryRun, err = pl.b.PlanJob(ctx, job); err != nil {
+	r, err := pl.read(ctx, ps, &sp, job)
+	if err != nil {
 		return sp, ps, err
 	}
-	sp.NomadDiffType = string(ps.DryRun.DiffType)
-	sp.Placement = placement(ps.DryRun)
-	if err := pl.drift(ctx, ps, &sp); err != nil {
+	if err := decide(ps, &sp, r); err != nil {
 		return sp, ps, fmt.Errorf("plan %s: %w", id, err)
 	}
-	classify(ps, &sp)
 	return sp, ps, nil
+}
+
+// serviceReads is everything planning one service reads from the cluster. read
+// gathers it (the only I/O of planning a service); decide turns it, with the desired
+// spec, into the plan without any I/O.
+type serviceReads struct {
+	Live *nomadbackend.LiveJob
+	// Foreign, when set, says why the live job is not this source's (decide skips it;
+	// nothing else is read).
+	Foreign string
+	Record  *nomadbackend.ServiceRecord
+	// ContentHash is the task definition's content hash; Revision (RevisionKnown) what
+	// the family record gives it.
+	ContentHash   string
+	Revision      int
+	RevisionKnown bool
+	// DryRun is Nomad's scheduler dry-run; nil when UnchangedSinceApplied vouches that
+	// Nomad's diff is None (the dry-run, the most expensive call of a plan, would tell
+	// nothing).
+	DryRun *nomadbackend.DryRun
+	// DriftDiff is Nomad's diff from the version ecsgit applied to the live one, read
+	// only when the live job moved since ecsgit's record (driftRead).
+	DriftDiff *nomadbackend.JobDiff
+}
+
+// read gathers what planning ps needs from the cluster, and no more: a foreign job's
+// record is not read, an unchanged service gets no dry-run, a job that did not move
+// gets no version diff. It decides which calls to make from cheap predicates on what it
+// already read; the plan itself is decide's.
+func (pl *planner) read(ctx context.Context, ps *PlannedService, sp *plan.ServicePlan, job *nomadbackend.Job) (serviceReads, error) {
+	var r serviceReads
+	var err error
+	id := sp.JobID
+	if r.Live, err = pl.b.ReadJob(ctx, pl.ns, id); err != nil {
+		return r, fmt.Errorf("plan %s: %w", id, err)
+	}
+	if r.Live != nil {
+		if own, why := nomadbackend.OwnershipOf(r.Live, pl.source); own != nomadbackend.OwnedBySource {
+			r.Foreign = why
+			return r, nil
+		}
+	}
+	if r.Record, err = pl.b.ReadServiceRecord(ctx, pl.ns, id); err != nil {
+		return r, fmt.Errorf("plan %s: %w", id, err)
+	}
+	td := ps.TaskDefinition
+	if r.ContentHash, err = nomadbackend.TaskDefinitionHash(&td.TaskDefinition); err != nil {
+		return r, fmt.Errorf("plan %s: %w", id, err)
+	}
+	if r.Revision, r.RevisionKnown, err = pl.families.revisionFor(ctx, td.Family, r.ContentHash); err != nil {
+		return r, fmt.Errorf("plan %s: %w", id, err)
+	}
+	probe := plan.ServicePlan{SpecHash: sp.SpecHash, JobModifyIndex: nomadbackend.JobModifyIndexOf(r.Live),
+		OldTaskDefinition: r.Record.TaskDefinitionRef(), NewTaskDefinition: fmt.Sprintf("%s:%d", td.Family, r.Revision)}
+	if UnchangedSinceApplied(&PlannedService{Live: r.Live, Record: r.Record}, &probe) {
+		return r, nil
+	}
+	if r.DryRun, err = pl.b.PlanJob(ctx, job); err != nil {
+		return r, err
+	}
+	if from, to, ok := driftRead(r.Record, r.Live, sp.SpecHash); ok {
+		if r.DriftDiff, err = pl.b.DiffJobVersions(ctx, pl.ns, id, from, to); err != nil {
+			return r, fmt.Errorf("plan %s: %w", id, err)
+		}
+	}
+	return r, nil
+}
+
+// decide plans one service from the desired spec (ps, sp as the translation left them)
+// and what read gathered. It makes no Nomad call.
+func decide(ps *PlannedService, sp *plan.ServicePlan, r serviceReads) error {
+	ps.Live = r.Live
+	if r.Foreign != "" {
+		sp.Action, sp.Reason = plan.ActionSkip, r.Foreign
+		return nil
+	}
+	ps.Record = r.Record
+	ps.ContentHash, ps.Revision, ps.RevisionIsKnown = r.ContentHash, r.Revision, r.RevisionKnown
+	if err := describeRevision(ps, sp); err != nil {
+		return err
+	}
+	sp.JobModifyIndex = nomadbackend.JobModifyIndexOf(ps.Live)
+	if r.DryRun == nil {
+		planUnchanged(ps, sp)
+		return nil
+	}
+	ps.DryRun = r.DryRun
+	sp.NomadDiffType = string(ps.DryRun.DiffType)
+	sp.Placement = placement(ps.DryRun)
+	drift(ps, sp, r.DriftDiff)
+	classify(ps, sp)
+	return nil
 }
 
 // UnchangedSinceApplied reports that nothing changed on either side since ecsgit's last successful
@@ -329,23 +395,6 @@ func planUnchanged(ps *PlannedService, sp *plan.ServicePlan) {
 	ps.DryRun = &nomadbackend.DryRun{DiffType: nomadbackend.DiffNone, JobModifyIndex: sp.JobModifyIndex}
 	sp.NomadDiffType = string(nomadbackend.DiffNone)
 	classify(ps, sp)
-}
-
-// revisions fills the old and new "family:revision" and the ECS field changes since the
-// last apply.
-func (pl *planner) revisions(ctx context.Context, ps *PlannedService, sp *plan.ServicePlan) error {
-	td := ps.TaskDefinition
-	hash, err := nomadbackend.TaskDefinitionHash(&td.TaskDefinition)
-	if err != nil {
-		return err
-	}
-	ps.ContentHash = hash
-	rev, known, err := pl.families.revisionFor(ctx, td.Family, hash)
-	if err != nil {
-		return err
-	}
-	ps.Revision, ps.RevisionIsKnown = rev, known
-	return describeRevision(ps, sp)
 }
 
 // describeRevision fills sp's old and new "family:revision" and the ECS field changes
