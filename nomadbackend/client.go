@@ -60,6 +60,10 @@ func writeOpts(ctx context.Context, ns string) *api.WriteOptions {
 // IsNotFound reports whether err is Nomad's 404.
 func IsNotFound(err error) bool { return statusCode(err) == http.StatusNotFound }
 
+// IsForbidden reports whether err is Nomad's 403 (the ACL token lacks a capability, or is
+// unknown): retrying with the same token cannot succeed.
+func IsForbidden(err error) bool { return statusCode(err) == http.StatusForbidden }
+
 func statusCode(err error) int {
 	var ue api.UnexpectedResponseError
 	if errors.As(err, &ue) {

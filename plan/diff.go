@@ -9,12 +9,17 @@ import (
 	"github.com/ecsgit/ecsgit/spec"
 )
 
-// Change kinds of a FieldChange.
+// ChangeKind is what happened to one field (FieldChange.Kind).
+type ChangeKind string
+
+// Change kinds of a FieldChange (the JSON values are part of the plan format).
 const (
-	KindAdded   = "added"
-	KindRemoved = "removed"
-	KindChanged = "changed"
+	KindAdded   ChangeKind = "added"
+	KindRemoved ChangeKind = "removed"
+	KindChanged ChangeKind = "changed"
 )
+
+func (k ChangeKind) String() string { return string(k) }
 
 // DiffTaskDefinitions returns the field-level changes from old to new in ECS terms, sorted
 // by path. A nil side means "does not exist" (every field of the other side is added or

@@ -124,7 +124,7 @@ func leafName(path string) string {
 // field changes uses it (the ECS diff walk here, the Nomad-level and drift lines in
 // reconcile), so none of them has to remember to mask; Redact catches any change built
 // another way before it reaches a view.
-func NewFieldChange(path, kind, old, new string) FieldChange {
+func NewFieldChange(path string, kind ChangeKind, old, new string) FieldChange {
 	return redactChange(FieldChange{Path: path, Kind: kind, Old: old, New: new})
 }
 

@@ -29,9 +29,10 @@ func TestLeafName(t *testing.T) {
 
 func TestNewFieldChange(t *testing.T) {
 	tests := []struct {
-		name                string
-		path, kind, old, nw string
-		want                FieldChange
+		name          string
+		path, old, nw string
+		kind          ChangeKind
+		want          FieldChange
 	}{
 		{
 			name: "secret env var in ECS terms",

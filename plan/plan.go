@@ -123,7 +123,7 @@ type FieldChange struct {
 	Old  string `json:"old,omitempty"` // "" with Added; JSON-encoded for non-scalars
 	New  string `json:"new,omitempty"` // "" with Removed
 	// Kind is "added", "removed" or "changed".
-	Kind string `json:"kind"`
+	Kind ChangeKind `json:"kind"`
 	// Masked: values are hidden because the field holds a secret (or looks like one).
 	Masked bool `json:"masked,omitempty"`
 	// ForcesReplacement: changing this field replaces running tasks (Nomad's

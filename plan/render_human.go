@@ -37,7 +37,7 @@ func actionColor(a Action) string {
 }
 
 // kindMarker maps a FieldChange kind to its marker.
-func kindMarker(kind string) Action {
+func kindMarker(kind ChangeKind) Action {
 	switch kind {
 	case KindAdded:
 		return ActionCreate

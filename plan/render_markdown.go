@@ -116,7 +116,7 @@ func mdMarker(a Action) string {
 	return string(a)
 }
 
-func mdDiffMarker(kind string) string {
+func mdDiffMarker(kind ChangeKind) string {
 	switch kind {
 	case KindAdded:
 		return "+"

@@ -27,7 +27,7 @@ type serviceView struct {
 }
 
 type changeLine struct {
-	Kind string // KindAdded, KindRemoved, KindChanged
+	Kind ChangeKind
 	Text string // "containerDefinitions[web].image: web:1 → web:2 (forces replacement)"
 }
 

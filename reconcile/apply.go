@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"github.com/ecsgit/ecsgit/internal/parallel"
 	"github.com/ecsgit/ecsgit/nomadbackend"
 	"github.com/ecsgit/ecsgit/plan"
+	"github.com/ecsgit/ecsgit/source"
 )
 
 // ApplyOptions tune one apply.
@@ -96,8 +98,12 @@ func Apply(ctx context.Context, b Cluster, p *plan.Plan, units map[string]*Unit,
 			sp := byName[level[i]]
 			a.emit(Event{Service: sp.Service, Kind: EventStart})
 			var r ServiceResult
-			if dep := a.failedDependency(sp); dep != "" {
+			if dep, blocked := a.failedDependency(sp); dep != "" {
 				r = ServiceResult{Status: StatusSkipped, Reason: fmt.Sprintf("not applied: it runs after %s, which did not succeed", dep)}
+				if blocked != "" {
+					r.Reason = fmt.Sprintf("not applied: it runs after %s, which was not applied because %s did not succeed", dep, blocked)
+				}
+				r.blockedBy = cmp.Or(blocked, dep)
 			} else if held := a.failedCreate(sp); held != "" {
 				r = ServiceResult{Status: StatusSkipped, Reason: fmt.Sprintf("kept running: %s, created in this apply, did not become healthy (it may be this service's replacement); the prune waits for a later apply", held)}
 			} else {
@@ -193,14 +199,29 @@ func (a *applier) failedCreate(sp plan.ServicePlan) string {
 	return strings.Join(names, ", ")
 }
 
-// failedDependency names a service this one runs after that did not end well.
-func (a *applier) failedDependency(sp plan.ServicePlan) string {
+// failedDependency names a service this one runs after that did not end well, or that
+// was itself skipped because of such a failure (then blocked names the failure at the
+// root): db fails → api is skipped → web, which runs after api, is skipped too.
+func (a *applier) failedDependency(sp plan.ServicePlan) (dep, blocked string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for _, d := range sp.After {
-		if r, ok := a.results[d]; ok && r.Status.Failed() {
-			return d
+		r, ok := a.results[d]
+		switch {
+		case !ok:
+		case r.Status.Failed():
+			return d, ""
+		case r.blockedBy != "":
+			return d, r.blockedBy
 		}
 	}
-	return ""
+	return "", ""
+}
+
+// CommitOf is what ecsgit records about the commit it deploys (nil when unknown).
+func CommitOf(rev source.Revision) *nomadbackend.Commit {
+	if rev.SHA == "" {
+		return nil
+	}
+	return &nomadbackend.Commit{SHA: rev.SHA, Author: rev.Author, Message: rev.Message}
 }

@@ -37,6 +37,9 @@ func (a *applier) recordPending(ctx context.Context, sp plan.ServicePlan, u *Uni
 		}
 		r.Source = live.Source
 		r.Claim = "" // the register the claim announced is recorded now
+		if u.Unpause {
+			r.Paused, r.PausedReason = false, ""
+		}
 		r.Family, r.Revision, r.SpecHash = family, rev, sp.SpecHash
 		if u.ECS != nil && len(u.ECS.TaskDefinition) > 0 {
 			r.TaskDefinition, r.Service = u.ECS.TaskDefinition, u.ECS.Service
@@ -113,7 +116,8 @@ func (a *applier) finish(ctx context.Context, sp plan.ServicePlan, pending *noma
 	if err != nil {
 		return ServiceResult{}, err
 	}
-	outcome, status := outcomeOf(out.Status)
+	status := statusOfRollout(out.Status)
+	outcome := status.Record()
 	now := time.Now().UTC()
 	res := ServiceResult{Status: status, Reason: out.Reason, JobVersion: out.JobVersion}
 	rec, err := a.b.UpdateServiceRecord(ctx, a.ns, sp.JobID, func(r *nomadbackend.ServiceRecord) error {
@@ -171,18 +175,6 @@ func (a *applier) restorePrevious(r *nomadbackend.ServiceRecord) {
 			return
 		}
 	}
-}
-
-func outcomeOf(s nomadbackend.RolloutStatus) (nomadbackend.RecordOutcome, Status) {
-	switch s {
-	case nomadbackend.RolloutSucceeded:
-		return nomadbackend.OutcomeSucceeded, StatusApplied
-	case nomadbackend.RolloutRolledBack:
-		return nomadbackend.OutcomeRolledBack, StatusRolledBack
-	case nomadbackend.RolloutUnplaceable:
-		return nomadbackend.OutcomeFailed, StatusUnplaceable
-	}
-	return nomadbackend.OutcomeFailed, StatusFailed
 }
 
 // shortReason keeps the failure memory's reason within a line (records are size-bound).

@@ -66,7 +66,8 @@ func Rollback(ctx context.Context, b Cluster, ns, jobID string, opts RollbackOpt
 		r.Service, r.JobID, r.Registered = jobID, jobID, true
 		return r, nil
 	}
-	outcome, status := outcomeOf(out.Status)
+	status := statusOfRollout(out.Status)
+	outcome := status.Record()
 	now := time.Now().UTC()
 	after, err := b.ReadJob(ctx, ns, jobID)
 	if err != nil {

@@ -131,17 +131,17 @@ func (a *applier) register(ctx context.Context, sp plan.ServicePlan, u *Unit) Se
 	}
 	live, err := a.b.ReadJob(ctx, a.ns, sp.JobID)
 	if err != nil {
-		return ServiceResult{Status: StatusError, Registered: true, Reason: err.Error()}
+		return ServiceResult{Status: StatusError, Registered: true, Reason: err.Error(), cause: err}
 	}
 	rec, err := a.recordPending(ctx, sp, u, live)
 	if err != nil {
-		return ServiceResult{Status: StatusError, Registered: true, Reason: err.Error()}
+		return ServiceResult{Status: StatusError, Registered: true, Reason: err.Error(), cause: err}
 	}
 	out, werr := a.b.WatchRollout(ctx, a.ns, sp.JobID, evalID, a.watchOptions(rec, u), a.progress(sp.Service))
 	r, err := a.finish(ctx, sp, rec, out, werr)
 	r.Registered = true
 	if err != nil {
-		r.Status, r.Reason = StatusError, err.Error()
+		r.Status, r.Reason, r.cause = StatusError, err.Error(), err
 	}
 	return r
 }
@@ -217,9 +217,9 @@ func (a *applier) conflictReason(ctx context.Context, sp plan.ServicePlan, err e
 
 func errorResult(err error) ServiceResult {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return ServiceResult{Status: StatusTimeout, Reason: "stopped waiting (" + err.Error() + "); the rollout goes on in Nomad — run apply again to follow it and finish the record"}
+		return ServiceResult{Status: StatusTimeout, Reason: "stopped waiting (" + err.Error() + "); the rollout goes on in Nomad — run apply again to follow it and finish the record", cause: err}
 	}
-	return ServiceResult{Status: StatusError, Reason: err.Error()}
+	return ServiceResult{Status: StatusError, Reason: err.Error(), cause: err}
 }
 
 // latestDeploymentFor returns the newest deployment of the job for version v (nil: none).

@@ -23,6 +23,9 @@ type Unit struct {
 	// only; nil for plan files, which are re-read). A no-op trusts it instead of reading
 	// the record again: one Nomad call fewer per unchanged service.
 	PlannedRecord *nomadbackend.ServiceRecord
+	// Unpause: the plan lifted this service's pause (PlanOptions.Unpause); the record
+	// apply writes clears it. In-process plans only: a plan file never lifts a pause.
+	Unpause bool
 }
 
 // UnitECS is the record side of a unit: the task definition's family and content hash
@@ -48,7 +51,7 @@ func UnitsFromPlanned(pl *Planned) (map[string]*Unit, error) {
 		u := &Unit{}
 		units[sp.Service] = u
 		if ps != nil {
-			u.PlannedRecord = ps.Record
+			u.PlannedRecord, u.Unpause = ps.Record, ps.Unpause
 		}
 		if ps == nil || ps.Translation == nil || ps.TaskDefinition == nil || ps.Service == nil {
 			continue

@@ -80,8 +80,6 @@ func TestEngineApplyOrdersByDependencyLevels(t *testing.T) {
 		}
 	})
 	t.Run("a failed dependency skips its dependents", func(t *testing.T) {
-		// Only db → api here: a service after a skipped one (web after api) is applied
-		// today, since a skip is not a failure (see the branch report).
 		svcs := []demoService{{Name: "db", Count: 1}, {Name: "api", Count: 1, After: []string{"db"}}, {Name: "cron", Count: 1}}
 		f := newFakeCluster(t)
 		var seen []int
@@ -97,6 +95,45 @@ func TestEngineApplyOrdersByDependencyLevels(t *testing.T) {
 		}
 		if got := strings.Join(f.callsOf("register "), ","); strings.Contains(got, "api") {
 			t.Errorf("the dependent of a failed service was registered: %s", got)
+		}
+	})
+	t.Run("dependents of a skipped dependent are skipped too", func(t *testing.T) {
+		// db fails → api is skipped → web (after api) must not be applied either;
+		// cron depends on nothing and is applied.
+		f := newFakeCluster(t)
+		var seen []int
+		f.onRollout("db", failingRollout(&seen, 0))
+		res := fakeApply(t, f, fakePlan(t, f, writeRepo(t, t.TempDir(), "default", false, svcs...), PlanOptions{}))
+		for svc, want := range map[string]Status{"db": StatusFailed, "api": StatusSkipped, "web": StatusSkipped, "cron": StatusApplied} {
+			if r := result(t, res, svc); r.Status != want {
+				t.Errorf("%s: %s (%s), want %s", svc, r.Status, r.Reason, want)
+			}
+		}
+		if r := result(t, res, "web"); !strings.Contains(r.Reason, "runs after api") || !strings.Contains(r.Reason, "db did not succeed") {
+			t.Errorf("web's reason does not name api and db: %q", r.Reason)
+		}
+		if got := strings.Join(f.callsOf("register "), ","); strings.Contains(got, "api") || strings.Contains(got, "web") {
+			t.Errorf("a dependent of a failed service was registered: %s", got)
+		}
+	})
+	t.Run("a skip the plan decided does not block its dependents", func(t *testing.T) {
+		// A paused (or foreign) service is skipped by the plan, not because of a
+		// failure: what runs after it is applied as before.
+		f := newFakeCluster(t)
+		dir := t.TempDir()
+		two := []demoService{{Name: "db", Count: 1}, {Name: "api", Count: 1, After: []string{"db"}}}
+		fakeApply(t, f, fakePlan(t, f, writeRepo(t, dir, "default", false, two...), PlanOptions{}))
+		rec := f.record("db")
+		rec.Paused = true
+		if err := f.WriteServiceRecord(t.Context(), rec); err != nil {
+			t.Fatal(err)
+		}
+		two[0].Image, two[1].Image = "ecsgit-demo/app:2", "ecsgit-demo/app:2"
+		res := fakeApply(t, f, fakePlan(t, f, writeRepo(t, dir, "default", false, two...), PlanOptions{}))
+		for svc, want := range map[string]Status{"db": StatusSkipped, "api": StatusApplied} {
+			if r := result(t, res, svc); r.Status != want {
+				t.Errorf("%s: %s (%s), want %s", svc, r.Status, r.Reason, want)
+			}
 		}
 	})
 }

@@ -1,6 +1,5 @@
-// Package reconcile is ecsgit's engine: it turns a desired state and a cluster into a
-// plan, applies plans, and runs the loop the daemon uses. This file is the planning pass:
-// it reads Nomad and never writes to it.
+// This file is the planning pass: it reads Nomad and never writes to it.
+
 package reconcile
 
 import (
@@ -20,6 +19,16 @@ import (
 // DefaultSource is the ownership identity used when neither --source nor ecsgit.yaml
 // names one.
 const DefaultSource = spec.DefaultSource
+
+// DriftMode is what the loop does when a live job no longer matches what ecsgit applied.
+type DriftMode string
+
+const (
+	DriftCorrect DriftMode = "correct" // re-apply Git's state (Argo CD selfHeal, Flux)
+	DriftReport  DriftMode = "report"  // show OutOfSync, change nothing (helm-controller's opt-out)
+)
+
+func (m DriftMode) String() string { return string(m) }
 
 // PlanOptions tune one planning pass.
 type PlanOptions struct {
@@ -46,7 +55,22 @@ type PlanOptions struct {
 	// reused service is always planned as unchanged and costs no Nomad call. Nil: every
 	// service is read.
 	Reuse ReuseFunc
+	// DriftMode decides what the plan does with a service whose live job drifted while
+	// Git did not change it: DriftCorrect (the default) re-applies Git's state,
+	// DriftReport skips it and shows it drifted (`ecsgit plan --drift`, `ecsgit sync
+	// --drift`).
+	DriftMode DriftMode
+	// Unpause, when set, says for a service paused by a manual rollback whether this
+	// pass lifts the pause (the daemon: the commit changed the service's spec since the
+	// revision it planned before). A lifted service is planned as if it were not paused,
+	// and apply clears the pause when it writes the record. Nil lifts nothing (`ecsgit
+	// plan`, and a daemon that just started).
+	Unpause UnpauseFunc
 }
+
+// UnpauseFunc reports whether a paused service lifts its pause in this pass, from its
+// job ID and desired spec hash (PlanOptions.Unpause).
+type UnpauseFunc func(jobID, specHash string) bool
 
 // ReuseFunc hands back an earlier plan's reads of a job, or nil (PlanOptions.Reuse).
 type ReuseFunc func(jobID string) *PlannedService
@@ -80,11 +104,14 @@ type PlannedService struct {
 	ContentHash     string
 	Revision        int
 	RevisionIsKnown bool // the content already has this revision in the family record
+	// Unpause: PlanOptions.Unpause lifts this service's pause, if it has one; apply then
+	// clears it in the record.
+	Unpause bool
 
-	// readAt is when the Nomad reads behind Live and Record began (for a service
+	// ReadAt is when the Nomad reads behind Live and Record began (for a service
 	// planned from PlanOptions.Reuse: when the original reads began). The daemon trusts
 	// them only while its event stream shows no change of the job after that.
-	readAt time.Time
+	ReadAt time.Time
 }
 
 // ComputePlan plans desired against the cluster behind b. It only reads: Nomad's plan
@@ -107,7 +134,7 @@ func ComputePlanned(ctx context.Context, desired *spec.Desired, b Cluster, opts 
 	if ns == "" {
 		ns = spec.DefaultConfig().Namespace
 	}
-	pl := &planner{b: b, desired: desired, ns: ns, families: newFamilyCache(b, ns), reuse: opts.Reuse, readAt: time.Now()}
+	pl := &planner{b: b, desired: desired, ns: ns, families: newFamilyCache(b, ns), reuse: opts.Reuse, unpause: opts.Unpause, readAt: time.Now()}
 	pl.source, pl.sourceExplicit = opts.sourceFor(desired)
 
 	svcs := make([]*PlannedService, len(desired.Services))
@@ -126,7 +153,7 @@ func ComputePlanned(ctx context.Context, desired *spec.Desired, b Cluster, opts 
 	}
 	reused := 0
 	for _, ps := range svcs {
-		if ps != nil && ps.readAt.Before(pl.readAt) {
+		if ps != nil && ps.ReadAt.Before(pl.readAt) {
 			reused++
 		}
 	}
@@ -134,6 +161,9 @@ func ComputePlanned(ctx context.Context, desired *spec.Desired, b Cluster, opts 
 	svcs = append(svcs, prunedSvcs...)
 	out := assemble(desired, b, ns, opts, sps, svcs)
 	out.Reused = reused
+	if opts.DriftMode == DriftReport {
+		holdDrift(out)
+	}
 	return out, nil
 }
 
@@ -187,18 +217,20 @@ type planner struct {
 	sourceExplicit bool
 	families       *familyCache
 	reuse          ReuseFunc
+	unpause        UnpauseFunc
 	readAt         time.Time
 }
 
 func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.ServicePlan, *PlannedService, error) {
 	tr, err := nomadjob.Translate(pl.desired, svc, nomadjob.TranslateOptions{Source: pl.source})
 	if err != nil {
-		return plan.ServicePlan{}, nil, fmt.Errorf("plan service %s: %w", svc.ServiceName, err)
+		return plan.ServicePlan{}, nil, &ContentError{Service: svc.ServiceName, Err: err}
 	}
 	job := nomadbackend.JobOf(tr)
 	id := job.ID()
 	job.SetNamespace(pl.ns) // the namespace the plan shows is where the job goes
-	ps := &PlannedService{Translation: tr, Service: svc, TaskDefinition: pl.desired.TaskDefinitionFor(svc), readAt: pl.readAt}
+	ps := &PlannedService{Translation: tr, Service: svc, TaskDefinition: pl.desired.TaskDefinitionFor(svc), ReadAt: pl.readAt,
+		Unpause: pl.unpause != nil && pl.unpause(id, tr.SpecHash)}
 	sp := plan.ServicePlan{Service: svc.ServiceName, JobID: id, SpecHash: tr.SpecHash, After: svc.After,
 		Fidelity: fidelity(ps), Rollout: rolloutPreview(tr.Rollout)}
 	if pl.reuse != nil {
@@ -213,46 +245,112 @@ func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.Serv
 		}
 	}
 
-	if ps.Live, err = pl.b.ReadJob(ctx, pl.ns, id); err != nil {
-		return sp, ps, fmt.Errorf("plan %s: %w", id, err)
-	}
-	if ps.Live != nil {
-		if own, why := nomadbackend.OwnershipOf(ps.Live, pl.source); own != nomadbackend.OwnedBySource {
-			sp.Action, sp.Reason = plan.ActionSkip, why
-			return sp, ps, nil
-		}
-	}
-	if ps.Record, err = pl.b.ReadServiceRecord(ctx, pl.ns, id); err != nil {
-		return sp, ps, fmt.Errorf("plan %s: %w", id, err)
-	}
-	if err := pl.revisions(ctx, ps, &sp); err != nil {
-		return sp, ps, fmt.Errorf("plan %s: %w", id, err)
-	}
-	sp.JobModifyIndex = nomadbackend.JobModifyIndexOf(ps.Live)
-	if unchangedSinceApplied(ps, &sp) {
-		// The live job is the very one ecsgit registered (same JobModifyIndex as its
-		// record) and the desired spec is the one that produced it, so Nomad's diff is
-		// None by construction: the scheduler dry-run, the most expensive call of a plan,
-		// would tell nothing. Unchanged services then cost two reads.
-		planUnchanged(ps, &sp)
-		return sp, ps, nil
-	}
-	if ps.DryRun, err = pl.b.PlanJob(ctx, job); err != nil {
+	r, err := pl.read(ctx, ps, &sp, job)
+	if err != nil {
 		return sp, ps, err
 	}
-	sp.NomadDiffType = string(ps.DryRun.DiffType)
-	sp.Placement = placement(ps.DryRun)
-	if err := pl.drift(ctx, ps, &sp); err != nil {
+	if err := decide(ps, &sp, r); err != nil {
 		return sp, ps, fmt.Errorf("plan %s: %w", id, err)
 	}
-	classify(ps, &sp)
 	return sp, ps, nil
 }
 
-// unchangedSinceApplied: nothing changed on either side since ecsgit's last successful
+// serviceReads is everything planning one service reads from the cluster. read
+// gathers it (the only I/O of planning a service); decide turns it, with the desired
+// spec, into the plan without any I/O.
+type serviceReads struct {
+	Live *nomadbackend.LiveJob
+	// Foreign, when set, says why the live job is not this source's (decide skips it;
+	// nothing else is read).
+	Foreign string
+	Record  *nomadbackend.ServiceRecord
+	// ContentHash is the task definition's content hash; Revision (RevisionKnown) what
+	// the family record gives it.
+	ContentHash   string
+	Revision      int
+	RevisionKnown bool
+	// DryRun is Nomad's scheduler dry-run; nil when UnchangedSinceApplied vouches that
+	// Nomad's diff is None (the dry-run, the most expensive call of a plan, would tell
+	// nothing).
+	DryRun *nomadbackend.DryRun
+	// DriftDiff is Nomad's diff from the version ecsgit applied to the live one, read
+	// only when the live job moved since ecsgit's record (driftRead).
+	DriftDiff *nomadbackend.JobDiff
+}
+
+// read gathers what planning ps needs from the cluster, and no more: a foreign job's
+// record is not read, an unchanged service gets no dry-run, a job that did not move
+// gets no version diff. It decides which calls to make from cheap predicates on what it
+// already read; the plan itself is decide's.
+func (pl *planner) read(ctx context.Context, ps *PlannedService, sp *plan.ServicePlan, job *nomadbackend.Job) (serviceReads, error) {
+	var r serviceReads
+	var err error
+	id := sp.JobID
+	if r.Live, err = pl.b.ReadJob(ctx, pl.ns, id); err != nil {
+		return r, fmt.Errorf("plan %s: %w", id, err)
+	}
+	if r.Live != nil {
+		if own, why := nomadbackend.OwnershipOf(r.Live, pl.source); own != nomadbackend.OwnedBySource {
+			r.Foreign = why
+			return r, nil
+		}
+	}
+	if r.Record, err = pl.b.ReadServiceRecord(ctx, pl.ns, id); err != nil {
+		return r, fmt.Errorf("plan %s: %w", id, err)
+	}
+	td := ps.TaskDefinition
+	if r.ContentHash, err = nomadbackend.TaskDefinitionHash(&td.TaskDefinition); err != nil {
+		return r, fmt.Errorf("plan %s: %w", id, err)
+	}
+	if r.Revision, r.RevisionKnown, err = pl.families.revisionFor(ctx, td.Family, r.ContentHash); err != nil {
+		return r, fmt.Errorf("plan %s: %w", id, err)
+	}
+	probe := plan.ServicePlan{SpecHash: sp.SpecHash, JobModifyIndex: nomadbackend.JobModifyIndexOf(r.Live),
+		OldTaskDefinition: r.Record.TaskDefinitionRef(), NewTaskDefinition: fmt.Sprintf("%s:%d", td.Family, r.Revision)}
+	if UnchangedSinceApplied(&PlannedService{Live: r.Live, Record: r.Record}, &probe) {
+		return r, nil
+	}
+	if r.DryRun, err = pl.b.PlanJob(ctx, job); err != nil {
+		return r, err
+	}
+	if from, to, ok := driftRead(r.Record, r.Live, sp.SpecHash); ok {
+		if r.DriftDiff, err = pl.b.DiffJobVersions(ctx, pl.ns, id, from, to); err != nil {
+			return r, fmt.Errorf("plan %s: %w", id, err)
+		}
+	}
+	return r, nil
+}
+
+// decide plans one service from the desired spec (ps, sp as the translation left them)
+// and what read gathered. It makes no Nomad call.
+func decide(ps *PlannedService, sp *plan.ServicePlan, r serviceReads) error {
+	ps.Live = r.Live
+	if r.Foreign != "" {
+		sp.Action, sp.Reason = plan.ActionSkip, r.Foreign
+		return nil
+	}
+	ps.Record = r.Record
+	ps.ContentHash, ps.Revision, ps.RevisionIsKnown = r.ContentHash, r.Revision, r.RevisionKnown
+	if err := describeRevision(ps, sp); err != nil {
+		return err
+	}
+	sp.JobModifyIndex = nomadbackend.JobModifyIndexOf(ps.Live)
+	if r.DryRun == nil {
+		planUnchanged(ps, sp)
+		return nil
+	}
+	ps.DryRun = r.DryRun
+	sp.NomadDiffType = string(ps.DryRun.DiffType)
+	sp.Placement = placement(ps.DryRun)
+	drift(ps, sp, r.DriftDiff)
+	classify(ps, sp)
+	return nil
+}
+
+// UnchangedSinceApplied reports that nothing changed on either side since ecsgit's last successful
 // apply: the live job is exactly what it registered, it is running, and the desired spec
 // (hash and revision) is the one recorded.
-func unchangedSinceApplied(ps *PlannedService, sp *plan.ServicePlan) bool {
+func UnchangedSinceApplied(ps *PlannedService, sp *plan.ServicePlan) bool {
 	rec := ps.Record
 	return rec != nil && ps.Live != nil && !nomadbackend.IsStopped(ps.Live) &&
 		rec.Outcome == nomadbackend.OutcomeSucceeded &&
@@ -262,7 +360,7 @@ func unchangedSinceApplied(ps *PlannedService, sp *plan.ServicePlan) bool {
 
 // fromPrior plans ps from an earlier plan's reads (PlanOptions.Reuse) when that is
 // exactly what reading again would conclude: the prior reads show the live job is the
-// one ecsgit registered from this very spec (unchangedSinceApplied), and the task
+// one ecsgit registered from this very spec (UnchangedSinceApplied), and the task
 // definition's content, hence its revision, is the same. Anything else (a new spec, a
 // new revision, an outcome other than success) reports false and the caller reads Nomad.
 func fromPrior(ps *PlannedService, sp *plan.ServicePlan, prior *PlannedService, source string) (bool, error) {
@@ -277,13 +375,13 @@ func fromPrior(ps *PlannedService, sp *plan.ServicePlan, prior *PlannedService, 
 		return false, err
 	}
 	cand, c := *ps, *sp
-	cand.Live, cand.Record, cand.readAt = prior.Live, prior.Record, prior.readAt
+	cand.Live, cand.Record, cand.ReadAt = prior.Live, prior.Record, prior.ReadAt
 	cand.ContentHash, cand.Revision, cand.RevisionIsKnown = prior.ContentHash, prior.Revision, prior.RevisionIsKnown
 	if err := describeRevision(&cand, &c); err != nil {
 		return false, err
 	}
 	c.JobModifyIndex = nomadbackend.JobModifyIndexOf(cand.Live)
-	if !unchangedSinceApplied(&cand, &c) {
+	if !UnchangedSinceApplied(&cand, &c) {
 		return false, nil
 	}
 	planUnchanged(&cand, &c)
@@ -291,29 +389,12 @@ func fromPrior(ps *PlannedService, sp *plan.ServicePlan, prior *PlannedService, 
 	return true, nil
 }
 
-// planUnchanged classifies a service that unchangedSinceApplied vouches for without the
+// planUnchanged classifies a service that UnchangedSinceApplied vouches for without the
 // scheduler dry-run: Nomad's diff is None by construction.
 func planUnchanged(ps *PlannedService, sp *plan.ServicePlan) {
 	ps.DryRun = &nomadbackend.DryRun{DiffType: nomadbackend.DiffNone, JobModifyIndex: sp.JobModifyIndex}
 	sp.NomadDiffType = string(nomadbackend.DiffNone)
 	classify(ps, sp)
-}
-
-// revisions fills the old and new "family:revision" and the ECS field changes since the
-// last apply.
-func (pl *planner) revisions(ctx context.Context, ps *PlannedService, sp *plan.ServicePlan) error {
-	td := ps.TaskDefinition
-	hash, err := nomadbackend.TaskDefinitionHash(&td.TaskDefinition)
-	if err != nil {
-		return err
-	}
-	ps.ContentHash = hash
-	rev, known, err := pl.families.revisionFor(ctx, td.Family, hash)
-	if err != nil {
-		return err
-	}
-	ps.Revision, ps.RevisionIsKnown = rev, known
-	return describeRevision(ps, sp)
 }
 
 // describeRevision fills sp's old and new "family:revision" and the ECS field changes
@@ -351,4 +432,17 @@ func placement(d *nomadbackend.DryRun) *plan.Placement {
 		Ignore:      d.Counts.Ignore,
 		Warnings:    d.Warnings,
 	}
+}
+
+// ForReuse keeps of an unchanged service what fromPrior and the rest of a pass use
+// of it (the live job's summary, the record without its history), not the translation
+// or the ECS documents: the daemon holds one entry per service for as long as it runs
+// (1,000 services). The live job is already a summary (nomadbackend.LiveJob, a few
+// fields instead of a decoded Nomad job of tens of KiB).
+func (ps *PlannedService) ForReuse() *PlannedService {
+	live := *ps.Live // already a summary (nomadbackend.LiveJob): a copy keeps it apart
+	rec := *ps.Record
+	rec.History = nil // only read when the record is written, which an unchanged service never is
+	return &PlannedService{Live: &live, Record: &rec, ContentHash: ps.ContentHash, Revision: ps.Revision,
+		RevisionIsKnown: ps.RevisionIsKnown, ReadAt: ps.ReadAt}
 }

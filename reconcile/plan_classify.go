@@ -12,7 +12,7 @@ import (
 func classify(ps *PlannedService, sp *plan.ServicePlan) {
 	rec, d := ps.Record, ps.DryRun
 	switch {
-	case rec != nil && rec.Paused:
+	case rec != nil && rec.Paused && !ps.Unpause:
 		sp.Action = plan.ActionSkip
 		sp.Reason = "sync is paused for this service (manual rollback)"
 		if rec.PausedReason != "" {
@@ -31,7 +31,7 @@ func classify(ps *PlannedService, sp *plan.ServicePlan) {
 		classifyNoNomadChange(ps, sp)
 	default:
 		sp.Action = plan.ActionUpdate
-		kind, replaced := updateKind(d, sp.Changes)
+		kind, replaced := updateKind(d, sp.Changes, ps.Live.Desired, desiredCount(sp))
 		sp.Update = kind
 		if sp.Rollout != nil {
 			sp.Rollout.TasksReplaced = replaced
@@ -53,6 +53,11 @@ func classifyNoNomadChange(ps *PlannedService, sp *plan.ServicePlan) {
 			"apply follows it to its end, circuit breaker included, and records the outcome"
 		return
 	}
+	if rec != nil && rec.Paused && ps.Unpause {
+		sp.Action, sp.Update = plan.ActionUpdate, plan.UpdateMetadata
+		sp.Reason = "the commit touches a service paused by a manual rollback; apply lifts the pause"
+		return
+	}
 	if rec != nil && rec.SpecHash == sp.SpecHash && sp.OldTaskDefinition == sp.NewTaskDefinition {
 		sp.Action = plan.ActionNoop
 		return
@@ -68,14 +73,34 @@ func classifyNoNomadChange(ps *PlannedService, sp *plan.ServicePlan) {
 // replacement it is a scale when the ECS changes are desiredCount only (the translated
 // update block follows the count, so Nomad's diff alone is not count-only) or when
 // Nomad's diff changes counts only (drift of a scale).
-func updateKind(d *nomadbackend.DryRun, changes []plan.FieldChange) (plan.UpdateKind, int) {
+//
+// It also counts the tasks a replacing rollout replaces in total. Nomad's dry-run shows
+// the first evaluation only: a rolling update in batches of one
+// replaces one task now and leaves the others for later evaluations (Destructive 1,
+// Ignore 1 for a 2-task service at 50/200), a canary rollout places canaries and keeps
+// the old tasks until promotion. The deployment replaces every running task of the old
+// version either way (ECS: a new deployment replaces every task), so the total is the
+// tasks that keep running through the change: the live count, or the desired count
+// when that is smaller (the rest are stopped, not replaced).
+func updateKind(d *nomadbackend.DryRun, changes []plan.FieldChange, live, desired int) (plan.UpdateKind, int) {
 	if n := max(d.Counts.Destructive, d.Counts.Canary); n > 0 {
+		if total := min(live, desired); total > n {
+			n = total
+		}
 		return plan.UpdateReplace, n
 	}
 	if plan.ClassifyUpdate(changes) == plan.UpdateScale || countOnly(d.Diff) {
 		return plan.UpdateScale, 0
 	}
 	return plan.UpdateInPlace, 0
+}
+
+// desiredCount is the plan's desired task count (0 when unknown).
+func desiredCount(sp *plan.ServicePlan) int {
+	if sp.Rollout == nil {
+		return 0
+	}
+	return sp.Rollout.DesiredCount
 }
 
 // countOnly: the job diff changes nothing but task-group counts.

@@ -1,7 +1,6 @@
 package reconcile
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -14,33 +13,30 @@ import (
 // drift detects a live job that differs from what ecsgit last applied: its JobModifyIndex
 // moved (someone ran `nomad job run`, `nomad job scale`, reverted in the UI) or the job
 // is gone. The changes are Nomad's own diff between the version ecsgit produced and the
-// live version, mapped to ECS terms where the field maps back.
-func (pl *planner) drift(ctx context.Context, ps *PlannedService, sp *plan.ServicePlan) error {
+// live version (diff, read by the planner when driftRead asked for it), mapped to ECS
+// terms where the field maps back. No Nomad call.
+func drift(ps *PlannedService, sp *plan.ServicePlan, diff *nomadbackend.JobDiff) {
 	rec, live := ps.Record, ps.Live
 	if rec == nil || rec.JobModifyIndex == 0 || rec.Outcome == nomadbackend.OutcomeDeleted {
-		return nil // ecsgit never applied this job: nothing to drift from
+		return // ecsgit never applied this job: nothing to drift from
 	}
 	if live == nil {
 		sp.Drifted = true
 		sp.DriftChanges = []plan.FieldChange{plan.NewFieldChange("job", plan.KindRemoved, "present", "")}
-		return nil
+		return
 	}
 	if nomadbackend.JobModifyIndexOf(live) == rec.JobModifyIndex {
-		return nil
+		return
 	}
-	if rec.Claim != "" && rec.Claim == sp.SpecHash && nomadbackend.JobModifyIndexOf(live) > rec.ModifyIndex {
+	if interruptedOwnRegister(rec, live, sp.SpecHash) {
 		// Registered after an apply claimed the record for this very spec, and no record
 		// write since: that apply's own register, interrupted before it was recorded
 		// (fault trial D6). Apply records it; it is not drift.
 		sp.Reason = "an earlier apply registered this spec and was interrupted before recording it; apply writes the record only"
-		return nil
+		return
 	}
 	sp.Drifted = true
 	liveVersion := nomadbackend.JobVersionOf(live)
-	diff, err := pl.b.DiffJobVersions(ctx, pl.ns, sp.JobID, rec.JobVersion, liveVersion)
-	if err != nil {
-		return err
-	}
 	sp.DriftChanges = nomadChanges(diff)
 	if len(sp.DriftChanges) == 0 {
 		sp.DriftChanges = []plan.FieldChange{plan.NewFieldChange("job", plan.KindChanged,
@@ -51,7 +47,23 @@ func (pl *planner) drift(ctx context.Context, ps *PlannedService, sp *plan.Servi
 		// Git did not change: what apply does is undo the drift.
 		sp.Changes = reverse(sp.DriftChanges)
 	}
-	return nil
+}
+
+// driftRead says whether drift needs Nomad's diff between two versions of the job (the
+// one ecsgit applied, the live one), and which: exactly when drift would report the live
+// job as drifted.
+func driftRead(rec *nomadbackend.ServiceRecord, live *nomadbackend.LiveJob, specHash string) (from, to uint64, ok bool) {
+	if rec == nil || rec.JobModifyIndex == 0 || rec.Outcome == nomadbackend.OutcomeDeleted || live == nil ||
+		nomadbackend.JobModifyIndexOf(live) == rec.JobModifyIndex || interruptedOwnRegister(rec, live, specHash) {
+		return 0, 0, false
+	}
+	return rec.JobVersion, nomadbackend.JobVersionOf(live), true
+}
+
+// interruptedOwnRegister: the live job was registered after an apply claimed the record
+// for this very spec, with no record write since (fault trial D6).
+func interruptedOwnRegister(rec *nomadbackend.ServiceRecord, live *nomadbackend.LiveJob, specHash string) bool {
+	return rec.Claim != "" && rec.Claim == specHash && nomadbackend.JobModifyIndexOf(live) > rec.ModifyIndex
 }
 
 func reverse(cs []plan.FieldChange) []plan.FieldChange {
@@ -131,7 +143,7 @@ func ecsTaskPath(task, p string) string {
 	return p
 }
 
-func changeKind(t nomadbackend.DiffType) string {
+func changeKind(t nomadbackend.DiffType) plan.ChangeKind {
 	switch t {
 	case nomadbackend.DiffAdded:
 		return plan.KindAdded
@@ -159,4 +171,34 @@ func ecsChanges(rec *nomadbackend.ServiceRecord, td *spec.TaskDefinition, svc *s
 		}
 	}
 	return plan.Diff(oldTD, td, oldSvc, svc), nil
+}
+
+// holdDrift turns the correction of drift into a skip (PlanOptions.DriftMode report): a service whose
+// Git spec is unchanged since ecsgit applied it but whose live job drifted is shown
+// OutOfSync and left alone. A service that Git changed is still applied.
+func holdDrift(p *Planned) {
+	for i := range p.Plan.Services {
+		sp := &p.Plan.Services[i]
+		ps := p.Services[sp.JobID]
+		if !sp.Drifted || ps == nil || ps.Record == nil || ps.Record.SpecHash != sp.SpecHash {
+			continue
+		}
+		if sp.Action == plan.ActionCreate || sp.Action == plan.ActionUpdate {
+			sp.Action, sp.Update = plan.ActionSkip, plan.UpdateNone
+			sp.Reason = "the live job drifted from Git; drift mode is report, so ecsgit leaves it (" + driftSummary(sp) + ")"
+		}
+	}
+	p.Plan.Summarize()
+}
+
+func driftSummary(sp *plan.ServicePlan) string {
+	var parts []string
+	for i, c := range sp.DriftChanges {
+		if i == 3 {
+			parts = append(parts, fmt.Sprintf("and %d more", len(sp.DriftChanges)-3))
+			break
+		}
+		parts = append(parts, c.Path+" "+c.Kind.String())
+	}
+	return strings.Join(parts, ", ")
 }

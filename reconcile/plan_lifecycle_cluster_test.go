@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"testing"
+	"time"
 
 	"github.com/hashicorp/nomad/api"
 
@@ -88,4 +89,29 @@ func TestPlanLifecycle(t *testing.T) {
 			t.Errorf("changes = %+v, want desiredCount 2 → 4 (apply undoes the drift)", sp.Changes)
 		}
 	})
+}
+
+// TestPlanCountsTheWholeRollout is the user report on the real cluster: a 2-task
+// service at 50/200 (Nomad rolls one task at a time, so its first evaluation shows one
+// destructive update) gets a new image; the plan says both tasks are replaced, and the
+// apply indeed replaces both.
+func TestPlanCountsTheWholeRollout(t *testing.T) {
+	e := newApplyEnv(t)
+	ctx := applyCtx(t, 3*time.Minute)
+	dir := t.TempDir()
+	svc := demoService{Name: "web", Count: 2, Min: new(50), Max: new(200)}
+	e.mustApply(ctx, t, writeRepo(t, dir, e.Namespace, false, svc))
+
+	svc.Image = "ecsgit-demo/app:2"
+	p := e.plan(ctx, t, writeRepo(t, dir, e.Namespace, false, svc))
+	sp := planOf(t, p.Plan, "web")
+	if sp.Update != plan.UpdateReplace || sp.Rollout.TasksReplaced != 2 {
+		t.Fatalf("plan: %s, %d tasks replaced (dry-run: %+v); want replace, 2", sp.Update, sp.Rollout.TasksReplaced, sp.Placement)
+	}
+	if r := result(t, e.apply(ctx, t, p), "web"); r.Status != StatusApplied {
+		t.Fatalf("apply: %s (%s)", r.Status, r.Reason)
+	}
+	if img := e.liveImage(t, "web"); img != "ecsgit-demo/app:2" {
+		t.Errorf("live image %s after the apply", img)
+	}
 }

@@ -41,8 +41,8 @@ func TestUnchangedSinceApplied(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := unchangedSinceApplied(c.ps, c.sp); got != c.want {
-				t.Errorf("unchangedSinceApplied = %v, want %v", got, c.want)
+			if got := UnchangedSinceApplied(c.ps, c.sp); got != c.want {
+				t.Errorf("UnchangedSinceApplied = %v, want %v", got, c.want)
 			}
 		})
 	}

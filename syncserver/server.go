@@ -11,13 +11,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/ecsgit/ecsgit/reconcile"
+	"github.com/ecsgit/ecsgit/reconcile/syncloop"
 )
 
 // Options are what the handlers serve.
 type Options struct {
-	// Status returns the daemon's status (reconcile.Daemon.Status).
-	Status func() reconcile.SyncStatus
+	// Status returns the daemon's status (syncloop.Daemon.Status).
+	Status func() syncloop.SyncStatus
 	// Registry holds the metrics served at /metrics.
 	Registry *prometheus.Registry
 	// Webhook serves POST /v1/webhook (source.WebhookHandler); nil answers 404.
@@ -29,7 +29,7 @@ type Options struct {
 //	GET  /healthz     200 while the process serves requests
 //	GET  /readyz      200 when ready (a leader whose last pass succeeded, or a standby), else 503
 //	GET  /metrics     Prometheus text format
-//	GET  /v1/status   reconcile.SyncStatus as JSON (docs/sync.md)
+//	GET  /v1/status   syncloop.SyncStatus as JSON (docs/sync.md)
 //	POST /v1/webhook  push events from GitHub, GitLab, Gitea/Forgejo
 func Handler(o Options) http.Handler {
 	mux := http.NewServeMux()

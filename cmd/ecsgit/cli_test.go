@@ -291,3 +291,15 @@ func TestReadmeListsExitCodes(t *testing.T) {
 		}
 	}
 }
+
+// The apply summary and exit codes cover every status reconcile has, in its order: a
+// new status cannot be forgotten here.
+func TestApplyStatusesCoverEveryStatus(t *testing.T) {
+	var got []reconcile.Status
+	for _, s := range applyStatuses {
+		got = append(got, s.Status)
+	}
+	if d := cmp.Diff(reconcile.AllStatuses(), got); d != "" {
+		t.Errorf("applyStatuses vs reconcile.AllStatuses (-all +table):\n%s", d)
+	}
+}

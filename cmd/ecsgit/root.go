@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ecsgit/ecsgit/internal/iostreams"
+	"github.com/ecsgit/ecsgit/reconcile"
 )
 
 // exitError carries an exit code out of a command without printing anything more: the
@@ -87,7 +88,7 @@ func runIO(args []string, ios *iostreams.IOStreams) int {
 		return exitOK
 	case errors.As(err, &ee):
 		return ee.code
-	case errors.As(err, &ue) || isCobraUsageError(err):
+	case errors.As(err, &ue) || isCobraUsageError(err) || reconcile.Classify(err) == reconcile.ClassUser:
 		fmt.Fprintf(ios.ErrOut, "ecsgit: %v\nRun 'ecsgit --help' for usage.\n", err)
 		return exitUsage
 	default:

@@ -10,7 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/ecsgit/ecsgit/reconcile"
+	"github.com/ecsgit/ecsgit/reconcile/syncloop"
 )
 
 // statusFromServer shows what a running `ecsgit sync` reports at GET /v1/status: the
@@ -38,7 +38,7 @@ func statusFromServer(ctx context.Context, opts *statusOptions) error {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("read daemon status: %s: %s", resp.Status, strings.TrimSpace(string(body)))
 	}
-	var st reconcile.SyncStatus
+	var st syncloop.SyncStatus
 	if err := json.Unmarshal(body, &st); err != nil {
 		return fmt.Errorf("daemon status is not ecsgit's /v1/status JSON: %w", err)
 	}
@@ -58,7 +58,7 @@ func statusFromServer(ctx context.Context, opts *statusOptions) error {
 	return nil
 }
 
-func renderSyncStatus(w io.Writer, st *reconcile.SyncStatus) {
+func renderSyncStatus(w io.Writer, st *syncloop.SyncStatus) {
 	fmt.Fprintf(w, "source:    %s (namespace %s, drift %s)\n", st.Source, st.Namespace, st.DriftMode)
 	if st.Leader.Enabled {
 		role := "standby"

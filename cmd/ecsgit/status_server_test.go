@@ -10,21 +10,22 @@ import (
 	"time"
 
 	"github.com/ecsgit/ecsgit/reconcile"
+	"github.com/ecsgit/ecsgit/reconcile/syncloop"
 )
 
 // status --server renders what the daemon serves at /v1/status (the daemon encodes the
-// same reconcile.SyncStatus type, so the contract cannot drift): the deployed commit, a
+// same syncloop.SyncStatus type, so the contract cannot drift): the deployed commit, a
 // rejected commit's file:line errors, and per-service states with reasons.
 func TestStatusFromServer(t *testing.T) {
-	st := reconcile.SyncStatus{
+	st := syncloop.SyncStatus{
 		Source: "https://git.example.com/deploy.git ref=main", Namespace: "prod", DriftMode: "correct", Ready: true,
-		Deployed: &reconcile.RevisionStatus{SHA: "0123456789abcdef0123", Message: "web: app:2", Author: "ana"},
-		LastAttempt: &reconcile.AttemptStatus{
-			Revision: &reconcile.RevisionStatus{SHA: "fedcba9876543210fedc"}, Trigger: "webhook",
+		Deployed: &syncloop.RevisionStatus{SHA: "0123456789abcdef0123", Message: "web: app:2", Author: "ana"},
+		LastAttempt: &syncloop.AttemptStatus{
+			Revision: &syncloop.RevisionStatus{SHA: "fedcba9876543210fedc"}, Trigger: "webhook",
 			StartedAt: time.Date(2026, 11, 22, 5, 0, 0, 0, time.UTC), Result: "invalid",
 			Diagnostics: []string{`web/taskdef.json:7:5: error: unknown field "imgae": did you mean "image"? [ECS-JSON-002]`},
 		},
-		Services: []reconcile.ServiceStatus{
+		Services: []syncloop.ServiceStatus{
 			{Service: "api", JobID: "api", State: reconcile.StateDegraded, Reason: "api:4 rolled back: check failing", TaskDefinition: "api:3"},
 			{Service: "web", JobID: "web", State: reconcile.StateSynced, TaskDefinition: "web:2", Drifted: true},
 		},
@@ -58,7 +59,7 @@ func TestStatusFromServer(t *testing.T) {
 	if code := run([]string{"status", "--server", srv.URL, "--output", "json", "web"}, strings.NewReader(""), &out, &errOut); code != exitOK {
 		t.Fatalf("json: exit %d: %s", code, errOut.String())
 	}
-	var got reconcile.SyncStatus
+	var got syncloop.SyncStatus
 	if err := json.Unmarshal(out.Bytes(), &got); err != nil || len(got.Services) != 1 || got.Services[0].Service != "web" {
 		t.Fatalf("json for one service: %v\n%s", err, out.String())
 	}

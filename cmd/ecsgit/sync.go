@@ -21,6 +21,7 @@ import (
 	"github.com/ecsgit/ecsgit/internal/iostreams"
 	"github.com/ecsgit/ecsgit/nomadbackend"
 	"github.com/ecsgit/ecsgit/reconcile"
+	"github.com/ecsgit/ecsgit/reconcile/syncloop"
 	"github.com/ecsgit/ecsgit/source"
 	"github.com/ecsgit/ecsgit/syncserver"
 )
@@ -111,7 +112,7 @@ func runSync(ctx context.Context, o *syncOptions) error {
 	if (o.Git.Repo == "") == (o.Dir == "") {
 		return usageError{errors.New("sync: set exactly one of --repo and --dir")}
 	}
-	metrics := reconcile.NewSyncMetrics()
+	metrics := syncloop.NewSyncMetrics()
 	nomad, err := syncNomadClient(metrics)
 	if err != nil {
 		return err
@@ -121,9 +122,7 @@ func runSync(ctx context.Context, o *syncOptions) error {
 		return usageError{err}
 	}
 	identity := &reconcile.IdentityPin{Flag: o.Source, Source: src, Logger: log}
-	engine := &reconcile.PipelineEngine{Nomad: nomad, Load: loadOptions(), Strict: o.Strict, ApplyFunc: reconcile.EngineApply,
-		Identity: identity, Options: reconcile.PlanOptions{Source: o.Source, Namespace: o.Namespace, Prune: o.Prune, Label: src.Describe()}}
-	loop, err := reconcile.NewLoop(reconcile.LoopOptions{Source: src, Engine: withStrict(engine, o.Strict), Nomad: nomad, Namespace: o.Namespace,
+	loop, err := syncloop.NewLoop(syncloop.LoopOptions{Source: src, Engine: syncEngine(nomad, o, src, identity), Nomad: nomad, Namespace: o.Namespace,
 		Interval: o.Interval, DriftMode: reconcile.DriftMode(o.Drift), Logger: log, Metrics: metrics,
 		FullReadInterval: o.FullReadInterval, Probe: nomad.Ping})
 	if err != nil {
@@ -131,10 +130,10 @@ func runSync(ctx context.Context, o *syncOptions) error {
 	}
 	// The drift watcher's owner and the HA lock path are set by the Daemon once the
 	// identity is resolved (reconcile.IdentityPin).
-	d := &reconcile.Daemon{Loop: loop, Watch: watch, Logger: log, Identity: identity,
-		Drift: &reconcile.DriftWatcher{Events: nomad, Namespace: o.Namespace, Loop: loop, Logger: log}}
+	d := &syncloop.Daemon{Loop: loop, Watch: watch, Logger: log, Identity: identity,
+		Drift: &syncloop.DriftWatcher{Events: nomad, Namespace: o.Namespace, Loop: loop, Logger: log}}
 	if o.HA {
-		d.Leadership = &reconcile.Leadership{Locks: nomad, Namespace: o.Namespace,
+		d.Leadership = &syncloop.Leadership{Locks: nomad, Namespace: o.Namespace,
 			Identity: replicaIdentity(o.Identity), TTL: o.LockTTL, Logger: log}
 	}
 	srv, err := syncHTTP(o, d, metrics, log)
@@ -160,7 +159,17 @@ func runSync(ctx context.Context, o *syncOptions) error {
 
 // syncNomadClient is the Nomad client from the environment (NOMAD_ADDR, NOMAD_TOKEN…)
 // with every request timed for the metrics.
-func syncNomadClient(m *reconcile.SyncMetrics) (*nomadbackend.Client, error) {
+// syncEngine is the daemon's pass: the pipeline `ecsgit plan` runs (pipeline), with the
+// daemon's refusals (another namespace, a changed identity) and --strict's fidelity check.
+func syncEngine(nomad reconcile.Cluster, o *syncOptions, src source.Source, identity *reconcile.IdentityPin) syncloop.SyncEngine {
+	engine := &syncloop.PipelineEngine{ApplyFunc: syncloop.EngineApply,
+		Pipeline: pipeline(nomad, o.Strict, reconcile.PlanOptions{Source: o.Source, Namespace: o.Namespace, Prune: o.Prune,
+			Label: src.Describe(), DriftMode: reconcile.DriftMode(o.Drift)})}
+	engine.PinNamespace, engine.Identity = true, identity
+	return withStrict(engine, o.Strict)
+}
+
+func syncNomadClient(m *syncloop.SyncMetrics) (*nomadbackend.Client, error) {
 	cfg := api.DefaultConfig()
 	hc := &http.Client{Transport: syncserver.NomadTransport(cleanTransport(), m.ObserveNomad)}
 	cfg.HttpClient = hc
@@ -195,7 +204,7 @@ func syncSource(o *syncOptions) (source.Source, func(context.Context) (<-chan st
 
 // syncHTTP starts the HTTP API; a port that cannot be bound is an error at start, not a
 // silent daemon without health checks.
-func syncHTTP(o *syncOptions, d *reconcile.Daemon, m *reconcile.SyncMetrics, log *slog.Logger) (*http.Server, error) {
+func syncHTTP(o *syncOptions, d *syncloop.Daemon, m *syncloop.SyncMetrics, log *slog.Logger) (*http.Server, error) {
 	var hook http.Handler
 	if o.WebhookSecretEnv != "" || o.WebhookSecretFile != "" {
 		secret, err := source.LoadSecret(o.WebhookSecretEnv, o.WebhookSecretFile)

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/ecsgit/ecsgit/reconcile"
-	"github.com/ecsgit/ecsgit/source"
+	"github.com/ecsgit/ecsgit/reconcile/syncloop"
 )
 
 // strictEngine gives the daemon's --strict the meaning it has in plan: besides
@@ -14,20 +14,20 @@ import (
 // a field not translated exactly is invalid. Like any invalid revision it is not
 // applied: the last good state stays deployed and /v1/status lists the fields.
 type strictEngine struct {
-	reconcile.SyncEngine
+	syncloop.SyncEngine
 }
 
 // withStrict wraps engine when --strict is set.
-func withStrict(engine reconcile.SyncEngine, strict bool) reconcile.SyncEngine {
+func withStrict(engine syncloop.SyncEngine, strict bool) syncloop.SyncEngine {
 	if !strict {
 		return engine
 	}
 	return strictEngine{engine}
 }
 
-// Plan implements reconcile.SyncEngine.
-func (e strictEngine) Plan(ctx context.Context, dir string, rev source.Revision, reuse reconcile.ReuseFunc) (*reconcile.Planned, error) {
-	p, err := e.SyncEngine.Plan(ctx, dir, rev, reuse)
+// Plan implements syncloop.SyncEngine.
+func (e strictEngine) Plan(ctx context.Context, pass reconcile.Pass) (*reconcile.Planned, error) {
+	p, err := e.SyncEngine.Plan(ctx, pass)
 	if err != nil {
 		return nil, err
 	}
@@ -37,9 +37,9 @@ func (e strictEngine) Plan(ctx context.Context, dir string, rev source.Revision,
 	}
 	// Paths inside the repository: the checkout directory is a cache path nobody can
 	// open from a status page.
-	prefix := filepath.Clean(dir) + string(filepath.Separator)
+	prefix := filepath.Clean(pass.Dir) + string(filepath.Separator)
 	for i, l := range lines {
 		lines[i] = strings.ReplaceAll(l, prefix, "")
 	}
-	return nil, &reconcile.InvalidRevisionError{Revision: rev, Diagnostics: lines}
+	return nil, &reconcile.InvalidRevisionError{Revision: pass.Revision, Diagnostics: lines}
 }

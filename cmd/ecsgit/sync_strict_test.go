@@ -8,17 +8,18 @@ import (
 
 	"github.com/ecsgit/ecsgit/plan"
 	"github.com/ecsgit/ecsgit/reconcile"
+	"github.com/ecsgit/ecsgit/reconcile/syncloop"
 	"github.com/ecsgit/ecsgit/source"
 	"github.com/ecsgit/ecsgit/spec"
 )
 
 // fakeEngine returns a fixed plan.
 type fakeEngine struct {
-	reconcile.SyncEngine
+	syncloop.SyncEngine
 	planned *reconcile.Planned
 }
 
-func (f fakeEngine) Plan(context.Context, string, source.Revision, reconcile.ReuseFunc) (*reconcile.Planned, error) {
+func (f fakeEngine) Plan(context.Context, reconcile.Pass) (*reconcile.Planned, error) {
 	return f.planned, nil
 }
 
@@ -34,7 +35,7 @@ func TestSyncStrictFidelity(t *testing.T) {
 	}}}}}
 	exact := &reconcile.Planned{Plan: &plan.Plan{Services: []plan.ServicePlan{{Service: "web"}}}}
 
-	_, err := withStrict(fakeEngine{planned: approx}, true).Plan(context.Background(), dir, rev, nil)
+	_, err := withStrict(fakeEngine{planned: approx}, true).Plan(context.Background(), reconcile.Pass{Dir: dir, Revision: rev})
 	var inv *reconcile.InvalidRevisionError
 	if !errors.As(err, &inv) || len(inv.Diagnostics) != 1 {
 		t.Fatalf("--strict with an approximate field: %v, want an invalid revision", err)
@@ -42,10 +43,10 @@ func TestSyncStrictFidelity(t *testing.T) {
 	if want := "web-taskdef.json:3:5: web: approximate: containerDefinitions[log].essential: sidecar [FID-NOMAD-SIDECAR]"; inv.Diagnostics[0] != want {
 		t.Errorf("diagnostic %q, want %q", inv.Diagnostics[0], want)
 	}
-	if p, err := withStrict(fakeEngine{planned: exact}, true).Plan(context.Background(), dir, rev, nil); err != nil || p != exact {
+	if p, err := withStrict(fakeEngine{planned: exact}, true).Plan(context.Background(), reconcile.Pass{Dir: dir, Revision: rev}); err != nil || p != exact {
 		t.Errorf("--strict with an exact plan: %v", err)
 	}
-	if p, err := withStrict(fakeEngine{planned: approx}, false).Plan(context.Background(), dir, rev, nil); err != nil || p != approx {
+	if p, err := withStrict(fakeEngine{planned: approx}, false).Plan(context.Background(), reconcile.Pass{Dir: dir, Revision: rev}); err != nil || p != approx {
 		t.Errorf("without --strict: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/spf13/pflag"
@@ -10,6 +11,7 @@ import (
 	"github.com/ecsgit/ecsgit/nomadbackend"
 	"github.com/ecsgit/ecsgit/plan"
 	"github.com/ecsgit/ecsgit/reconcile"
+	"github.com/ecsgit/ecsgit/source"
 	"github.com/ecsgit/ecsgit/spec"
 )
 
@@ -22,10 +24,12 @@ type targetFlags struct {
 	Cluster  clusterFlags
 	Prune    pruneFlags
 	Source   string
+	Drift    string
 }
 
 func (t *targetFlags) add(f *pflag.FlagSet) {
 	t.Prune.add(f)
+	f.StringVar(&t.Drift, "drift", "", "what the plan does with a service that drifted while Git did not change it: correct (re-apply Git's state; the default) or report (leave it, show it drifted); the same choice as 'ecsgit sync --drift'")
 	f.StringVar(&t.Source, "source", "", "stable repository identity (ownership of jobs; default: ecsgit.yaml's source, else \""+reconcile.DefaultSource+"\")")
 	t.Cluster.add(f, "ecsgit.yaml's")
 	t.Git.add(f)
@@ -39,27 +43,39 @@ func (t *targetFlags) setDir(args []string) {
 	}
 }
 
+// pipeline is the one constructor of the planning pipeline, for plan, apply and sync:
+// the loader (compose included) and the validation strictness are set here only.
+func pipeline(b reconcile.Cluster, strict bool, opts reconcile.PlanOptions) reconcile.Pipeline {
+	return reconcile.Pipeline{Cluster: b, Load: loadOptions(), Strict: strict, Options: opts}
+}
+
 // computePlan is the one way plan and apply plan a repository: snapshot (a directory or
-// a Git ref), load, validate (warnings are errors with strict), plan against b.
+// a Git ref), then the pipeline the daemon runs (load, validate with warnings as errors
+// under strict, plan against b).
 func computePlan(ctx context.Context, ios *iostreams.IOStreams, t *targetFlags, b *nomadbackend.Client, ns string, strict bool) (*reconcile.Planned, *nomadbackend.Commit, error) {
+	if d := reconcile.DriftMode(t.Drift); d != "" && d != reconcile.DriftCorrect && d != reconcile.DriftReport {
+		return nil, nil, usageError{fmt.Errorf("--drift must be %s or %s, not %q", reconcile.DriftCorrect, reconcile.DriftReport, t.Drift)}
+	}
 	snap, err := snapshotRepo(ctx, t.Dir, t.DirGiven, &t.Git)
 	if err != nil {
 		return nil, nil, err
 	}
-	d, err := spec.Load(snap.Dir, loadOptions())
-	if err != nil {
-		return nil, nil, usageError{err}
-	}
-	if d.Diagnostics.HasErrors(strict) {
-		printProblems(ios, d.Diagnostics)
-		return nil, nil, exitError{exitFailure}
-	}
-	po := reconcile.PlanOptions{Source: t.Source, Namespace: ns, Prune: t.Prune.Prune, AllowEmptyPrune: t.Prune.AllowEmptyPrune, Label: snap.Label}
+	pp := pipeline(b, strict, reconcile.PlanOptions{Source: t.Source, Namespace: ns, Prune: t.Prune.Prune,
+		AllowEmptyPrune: t.Prune.AllowEmptyPrune, DriftMode: reconcile.DriftMode(t.Drift)})
+	pass := reconcile.Pass{Dir: snap.Dir, Label: snap.Label}
 	if snap.Commit != nil {
-		po.Commit = snap.Commit.SHA
+		pass.Revision = source.Revision{SHA: snap.Commit.SHA}
 	}
-	planned, err := reconcile.ComputePlanned(ctx, d, b, po)
-	if err != nil {
+	planned, err := pp.Plan(ctx, pass)
+	var invalid *reconcile.InvalidRevisionError
+	var unreadable *reconcile.LoadError
+	switch {
+	case errors.As(err, &unreadable):
+		return nil, nil, usageError{unreadable.Err}
+	case errors.As(err, &invalid):
+		printProblems(ios, invalid.All)
+		return nil, nil, exitError{exitFailure}
+	case err != nil:
 		return nil, nil, err
 	}
 	return planned, snap.Commit, nil

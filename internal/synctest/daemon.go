@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ecsgit/ecsgit/reconcile"
+	"github.com/ecsgit/ecsgit/reconcile/syncloop"
 )
 
 var (
@@ -93,8 +93,8 @@ func (d *Daemon) Output() string {
 }
 
 // Status reads GET /v1/status.
-func (d *Daemon) Status() (reconcile.SyncStatus, error) {
-	var s reconcile.SyncStatus
+func (d *Daemon) Status() (syncloop.SyncStatus, error) {
+	var s syncloop.SyncStatus
 	resp, err := http.Get(d.URL + "/v1/status")
 	if err != nil {
 		return s, err

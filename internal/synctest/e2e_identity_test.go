@@ -7,7 +7,7 @@ import (
 
 	"github.com/ecsgit/ecsgit/internal/gittest"
 	"github.com/ecsgit/ecsgit/internal/synctest"
-	"github.com/ecsgit/ecsgit/reconcile"
+	"github.com/ecsgit/ecsgit/reconcile/syncloop"
 )
 
 // withoutAPI deletes service api's files from the commit.
@@ -40,7 +40,7 @@ func TestSyncIdentityPinned(t *testing.T) {
 	}
 
 	flip := repo.Commit("drop source and api", withoutAPI(synctest.Files(ns, synctest.Service{Name: "web", Env: "2"})))
-	var st reconcile.SyncStatus
+	var st syncloop.SyncStatus
 	synctest.Eventually(t, 15*time.Second, "identity change refused", func() bool {
 		st, _ = d.Status()
 		return st.LastAttempt != nil && st.LastAttempt.Revision != nil && st.LastAttempt.Revision.SHA == flip && st.LastAttempt.Result == "invalid"

@@ -10,6 +10,7 @@ import (
 	"github.com/ecsgit/ecsgit/internal/gittest"
 	"github.com/ecsgit/ecsgit/internal/synctest"
 	"github.com/ecsgit/ecsgit/reconcile"
+	"github.com/ecsgit/ecsgit/reconcile/syncloop"
 )
 
 // TestSyncNomadOutage (fault trial D4): while the daemon cannot reach Nomad, /readyz is
@@ -30,7 +31,7 @@ func TestSyncNomadOutage(t *testing.T) {
 
 	nomad.Down()
 	v2 := repo.Commit("v2 during the outage", synctest.Files(ns, synctest.Service{Name: "web", Env: "2"}))
-	var st reconcile.SyncStatus
+	var st syncloop.SyncStatus
 	synctest.Eventually(t, 20*time.Second, "stale, not ready, one commit behind", func() bool {
 		st, _ = d.Status()
 		return !st.Ready && st.Stale != nil && st.Head != nil && st.Head.SHA == v2 &&

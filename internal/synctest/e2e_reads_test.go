@@ -6,7 +6,7 @@ import (
 
 	"github.com/ecsgit/ecsgit/internal/gittest"
 	"github.com/ecsgit/ecsgit/internal/synctest"
-	"github.com/ecsgit/ecsgit/reconcile"
+	"github.com/ecsgit/ecsgit/reconcile/syncloop"
 )
 
 // TestSyncReadsOnlyWhatChanged: with the event stream vouching for earlier reads
@@ -36,7 +36,7 @@ func TestSyncReadsOnlyWhatChanged(t *testing.T) {
 		return m
 	}
 	d := synctest.StartDaemon(t, addr, "--repo", repo.FileURL(), "--namespace", ns, "--interval", "200ms", "--cache-dir", t.TempDir())
-	var st reconcile.SyncStatus
+	var st syncloop.SyncStatus
 	deployed := func(sha string) {
 		t.Helper()
 		synctest.Eventually(t, 20*time.Second, "commit "+sha[:8]+" deployed", func() bool {

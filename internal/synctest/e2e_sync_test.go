@@ -8,6 +8,7 @@ import (
 	"github.com/ecsgit/ecsgit/internal/gittest"
 	"github.com/ecsgit/ecsgit/internal/synctest"
 	"github.com/ecsgit/ecsgit/reconcile"
+	"github.com/ecsgit/ecsgit/reconcile/syncloop"
 )
 
 // TestSyncCommits: a good commit is deployed; a commit that does not validate is not
@@ -31,7 +32,7 @@ func TestSyncCommits(t *testing.T) {
 			files := synctest.Files(ns, synctest.Service{Name: "web", Env: "2"})
 			files["web-taskdef.json"] = "{\n  \"family\": \"web\",\n  \"containerDefinitions\": [ oops ]\n}\n"
 			bad := repo.Commit("broken", files)
-			var st reconcile.SyncStatus
+			var st syncloop.SyncStatus
 			synctest.Eventually(t, 15*time.Second, "bad commit rejected", func() bool {
 				st, _ = d.Status()
 				return st.LastAttempt != nil && st.LastAttempt.Revision != nil && st.LastAttempt.Revision.SHA == bad && st.LastAttempt.Result == "invalid"

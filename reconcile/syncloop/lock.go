@@ -1,4 +1,4 @@
-package reconcile
+package syncloop
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/ecsgit/ecsgit/internal/wait"
 	"github.com/ecsgit/ecsgit/nomadbackend"
+	"github.com/ecsgit/ecsgit/reconcile"
 )
 
 // Leadership elects one acting replica among several `ecsgit sync` processes through a
@@ -20,7 +21,7 @@ import (
 // renewal, release on shutdown); the lock calls are the backend's (nomadbackend/lock.go
 // says why they are not api.Client.Locks / api.NewLockLeaser).
 type Leadership struct {
-	Locks     LockService
+	Locks     reconcile.LockService
 	Namespace string
 	// Path of the lock variable, e.g. "ecsgit/lock/<source>".
 	Path string

@@ -25,8 +25,8 @@ func TestPipelineRefusesAnotherNamespace(t *testing.T) {
 	write("td.json", `{"family":"web","containerDefinitions":[{"name":"web","image":"app:1","memory":64}]}`)
 	write("svc.json", `{"serviceName":"web","taskDefinition":"web","desiredCount":1}`)
 
-	e := &PipelineEngine{Options: PlanOptions{Namespace: "default"}} // no Nomad: must not get that far
-	_, err := e.Plan(context.Background(), dir, source.Revision{SHA: "0123456789abcdef"}, nil)
+	e := &Pipeline{Options: PlanOptions{Namespace: "default"}, PinNamespace: true} // no Nomad: must not get that far
+	_, err := e.Plan(context.Background(), Pass{Dir: dir, Revision: source.Revision{SHA: "0123456789abcdef"}})
 	var inv *InvalidRevisionError
 	if !errors.As(err, &inv) || len(inv.Diagnostics) != 1 || !strings.Contains(inv.Diagnostics[0], `namespace "prod" but this daemon manages "default"`) {
 		t.Fatalf("want an invalid-revision error naming both namespaces, got %v", err)

@@ -1,10 +1,11 @@
-package reconcile
+package syncloop
 
 import (
 	"sync"
 	"time"
 
 	"github.com/ecsgit/ecsgit/plan"
+	"github.com/ecsgit/ecsgit/reconcile"
 )
 
 // readCache lets a daemon pass skip the Nomad reads of a service that nothing touched
@@ -30,13 +31,13 @@ type readCache struct {
 	now    func() time.Time
 
 	mu      sync.Mutex
-	since   time.Time                  // stream subscribed at (zero: not subscribed)
-	entries map[string]*PlannedService // jobID → an unchanged service's reads
-	events  map[string]time.Time       // jobID → the last event seen for it
+	since   time.Time                            // stream subscribed at (zero: not subscribed)
+	entries map[string]*reconcile.PlannedService // jobID → an unchanged service's reads
+	events  map[string]time.Time                 // jobID → the last event seen for it
 }
 
 func newReadCache(maxAge time.Duration) *readCache {
-	return &readCache{maxAge: maxAge, now: time.Now, entries: map[string]*PlannedService{}, events: map[string]time.Time{}}
+	return &readCache{maxAge: maxAge, now: time.Now, entries: map[string]*reconcile.PlannedService{}, events: map[string]time.Time{}}
 }
 
 // subscribed: the event stream is (again) delivering events from now on.
@@ -64,14 +65,14 @@ func (c *readCache) jobEvent(jobID string) {
 }
 
 // lookup is PlanOptions.Reuse: the earlier reads of jobID, if they can be trusted.
-func (c *readCache) lookup(jobID string) *PlannedService {
+func (c *readCache) lookup(jobID string) *reconcile.PlannedService {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	ps := c.entries[jobID]
 	if ps == nil || c.since.IsZero() {
 		return nil
 	}
-	at := ps.readAt
+	at := ps.ReadAt
 	if at.Before(c.since) || c.now().Sub(at) >= c.maxAge || !c.events[jobID].Before(at) {
 		return nil
 	}
@@ -80,7 +81,7 @@ func (c *readCache) lookup(jobID string) *PlannedService {
 
 // remember keeps the reads of every service p planned as unchanged, replacing what an
 // earlier pass kept (a service that left the repository is forgotten).
-func (c *readCache) remember(p *Planned) {
+func (c *readCache) remember(p *reconcile.Planned) {
 	if c.maxAge <= 0 || p == nil {
 		return
 	}
@@ -91,10 +92,10 @@ func (c *readCache) remember(p *Planned) {
 	for i := range p.Plan.Services {
 		sp := &p.Plan.Services[i]
 		ps := p.Services[sp.JobID]
-		if sp.Action != plan.ActionNoop || ps == nil || ps.Translation == nil || !unchangedSinceApplied(ps, sp) {
+		if sp.Action != plan.ActionNoop || ps == nil || ps.Translation == nil || !reconcile.UnchangedSinceApplied(ps, sp) {
 			continue
 		}
-		c.entries[sp.JobID] = slimForReuse(ps)
+		c.entries[sp.JobID] = ps.ForReuse()
 	}
 	// Events older than any read that could still be trusted tell nothing any more.
 	for id, at := range c.events {
@@ -105,22 +106,9 @@ func (c *readCache) remember(p *Planned) {
 }
 
 // reuseFunc is the PlanOptions.Reuse of the next pass (nil when disabled).
-func (c *readCache) reuseFunc() ReuseFunc {
+func (c *readCache) reuseFunc() reconcile.ReuseFunc {
 	if c.maxAge <= 0 {
 		return nil
 	}
 	return c.lookup
-}
-
-// slimForReuse keeps of an unchanged service what fromPrior and the rest of a pass use
-// of it (the live job's summary, the record without its history), not the translation
-// or the ECS documents: the daemon holds one entry per service for as long as it runs
-// (1,000 services). The live job is already a summary (nomadbackend.LiveJob, a few
-// fields instead of a decoded Nomad job of tens of KiB).
-func slimForReuse(ps *PlannedService) *PlannedService {
-	live := *ps.Live // already a summary (nomadbackend.LiveJob): a copy keeps it apart
-	rec := *ps.Record
-	rec.History = nil // only read when the record is written, which an unchanged service never is
-	return &PlannedService{Live: &live, Record: &rec, ContentHash: ps.ContentHash, Revision: ps.Revision,
-		RevisionIsKnown: ps.RevisionIsKnown, readAt: ps.readAt}
 }

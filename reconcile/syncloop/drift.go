@@ -1,4 +1,4 @@
-package reconcile
+package syncloop
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/ecsgit/ecsgit/internal/wait"
 	"github.com/ecsgit/ecsgit/nomadbackend"
+	"github.com/ecsgit/ecsgit/reconcile"
 )
 
 // DriftWatcher follows Nomad's event stream (Job and Deployment topics, one namespace)
@@ -14,7 +15,7 @@ import (
 // end update the status. It only wakes the loop: deciding whether a change is drift or
 // ecsgit's own write, and what to do about it, is the loop's job.
 type DriftWatcher struct {
-	Events    EventSource
+	Events    reconcile.EventSource
 	Namespace string
 	// Source is the ownership identity: events of other sources' jobs are ignored.
 	// Empty accepts every ecsgit-managed job (the identity may come from ecsgit.yaml,

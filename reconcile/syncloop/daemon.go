@@ -1,10 +1,12 @@
-package reconcile
+package syncloop
 
 import (
 	"context"
 	"log/slog"
 	"sync"
 	"sync/atomic"
+
+	"github.com/ecsgit/ecsgit/reconcile"
 )
 
 // Daemon is `ecsgit sync` without its flags and HTTP: the loop, what triggers it (event
@@ -20,7 +22,7 @@ type Daemon struct {
 	// Identity, when set, is resolved before the daemon takes the lock or acts: the lock
 	// path (LockPath) and the drift watcher's owner follow it, so two repositories never
 	// share one lock (fault trial D3a).
-	Identity *IdentityPin
+	Identity *reconcile.IdentityPin
 	Logger   *slog.Logger
 
 	acting atomic.Bool

@@ -1,34 +1,21 @@
-package reconcile
+package syncloop
 
 import (
 	"sort"
 	"sync"
 	"time"
 
+	"github.com/ecsgit/ecsgit/reconcile"
 	"github.com/ecsgit/ecsgit/source"
-)
-
-// ServiceState is a service's state as the daemon reports it (Argo CD's vocabulary,
-// plus Paused for a manual rollback).
-type ServiceState string
-
-const (
-	StateSynced      ServiceState = "Synced"      // live equals Git
-	StateOutOfSync   ServiceState = "OutOfSync"   // live differs from Git and ecsgit is not correcting it (drift report mode)
-	StateProgressing ServiceState = "Progressing" // registered, deployment running
-	StateDegraded    ServiceState = "Degraded"    // Git's spec failed and was rolled back; not retried until Git changes
-	StateFailed      ServiceState = "Failed"      // the last apply of this service failed
-	StatePaused      ServiceState = "Paused"      // a manual rollback paused sync until a commit touches the service
-	StateUnknown     ServiceState = "Unknown"     // the last pass could not reach Git or Nomad: the state is not known (Reason has the last known one)
 )
 
 // SyncStatus is the daemon's state, served as JSON at GET /v1/status (docs/sync.md).
 // It is a view for people and tools; nothing reads it back: the durable state is the
 // records in Nomad.
 type SyncStatus struct {
-	Source    string `json:"source"`
-	Namespace string `json:"namespace"`
-	DriftMode string `json:"driftMode"`
+	Source    string              `json:"source"`
+	Namespace string              `json:"namespace"`
+	DriftMode reconcile.DriftMode `json:"driftMode"`
 	// Leader describes the HA lock: whether this replica acts, and who does.
 	Leader LeaderStatus `json:"leader"`
 	// Ready: this replica acts and its last pass reached Git and Nomad and applied the
@@ -87,8 +74,8 @@ type AttemptStatus struct {
 	// Result is "succeeded", "invalid" (validation failed: not applied, waits for the
 	// next commit), "failed" (some service failed), or "error" (Git or Nomad unreachable:
 	// retried with backoff).
-	Result string `json:"result"`
-	Error  string `json:"error,omitempty"`
+	Result AttemptResult `json:"result"`
+	Error  string        `json:"error,omitempty"`
 	// Diagnostics are the validation errors as file:line:col (invalid only).
 	Diagnostics []string `json:"diagnostics,omitempty"`
 	// RetryAt is when a failed attempt is retried (error only).
@@ -127,12 +114,12 @@ func prunesOf(res *SyncResult) []PruneStatus {
 
 // ServiceStatus is one service.
 type ServiceStatus struct {
-	Service        string       `json:"service"`
-	JobID          string       `json:"jobID"`
-	State          ServiceState `json:"state"`
-	Reason         string       `json:"reason,omitempty"`
-	TaskDefinition string       `json:"taskDefinition,omitempty"`
-	Drifted        bool         `json:"drifted,omitempty"`
+	Service        string                 `json:"service"`
+	JobID          string                 `json:"jobID"`
+	State          reconcile.ServiceState `json:"state"`
+	Reason         string                 `json:"reason,omitempty"`
+	TaskDefinition string                 `json:"taskDefinition,omitempty"`
+	Drifted        bool                   `json:"drifted,omitempty"`
 }
 
 func revisionStatus(r source.Revision) *RevisionStatus {

@@ -1,4 +1,4 @@
-package reconcile
+package syncloop
 
 import (
 	"time"
@@ -58,7 +58,7 @@ func NewSyncMetrics() *SyncMetrics {
 		m.GitFetchDuration, m.GitFetchErrors, m.NomadRequestSeconds, m.NomadErrors, m.Leader,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// Pre-create the label values so dashboards see zeros, not gaps.
-	for _, r := range []string{resultSucceeded, resultFailed, resultInvalid, resultError} {
+	for _, r := range []string{resultSucceeded.String(), resultFailed.String(), resultInvalid.String(), resultError.String()} {
 		m.Syncs.WithLabelValues(r)
 	}
 	for _, o := range []nomadbackend.DeploymentStatus{nomadbackend.DeploymentSuccessful, nomadbackend.DeploymentFailed, nomadbackend.DeploymentCancelled} {
@@ -76,10 +76,16 @@ func (m *SyncMetrics) ObserveNomad(op string, d time.Duration, failed bool) {
 	}
 }
 
-// Pass results (the `result` label and AttemptStatus.Result).
+// AttemptResult is how a pass ended: AttemptStatus.Result in /v1/status (the JSON
+// values are an interface) and the `result` label of the sync metrics.
+type AttemptResult string
+
+// Pass results.
 const (
-	resultSucceeded = "succeeded"
-	resultFailed    = "failed"
-	resultInvalid   = "invalid"
-	resultError     = "error"
+	resultSucceeded AttemptResult = "succeeded"
+	resultFailed    AttemptResult = "failed"
+	resultInvalid   AttemptResult = "invalid"
+	resultError     AttemptResult = "error"
 )
+
+func (r AttemptResult) String() string { return string(r) }

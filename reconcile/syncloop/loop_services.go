@@ -1,16 +1,18 @@
-package reconcile
+package syncloop
 
 import (
 	"context"
 	"fmt"
+	"maps"
 
 	"github.com/ecsgit/ecsgit/nomadbackend"
 	"github.com/ecsgit/ecsgit/plan"
+	"github.com/ecsgit/ecsgit/reconcile"
 )
 
 // serviceStatuses turns a plan and what apply did into the per-service states of
 // /v1/status.
-func serviceStatuses(p *Planned, res *SyncResult, mode DriftMode) []ServiceStatus {
+func serviceStatuses(p *reconcile.Planned, res *SyncResult, mode reconcile.DriftMode) []ServiceStatus {
 	byJob := map[string]SyncServiceResult{}
 	if res != nil {
 		for _, r := range res.Services {
@@ -19,7 +21,7 @@ func serviceStatuses(p *Planned, res *SyncResult, mode DriftMode) []ServiceStatu
 	}
 	out := []ServiceStatus{}
 	for _, sp := range p.Plan.Services {
-		st := ServiceStatus{Service: sp.Service, JobID: sp.JobID, TaskDefinition: sp.NewTaskDefinition, State: StateSynced, Reason: sp.Reason}
+		st := ServiceStatus{Service: sp.Service, JobID: sp.JobID, TaskDefinition: sp.NewTaskDefinition, State: reconcile.StateSynced, Reason: sp.Reason}
 		rec := (*nomadbackend.ServiceRecord)(nil)
 		if ps := p.Services[sp.JobID]; ps != nil {
 			rec = ps.Record
@@ -27,37 +29,25 @@ func serviceStatuses(p *Planned, res *SyncResult, mode DriftMode) []ServiceStatu
 		r, applied := byJob[sp.JobID]
 		switch {
 		case sp.Action == plan.ActionDelete && applied && r.PruneHeld:
-			st.State, st.Reason = StateOutOfSync, r.Reason
+			st.State, st.Reason = reconcile.StateOutOfSync, r.Reason
 		case sp.Action == plan.ActionDelete && applied && r.Err == nil:
 			continue // pruned: no longer a service of this repository (AttemptStatus.Pruned names it)
 		case applied && r.Err != nil:
-			st.State, st.Reason = StateFailed, r.Err.Error()
+			st.State, st.Reason = reconcile.StateFailed, r.Err.Error()
 		case applied:
-			st.State = stateOfOutcome(r.Outcome)
+			st.State = r.Status.State()
 		case sp.Degraded:
-			st.State = StateDegraded
+			st.State = reconcile.StateDegraded
 		case sp.Action == plan.ActionSkip && rec != nil && rec.Paused:
-			st.State = StatePaused
-		case sp.Action == plan.ActionSkip && sp.Drifted && mode == DriftReport:
-			st.State, st.Drifted = StateOutOfSync, true
+			st.State = reconcile.StatePaused
+		case sp.Action == plan.ActionSkip && sp.Drifted && mode == reconcile.DriftReport:
+			st.State, st.Drifted = reconcile.StateOutOfSync, true
 		case sp.Action == plan.ActionSkip:
-			st.State = StateOutOfSync
+			st.State = reconcile.StateOutOfSync
 		}
 		out = append(out, st)
 	}
 	return out
-}
-
-func stateOfOutcome(o nomadbackend.RecordOutcome) ServiceState {
-	switch o {
-	case nomadbackend.OutcomePending:
-		return StateProgressing
-	case nomadbackend.OutcomeRolledBack:
-		return StateDegraded
-	case nomadbackend.OutcomeFailed:
-		return StateFailed
-	}
-	return StateSynced
 }
 
 // noteOwnWrites remembers the JobModifyIndex of every job ecsgit just wrote, so the
@@ -79,44 +69,39 @@ func (l *Loop) noteOwnWrites(res *SyncResult) {
 // deregisteredMark in Loop.own: ecsgit itself stopped the job (prune).
 const deregisteredMark = ^uint64(0)
 
-// rememberSpecs keeps each service's desired spec hash, to tell later whether a commit
-// touched a service.
-func (l *Loop) rememberSpecs(p *Planned) {
+// rememberSpecs keeps each service's desired spec hash after a pass, to tell later
+// whether a commit touched a service. A service whose pause this pass lifted but whose
+// apply failed keeps its earlier hash, so the next pass lifts it again.
+func (l *Loop) rememberSpecs(p *reconcile.Planned, res *SyncResult) {
+	failed := map[string]bool{}
+	if res != nil {
+		for _, r := range res.Services {
+			if r.Err != nil {
+				failed[r.JobID] = true
+			}
+		}
+	}
 	for _, sp := range p.Plan.Services {
+		if ps := p.Services[sp.JobID]; ps != nil && ps.Unpause && (res == nil || failed[sp.JobID]) {
+			continue
+		}
 		if sp.SpecHash != "" {
 			l.specs[sp.JobID] = sp.SpecHash
 		}
 	}
 }
 
-// unpauseTouched lifts the pause of a manual rollback (`ecsgit rollback`) for each
-// paused service whose desired spec changed since the previous revision this loop
-// planned: "paused until the next commit that touches it". A daemon that just started
-// has no previous revision and lifts nothing (the safe side). Reports whether any pause
-// was lifted (the caller plans again).
-func (l *Loop) unpauseTouched(ctx context.Context, p *Planned) bool {
-	lifted := false
-	for _, sp := range p.Plan.Services {
-		ps := p.Services[sp.JobID]
-		if ps == nil || ps.Record == nil || !ps.Record.Paused {
-			continue
-		}
-		prev, ok := l.specs[sp.JobID]
-		if !ok || prev == sp.SpecHash {
-			continue
-		}
-		_, err := l.opts.Nomad.UpdateServiceRecord(ctx, p.Plan.Namespace, sp.JobID, func(r *nomadbackend.ServiceRecord) error {
-			r.Paused, r.PausedReason = false, ""
-			return nil
-		})
-		if err != nil {
-			l.opts.Logger.Warn("sync: could not lift pause", "job", sp.JobID, "err", err)
-			continue
-		}
-		l.opts.Logger.Info("sync: commit touches a paused service, resuming it", "job", sp.JobID, "commit", p.Plan.Commit)
-		lifted = true
+// unpauseFunc is the pass's PlanOptions.Unpause: a pause of a manual rollback (`ecsgit
+// rollback`) lasts "until the next commit that touches the service", so a paused
+// service whose desired spec differs from the one this loop planned before is lifted.
+// A daemon that just started has no previous revision and lifts nothing (the safe side,
+// and what `ecsgit plan` shows).
+func (l *Loop) unpauseFunc() reconcile.UnpauseFunc {
+	specs := maps.Clone(l.specs)
+	return func(jobID, specHash string) bool {
+		prev, ok := specs[jobID]
+		return ok && prev != specHash
 	}
-	return lifted
 }
 
 // driftCandidate is what the event stream saw happen to one owned job.
@@ -180,12 +165,12 @@ func (l *Loop) realDrift(ctx context.Context, cands map[string]driftCandidate) m
 // NoteDeployment records the end of a deployment of an owned job (event stream): the
 // service moves from Progressing to Synced or Failed, and the outcome is counted.
 func (l *Loop) NoteDeployment(jobID string, status nomadbackend.DeploymentStatus, description string) {
-	var state ServiceState
+	var state reconcile.ServiceState
 	switch status {
 	case nomadbackend.DeploymentSuccessful:
-		state = StateSynced
+		state = reconcile.StateSynced
 	case nomadbackend.DeploymentFailed:
-		state = StateFailed
+		state = reconcile.StateFailed
 	case nomadbackend.DeploymentCancelled:
 	default:
 		return
@@ -197,9 +182,9 @@ func (l *Loop) NoteDeployment(jobID string, status nomadbackend.DeploymentStatus
 			}
 			// Counted only for services of this repository (the namespace may hold others).
 			l.opts.Metrics.Deployments.WithLabelValues(string(status)).Inc()
-			if state != "" && s.Services[i].State == StateProgressing {
+			if state != "" && s.Services[i].State == reconcile.StateProgressing {
 				s.Services[i].State = state
-				if state == StateFailed {
+				if state == reconcile.StateFailed {
 					s.Services[i].Reason = fmt.Sprintf("deployment failed: %s", description)
 				}
 			}

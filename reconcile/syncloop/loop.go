@@ -1,4 +1,4 @@
-package reconcile
+package syncloop
 
 import (
 	"context"
@@ -10,26 +10,24 @@ import (
 	"time"
 
 	"github.com/ecsgit/ecsgit/internal/wait"
+	"github.com/ecsgit/ecsgit/reconcile"
 	"github.com/ecsgit/ecsgit/source"
 )
 
-// DriftMode is what the loop does when a live job no longer matches what ecsgit applied.
-type DriftMode string
+// Trigger is why a pass ran (AttemptStatus.Trigger joins them, logs name them).
+type Trigger string
 
+// Trigger reasons.
 const (
-	DriftCorrect DriftMode = "correct" // re-apply Git's state (Argo CD selfHeal, Flux)
-	DriftReport  DriftMode = "report"  // show OutOfSync, change nothing (helm-controller's opt-out)
+	TriggerStart   Trigger = "start"
+	TriggerPoll    Trigger = "poll"
+	TriggerWebhook Trigger = "webhook"
+	TriggerWatch   Trigger = "watch" // fsnotify on a local directory
+	TriggerDrift   Trigger = "drift" // Nomad event stream
+	TriggerRetry   Trigger = "retry"
 )
 
-// Trigger reasons (AttemptStatus.Trigger, logs).
-const (
-	TriggerStart   = "start"
-	TriggerPoll    = "poll"
-	TriggerWebhook = "webhook"
-	TriggerWatch   = "watch" // fsnotify on a local directory
-	TriggerDrift   = "drift" // Nomad event stream
-	TriggerRetry   = "retry"
-)
+func (t Trigger) String() string { return string(t) }
 
 // LoopOptions configure a Loop.
 type LoopOptions struct {
@@ -37,11 +35,11 @@ type LoopOptions struct {
 	Engine SyncEngine
 	// Nomad and Namespace are used to read records when deciding whether an event is
 	// ecsgit's own write, and to lift a pause when a commit touches a paused service.
-	Nomad     Cluster
+	Nomad     reconcile.Cluster
 	Namespace string
 	// Interval between polls; default 1m.
 	Interval  time.Duration
-	DriftMode DriftMode
+	DriftMode reconcile.DriftMode
 	// MinBackoff and MaxBackoff bound the retry delay after a Git or Nomad error
 	// (doubling, with jitter); defaults 1s and 2m.
 	MinBackoff, MaxBackoff time.Duration
@@ -62,7 +60,7 @@ type LoopOptions struct {
 	ProbeInterval time.Duration
 }
 
-// Loop is the reconcile loop of `ecsgit sync`: it runs the same pipeline as
+// Loop is the reconcile.reconcile loop of `ecsgit sync`: it runs the same pipeline as
 // `ecsgit apply` (fetch → validate → plan → apply) whenever something may have changed,
 // one pass at a time. Triggers (poll timer, webhook, fsnotify, Nomad events) only wake
 // it; they coalesce, so a burst of pushes costs one or two passes.
@@ -91,7 +89,7 @@ type Loop struct {
 
 // pendingWork is what triggers asked for since the last pass.
 type pendingWork struct {
-	reasons map[string]bool
+	reasons map[Trigger]bool
 	drift   map[string]driftCandidate
 }
 
@@ -104,9 +102,9 @@ func NewLoop(opts LoopOptions) (*Loop, error) {
 		opts.Interval = time.Minute
 	}
 	if opts.DriftMode == "" {
-		opts.DriftMode = DriftCorrect
+		opts.DriftMode = reconcile.DriftCorrect
 	}
-	if opts.DriftMode != DriftCorrect && opts.DriftMode != DriftReport {
+	if opts.DriftMode != reconcile.DriftCorrect && opts.DriftMode != reconcile.DriftReport {
 		return nil, errors.New(`sync loop: drift mode must be "correct" or "report"`)
 	}
 	if opts.MinBackoff <= 0 {
@@ -130,17 +128,17 @@ func NewLoop(opts LoopOptions) (*Loop, error) {
 	l := &Loop{opts: opts, wake: make(chan struct{}, 1), own: map[string]uint64{}, specs: map[string]string{},
 		reads: newReadCache(opts.FullReadInterval)}
 	l.status.update(func(s *SyncStatus) {
-		s.Source, s.Namespace, s.DriftMode = opts.Source.Describe(), opts.Namespace, string(opts.DriftMode)
+		s.Source, s.Namespace, s.DriftMode = opts.Source.Describe(), opts.Namespace, opts.DriftMode
 		s.Services = []ServiceStatus{}
 	})
 	return l, nil
 }
 
 // Trigger asks for a pass (a webhook delivery, an fsnotify change). It never blocks.
-func (l *Loop) Trigger(reason string) {
+func (l *Loop) Trigger(reason Trigger) {
 	l.mu.Lock()
 	if l.pending.reasons == nil {
-		l.pending.reasons = map[string]bool{}
+		l.pending.reasons = map[Trigger]bool{}
 	}
 	l.pending.reasons[reason] = true
 	l.mu.Unlock()

@@ -1,4 +1,4 @@
-package reconcile
+package syncloop
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ecsgit/ecsgit/plan"
+	"github.com/ecsgit/ecsgit/reconcile"
 	"github.com/ecsgit/ecsgit/source"
 )
 
@@ -30,7 +31,7 @@ func (l *Loop) pass(ctx context.Context, work pendingWork) time.Duration {
 		if ctx.Err() != nil {
 			return 0
 		}
-		return l.transient(attempt, nil, "fetch", err)
+		return l.failed(attempt, nil, "fetch", err)
 	}
 	attempt.Revision = revisionStatus(rev)
 	l.status.update(func(s *SyncStatus) { s.Head = revisionStatus(rev) })
@@ -49,34 +50,21 @@ func (l *Loop) pass(ctx context.Context, work pendingWork) time.Duration {
 
 	dir, err := l.opts.Source.Checkout(ctx, rev)
 	if err != nil {
-		return l.transient(attempt, &rev, "checkout", err)
+		return l.failed(attempt, &rev, "checkout", err)
 	}
-	planned, err := l.opts.Engine.Plan(ctx, dir, rev, l.reads.reuseFunc())
-	var invalid *InvalidRevisionError
-	if errors.As(err, &invalid) {
-		l.invalid(attempt, rev, invalid)
-		return 0
-	}
+	planned, err := l.opts.Engine.Plan(ctx, reconcile.Pass{Dir: dir, Revision: rev, Reuse: l.reads.reuseFunc(), Unpause: l.unpauseFunc()})
 	if err != nil {
-		return l.transient(attempt, &rev, "plan", err)
+		return l.failed(attempt, &rev, "plan", err)
 	}
-	if l.unpauseTouched(ctx, planned) {
-		if planned, err = l.opts.Engine.Plan(ctx, dir, rev, l.reads.reuseFunc()); err != nil {
-			return l.transient(attempt, &rev, "plan", err)
-		}
-	}
-	l.rememberSpecs(planned)
 	read := len(planned.Plan.Services) - planned.Reused
 	attempt.ServicesRead = &read
-	if l.opts.DriftMode == DriftReport {
-		holdDrift(planned)
-	}
 
 	// A register in flight is finished even when shutdown was asked for (SIGTERM): the
 	// write and its record belong together.
 	applyCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), l.opts.ApplyGrace)
 	defer cancel()
 	res, err := l.opts.Engine.Apply(applyCtx, planned, rev)
+	l.rememberSpecs(planned, res)
 	l.noteOwnWrites(res)
 	attempt.Pruned = prunesOf(res)
 	for _, pr := range attempt.Pruned {
@@ -91,7 +79,7 @@ func (l *Loop) pass(ctx context.Context, work pendingWork) time.Duration {
 	l.planned, l.havePlan = rev, true
 	l.opts.Metrics.SyncDuration.Observe(time.Since(started).Seconds())
 	if err != nil {
-		return l.transient(attempt, &rev, "apply", err, services...)
+		return l.failed(attempt, &rev, "apply", err, services...)
 	}
 	l.succeeded(attempt, rev, services, planned)
 	log.Info("sync: applied", "commit", rev.Short(), "trigger", trigger, "summary", summaryLine(planned.Plan),
@@ -109,6 +97,55 @@ func (l *Loop) fetch(ctx context.Context) (source.Revision, error) {
 	return rev, err
 }
 
+// failed decides what a failed phase means by the error's class (reconcile.Classify):
+//   - stalled: the revision cannot succeed as it is (invalid or untranslatable content,
+//     credentials Nomad or Git refuse). It is not retried; the next commit proceeds (a
+//     stall before the revision is known waits for the next poll).
+//   - wait: the cluster cannot take it now (placement failures); try again after a poll
+//     interval (at most MaxBackoff), without escalating the backoff.
+//   - retry (and anything unrecognised): backoff.
+func (l *Loop) failed(a *AttemptStatus, rev *source.Revision, phase string, err error, services ...ServiceStatus) time.Duration {
+	switch reconcile.Classify(err) {
+	case reconcile.ClassStalled, reconcile.ClassUser:
+		var invalid *reconcile.InvalidRevisionError
+		var content *reconcile.ContentError
+		switch {
+		case rev != nil && errors.As(err, &invalid):
+			l.invalid(a, *rev, invalid)
+			return 0
+		case rev != nil && errors.As(err, &content):
+			l.invalid(a, *rev, &reconcile.InvalidRevisionError{Revision: *rev, Diagnostics: []string{content.Error()}})
+			return 0
+		}
+		l.stalled(a, rev, phase, err, services...)
+		return 0
+	case reconcile.ClassWait:
+		l.transient(a, rev, phase, err, services...)
+		l.attempt = 0
+		delay := min(l.opts.Interval, l.opts.MaxBackoff)
+		at := time.Now().Add(delay).UTC()
+		l.retryAt, a.RetryAt = at, &at
+		l.status.update(func(s *SyncStatus) { s.LastAttempt = a })
+		return delay
+	}
+	return l.transient(a, rev, phase, err, services...)
+}
+
+// stalled records a failure that retrying the same revision cannot cure, and that is
+// not the content's fault (Nomad's 403, Git refusing the credentials): the status shows
+// it as an error without a retry time; the revision is not planned again until a new
+// commit (or, when the revision is not known, the next poll).
+func (l *Loop) stalled(a *AttemptStatus, rev *source.Revision, phase string, err error, services ...ServiceStatus) {
+	l.transient(a, rev, phase, err, services...)
+	l.retry, l.attempt, l.retryAt = false, 0, time.Time{}
+	if rev != nil {
+		l.planned, l.havePlan = *rev, true
+	}
+	a.RetryAt = nil
+	a.Error = "stalled, not retried until the next commit: " + a.Error
+	l.status.update(func(s *SyncStatus) { s.LastAttempt = a })
+}
+
 // transient records a failure that a retry can cure (Git or Nomad unreachable, a
 // conflict with a concurrent writer) and returns the backoff delay. Nothing was pruned
 // and the last good state stays deployed.
@@ -119,7 +156,7 @@ func (l *Loop) transient(a *AttemptStatus, rev *source.Revision, phase string, e
 	at := time.Now().Add(delay).UTC()
 	l.retryAt = at
 	a.Result, a.Error, a.RetryAt, a.FinishedAt = resultError, fmt.Sprintf("%s: %v", phase, err), &at, time.Now().UTC()
-	l.opts.Metrics.Syncs.WithLabelValues(resultError).Inc()
+	l.opts.Metrics.Syncs.WithLabelValues(resultError.String()).Inc()
 	l.status.update(func(s *SyncStatus) {
 		s.LastAttempt = a
 		if len(services) > 0 {
@@ -135,9 +172,9 @@ func (l *Loop) transient(a *AttemptStatus, rev *source.Revision, phase string, e
 			if len(services) > 0 {
 				break // this pass's own results
 			}
-			if st := &s.Services[i]; st.State != StateUnknown && st.State != StateFailed {
+			if st := &s.Services[i]; st.State != reconcile.StateUnknown && st.State != reconcile.StateFailed {
 				st.Reason = fmt.Sprintf("the last pass failed (%s); last known state %s", a.Error, st.State)
-				st.State = StateUnknown
+				st.State = reconcile.StateUnknown
 			}
 		}
 	})
@@ -154,21 +191,21 @@ func (l *Loop) transient(a *AttemptStatus, rev *source.Revision, phase string, e
 
 // invalid: the commit does not validate. It is not applied, the deployed state stays,
 // and the same tree is not retried (stalled); the next commit proceeds.
-func (l *Loop) invalid(a *AttemptStatus, rev source.Revision, e *InvalidRevisionError) {
+func (l *Loop) invalid(a *AttemptStatus, rev source.Revision, e *reconcile.InvalidRevisionError) {
 	l.planned, l.havePlan, l.retry, l.attempt = rev, true, false, 0
 	a.Result, a.Error, a.Diagnostics, a.FinishedAt = resultInvalid, e.Error(), e.Diagnostics, time.Now().UTC()
-	l.opts.Metrics.Syncs.WithLabelValues(resultInvalid).Inc()
+	l.opts.Metrics.Syncs.WithLabelValues(resultInvalid.String()).Inc()
 	l.status.update(func(s *SyncStatus) { s.LastAttempt = a })
 	l.opts.Logger.Error("sync: commit rejected, keeping the deployed state", "commit", rev.Short(),
 		"author", rev.Author, "message", rev.Message, "errors", strings.Join(e.Diagnostics, "; "))
 }
 
-func (l *Loop) succeeded(a *AttemptStatus, rev source.Revision, services []ServiceStatus, p *Planned) {
+func (l *Loop) succeeded(a *AttemptStatus, rev source.Revision, services []ServiceStatus, p *reconcile.Planned) {
 	l.retry, l.attempt = false, 0
 	a.Result, a.FinishedAt = resultSucceeded, time.Now().UTC()
 	failed := 0
 	for _, s := range services {
-		if s.State == StateFailed {
+		if s.State == reconcile.StateFailed {
 			failed++
 		}
 	}
@@ -182,7 +219,7 @@ func (l *Loop) succeeded(a *AttemptStatus, rev source.Revision, services []Servi
 		}
 	}
 	m := l.opts.Metrics
-	m.Syncs.WithLabelValues(a.Result).Inc()
+	m.Syncs.WithLabelValues(a.Result.String()).Inc()
 	m.Drifted.Set(float64(drifted))
 	if failed == 0 {
 		m.LastSuccess.SetToCurrentTime()
@@ -200,43 +237,13 @@ func (l *Loop) succeeded(a *AttemptStatus, rev source.Revision, services []Servi
 	})
 }
 
-// holdDrift turns the correction of drift into a skip (drift=report): a service whose
-// Git spec is unchanged since ecsgit applied it but whose live job drifted is shown
-// OutOfSync and left alone. A service that Git changed is still applied.
-func holdDrift(p *Planned) {
-	for i := range p.Plan.Services {
-		sp := &p.Plan.Services[i]
-		ps := p.Services[sp.JobID]
-		if !sp.Drifted || ps == nil || ps.Record == nil || ps.Record.SpecHash != sp.SpecHash {
-			continue
-		}
-		if sp.Action == plan.ActionCreate || sp.Action == plan.ActionUpdate {
-			sp.Action, sp.Update = plan.ActionSkip, plan.UpdateNone
-			sp.Reason = "the live job drifted from Git; drift mode is report, so ecsgit leaves it (" + driftSummary(sp) + ")"
-		}
-	}
-	p.Plan.Summarize()
-}
-
-func driftSummary(sp *plan.ServicePlan) string {
-	var parts []string
-	for i, c := range sp.DriftChanges {
-		if i == 3 {
-			parts = append(parts, fmt.Sprintf("and %d more", len(sp.DriftChanges)-3))
-			break
-		}
-		parts = append(parts, c.Path+" "+c.Kind)
-	}
-	return strings.Join(parts, ", ")
-}
-
 func triggerName(w pendingWork) string {
 	var rs []string
 	for r := range w.reasons {
-		rs = append(rs, r)
+		rs = append(rs, r.String())
 	}
 	if len(w.drift) > 0 && !w.reasons[TriggerDrift] {
-		rs = append(rs, TriggerDrift)
+		rs = append(rs, TriggerDrift.String())
 	}
 	sort.Strings(rs)
 	return strings.Join(rs, ",")

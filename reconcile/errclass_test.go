@@ -1,0 +1,63 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/go-git/go-git/v5/plumbing/transport"
+	"github.com/hashicorp/nomad/api"
+
+	"github.com/ecsgit/ecsgit/source"
+)
+
+// forbidden is the error Nomad's api client returns for a 403 (an ACL token without
+// the capability), from a server that answers every request with it.
+func forbidden(t *testing.T) error {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "Permission denied", http.StatusForbidden)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := api.NewClient(&api.Config{Address: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = c.Jobs().Info("web", nil)
+	if err == nil {
+		t.Fatal("want a 403 error")
+	}
+	return fmt.Errorf("plan default/web: %w", err)
+}
+
+// The class of an error comes from its type, wrapped however deep, never its text.
+func TestClassify(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want ErrorClass
+	}{
+		{"unknown error: transient", errors.New("dial tcp 127.0.0.1:4646: connection refused"), ClassRetry},
+		{"a timeout", fmt.Errorf("read job: %w", context.DeadlineExceeded), ClassRetry},
+		{"a conflict with a concurrent writer", &ServiceError{Service: "web", Status: StatusConflict, Reason: "the Nomad job changed since the plan"}, ClassRetry},
+		{"invalid revision", fmt.Errorf("pass: %w", &InvalidRevisionError{}), ClassStalled},
+		{"translation content error", &ContentError{Service: "web", Err: errors.New("can never progress")}, ClassStalled},
+		{"a text that looks stalled is not", errors.New("commit abc does not validate (1 errors)"), ClassRetry},
+		{"Nomad ACL 403 while planning", forbidden(t), ClassStalled},
+		{"Nomad ACL 403 behind a service's apply", errors.Join(&ServiceError{Service: "web", Status: StatusError, Cause: forbidden(t)}), ClassStalled},
+		{"Git refuses the credentials", fmt.Errorf("fetch: %w", transport.ErrAuthorizationFailed), ClassStalled},
+		{"Git wants credentials", fmt.Errorf("fetch: %w", transport.ErrAuthenticationRequired), ClassStalled},
+		{"the configured path is missing", fmt.Errorf("checkout: %w", &source.PathMissingError{Path: "prod", SHA: "abc"}), ClassWait},
+		{"placement failures", fmt.Errorf("apply: %w", ErrPlacementFailures), ClassWait},
+		{"an unreadable tree", &LoadError{What: "deploy", Err: errors.New("not a directory")}, ClassUser},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Classify(tc.err); got != tc.want {
+				t.Errorf("Classify(%v) = %s, want %s", tc.err, got, tc.want)
+			}
+		})
+	}
+}
