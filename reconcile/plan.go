@@ -55,6 +55,8 @@ type PlanOptions struct {
 	// reused service is always planned as unchanged and costs no Nomad call. Nil: every
 	// service is read.
 	Reuse ReuseFunc
+	// TestDriver is nomadjob.TranslateOptions.TestDriver (test-only, benchmarks).
+	TestDriver string
 	// DriftMode decides what the plan does with a service whose live job drifted while
 	// Git did not change it: DriftCorrect (the default) re-applies Git's state,
 	// DriftReport skips it and shows it drifted (`ecsgit plan --drift`, `ecsgit sync
@@ -136,6 +138,7 @@ func ComputePlanned(ctx context.Context, desired *spec.Desired, b Cluster, opts 
 	}
 	pl := &planner{b: b, desired: desired, ns: ns, families: newFamilyCache(b, ns), reuse: opts.Reuse, unpause: opts.Unpause, readAt: time.Now()}
 	pl.source, pl.sourceExplicit = opts.sourceFor(desired)
+	pl.testDriver = opts.TestDriver
 
 	svcs := make([]*PlannedService, len(desired.Services))
 	sps := make([]plan.ServicePlan, len(desired.Services))
@@ -215,6 +218,7 @@ type planner struct {
 	source  string
 	// sourceExplicit: --source or ecsgit.yaml named the identity (sourceFor).
 	sourceExplicit bool
+	testDriver     string
 	families       *familyCache
 	reuse          ReuseFunc
 	unpause        UnpauseFunc
@@ -222,7 +226,7 @@ type planner struct {
 }
 
 func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.ServicePlan, *PlannedService, error) {
-	tr, err := nomadjob.Translate(pl.desired, svc, nomadjob.TranslateOptions{Source: pl.source})
+	tr, err := nomadjob.Translate(pl.desired, svc, nomadjob.TranslateOptions{Source: pl.source, TestDriver: pl.testDriver})
 	if err != nil {
 		return plan.ServicePlan{}, nil, &ContentError{Service: svc.ServiceName, Err: err}
 	}

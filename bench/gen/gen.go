@@ -29,9 +29,10 @@ import (
 // MockDriver is the Options.Driver value for allocation-heavy runs.
 const MockDriver = "mock_driver"
 
-// TestDriverEnv is the environment variable that the translator reads (test-only hook in
-// nomadbackend) to replace the docker driver; it must be set for ecsgit as well.
-const TestDriverEnv = "ECSGIT_TEST_DRIVER"
+// TestDriverEnv is the environment variable the ecsgit CLI reads into the translation's
+// TestDriver option (nomadjob.TestDriverEnv); it must be set for the ecsgit processes
+// the harness runs, as the generator passes Options.Driver to the translation itself.
+const TestDriverEnv = nomadjob.TestDriverEnv
 
 // Options describe one generated repository.
 type Options struct {
@@ -113,19 +114,6 @@ func Generate(root string, o Options) (*Repo, error) {
 // writeJobs loads the repository with spec.Load and translates every service with
 // nomadjob.Translate, exactly as ecsgit does.
 func writeJobs(r *Repo, o Options) error {
-	if o.Driver != "" {
-		prev, had := os.LookupEnv(TestDriverEnv)
-		if err := os.Setenv(TestDriverEnv, o.Driver); err != nil {
-			return err
-		}
-		defer func() {
-			if had {
-				os.Setenv(TestDriverEnv, prev)
-			} else {
-				os.Unsetenv(TestDriverEnv)
-			}
-		}()
-	}
 	d, err := spec.Load(r.Dir, spec.LoadOptions{})
 	if err != nil {
 		return err
@@ -137,12 +125,12 @@ func writeJobs(r *Repo, o Options) error {
 		return fmt.Errorf("gen: loaded %d services, want %d", len(d.Services), o.N)
 	}
 	for _, svc := range d.Services {
-		tr, err := nomadjob.Translate(d, svc, nomadjob.TranslateOptions{Source: o.Source})
+		tr, err := nomadjob.Translate(d, svc, nomadjob.TranslateOptions{Source: o.Source, TestDriver: o.Driver})
 		if err != nil {
 			return err
 		}
 		if o.Driver != "" && tr.Job.TaskGroups[0].Tasks[0].Driver != o.Driver {
-			return fmt.Errorf("gen: the translator ignored %s=%s (is the test-driver hook in nomadbackend?)", TestDriverEnv, o.Driver)
+			return fmt.Errorf("gen: the translator ignored TestDriver %s", o.Driver)
 		}
 		b, err := nomadjob.JobJSON(tr.Job)
 		if err != nil {

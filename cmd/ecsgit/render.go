@@ -80,7 +80,7 @@ func renderRun(opts *renderOptions) error {
 		d.Config.Namespace = opts.Namespace
 	}
 	src, _ := spec.ResolveSource(opts.Source, d.Config)
-	tr, err := nomadjob.Translate(d, svc, nomadjob.TranslateOptions{Source: src})
+	tr, err := nomadjob.Translate(d, svc, nomadjob.TranslateOptions{Source: src, TestDriver: nomadjob.TestDriverFromEnv()})
 	if err != nil {
 		return err
 	}

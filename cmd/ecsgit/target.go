@@ -9,6 +9,7 @@ import (
 
 	"github.com/ecsgit/ecsgit/internal/iostreams"
 	"github.com/ecsgit/ecsgit/nomadbackend"
+	"github.com/ecsgit/ecsgit/nomadbackend/nomadjob"
 	"github.com/ecsgit/ecsgit/plan"
 	"github.com/ecsgit/ecsgit/reconcile"
 	"github.com/ecsgit/ecsgit/source"
@@ -46,6 +47,8 @@ func (t *targetFlags) setDir(args []string) {
 // pipeline is the one constructor of the planning pipeline, for plan, apply and sync:
 // the loader (compose included) and the validation strictness are set here only.
 func pipeline(b reconcile.Cluster, strict bool, opts reconcile.PlanOptions) reconcile.Pipeline {
+	// The one place the benchmark-only driver switch is read (nomadjob.TestDriverEnv).
+	opts.TestDriver = nomadjob.TestDriverFromEnv()
 	return reconcile.Pipeline{Cluster: b, Load: loadOptions(), Strict: strict, Options: opts}
 }
 

@@ -36,7 +36,7 @@ func (t *translator) tasks() ([]*api.Task, error) {
 			return nil, err
 		}
 		t.containerValueNotes(i)
-		applyTestDriver(task) // test-only (benchmarks): translate_testdriver.go
+		applyTestDriver(task, t.opts.TestDriver) // test-only (benchmarks): testdriver.go
 		out = append(out, task)
 	}
 	return out, nil

@@ -11,11 +11,21 @@ import (
 // into non-release Nomad builds, such as the test cluster's) instead of docker, so
 // thousands of allocations can be placed without containers. Any other value, or unset,
 // changes nothing. It is not part of the spec hash and never meant for real clusters.
+// Only the CLI reads the variable (into TranslateOptions.TestDriver); the translation
+// itself reads no environment.
 const TestDriverEnv = "ECSGIT_TEST_DRIVER"
 
+// TestDriverFromEnv is the value of TestDriverEnv that the translation understands.
+func TestDriverFromEnv() string {
+	if os.Getenv(TestDriverEnv) == "mock_driver" {
+		return "mock_driver"
+	}
+	return ""
+}
+
 // applyTestDriver rewrites task for the test-only driver override, if set.
-func applyTestDriver(task *api.Task) {
-	if os.Getenv(TestDriverEnv) != "mock_driver" {
+func applyTestDriver(task *api.Task, driver string) {
+	if driver != "mock_driver" {
 		return
 	}
 	task.Driver = "mock_driver"

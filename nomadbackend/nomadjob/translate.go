@@ -30,6 +30,10 @@ type TranslateOptions struct {
 	// It is written to job meta, so it must not contain a commit SHA or anything else
 	// that changes between syncs.
 	Source string
+	// TestDriver, TEST-ONLY (benchmarks): "mock_driver" makes every task use Nomad's
+	// mock_driver instead of docker (testdriver.go). The CLI reads it from
+	// ECSGIT_TEST_DRIVER in one place and passes it down; "" changes nothing.
+	TestDriver string
 }
 
 // Translation is one ECS service translated to one Nomad job.
