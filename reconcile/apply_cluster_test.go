@@ -290,6 +290,13 @@ func TestInterruptedRegisterIsNotDrift(t *testing.T) {
 	}
 	// killed here: no pending record
 
+	// An apply of another spec planned now (a racing apply, found by the fault suite)
+	// must not call the first apply's register drift either.
+	other := e.plan(ctx, t, writeRepo(t, dir, e.Namespace, false, demoService{Name: "web", Count: 1, Env: map[string]string{"V": "3"}}))
+	if sp := planOf(t, other.Plan, "web"); sp.Drifted || !strings.Contains(sp.Reason, "another ecsgit apply registered this service") {
+		t.Fatalf("a racing apply's plan reports the first apply's register as drift:\n%+v", sp)
+	}
+
 	again := e.plan(ctx, t, writeRepo(t, dir, e.Namespace, false, demoService{Name: "web", Count: 1, Env: map[string]string{"V": "2"}}))
 	sp = planOf(t, again.Plan, "web")
 	if sp.Drifted || again.Plan.Summary.Drifted != 0 {

@@ -317,7 +317,7 @@ func (pl *planner) read(ctx context.Context, ps *PlannedService, sp *plan.Servic
 	if r.DryRun, err = pl.b.PlanJob(ctx, job); err != nil {
 		return r, err
 	}
-	if from, to, ok := driftRead(r.Record, r.Live, sp.SpecHash); ok {
+	if from, to, ok := driftRead(r.Record, r.Live, sp.SpecHash, pl.readAt); ok {
 		if r.DriftDiff, err = pl.b.DiffJobVersions(ctx, pl.ns, id, from, to); err != nil {
 			return r, fmt.Errorf("plan %s: %w", id, err)
 		}

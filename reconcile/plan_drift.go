@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/ecsgit/ecsgit/nomadbackend"
 	"github.com/ecsgit/ecsgit/plan"
@@ -28,11 +29,18 @@ func drift(ps *PlannedService, sp *plan.ServicePlan, diff *nomadbackend.JobDiff)
 	if nomadbackend.JobModifyIndexOf(live) == rec.JobModifyIndex {
 		return
 	}
-	if interruptedOwnRegister(rec, live, sp.SpecHash) {
+	switch unrecordedRegister(rec, live, sp.SpecHash, ps.ReadAt) {
+	case claimedThisSpec:
 		// Registered after an apply claimed the record for this very spec, and no record
 		// write since: that apply's own register, interrupted before it was recorded
 		// (fault trial D6). Apply records it; it is not drift.
 		sp.Reason = "an earlier apply registered this spec and was interrupted before recording it; apply writes the record only"
+		return
+	case claimedOtherSpec:
+		// Another ecsgit apply claimed the record and registered its spec, and has not
+		// recorded it yet: it is in flight (or was killed a moment ago). Its write is
+		// ecsgit's, not drift (found by the fault suite's racing applies).
+		sp.Reason = "another ecsgit apply registered this service " + rec.AppliedAt.UTC().Format(time.RFC3339) + " and has not recorded it yet (in flight, or interrupted); this plan updates from that version, and its apply is refused if that apply records first"
 		return
 	}
 	sp.Drifted = true
@@ -52,18 +60,40 @@ func drift(ps *PlannedService, sp *plan.ServicePlan, diff *nomadbackend.JobDiff)
 // driftRead says whether drift needs Nomad's diff between two versions of the job (the
 // one ecsgit applied, the live one), and which: exactly when drift would report the live
 // job as drifted.
-func driftRead(rec *nomadbackend.ServiceRecord, live *nomadbackend.LiveJob, specHash string) (from, to uint64, ok bool) {
+func driftRead(rec *nomadbackend.ServiceRecord, live *nomadbackend.LiveJob, specHash string, now time.Time) (from, to uint64, ok bool) {
 	if rec == nil || rec.JobModifyIndex == 0 || rec.Outcome == nomadbackend.OutcomeDeleted || live == nil ||
-		nomadbackend.JobModifyIndexOf(live) == rec.JobModifyIndex || interruptedOwnRegister(rec, live, specHash) {
+		nomadbackend.JobModifyIndexOf(live) == rec.JobModifyIndex || unrecordedRegister(rec, live, specHash, now) != notClaimed {
 		return 0, 0, false
 	}
 	return rec.JobVersion, nomadbackend.JobVersionOf(live), true
 }
 
-// interruptedOwnRegister: the live job was registered after an apply claimed the record
-// for this very spec, with no record write since (fault trial D6).
-func interruptedOwnRegister(rec *nomadbackend.ServiceRecord, live *nomadbackend.LiveJob, specHash string) bool {
-	return rec.Claim != "" && rec.Claim == specHash && nomadbackend.JobModifyIndexOf(live) > rec.ModifyIndex
+// claimState says whose register a live job that ecsgit has not recorded is.
+type claimState int
+
+const (
+	notClaimed       claimState = iota // no claim explains it: drift, if the index moved
+	claimedThisSpec                    // an apply of this very spec registered it (interrupted, D6)
+	claimedOtherSpec                   // an apply of another spec registered it, not recorded yet
+)
+
+// claimInFlight bounds how long a claim of another spec explains a register: an apply's
+// default --timeout. A claim older than that belongs to an apply that died, and a change
+// after it is drift again.
+const claimInFlight = 15 * time.Minute
+
+// unrecordedRegister: the live job was registered after an apply claimed the record (the
+// claim names its spec), with no record write since.
+func unrecordedRegister(rec *nomadbackend.ServiceRecord, live *nomadbackend.LiveJob, specHash string, now time.Time) claimState {
+	switch {
+	case rec.Claim == "" || nomadbackend.JobModifyIndexOf(live) <= rec.ModifyIndex:
+		return notClaimed
+	case rec.Claim == specHash:
+		return claimedThisSpec
+	case !now.IsZero() && now.Sub(rec.AppliedAt) < claimInFlight:
+		return claimedOtherSpec
+	}
+	return notClaimed
 }
 
 func reverse(cs []plan.FieldChange) []plan.FieldChange {
