@@ -4,7 +4,7 @@
 GO      ?= go
 PKGS    ?= ./...
 
-.PHONY: all build test test-unit fmt fmt-check vet cluster-up cluster-down cluster-status demo-images demo bench bench-quick
+.PHONY: all build test test-faults test-unit fmt fmt-check vet cluster-up cluster-down cluster-status demo-images demo bench bench-quick
 
 all: build
 
@@ -15,6 +15,16 @@ build:
 ## then every test (real-cluster tests included) with the race detector.
 test: fmt-check vet cluster-up demo-images
 	$(GO) test -race -count=1 -timeout 40m $(PKGS)
+
+## The fault suite (internal/faulttest, docs/faults.md): kill -9 of apply and of the
+## sync daemon, a Nomad server outage, a client killed mid-rollout, racing applies,
+## against the real cluster. It stops and kills cluster agents, so it is not part of
+## `make test` (go test runs packages in parallel) and runs alone, after it in CI.
+## ECSGIT_FAULT_SEED=N replays a run; FAULT_RUN=regexp picks tests.
+FAULT_RUN ?= .
+test-faults: cluster-up demo-images
+	$(GO) vet -tags faults ./internal/faulttest/
+	$(GO) test -race -count=1 -tags faults -timeout 30m -v -run '$(FAULT_RUN)' ./internal/faulttest/
 
 ## Unit tests only, no cluster: -short makes nomadtest.Cluster skip the
 ## real-cluster tests. NOT the full suite; use `make test` before pushing.
