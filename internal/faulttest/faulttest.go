@@ -203,45 +203,63 @@ func (c CLI) History(service string) []nomadbackend.HistoryEntry {
 	return h
 }
 
-// CheckHistory asserts that a history written by ecsgit alone is whole: revisions
-// consecutive (one per distinct content), Nomad job versions consecutive (one register
-// per entry, none twice, none outside ecsgit), no entry left pending, and the newest
-// entry is the live job's version. It returns a one-line summary for the log.
+// CheckHistory fails t with every HistoryProblems of h and returns a one-line summary
+// of the history for the log.
 func CheckHistory(t testing.TB, h []nomadbackend.HistoryEntry, live *api.Job) string {
 	t.Helper()
-	if len(h) == 0 {
-		t.Fatal("history is empty")
+	for _, p := range HistoryProblems(h, live) {
+		t.Error(p)
 	}
 	var b strings.Builder
-	for i, e := range h {
+	for _, e := range h {
 		fmt.Fprintf(&b, " %d/v%d/%s", e.Revision, e.JobVersion, e.Outcome)
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// HistoryProblems checks that a history written by ecsgit alone is whole: revisions
+// consecutive (one per distinct content: none lost or doubled), Nomad job versions
+// consecutive (one register per entry; Nomad's auto-revert after a rolled-back entry
+// adds one), no entry left pending, and the newest entry is the live job's version.
+func HistoryProblems(h []nomadbackend.HistoryEntry, live *api.Job) []string {
+	if len(h) == 0 {
+		return []string{"history is empty"}
+	}
+	var probs []string
+	for i, e := range h {
 		if e.Outcome == nomadbackend.OutcomePending {
-			t.Errorf("history entry %d (revision %d) is still pending", i, e.Revision)
+			probs = append(probs, fmt.Sprintf("history entry %d (revision %d) is still pending", i, e.Revision))
 		}
 		if i == 0 {
 			continue
 		}
 		p := h[i-1]
 		if e.Revision != p.Revision+1 {
-			t.Errorf("history revisions %d then %d: want consecutive (one per applied change, none lost or doubled)", p.Revision, e.Revision)
+			probs = append(probs, fmt.Sprintf("history revisions %d then %d: want consecutive (one per applied change, none lost or doubled)", p.Revision, e.Revision))
 		}
-		want := p.JobVersion + 1
-		if p.Outcome == nomadbackend.OutcomeRolledBack {
-			want++ // Nomad's auto-revert registered the previous spec again
-		}
-		if e.JobVersion != want {
-			t.Errorf("history job versions v%d (%s) then v%d: want v%d (one register per change)", p.JobVersion, p.Outcome, e.JobVersion, want)
+		if want := nextVersion(p); e.JobVersion != want {
+			probs = append(probs, fmt.Sprintf("history job versions v%d (%s) then v%d: want v%d (one register per change)", p.JobVersion, p.Outcome, e.JobVersion, want))
 		}
 	}
 	last := h[len(h)-1]
 	want := last.JobVersion
 	if last.Outcome == nomadbackend.OutcomeRolledBack {
-		want++ // Nomad's auto-revert registered the previous spec again
+		want++
 	}
-	if v := nomadbackend.JobVersionOf(live); live == nil || v != want {
-		t.Errorf("live job version v%d, want v%d (newest history entry: v%d %s)", v, want, last.JobVersion, last.Outcome)
+	if live == nil {
+		probs = append(probs, "the job is gone")
+	} else if v := nomadbackend.JobVersionOf(live); v != want {
+		probs = append(probs, fmt.Sprintf("live job version v%d, want v%d (newest history entry: v%d %s)", v, want, last.JobVersion, last.Outcome))
 	}
-	return strings.TrimSpace(b.String())
+	return probs
+}
+
+// nextVersion is the job version the register after entry e produces.
+func nextVersion(e nomadbackend.HistoryEntry) uint64 {
+	if e.Outcome == nomadbackend.OutcomeRolledBack {
+		return e.JobVersion + 2 // Nomad's auto-revert registered the previous spec again
+	}
+	return e.JobVersion + 1
 }
 
 // Cluster is the local cluster of scripts/cluster.sh, for stopping and restarting its
