@@ -3,8 +3,11 @@
 package faulttest_test
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"net/http"
+	"os/exec"
 	"slices"
 	"strings"
 	"syscall"
@@ -248,6 +251,13 @@ func TestFaultClientKillDuringRollout(t *testing.T) {
 // a running allocation, one each.
 func (f *fixture) oneContainerPerAlloc() {
 	f.t.Helper()
+	for _, p := range f.containerProblems() {
+		f.t.Error(p)
+	}
+}
+
+func (f *fixture) containerProblems() []string {
+	f.t.Helper()
 	cs, err := f.cluster.Containers(f.ctx, f.env.Namespace)
 	if err != nil {
 		f.t.Fatal(err)
@@ -268,14 +278,66 @@ func (f *fixture) oneContainerPerAlloc() {
 			running[a.ID] = true
 		}
 	}
+	var probs []string
 	for id, n := range perAlloc {
 		if !running[id] || n != 1 {
-			f.t.Errorf("allocation %.8s: %d running container(s), allocation running: %v", id, n, running[id])
+			probs = append(probs, fmt.Sprintf("allocation %.8s: %d running container(s), allocation running: %v", id, n, running[id]))
 		}
 	}
 	for id := range running {
 		if perAlloc[id] == 0 {
-			f.t.Errorf("allocation %.8s runs, but no container of it does", id)
+			probs = append(probs, fmt.Sprintf("allocation %.8s runs, but no container of it does", id))
 		}
 	}
+	slices.Sort(probs)
+	return probs
+}
+
+// TestFaultReapOrphans: the suite's cleanup of what a killed client leaves behind. A
+// container labelled as the docker driver labels its containers (node id of one of this
+// cluster's clients, the namespace, an allocation id Nomad does not have) stands for
+// the leak of D8, which a real client kill produces only now and then: it is removed,
+// the container of the service's running allocation is kept.
+func TestFaultReapOrphans(t *testing.T) {
+	f := newFixture(t)
+	dir := t.TempDir()
+	writeDir(t, dir, repoFiles(f.env.Namespace, mainSource, svc{Name: service, Count: 1, Version: "v1"}))
+	if r := f.cli.Run("apply", "--auto-approve", "--timeout", "4m", dir); r.Code != 0 {
+		t.Fatalf("apply: exit %d", r.Code)
+	}
+	if probs := f.containerProblems(); len(probs) > 0 {
+		t.Fatalf("before the orphan: %q", probs)
+	}
+	gone := newUUID(t)
+	out, err := exec.Command("docker", "run", "-d",
+		"--label", "com.hashicorp.nomad.node_id="+f.cluster.NodeIDs()["client-b"],
+		"--label", "com.hashicorp.nomad.namespace="+f.env.Namespace,
+		"--label", "com.hashicorp.nomad.alloc_id="+gone,
+		nomadtest.ImageV1).CombinedOutput()
+	if err != nil {
+		t.Fatalf("docker run: %v\n%s", err, out)
+	}
+	orphan := strings.TrimSpace(string(out))
+	t.Cleanup(func() { _ = exec.Command("docker", "rm", "-f", orphan).Run() })
+	if probs := f.containerProblems(); len(probs) != 1 || !strings.Contains(probs[0], "allocation running: false") {
+		t.Fatalf("with the orphan: problems %q, want the orphan's", probs)
+	}
+	removed, err := f.cluster.ReapOrphans(f.ctx, f.env.Client, f.env.Namespace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(removed) != 1 || removed[0].ID != orphan || removed[0].AllocID != gone {
+		t.Fatalf("removed %+v, want exactly the orphan %.12s", removed, orphan)
+	}
+	f.oneContainerPerAlloc()
+	f.converged(dir, 1)
+}
+
+func newUUID(t testing.TB) string {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	h := hex.EncodeToString(b)
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
