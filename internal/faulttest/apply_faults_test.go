@@ -63,7 +63,7 @@ func TestFaultApplyKill9MidRollout(t *testing.T) {
 		took := time.Since(start)
 		worst = max(worst, took)
 		summary := f.converged(dir, 2)
-		if h := f.cli.History(service); len(h) != i+1 {
+		if h := f.history(); len(h) != i+1 {
 			t.Errorf("round %d: %d history entries, want %d (one per applied change)", i, len(h), i+1)
 		}
 		if v := f.liveVersion(); v != fmt.Sprint(i) {
@@ -80,7 +80,8 @@ func TestFaultApplyKill9MidRollout(t *testing.T) {
 
 // TestFaultApplyKill9FailingRelease: a release whose tasks exit at once, apply killed
 // with -9 at a random moment (0–5 s) after its register; the resumed apply must enforce
-// the circuit breaker (ECS threshold for 2 tasks: 3 failed tasks) and roll back: no more
+// the circuit breaker (ECS threshold for 2 tasks: 3 failed tasks) and roll back (exit 1,
+// or 3 = degraded with the CLI's exit-code table): no more
 // failed tasks than the threshold plus what was in flight, the previous release running,
 // and the next plan empty (the failed spec is remembered, not retried). Open defect D1
 // (issue 13 #1) fails this test until the breaker is kept on resume.
@@ -109,8 +110,9 @@ func TestFaultApplyKill9FailingRelease(t *testing.T) {
 	start := time.Now()
 	r := f.cli.Run("apply", "--auto-approve", "--timeout", "3m", dir)
 	took := time.Since(start)
-	if r.Code != 1 || !strings.Contains(r.Out, "rolled-back") || !strings.Contains(r.Out, "circuit breaker") {
-		t.Errorf("resumed apply: exit %d in %s, want 1 with the circuit breaker's rollback (open defect D1: the breaker is lost on resume)", r.Code, took.Round(time.Second))
+	// A rolled-back apply exits 3 (degraded) since the CLI's exit-code table, 1 before it.
+	if (r.Code != 1 && r.Code != 3) || !strings.Contains(r.Out, "rolled-back") || !strings.Contains(r.Out, "circuit breaker") {
+		t.Errorf("resumed apply: exit %d in %s, want the circuit breaker's rollback (open defect D1: the breaker is lost on resume)", r.Code, took.Round(time.Second))
 	}
 	failed := f.failedAllocs(badVersion)
 	if limit := threshold + count; failed > limit {
@@ -161,7 +163,7 @@ func TestFaultConcurrentApplies(t *testing.T) {
 		writeDir(t, dirA, repoFiles(f.env.Namespace, mainSource, svc{Name: service, Count: 1, Version: fmt.Sprintf("a%d", i)}))
 		writeDir(t, dirB, repoFiles(f.env.Namespace, mainSource, svc{Name: service, Count: 1, Version: fmt.Sprintf("b%d", i)}))
 		hashes := map[string]string{dirA: f.specHash(dirA), dirB: f.specHash(dirB)}
-		before := len(f.cli.History(service))
+		before := len(f.history())
 		gap := faulttest.Between(f.rnd, 0, 100*time.Millisecond)
 
 		var wg sync.WaitGroup
@@ -202,7 +204,7 @@ func TestFaultConcurrentApplies(t *testing.T) {
 			both++
 		}
 		live := f.job(service)
-		h := f.cli.History(service)
+		h := f.history()
 		summary := faulttest.CheckHistory(t, h, live)
 		added := h[before:]
 		if len(added) != len(won) {

@@ -93,7 +93,7 @@ loop:
 		t.Errorf("live VERSION=%q, want c%d (the last commit)", v, commits)
 	}
 	summary := f.converged(repo.Work, 1)
-	h := f.cli.History(service)
+	h := f.history()
 	prev := -1
 	var order []string
 	for _, e := range h {

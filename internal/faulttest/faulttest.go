@@ -13,7 +13,6 @@ package faulttest
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -187,20 +186,6 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
-}
-
-// History is `ecsgit history SERVICE -o json`, what a user reads.
-func (c CLI) History(service string) []nomadbackend.HistoryEntry {
-	c.T.Helper()
-	r := c.Start("history", service, "-o", "json").Wait()
-	if r.Code != 0 {
-		c.T.Fatalf("ecsgit history %s: exit %d\n%s", service, r.Code, r.Out)
-	}
-	var h []nomadbackend.HistoryEntry
-	if err := json.Unmarshal([]byte(r.Out), &h); err != nil {
-		c.T.Fatalf("ecsgit history %s -o json: %v\n%s", service, err, r.Out)
-	}
-	return h
 }
 
 // CheckHistory fails t with every HistoryProblems of h and returns a one-line summary

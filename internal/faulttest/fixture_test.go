@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -187,6 +188,18 @@ func (f *fixture) record(id string) *nomadbackend.ServiceRecord {
 	return r
 }
 
+// history is the service's history as ecsgit recorded it: the record `ecsgit history`
+// prints, read through ecsgit's client (the entries carry the spec hash, which the
+// history command's JSON does not show on every branch).
+func (f *fixture) history() []nomadbackend.HistoryEntry {
+	f.t.Helper()
+	rec := f.record(service)
+	if rec == nil {
+		f.t.Fatalf("no record of %s", service)
+	}
+	return rec.History
+}
+
 // converged asserts what a user checks after a fault: the next plan of dir has no
 // changes, the history is whole, count allocations of the live version run and nothing
 // else of the service does, and the other source's job was not touched. It returns the
@@ -200,7 +213,13 @@ func (f *fixture) converged(dir string, count int) string {
 	if live == nil || nomadbackend.IsStopped(live) {
 		f.t.Fatalf("job %s is gone or stopped", service)
 	}
-	summary := faulttest.CheckHistory(f.t, f.cli.History(service), live)
+	h := f.history()
+	summary := faulttest.CheckHistory(f.t, h, live)
+	// What a user reads: `ecsgit history` lists the newest revision (its text layout is
+	// the same on every branch; the JSON one changed with the CLI layer).
+	if r := f.cli.Start("history", service).Wait(); r.Code != 0 || !strings.Contains(r.Out, fmt.Sprintf("%s:%d ", service, h[len(h)-1].Revision)) {
+		f.t.Errorf("ecsgit history %s: exit %d, want 0 listing %s:%d\n%s", service, r.Code, service, h[len(h)-1].Revision, r.Out)
+	}
 	f.runningAllocs(live, count)
 	f.bystanderUntouched()
 	return summary
