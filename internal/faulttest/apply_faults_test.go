@@ -146,10 +146,15 @@ func (f *fixture) failedAllocs(version uint64) int {
 }
 
 // TestFaultConcurrentApplies: two applies of different contents of one service start
-// 0–100 ms apart (from the seed), several rounds. A writer either wins, or is told of the
-// conflict and writes nothing; nobody's change is lost silently: every apply that
-// reported success has exactly its history entry, the live job is the newest entry's,
-// and that writer's next plan is empty.
+// 0–100 ms apart (from the seed), several rounds. Nobody's change is lost silently. Each
+// apply either reports success; or is refused with a conflict and writes nothing; or is
+// superseded: its rollout is cancelled by the other apply's register, it reports the
+// failure, and the other apply, which succeeded, is the newer history entry (ECS too
+// replaces a running deployment by a newer one). Every apply that wrote has exactly its
+// history entry; the live job is the newest entry's; that writer's next plan is empty.
+// Neither apply may call the other's register "drift": it is ecsgit's own write (the D6
+// family of issue 13; fails when the second apply plans between the other's register
+// and its record).
 func TestFaultConcurrentApplies(t *testing.T) {
 	f := newFixture(t)
 	rounds := envInt("ECSGIT_FAULT_RACE_ROUNDS", 3)
@@ -158,7 +163,7 @@ func TestFaultConcurrentApplies(t *testing.T) {
 	if r := f.cli.Run("apply", "--auto-approve", dirA); r.Code != 0 {
 		t.Fatalf("first apply: exit %d", r.Code)
 	}
-	conflicts, both := 0, 0
+	conflicts, superseded, both := 0, 0, 0
 	for i := 1; i <= rounds; i++ {
 		writeDir(t, dirA, repoFiles(f.env.Namespace, mainSource, svc{Name: service, Count: 1, Version: fmt.Sprintf("a%d", i)}))
 		writeDir(t, dirB, repoFiles(f.env.Namespace, mainSource, svc{Name: service, Count: 1, Version: fmt.Sprintf("b%d", i)}))
@@ -184,17 +189,24 @@ func TestFaultConcurrentApplies(t *testing.T) {
 		}
 		wg.Wait()
 
-		won := map[string]bool{}
+		won, lost := map[string]bool{}, map[string]bool{}
 		for _, dir := range []string{dirA, dirB} {
 			r := res[dir]
-			t.Logf("round %d (gap %s): apply of %s → exit %d\n%s", i, gap.Round(time.Millisecond), dirName(dir, dirA), r.Code, r.Out)
+			name := dirName(dir, dirA)
+			t.Logf("round %d (gap %s): apply of %s → exit %d\n%s", i, gap.Round(time.Millisecond), name, r.Code, r.Out)
 			switch {
 			case r.Code == 0:
 				won[hashes[dir]] = true
 			case r.Code == 1 && strings.Contains(r.Out, "conflict") && strings.Contains(r.Out, "nothing was written"):
 				conflicts++
+			case r.Code == 1 && strings.Contains(r.Out, "Cancelled due to newer version of job"):
+				lost[hashes[dir]] = true
+				superseded++
 			default:
-				t.Errorf("round %d: apply of %s: exit %d, want 0 or a conflict that wrote nothing", i, dirName(dir, dirA), r.Code)
+				t.Errorf("round %d: apply of %s: exit %d, want success, a conflict that wrote nothing, or superseded by the other apply", i, name, r.Code)
+			}
+			if strings.Contains(r.Out, "drift:") {
+				t.Errorf("round %d: apply of %s reported the other apply's register as drift (ecsgit's own write, D6 family)", i, name)
 			}
 		}
 		if len(won) == 0 {
@@ -207,15 +219,21 @@ func TestFaultConcurrentApplies(t *testing.T) {
 		h := f.history()
 		summary := faulttest.CheckHistory(t, h, live)
 		added := h[before:]
-		if len(added) != len(won) {
-			t.Errorf("round %d: %d history entries added, want %d (one per successful apply)", i, len(added), len(won))
+		if len(added) != len(won)+len(lost) {
+			t.Errorf("round %d: %d history entries added, want %d (one per apply that wrote)", i, len(added), len(won)+len(lost))
 		}
-		for _, e := range added {
-			if !won[e.SpecHash] {
-				t.Errorf("round %d: history entry revision %d (spec %s) of an apply that did not report success", i, e.Revision, e.SpecHash)
+		for k, e := range added {
+			switch {
+			case lost[e.SpecHash] && (e.Outcome != nomadbackend.OutcomeFailed || k == len(added)-1):
+				t.Errorf("round %d: superseded apply's entry revision %d: %s, position %d of %d; want failed, followed by the newer apply", i, e.Revision, e.Outcome, k+1, len(added))
+			case !won[e.SpecHash] && !lost[e.SpecHash]:
+				t.Errorf("round %d: history entry revision %d (spec %s) of an apply that reported a conflict", i, e.Revision, e.SpecHash)
 			}
 		}
 		last := h[len(h)-1].SpecHash
+		if !won[last] {
+			t.Errorf("round %d: the newest history entry (spec %s) is not of an apply that succeeded", i, last)
+		}
 		if rec := f.record(service); rec.SpecHash != last {
 			t.Errorf("round %d: record spec %s, newest history entry %s", i, rec.SpecHash, last)
 		}
@@ -233,7 +251,8 @@ func TestFaultConcurrentApplies(t *testing.T) {
 			t.FailNow()
 		}
 	}
-	figures(t, "%d rounds of 2 racing applies: %d conflicts refused with nothing written, %d rounds where both applied one after the other", rounds, conflicts, both)
+	figures(t, "%d rounds of 2 racing applies: %d conflicts refused with nothing written, %d superseded by the other apply, %d rounds where both applied one after the other",
+		rounds, conflicts, superseded, both)
 }
 
 func dirName(dir, dirA string) string {
