@@ -4,7 +4,7 @@
 GO      ?= go
 PKGS    ?= ./...
 
-.PHONY: all build test test-unit fmt fmt-check vet cluster-up cluster-down cluster-status demo-images demo bench bench-quick bench-harness
+.PHONY: all build test test-faults test-unit fmt fmt-check vet cluster-up cluster-down cluster-status demo-images demo bench bench-quick bench-harness
 
 all: build
 
@@ -12,11 +12,24 @@ build:
 	$(GO) build -o bin/ecsgit ./cmd/ecsgit
 
 ## The full suite: format check, vet, a running cluster with the demo images,
-## then every test (real-cluster tests included) with the race detector, and the
-## tests of the benchmark module (bench/, its own go.mod; no cluster needed).
+## then every test (real-cluster tests included) with the race detector, the
+## tests of the benchmark module (bench/, its own go.mod; no cluster needed), and
+## last the fault suite, alone on the cluster (it stops and kills agents).
 test: fmt-check vet cluster-up demo-images
 	$(GO) test -race -count=1 -timeout 40m $(PKGS)
 	cd bench && $(GO) test -race -count=1 ./...
+	$(MAKE) test-faults
+
+## The fault suite (internal/faulttest, docs/faults.md): kill -9 of apply and of the
+## sync daemon, a Nomad server outage, a client killed mid-rollout, racing applies,
+## against the real cluster. It stops and kills cluster agents, so it cannot share
+## the cluster with the other packages' tests (go test runs packages in parallel):
+## `make test` runs it alone, after them; `make test-faults` runs only it.
+## ECSGIT_FAULT_SEED=N replays a run; FAULT_RUN=regexp picks tests.
+FAULT_RUN ?= .
+test-faults: cluster-up demo-images
+	$(GO) vet -tags faults ./internal/faulttest/
+	$(GO) test -race -count=1 -tags faults -timeout 30m -v -run '$(FAULT_RUN)' ./internal/faulttest/
 
 ## Unit tests only, no cluster: -short makes nomadtest.Cluster skip the
 ## real-cluster tests. NOT the full suite; use `make test` before pushing.
