@@ -4,34 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/go-git/go-git/v5/plumbing/transport"
-	"github.com/hashicorp/nomad/api"
 
+	"github.com/ecsgit/ecsgit/internal/errtest"
 	"github.com/ecsgit/ecsgit/source"
 )
 
-// forbidden is the error Nomad's api client returns for a 403 (an ACL token without
-// the capability), from a server that answers every request with it.
-func forbidden(t *testing.T) error {
-	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		http.Error(w, "Permission denied", http.StatusForbidden)
-	}))
-	t.Cleanup(srv.Close)
-	c, err := api.NewClient(&api.Config{Address: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _, err = c.Jobs().Info("web", nil)
-	if err == nil {
-		t.Fatal("want a 403 error")
-	}
-	return fmt.Errorf("plan default/web: %w", err)
-}
+// forbidden is a real 403 from Nomad's api client (errtest.NomadForbidden).
+func forbidden(t *testing.T) error { return errtest.NomadForbidden(t) }
 
 // The class of an error comes from its type, wrapped however deep, never its text.
 func TestClassify(t *testing.T) {

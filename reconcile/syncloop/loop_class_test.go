@@ -1,40 +1,21 @@
 package syncloop
 
 import (
-	"github.com/hashicorp/nomad/api"
-
 	"context"
 	"errors"
 	"fmt"
-	"github.com/ecsgit/ecsgit/reconcile"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
+	"github.com/ecsgit/ecsgit/internal/errtest"
+	"github.com/ecsgit/ecsgit/reconcile"
 	"github.com/ecsgit/ecsgit/source"
 )
 
-// forbidden is the error Nomad's api client returns for a 403 (an ACL token without
-// the capability), from a server that answers every request with it.
-func forbidden(t *testing.T) error {
-	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		http.Error(w, "Permission denied", http.StatusForbidden)
-	}))
-	t.Cleanup(srv.Close)
-	c, err := api.NewClient(&api.Config{Address: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _, err = c.Jobs().Info("web", nil)
-	if err == nil {
-		t.Fatal("want a 403 error")
-	}
-	return fmt.Errorf("plan default/web: %w", err)
-}
+// forbidden is a real 403 from Nomad's api client (errtest.NomadForbidden).
+func forbidden(t *testing.T) error { return errtest.NomadForbidden(t) }
 
 // fixedSource always has the same revision.
 type fixedSource struct{ rev source.Revision }
