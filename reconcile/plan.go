@@ -290,6 +290,9 @@ func (pl *planner) read(ctx context.Context, ps *PlannedService, sp *plan.Servic
 	var r serviceReads
 	var err error
 	id := sp.JobID
+	// The job before its record, always: an apply claims the record before it registers,
+	// so a register this read sees has its claim in the record read after it, and
+	// unrecordedRegister can tell ecsgit's own writes in flight from drift.
 	if r.Live, err = pl.b.ReadJob(ctx, pl.ns, id); err != nil {
 		return r, fmt.Errorf("plan %s: %w", id, err)
 	}
