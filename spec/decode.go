@@ -162,7 +162,18 @@ func (d *decoder) decodeStruct(n *node, v reflect.Value, path string) {
 	if !d.want(n, kindObject, path, "object") {
 		return
 	}
-	info := structInfoOf(v.Type())
+	d.eachMember(n, structInfoOf(v.Type()), path, func(mem member, idx []int) {
+		d.decode(mem.val, v.FieldByIndex(idx), joinPath(path, mem.key))
+		if sdk, ok := passThroughTypes[v.Type()][mem.key]; ok {
+			d.checkPassThrough(mem.val, sdk, joinPath(path, mem.key))
+		}
+	})
+}
+
+// eachMember visits the members of object n that info knows, once each, with the field
+// index; an unknown name (with a did-you-mean) and a duplicate key are reported here, for
+// the model and for the SDK types of pass-through objects alike.
+func (d *decoder) eachMember(n *node, info *structInfo, path string, visit func(mem member, idx []int)) {
 	seen := make(map[string]bool, len(n.members))
 	for _, mem := range n.members {
 		idx, ok := info.byName[mem.key]
@@ -175,10 +186,7 @@ func (d *decoder) decodeStruct(n *node, v reflect.Value, path string) {
 			continue
 		}
 		seen[mem.key] = true
-		d.decode(mem.val, v.FieldByIndex(idx), joinPath(path, mem.key))
-		if sdk, ok := passThroughTypes[v.Type()][mem.key]; ok {
-			d.checkPassThrough(mem.val, sdk, joinPath(path, mem.key))
-		}
+		visit(mem, idx)
 	}
 }
 

@@ -96,22 +96,10 @@ func (d *decoder) checkPassThrough(n *node, t reflect.Type, path string) {
 		if !d.want(n, kindObject, path, "object") {
 			return
 		}
-		info := sdkStructInfoOf(t)
-		seen := map[string]bool{}
-		for _, m := range n.members {
-			idx, ok := info.byName[m.key]
-			if !ok {
-				d.unknownField(info, m, path)
-				continue
-			}
-			if seen[m.key] {
-				d.errorf(m.keyPos, RuleDuplicateKey, "%s: duplicate key %q", displayPath(path), m.key)
-				continue
-			}
-			seen[m.key] = true
+		d.eachMember(n, sdkStructInfoOf(t), path, func(m member, idx []int) {
 			d.fields[joinPath(path, m.key)] = m.val.pos
 			d.checkPassThrough(m.val, t.FieldByIndex(idx).Type, joinPath(path, m.key))
-		}
+		})
 	}
 }
 
