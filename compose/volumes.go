@@ -77,7 +77,7 @@ func (s *svcConv) namedVolume(k string, i int, v types.ServiceVolumeConfig) {
 		return
 	}
 	cfg, ok := s.project.Volumes[v.Source]
-	dvc := &spec.DockerVolumeConfiguration{Scope: "shared", Autoprovision: new(true)}
+	dvc := &spec.DockerVolumeConfiguration{Scope: spec.VolumeScopeShared, Autoprovision: new(true)}
 	dockerName := v.Source
 	if ok {
 		if cfg.Name != "" {

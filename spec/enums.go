@@ -5,6 +5,13 @@ import (
 	"strings"
 )
 
+// Docker volume scopes (DockerVolumeConfiguration.scope): a task volume is removed with
+// the task, a shared one outlives it.
+const (
+	VolumeScopeTask   = "task"
+	VolumeScopeShared = "shared"
+)
+
 // Enums are the values ECS accepts for the model's enumerated string fields, keyed by
 // "ModelType.jsonName" (for a string array such as requiresCompatibilities, the values of
 // its elements). They are the values of the aws-sdk-go-v2 ECS enum types (types/enums.go);
@@ -27,7 +34,7 @@ var Enums = map[string][]string{
 		"WINDOWS_SERVER_2022_CORE", "WINDOWS_SERVER_2022_FULL", "WINDOWS_SERVER_2025_CORE", "WINDOWS_SERVER_2025_FULL",
 		"WINDOWS_SERVER_20H2_CORE", "LINUX",
 	},
-	"DockerVolumeConfiguration.scope":        {"task", "shared"},
+	"DockerVolumeConfiguration.scope":        {VolumeScopeTask, VolumeScopeShared},
 	"ContainerDefinition.versionConsistency": {"enabled", "disabled"},
 	"ContainerDependency.condition":          {"START", "COMPLETE", "SUCCESS", "HEALTHY"},
 	"EnvironmentFile.type":                   {"s3"},

@@ -91,16 +91,12 @@ func (w *enumWalker) walk(sdk, model reflect.Type, seen map[reflect.Type]bool) {
 	}
 	seen[sdk] = true
 	defer delete(seen, sdk)
-	byJSON := map[string]reflect.StructField{}
-	for _, f := range reflect.VisibleFields(model) {
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		byJSON[name] = f
-	}
+	byJSON := fieldsByJSONName(model)
 	for _, f := range reflect.VisibleFields(sdk) {
 		if !f.IsExported() {
 			continue
 		}
-		name := strings.ToLower(f.Name[:1]) + f.Name[1:]
+		name := sdkJSONName(f)
 		mf, ok := byJSON[name]
 		if !ok {
 			continue // schemas.TestSchemaCoversAWSInputs reports missing fields
@@ -143,3 +139,16 @@ func (w *enumWalker) checkEnum(key, sdkType string, sdkVals []string) {
 		w.t.Errorf("%s: spec allows %s, the SDK's types.%s.Values() are %s", key, got, sdkType, want)
 	}
 }
+
+// fieldsByJSONName indexes a model struct's fields by their JSON name.
+func fieldsByJSONName(model reflect.Type) map[string]reflect.StructField {
+	byJSON := map[string]reflect.StructField{}
+	for _, f := range reflect.VisibleFields(model) {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		byJSON[name] = f
+	}
+	return byJSON
+}
+
+// sdkJSONName is the JSON name of an SDK input field: the Go name, first letter lowered.
+func sdkJSONName(f reflect.StructField) string { return strings.ToLower(f.Name[:1]) + f.Name[1:] }

@@ -97,16 +97,12 @@ func mapTypes(sdk, model reflect.Type, out map[string]reflect.Type) {
 		return
 	}
 	out[model.Name()] = sdk
-	byJSON := map[string]reflect.StructField{}
-	for _, f := range reflect.VisibleFields(model) {
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		byJSON[name] = f
-	}
+	byJSON := fieldsByJSONName(model)
 	for _, f := range reflect.VisibleFields(sdk) {
 		if !f.IsExported() {
 			continue
 		}
-		mf, ok := byJSON[strings.ToLower(f.Name[:1])+f.Name[1:]]
+		mf, ok := byJSON[sdkJSONName(f)]
 		if !ok {
 			continue
 		}

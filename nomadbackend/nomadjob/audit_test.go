@@ -192,10 +192,10 @@ func TestSilentlyDroppedFieldsAreNoted(t *testing.T) {
 		{"earlySuccessCriteria", nil, spec.Service{DesiredCount: new(1), DeploymentConfiguration: &spec.DeploymentConfiguration{
 			EarlySuccessCriteria: json.RawMessage(`{"enable":true,"healthyPercent":50}`)}}, "deploymentConfiguration.earlySuccessCriteria", spec.FidelityUnsupported, "early success is not translated"},
 		{"autoprovision false", func(td *spec.TaskDefinition) {
-			td.Volumes = []spec.Volume{{Name: "data", DockerVolumeConfiguration: &spec.DockerVolumeConfiguration{Scope: "shared", Autoprovision: new(false)}}}
+			td.Volumes = []spec.Volume{{Name: "data", DockerVolumeConfiguration: &spec.DockerVolumeConfiguration{Scope: spec.VolumeScopeShared, Autoprovision: new(false)}}}
 		}, spec.Service{DesiredCount: new(1)}, "volumes[0].dockerVolumeConfiguration.autoprovision", spec.FidelityApproximate, "Docker creates the shared volume"},
 		{"autoprovision absent", func(td *spec.TaskDefinition) {
-			td.Volumes = []spec.Volume{{Name: "data", DockerVolumeConfiguration: &spec.DockerVolumeConfiguration{Scope: "shared", Driver: "rexray/ebs"}}}
+			td.Volumes = []spec.Volume{{Name: "data", DockerVolumeConfiguration: &spec.DockerVolumeConfiguration{Scope: spec.VolumeScopeShared, Driver: "rexray/ebs"}}}
 		}, spec.Service{DesiredCount: new(1)}, "volumes[0].dockerVolumeConfiguration.autoprovision", spec.FidelityApproximate, "autoprovision false, the default"},
 		{"placement strategies on DAEMON", nil, daemonWithStrategies, "placementStrategy", spec.FidelityUnsupported, "no effect"},
 	}

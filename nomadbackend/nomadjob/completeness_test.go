@@ -114,7 +114,7 @@ func fullTask(networkMode string) spec.TaskDefinition {
 		td.Volumes = append(td.Volumes, v)
 		mounts = append(mounts, spec.MountPoint{SourceVolume: k, ContainerPath: "/" + k, ReadOnly: new(true)})
 	}
-	td.Volumes[0].DockerVolumeConfiguration.Scope = "shared"
+	td.Volumes[0].DockerVolumeConfiguration.Scope = spec.VolumeScopeShared
 	td.Volumes[0].DockerVolumeConfiguration.Autoprovision = new(true) // false is ECS's default
 
 	app := td.ContainerDefinitions[0]

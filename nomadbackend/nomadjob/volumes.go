@@ -175,7 +175,7 @@ func (t *translator) volumes(_ *api.TaskGroup) {
 				"task-scoped scratch volume becomes a named Docker volume %q, shared by all allocations on a node and kept after the task stops", v.Name)
 		case v.DockerVolumeConfiguration != nil:
 			dv := v.DockerVolumeConfiguration
-			if dv.Scope != "shared" {
+			if dv.Scope != spec.VolumeScopeShared {
 				t.notes.approx(ref.child("dockerVolumeConfiguration"), RuleApproximate,
 					"Docker volume %q is named, so it is shared by all allocations on a node and kept after the task stops (ECS scope \"task\" deletes it)", v.Name)
 			} else if dv.Autoprovision == nil || !*dv.Autoprovision {
