@@ -62,7 +62,9 @@ logfile() { echo "$CLUSTER_DIR/logs/$1.log"; }
 is_ours() {
   local pid=$1
   [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "-config=$CLUSTER_DIR/config/"
+  # grep without -q reads to the end: with -q it may exit at the match, tr then dies of
+  # SIGPIPE, and pipefail would make the test fail on a process that is ours.
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -F -- "-config=$CLUSTER_DIR/config/" >/dev/null
 }
 
 agent_pid() { # prints the pid of a running agent of ours, or fails
@@ -385,7 +387,7 @@ our_processes() {
   done
   for p in /proc/[0-9]*; do
     [[ "$ancestors" != *" ${p#/proc/} "* ]] || continue
-    if tr '\0' '\n' 2>/dev/null <"$p/environ" | grep -qxF -- "$MARKER"; then
+    if tr '\0' '\n' 2>/dev/null <"$p/environ" | grep -xF -- "$MARKER" >/dev/null; then
       echo "${p#/proc/}"
     fi
   done

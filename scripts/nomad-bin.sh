@@ -18,7 +18,7 @@ log() { echo "nomad-bin: $*" >&2; }
 # version_ok BINARY [MIN_PATCH]: accepts 1.11.MIN_PATCH (default 0) or newer.
 version_ok() {
   local v min_patch=${2:-0}
-  v=$("$1" version 2>/dev/null | head -1 | sed -nE 's/^Nomad v([0-9]+)\.([0-9]+)\.([0-9]+).*/\1 \2 \3/p') || return 1
+  v=$("$1" version 2>/dev/null | sed -n 1p | sed -nE 's/^Nomad v([0-9]+)\.([0-9]+)\.([0-9]+).*/\1 \2 \3/p') || return 1
   [ -n "$v" ] || return 1
   set -- $v
   [ "$1" -gt 1 ] || { [ "$1" -eq 1 ] && { [ "$2" -gt 11 ] || { [ "$2" -eq 11 ] && [ "$3" -ge "$min_patch" ]; }; }; }
@@ -39,7 +39,7 @@ apply_patches() {
     log "error: could not apply the nomad#27739 patch to $f (source changed?)"; exit 1; }
 }
 
-use() { log "using $1 ($("$1" version | head -1))"; echo "$1"; exit 0; }
+use() { log "using $1 ($("$1" version | sed -n 1p))"; echo "$1"; exit 0; }
 
 # An explicit NOMAD_BIN is the caller's choice. A nomad on PATH must not have
 # the plan-applier panic (see apply_patches).
@@ -92,5 +92,5 @@ if ! GOFLAGS=-mod=mod go build -o "$work/nomad" . >"$work/build.log" 2>&1; then
   log "error: build failed after $(( $(date +%s) - start ))s; last lines:"; tail -30 "$work/build.log" >&2; exit 1
 fi
 mv "$work/nomad" "$CACHE_DIR/nomad.tmp" && mv "$CACHE_DIR/nomad.tmp" "$CACHE_DIR/nomad"
-log "built $("$CACHE_DIR/nomad" version | head -1) in $(( $(date +%s) - start ))s"
+log "built $("$CACHE_DIR/nomad" version | sed -n 1p) in $(( $(date +%s) - start ))s"
 echo "$CACHE_DIR/nomad"
