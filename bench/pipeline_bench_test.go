@@ -5,9 +5,9 @@ import (
 	"testing"
 
 	"github.com/ecsgit/ecsgit/bench/gen"
-	"github.com/ecsgit/ecsgit/nomadbackend/nomadjob"
-	"github.com/ecsgit/ecsgit/plan"
-	"github.com/ecsgit/ecsgit/spec"
+	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadjob"
+	"github.com/ecsgit/ecsgit/internal/plan"
+	"github.com/ecsgit/ecsgit/internal/spec"
 )
 
 // BenchmarkOfflinePlan is the part of `ecsgit plan` that needs no Nomad, end to end, for

@@ -9,7 +9,7 @@ import (
 
 	"github.com/ecsgit/ecsgit/bench/gen"
 	"github.com/ecsgit/ecsgit/internal/gittest"
-	"github.com/ecsgit/ecsgit/source"
+	"github.com/ecsgit/ecsgit/internal/source"
 )
 
 // BenchmarkFetchOneChange is the daemon's steady state under commits: the branch moved

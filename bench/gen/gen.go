@@ -22,8 +22,8 @@ import (
 	"sort"
 	"strconv"
 
-	"github.com/ecsgit/ecsgit/nomadbackend/nomadjob"
-	"github.com/ecsgit/ecsgit/spec"
+	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadjob"
+	"github.com/ecsgit/ecsgit/internal/spec"
 )
 
 // MockDriver is the Options.Driver value for allocation-heavy runs.

@@ -16,8 +16,8 @@ import (
 	"github.com/hashicorp/nomad/api"
 
 	"github.com/ecsgit/ecsgit/internal/clustertest"
-	"github.com/ecsgit/ecsgit/nomadbackend"
-	"github.com/ecsgit/ecsgit/nomadbackend/nomadtest"
+	"github.com/ecsgit/ecsgit/internal/nomadbackend"
+	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadtest"
 )
 
 // writeDemoRepo writes one service "web" running image with count tasks.

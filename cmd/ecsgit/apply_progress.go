@@ -5,7 +5,7 @@ import (
 	"sync"
 
 	"github.com/ecsgit/ecsgit/internal/iostreams"
-	"github.com/ecsgit/ecsgit/reconcile"
+	"github.com/ecsgit/ecsgit/internal/reconcile"
 )
 
 // progressPrinter shows apply progress on stderr (stdout carries the plan and the

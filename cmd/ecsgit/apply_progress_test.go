@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/ecsgit/ecsgit/internal/iostreams"
-	"github.com/ecsgit/ecsgit/reconcile"
+	"github.com/ecsgit/ecsgit/internal/reconcile"
 )
 
 func progressEvents(p *progressPrinter) {

@@ -13,8 +13,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ecsgit/ecsgit/internal/iostreams"
-	"github.com/ecsgit/ecsgit/reconcile"
-	"github.com/ecsgit/ecsgit/source"
+	"github.com/ecsgit/ecsgit/internal/reconcile"
+	"github.com/ecsgit/ecsgit/internal/source"
 )
 
 // TestUsageErrorsExit1: every command's usage errors exit 1, never 2, which plan
@@ -60,7 +60,7 @@ func TestUsageErrorsExit1(t *testing.T) {
 // TestExitCodesWithoutCluster: the documented codes of the commands that need no
 // cluster (plan's 0/2 and apply's 3 are in exitcodes_cluster_test.go).
 func TestExitCodesWithoutCluster(t *testing.T) {
-	const broken = "../../spec/testdata/broken"
+	const broken = "../../internal/spec/testdata/broken"
 	tests := []struct {
 		args []string
 		want int

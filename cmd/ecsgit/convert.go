@@ -10,9 +10,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ecsgit/ecsgit/compose"
+	"github.com/ecsgit/ecsgit/internal/compose"
 	"github.com/ecsgit/ecsgit/internal/iostreams"
-	"github.com/ecsgit/ecsgit/spec"
+	"github.com/ecsgit/ecsgit/internal/spec"
 )
 
 func newCmdConvert(f *factory) *cobra.Command {

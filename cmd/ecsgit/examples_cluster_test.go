@@ -11,7 +11,7 @@ import (
 
 	"github.com/hashicorp/nomad/api"
 
-	"github.com/ecsgit/ecsgit/nomadbackend/nomadtest"
+	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadtest"
 )
 
 // TestComposeExampleDeploys applies examples/compose-app, exactly as the quick start

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ecsgit/ecsgit/reconcile"
+	"github.com/ecsgit/ecsgit/internal/reconcile"
 )
 
 // writeCheckedRepo writes one service "web" of two tasks with a health check and the

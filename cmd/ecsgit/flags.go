@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/ecsgit/ecsgit/nomadbackend"
+	"github.com/ecsgit/ecsgit/internal/nomadbackend"
 )
 
 // Flag groups shared by several commands, each written once so that a flag has the same

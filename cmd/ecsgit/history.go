@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ecsgit/ecsgit/internal/iostreams"
-	"github.com/ecsgit/ecsgit/nomadbackend"
+	"github.com/ecsgit/ecsgit/internal/nomadbackend"
 )
 
 type historyOptions struct {

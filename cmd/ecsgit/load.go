@@ -1,8 +1,8 @@
 package main
 
 import (
-	"github.com/ecsgit/ecsgit/compose"
-	"github.com/ecsgit/ecsgit/spec"
+	"github.com/ecsgit/ecsgit/internal/compose"
+	"github.com/ecsgit/ecsgit/internal/spec"
 )
 
 // loadOptions is how every command reads a repository: ECS JSON through spec, compose

@@ -9,9 +9,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ecsgit/ecsgit/plan"
-	"github.com/ecsgit/ecsgit/reconcile"
-	"github.com/ecsgit/ecsgit/source"
+	"github.com/ecsgit/ecsgit/internal/plan"
+	"github.com/ecsgit/ecsgit/internal/reconcile"
+	"github.com/ecsgit/ecsgit/internal/source"
 )
 
 // TestDaemonPassAndPlanAgree: for the same repository and cluster state, the plan the

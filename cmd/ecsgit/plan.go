@@ -10,8 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ecsgit/ecsgit/internal/iostreams"
-	"github.com/ecsgit/ecsgit/plan"
-	"github.com/ecsgit/ecsgit/reconcile"
+	"github.com/ecsgit/ecsgit/internal/plan"
+	"github.com/ecsgit/ecsgit/internal/reconcile"
 )
 
 type planOptions struct {

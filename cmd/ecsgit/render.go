@@ -8,8 +8,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ecsgit/ecsgit/internal/iostreams"
-	"github.com/ecsgit/ecsgit/nomadbackend/nomadjob"
-	"github.com/ecsgit/ecsgit/spec"
+	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadjob"
+	"github.com/ecsgit/ecsgit/internal/spec"
 )
 
 type renderOptions struct {

@@ -2,7 +2,7 @@ package main
 
 import (
 	"encoding/json"
-	"github.com/ecsgit/ecsgit/spec"
+	"github.com/ecsgit/ecsgit/internal/spec"
 	"strings"
 	"testing"
 )

@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ecsgit/ecsgit/internal/iostreams"
-	"github.com/ecsgit/ecsgit/reconcile"
+	"github.com/ecsgit/ecsgit/internal/reconcile"
 )
 
 // exitError carries an exit code out of a command without printing anything more: the

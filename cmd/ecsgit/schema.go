@@ -3,7 +3,7 @@ package main
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/ecsgit/ecsgit/schemas"
+	"github.com/ecsgit/ecsgit/internal/schemas"
 )
 
 func newCmdSchema(f *factory) *cobra.Command {

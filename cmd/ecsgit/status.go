@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ecsgit/ecsgit/internal/iostreams"
-	"github.com/ecsgit/ecsgit/reconcile"
+	"github.com/ecsgit/ecsgit/internal/reconcile"
 )
 
 type statusOptions struct {

@@ -10,7 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/ecsgit/ecsgit/reconcile/syncloop"
+	"github.com/ecsgit/ecsgit/internal/reconcile/syncloop"
 )
 
 // statusFromServer shows what a running `ecsgit sync` reports at GET /v1/status: the

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ecsgit/ecsgit/reconcile"
-	"github.com/ecsgit/ecsgit/reconcile/syncloop"
+	"github.com/ecsgit/ecsgit/internal/reconcile"
+	"github.com/ecsgit/ecsgit/internal/reconcile/syncloop"
 )
 
 // status --server renders what the daemon serves at /v1/status (the daemon encodes the

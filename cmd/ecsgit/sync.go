@@ -19,11 +19,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ecsgit/ecsgit/internal/iostreams"
-	"github.com/ecsgit/ecsgit/nomadbackend"
-	"github.com/ecsgit/ecsgit/reconcile"
-	"github.com/ecsgit/ecsgit/reconcile/syncloop"
-	"github.com/ecsgit/ecsgit/source"
-	"github.com/ecsgit/ecsgit/syncserver"
+	"github.com/ecsgit/ecsgit/internal/nomadbackend"
+	"github.com/ecsgit/ecsgit/internal/reconcile"
+	"github.com/ecsgit/ecsgit/internal/reconcile/syncloop"
+	"github.com/ecsgit/ecsgit/internal/source"
+	"github.com/ecsgit/ecsgit/internal/syncserver"
 )
 
 type syncOptions struct {

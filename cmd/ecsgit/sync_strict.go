@@ -5,8 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/ecsgit/ecsgit/reconcile"
-	"github.com/ecsgit/ecsgit/reconcile/syncloop"
+	"github.com/ecsgit/ecsgit/internal/reconcile"
+	"github.com/ecsgit/ecsgit/internal/reconcile/syncloop"
 )
 
 // strictEngine gives the daemon's --strict the meaning it has in plan: besides

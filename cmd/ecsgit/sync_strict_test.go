@@ -6,11 +6,11 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/ecsgit/ecsgit/plan"
-	"github.com/ecsgit/ecsgit/reconcile"
-	"github.com/ecsgit/ecsgit/reconcile/syncloop"
-	"github.com/ecsgit/ecsgit/source"
-	"github.com/ecsgit/ecsgit/spec"
+	"github.com/ecsgit/ecsgit/internal/plan"
+	"github.com/ecsgit/ecsgit/internal/reconcile"
+	"github.com/ecsgit/ecsgit/internal/reconcile/syncloop"
+	"github.com/ecsgit/ecsgit/internal/source"
+	"github.com/ecsgit/ecsgit/internal/spec"
 )
 
 // fakeEngine returns a fixed plan.

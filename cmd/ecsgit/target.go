@@ -8,12 +8,12 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ecsgit/ecsgit/internal/iostreams"
-	"github.com/ecsgit/ecsgit/nomadbackend"
-	"github.com/ecsgit/ecsgit/nomadbackend/nomadjob"
-	"github.com/ecsgit/ecsgit/plan"
-	"github.com/ecsgit/ecsgit/reconcile"
-	"github.com/ecsgit/ecsgit/source"
-	"github.com/ecsgit/ecsgit/spec"
+	"github.com/ecsgit/ecsgit/internal/nomadbackend"
+	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadjob"
+	"github.com/ecsgit/ecsgit/internal/plan"
+	"github.com/ecsgit/ecsgit/internal/reconcile"
+	"github.com/ecsgit/ecsgit/internal/source"
+	"github.com/ecsgit/ecsgit/internal/spec"
 )
 
 // targetFlags are what plan and apply compare: the repository (DIR, or --repo and the

@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ecsgit/ecsgit/internal/iostreams"
-	"github.com/ecsgit/ecsgit/spec"
+	"github.com/ecsgit/ecsgit/internal/spec"
 )
 
 type validateOptions struct {

@@ -7,7 +7,7 @@ import (
 )
 
 func TestValidate(t *testing.T) {
-	const broken = "../../spec/testdata/broken"
+	const broken = "../../internal/spec/testdata/broken"
 	tests := []struct {
 		name     string
 		args     []string
@@ -72,7 +72,7 @@ func TestHelpHasExamples(t *testing.T) {
 // FireLens, an EC2 bridge app with links, a daemon with host networking, an awsvpc app
 // with an Envoy sidecar.
 func TestValidateRealWorld(t *testing.T) {
-	const root = "../../spec/testdata/realworld"
+	const root = "../../internal/spec/testdata/realworld"
 	entries, err := os.ReadDir(root)
 	if err != nil {
 		t.Fatal(err)

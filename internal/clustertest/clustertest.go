@@ -10,8 +10,8 @@ import (
 
 	"github.com/hashicorp/nomad/api"
 
-	"github.com/ecsgit/ecsgit/nomadbackend"
-	"github.com/ecsgit/ecsgit/nomadbackend/nomadtest"
+	"github.com/ecsgit/ecsgit/internal/nomadbackend"
+	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadtest"
 )
 
 // Env is a test's namespace on the real cluster plus ecsgit's client for it.

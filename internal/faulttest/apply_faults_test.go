@@ -12,8 +12,8 @@ import (
 	"github.com/hashicorp/nomad/api"
 
 	"github.com/ecsgit/ecsgit/internal/faulttest"
-	"github.com/ecsgit/ecsgit/nomadbackend"
-	"github.com/ecsgit/ecsgit/nomadbackend/nomadtest"
+	"github.com/ecsgit/ecsgit/internal/nomadbackend"
+	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadtest"
 )
 
 // TestFaultApplyKill9MidRollout: kill -9 of `ecsgit apply` at a random moment (0–8 s,

@@ -18,8 +18,8 @@ import (
 
 	"github.com/ecsgit/ecsgit/internal/faulttest"
 	"github.com/ecsgit/ecsgit/internal/gittest"
+	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadtest"
 	"github.com/ecsgit/ecsgit/internal/synctest"
-	"github.com/ecsgit/ecsgit/nomadbackend/nomadtest"
 )
 
 // syncArgs are the daemon's flags: a file:// bare repository, a short interval, prune.

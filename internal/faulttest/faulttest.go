@@ -30,8 +30,8 @@ import (
 
 	"github.com/hashicorp/nomad/api"
 
-	"github.com/ecsgit/ecsgit/nomadbackend"
-	"github.com/ecsgit/ecsgit/nomadbackend/nomadtest"
+	"github.com/ecsgit/ecsgit/internal/nomadbackend"
+	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadtest"
 )
 
 // SeedEnv names the environment variable that replays a run: the seed every randomised

@@ -6,7 +6,7 @@ import (
 
 	"github.com/hashicorp/nomad/api"
 
-	"github.com/ecsgit/ecsgit/nomadbackend"
+	"github.com/ecsgit/ecsgit/internal/nomadbackend"
 )
 
 func TestHistoryProblems(t *testing.T) {

@@ -19,9 +19,9 @@ import (
 
 	"github.com/ecsgit/ecsgit/internal/clustertest"
 	"github.com/ecsgit/ecsgit/internal/faulttest"
+	"github.com/ecsgit/ecsgit/internal/nomadbackend"
+	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadtest"
 	"github.com/ecsgit/ecsgit/internal/synctest"
-	"github.com/ecsgit/ecsgit/nomadbackend"
-	"github.com/ecsgit/ecsgit/nomadbackend/nomadtest"
 )
 
 // The suite's repositories: the service under fault belongs to source "fault-main"; a

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ecsgit/ecsgit/reconcile/syncloop"
+	"github.com/ecsgit/ecsgit/internal/reconcile/syncloop"
 )
 
 var (

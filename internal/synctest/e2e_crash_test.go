@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/ecsgit/ecsgit/internal/gittest"
+	"github.com/ecsgit/ecsgit/internal/nomadbackend"
 	"github.com/ecsgit/ecsgit/internal/synctest"
-	"github.com/ecsgit/ecsgit/nomadbackend"
 )
 
 // TestSyncKill9 kills the daemon with SIGKILL at a random point of a sync, 20 times.

@@ -14,8 +14,8 @@ import (
 
 	"github.com/hashicorp/nomad/api"
 
+	"github.com/ecsgit/ecsgit/internal/nomadbackend"
 	"github.com/ecsgit/ecsgit/internal/synctest"
-	"github.com/ecsgit/ecsgit/nomadbackend"
 )
 
 const hookSecret = "sync-test-secret"

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/ecsgit/ecsgit/internal/gittest"
+	"github.com/ecsgit/ecsgit/internal/reconcile/syncloop"
 	"github.com/ecsgit/ecsgit/internal/synctest"
-	"github.com/ecsgit/ecsgit/reconcile/syncloop"
 )
 
 // withoutAPI deletes service api's files from the commit.

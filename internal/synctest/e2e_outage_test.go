@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/ecsgit/ecsgit/internal/gittest"
+	"github.com/ecsgit/ecsgit/internal/reconcile"
+	"github.com/ecsgit/ecsgit/internal/reconcile/syncloop"
 	"github.com/ecsgit/ecsgit/internal/synctest"
-	"github.com/ecsgit/ecsgit/reconcile"
-	"github.com/ecsgit/ecsgit/reconcile/syncloop"
 )
 
 // TestSyncNomadOutage (fault trial D4): while the daemon cannot reach Nomad, /readyz is

@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"github.com/ecsgit/ecsgit/internal/gittest"
+	"github.com/ecsgit/ecsgit/internal/reconcile/syncloop"
 	"github.com/ecsgit/ecsgit/internal/synctest"
-	"github.com/ecsgit/ecsgit/reconcile/syncloop"
 )
 
 // TestSyncReadsOnlyWhatChanged: with the event stream vouching for earlier reads

@@ -6,9 +6,9 @@ import (
 	"time"
 
 	"github.com/ecsgit/ecsgit/internal/gittest"
+	"github.com/ecsgit/ecsgit/internal/reconcile"
+	"github.com/ecsgit/ecsgit/internal/reconcile/syncloop"
 	"github.com/ecsgit/ecsgit/internal/synctest"
-	"github.com/ecsgit/ecsgit/reconcile"
-	"github.com/ecsgit/ecsgit/reconcile/syncloop"
 )
 
 // TestSyncCommits: a good commit is deployed; a commit that does not validate is not

@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/ecsgit/ecsgit/internal/clustertest"
-	"github.com/ecsgit/ecsgit/nomadbackend"
-	"github.com/ecsgit/ecsgit/nomadbackend/nomadtest"
+	"github.com/ecsgit/ecsgit/internal/nomadbackend"
+	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadtest"
 )
 
 // Nomad gives the test the shared real cluster (nomadtest starts it if needed; a missing

@@ -577,7 +577,7 @@ func (b *bench) stepGoBench(ctx context.Context) {
 	// only its pipeline benchmark is part of this step, as before the split.
 	runs := [][]string{
 		{"go", "-C", "bench", "test", "-run", "^$", "-bench", "OfflinePlan", "-benchmem", "-count", count, "."},
-		{"go", "test", "-run", "^$", "-bench", ".", "-benchmem", "-count", count, "./spec/", "./plan/", "./nomadbackend/"},
+		{"go", "test", "-run", "^$", "-bench", ".", "-benchmem", "-count", count, "./internal/spec/", "./internal/plan/", "./internal/nomadbackend/nomadjob/"},
 	}
 	var cmds, keep []string
 	for _, args := range runs {

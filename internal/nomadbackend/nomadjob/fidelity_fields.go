@@ -1,0 +1,191 @@
+package nomadjob
+
+import (
+	"reflect"
+
+	"github.com/ecsgit/ecsgit/internal/spec"
+)
+
+// taskDefinitionFields is the registry of spec.TaskDefinition (see fidelity.go).
+var taskDefinitionFields = map[string]fieldRule{
+	"family":                      exact("the task definition the service runs; not written into the job (the job is named after the service)"),
+	"containerDefinitions":        exact("one `docker` task per container, same name, file order"),
+	"containerDefinitions[].name": exact("task name"),
+	"containerDefinitions[].image": approx("`config.image`", "", RuleApproximate).
+		withDoc("untagged and `:latest` images: Nomad re-pulls on every start and resolves the tag per client; ECS pins the digest for a deployment (note)"),
+	"containerDefinitions[].cpu":               approx("`resources.cpu = units × cpuMHzPerVCPU / 1024` MHz, minimum 1", "both are a soft weight plus a reservation; absent: a share of task cpu or 128 units (note)", RuleResources),
+	"containerDefinitions[].memory":            exact("`resources.memory` (hard limit), or `memory_max` with `memoryReservation`"),
+	"containerDefinitions[].memoryReservation": approx("`resources.memory = memoryReservation`, `memory_max = memory` (or -1)", "`memory_max` works only where the clients enable memory oversubscription; elsewhere the reservation becomes the hard limit (note)", RuleResources),
+	"containerDefinitions[].essential":         approx("`true`: main task, `restart { attempts = 0, mode = \"fail\" }`; `false`: a lifecycle hook (see dependsOn)", "a non-essential container that exits is restarted by Nomad; ECS leaves it stopped (note)", RuleSidecarRestart),
+	"containerDefinitions[].entryPoint":        exact("`config.entrypoint`"),
+	"containerDefinitions[].command":           exact("`config.args` (never `config.command`, which would replace the image's executable)"),
+	"containerDefinitions[].environment":       exact("task `env` (a name given twice keeps the last value, as Docker does)").covers(),
+	"containerDefinitions[].environmentFiles": unsupported("S3 environment files are not loaded; the variables are missing in the container").
+		covers().noted(),
+	"containerDefinitions[].secrets": unsupported("secrets are not injected: ecsgit cannot read AWS Secrets Manager/SSM; store them in Nomad Variables and use a template").
+		covers().noted(),
+	"containerDefinitions[].portMappings":                      exact("group `network { port \"<label>\" { to = containerPort } }` + `config.ports`"),
+	"containerDefinitions[].portMappings[].containerPort":      exact("port `to` (label: the mapping's `name`, else `p<containerPort>`)"),
+	"containerDefinitions[].portMappings[].hostPort":           exact("port `static`"),
+	"containerDefinitions[].portMappings[].protocol":           approx("—", "`udp`: Nomad's docker driver publishes each port for tcp and udp (note)", RuleNetwork),
+	"containerDefinitions[].portMappings[].name":               exact("the port label (non `[A-Za-z0-9_]` → `_`)"),
+	"containerDefinitions[].portMappings[].appProtocol":        unsupported("Service Connect protocols are not translated (note)"),
+	"containerDefinitions[].portMappings[].containerPortRange": unsupported("port ranges are not translated; no port of the range is reachable (note)"),
+	"containerDefinitions[].healthCheck": approx("a recognised probe (`--probe URL`, `curl -f`, `wget`, `nc -z` on localhost and a mapped port) → task `service { check { http/tcp } }` with `check_restart`, `update.health_check = \"checks\"`; anything else: not run, `task_states` (note)", "a probe Nomad cannot run from the client (a script, an unpublished port, a container without a network) is not run (note)", RuleHealthCheck).
+		covers(),
+	"containerDefinitions[].dependsOn": approx("lifecycle tiers: a non-essential dependency waited for with SUCCESS/COMPLETE → prestart, START/HEALTHY → prestart sidecar", "Nomad orders prestart → main → poststart, never within a tier or by health (notes)", RuleDependsOn).
+		covers(),
+	"containerDefinitions[].startTimeout": unsupported("Nomad has no per-dependency start timeout").noted(),
+	"containerDefinitions[].stopTimeout":  approx("`kill_timeout`", "clients cap it at their `max_kill_timeout` (Nomad's default 30 s; 120 s on the ecsgit cluster) (note)", RuleStopTimeout),
+	"containerDefinitions[].links": unsupported("Docker links are not translated; use service discovery").
+		noted(),
+	"containerDefinitions[].mountPoints": approx("docker `mount` blocks (see volumes)", "per volume kind, see `volumes`", RuleApproximate).covers(),
+	"containerDefinitions[].volumesFrom": unsupported("Nomad tasks cannot mount another task's volumes; use a shared volume (note)").
+		covers(),
+	"containerDefinitions[].logConfiguration": exact("`config.logging { type, config = [{options}] }`"),
+	"containerDefinitions[].logConfiguration.logDriver": exact("`logging.type` for a driver listed in ecsgit.yaml `hostLogDrivers` (default: every driver but awslogs); `awsfirelens`: Docker's `fluentd` driver to the task's FireLens router").
+		withDoc("a driver the hosts cannot run (not in `hostLogDrivers`, e.g. `awslogs` by default) leaves the logs in Nomad's log collection, `nomad alloc logs`, with a note naming the CloudWatch group and stream ECS would have used; `awslogs-stream-prefix` becomes `awslogs-stream` = prefix/container/alloc-id (FID-NOMAD-LOGGING)"),
+	"containerDefinitions[].logConfiguration.options": exact("`logging.config`"),
+	"containerDefinitions[].logConfiguration.secretOptions": unsupported("log driver secret options are not injected yet (ecsgit cannot read Secrets Manager/SSM): the driver runs without them").
+		covers().noted(),
+	"containerDefinitions[].ulimits":                exact("`config.ulimit = [{ name = \"soft:hard\" }]`").covers(),
+	"containerDefinitions[].user":                   exact("task `user`"),
+	"containerDefinitions[].workingDirectory":       exact("`config.work_dir`"),
+	"containerDefinitions[].hostname":               exact("`config.hostname`"),
+	"containerDefinitions[].dnsServers":             exact("`config.dns_servers`"),
+	"containerDefinitions[].dnsSearchDomains":       exact("`config.dns_search_domains`"),
+	"containerDefinitions[].extraHosts":             exact("`config.extra_hosts [\"host:ip\"]`").covers(),
+	"containerDefinitions[].disableNetworking":      approx("`config.network_mode = \"none\"`", "the container runs with docker network_mode \"none\"", RuleNetwork).notedWhen(isTrue),
+	"containerDefinitions[].interactive":            exact("`config.interactive`"),
+	"containerDefinitions[].pseudoTerminal":         exact("`config.tty`"),
+	"containerDefinitions[].readonlyRootFilesystem": exact("`config.readonly_rootfs`"),
+	"containerDefinitions[].privileged": approx("`config.privileged`", "Nomad refuses privileged containers unless the client's docker plugin has allow_privileged = true", RuleApproximate).
+		notedWhen(isTrue),
+	"containerDefinitions[].dockerSecurityOptions":                 exact("`config.security_opt`"),
+	"containerDefinitions[].dockerLabels":                          exact("`config.labels = [{…}]` (a list of maps)"),
+	"containerDefinitions[].systemControls":                        exact("`config.sysctl = [{…}]`").covers(),
+	"containerDefinitions[].linuxParameters":                       exact("docker driver options below"),
+	"containerDefinitions[].linuxParameters.capabilities":          approx("`cap_add` / `cap_drop` (lower case)", "a capability outside the docker plugin's `allow_caps` (default: Docker's default set) makes Nomad refuse the task (note)", RuleApproximate).covers(),
+	"containerDefinitions[].linuxParameters.devices":               exact("`devices [{ host_path, container_path, cgroup_permissions }]`").covers(),
+	"containerDefinitions[].linuxParameters.initProcessEnabled":    exact("`init`"),
+	"containerDefinitions[].linuxParameters.maxSwap":               unsupported("Nomad's docker driver has no swap limit (note)"),
+	"containerDefinitions[].linuxParameters.sharedMemorySize":      exact("`shm_size` (bytes)"),
+	"containerDefinitions[].linuxParameters.swappiness":            unsupported("Nomad's docker driver has no swappiness setting (note)"),
+	"containerDefinitions[].linuxParameters.tmpfs":                 exact("`mount { type = \"tmpfs\", target, tmpfs_options { size } }`"),
+	"containerDefinitions[].linuxParameters.tmpfs[].containerPath": exact("mount `target`"),
+	"containerDefinitions[].linuxParameters.tmpfs[].size":          exact("`tmpfs_options.size` (bytes)"),
+	"containerDefinitions[].linuxParameters.tmpfs[].mountOptions":  unsupported("tmpfs mountOptions are not translated (Nomad's tmpfs mount takes size and mode only) (note)"),
+	"containerDefinitions[].resourceRequirements": unsupported("GPU/accelerator requirements are not translated (they need a Nomad device plugin)").
+		covers().noted(),
+	"containerDefinitions[].restartPolicy": unsupported("in-place container restarts are not translated: an essential container that exits fails the allocation, which Nomad replaces").
+		covers().notedWhen(restartPolicyEnabled),
+	"containerDefinitions[].repositoryCredentials": unsupported("private-registry credentials come from the Nomad clients' docker auth configuration, not from the task").
+		covers().noted(),
+	"containerDefinitions[].firelensConfiguration": exact("the log router as the ECS agent builds it: a prestart sidecar with the forward input on a mapped port, one output per `awsfirelens` container generated into a `template` (firelens.go)").
+		withDoc("`config-file-type: s3`, unknown router options and `secretOptions` are noted; the ECS metadata fields come from Docker labels (note)").
+		covers(),
+	"containerDefinitions[].credentialSpecs": unsupported("gMSA credential specs are not translated").
+		noted(),
+	"containerDefinitions[].versionConsistency": approx("—", "`enabled` (the default): ECS pins the image digest per deployment, Nomad resolves mutable tags on each client (note on `image`)", RuleApproximate),
+
+	"cpu":                                 approx("shared out to the containers without `cpu`", "ECS enforces a task-wide limit; Nomad has no group-level limit (note)", RuleResources),
+	"memory":                              approx("shared out to the containers without memory", "no group-level limit in Nomad (note)", RuleResources),
+	"networkMode":                         exact("`bridge`: docker bridge per container; `host`: `network_mode = \"host\"`, static ports; `awsvpc`: group `network { mode = \"bridge\" }`; `none`: `network_mode = \"none\"`"),
+	"requiresCompatibilities":             approx("—", "FARGATE: the task runs on the Nomad clients, without Fargate's per-task isolation", RuleApproximate).notedWhen(containsString("FARGATE")),
+	"volumes":                             exact("per kind, below; a container mounts it with `mountPoints`"),
+	"volumes[].name":                      exact("the volume name (Docker volume `source`)"),
+	"volumes[].host":                      approx("`mount { type = \"bind\" }`; without `sourcePath`: a named Docker volume", "Nomad refuses bind mounts unless the docker plugin has volumes.enabled = true; a scratch volume is shared by all allocations on a node and kept (note)", RuleApproximate).covers(),
+	"volumes[].dockerVolumeConfiguration": approx("`mount { type = \"volume\", volume_options { driver_config, labels } }`", "a named volume outlives the task (ECS scope `task` deletes it) (note)", RuleApproximate),
+	"volumes[].dockerVolumeConfiguration.scope":         approx("—", "`task`: the named volume is kept and shared on the node (note)", RuleApproximate),
+	"volumes[].dockerVolumeConfiguration.autoprovision": approx("—", "scope `shared` without autoprovision (ECS's default is false): Docker creates a missing volume, ECS fails the task (note)", RuleApproximate),
+	"volumes[].dockerVolumeConfiguration.driver":        exact("`driver_config.name`"),
+	"volumes[].dockerVolumeConfiguration.driverOpts":    exact("`driver_config.options`"),
+	"volumes[].dockerVolumeConfiguration.labels":        exact("`volume_options.labels`"),
+	"volumes[].efsVolumeConfiguration":                  unsupported("EFS volumes need a CSI plugin; the mount is dropped (note)"),
+	"volumes[].fsxWindowsFileServerVolumeConfiguration": unsupported("FSx volumes are not translated; the mount is dropped (note)"),
+	"volumes[].s3filesVolumeConfiguration":              unsupported("S3 Files volumes are not translated; the mount is dropped (note)"),
+	"volumes[].configuredAtLaunch":                      unsupported("volumes configured at launch are not translated; the mount is dropped (note)"),
+	"placementConstraints":                              approx("group `constraint` blocks (see memberOf)", "see memberOf (notes)", RulePlacement).covers(),
+	"taskRoleArn":                                       unsupported("no IAM role is assumed: the containers get no AWS credentials from the task").noted(),
+	"executionRoleArn":                                  unsupported("no execution role: image pulls, logs and secrets use the Nomad clients' own configuration").noted(),
+	"pidMode": approx("`host`: `pid_mode = \"host\"`", "", RuleApproximate).
+		notedAs(spec.FidelityUnsupported, RuleUnsupported, equals("task"), "a PID namespace shared by the task's containers is not translated; each container has its own").
+		withDoc("`host` needs the clients' docker plugin to allow it (note); `task` (shared by the containers): unsupported (note)"),
+	"ipcMode": approx("`host`: `ipc_mode = \"host\"`", "", RuleApproximate).
+		notedAs(spec.FidelityUnsupported, RuleUnsupported, equals("task"), "an IPC namespace shared by the task's containers is not translated; each container has its own").
+		withDoc("`host` needs the clients' docker plugin to allow it (note); `task` (shared by the containers): unsupported (note)"),
+	"proxyConfiguration":    unsupported("App Mesh proxy configuration is not translated").covers().noted(),
+	"ephemeralStorage":      unsupported("Fargate ephemeral storage size is not enforced for docker tasks").covers().noted(),
+	"runtimePlatform":       exact("`constraint ${attr.cpu.arch} = amd64/arm64`, `${attr.kernel.name} = linux/windows`").covers().withDoc("Windows Server versions are not distinguished (note)"),
+	"tags":                  unsupported("tags are not written to Nomad: job meta would restart every allocation on each tag change").covers().noted(),
+	"enableFaultInjection":  unsupported("fault injection is not translated").notedWhen(isTrue),
+	"inferenceAccelerators": unsupported("inference accelerators are not translated").noted(),
+}
+
+// serviceFields is the registry of spec.Service (see fidelity.go).
+var serviceFields = map[string]fieldRule{
+	"serviceName":        exact("job `ID = Name = jobPrefix + serviceName`"),
+	"taskDefinition":     exact("the task definition translated (family or family:revision)"),
+	"desiredCount":       exact("group `count`").withDoc("DAEMON: ignored, one task per node (note)"),
+	"schedulingStrategy": exact("`REPLICA`: `type = \"service\"`; `DAEMON`: `type = \"system\"`, no count, no reschedule"),
+	"launchType": approx("—", "FARGATE: the task runs on the Nomad clients of the configured datacenters/node pool", RuleApproximate).
+		notedWhen(equals("FARGATE")),
+	"capacityProviderStrategy":                         unsupported("capacity providers are not translated; jobs go to the configured datacenters/node pool").covers().noted(),
+	"deploymentConfiguration":                          exact("group `update` block (see Rollouts)"),
+	"deploymentConfiguration.minimumHealthyPercent":    approx("`max_parallel` / `canary` (see Rollouts)", "a partial surge can dip one task below the bound (note)", RuleRollout),
+	"deploymentConfiguration.maximumPercent":           approx("`max_parallel` / `canary` (see Rollouts)", "below 100%: Nomad cannot stop a task without replacing it (note)", RuleRollout),
+	"deploymentConfiguration.deploymentCircuitBreaker": approx("`auto_revert = rollback`; the threshold is counted by ecsgit's apply", "see Circuit breaker (notes)", RuleCircuitBreaker).covers(),
+	"deploymentConfiguration.alarms": unsupported("CloudWatch alarms do not stop or roll back deployments").
+		noted(),
+	"deploymentConfiguration.strategy": approx("`BLUE_GREEN`: canaries when max% ≥ 200", "`LINEAR`/`CANARY`: unsupported, the rollout is a rolling update (note)", RuleRollout),
+	"deploymentConfiguration.bakeTimeInMinutes": unsupported("no bake time: the old version is stopped as soon as the new one is healthy").
+		noted(),
+	"deploymentConfiguration.lifecycleHooks": unsupported("deployment lifecycle hooks are not run").
+		noted(),
+	"deploymentConfiguration.canaryConfiguration": unsupported("canary traffic shifting is not translated; the rollout is a rolling update").
+		noted(),
+	"deploymentConfiguration.linearConfiguration": unsupported("linear traffic shifting is not translated; the rollout is a rolling update").
+		noted(),
+	"deploymentConfiguration.earlySuccessCriteria": unsupported("early success is not translated: the deployment finishes when every task is replaced, not at healthyPercent, and old tasks are stopped by the rollout itself").
+		noted(),
+	"deploymentController": exact("—"),
+	"deploymentController.type": exact("`ECS`: Nomad's update block").
+		notedAs(spec.FidelityUnsupported, RuleUnsupported, notIn("ECS"), "%v deployments are not translated; ecsgit rolls out with Nomad's update block").
+		withDoc("`CODE_DEPLOY` / `EXTERNAL`: unsupported, rolled out with the update block (note)"),
+	"placementStrategy":             approx("`spread` blocks (zone, node, `${meta.x}`); none: spread over `zoneAttribute`", "binpack: Nomad bin-packs cluster-wide (note); random: unsupported (note); DAEMON: no effect, as in ECS (note)", RulePlacement).covers(),
+	"placementConstraints":          approx("`distinctInstance` → `distinct_hosts`; `memberOf` → constraints (see memberOf)", "see memberOf (notes)", RulePlacement).covers(),
+	"healthCheckGracePeriodSeconds": approx("`update.min_healthy_time = max(5 s, grace)`, `healthy_deadline = 5 min + grace`, `check_restart.grace`", "each batch must stay healthy for the whole grace period", RuleRollout),
+	"loadBalancers": fieldRule{level: spec.FidelityUnsupported, nomad: "— (health-checked containers are Nomad services)", detail: "no load balancer is configured; put an ingress (Traefik, nginx with a nomadService template) in front of the Nomad service", rule: RuleServiceRegistry}.
+		covers().notedEach(),
+	"serviceRegistries": approx("Nomad service registration of checked containers", "Cloud Map registration is not translated; health-checked containers are registered as Nomad services (no DNS)", RuleServiceRegistry).
+		covers().notedEach(),
+	"networkConfiguration": unsupported("subnets, security groups and public IPs have no Nomad equivalent").
+		noted(),
+	"platformVersion": unsupported("Fargate platform versions do not apply").noted(),
+	"role":            unsupported("the service-linked load-balancer role does not apply").noted(),
+	"tags":            unsupported("tags are not written to Nomad: job meta would restart every allocation on each tag change").covers().noted(),
+	"propagateTags": unsupported("tags are not propagated to tasks").
+		notedWhen(notIn("NONE")),
+	"enableECSManagedTags": unsupported("ECS managed tags do not apply").notedWhen(isTrue),
+	"enableExecuteCommand": approx("—", "use `nomad alloc exec` (needs the alloc-exec ACL capability) instead of ECS Exec", RuleApproximate).
+		notedWhen(isTrue),
+	"availabilityZoneRebalancing": unsupported("Nomad never moves running allocations to rebalance zones").
+		notedWhen(equals("ENABLED")),
+	"serviceConnectConfiguration": unsupported("serviceConnectConfiguration is not translated").noted(),
+	"volumeConfigurations":        unsupported("volumeConfigurations is not translated").noted(),
+	"vpcLatticeConfigurations":    unsupported("vpcLatticeConfigurations is not translated").noted(),
+	"monitoring":                  unsupported("monitoring is not translated").noted(),
+	"gatewayConnectors":           unsupported("gatewayConnectors is not translated").noted(),
+	"clientToken":                 unsupported("the ECS API's idempotency token has no use: applying the same repository twice changes nothing").noted(),
+	"cluster": approx("`namespace`, `datacenters`, `node_pool`, `region` from `ecsgit.yaml`", "the service runs where ecsgit.yaml says (namespace, datacenters, node pool); the cluster name %v is not used", RuleApproximate).
+		noted(),
+}
+
+func restartPolicyEnabled(v reflect.Value) bool {
+	p, ok := v.Interface().(*spec.ContainerRestartPolicy)
+	return ok && p != nil && p.Enabled != nil && *p.Enabled
+}
+
+// withDoc replaces the consequence shown in the docs (for an entry whose note text is
+// value-specific).
+func (r fieldRule) withDoc(detail string) fieldRule { r.detail = detail; return r }

@@ -1,0 +1,233 @@
+package reconcile
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/ecsgit/ecsgit/internal/clustertest"
+	"github.com/ecsgit/ecsgit/internal/nomadbackend"
+	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadtest"
+	"github.com/ecsgit/ecsgit/internal/plan"
+	"github.com/ecsgit/ecsgit/internal/spec"
+)
+
+// applyEnv is a real cluster, a fresh namespace and a typed client for one apply test.
+type applyEnv struct {
+	*nomadtest.Env
+	b *nomadbackend.Client
+}
+
+func newApplyEnv(t *testing.T) *applyEnv {
+	t.Helper()
+	ce := clustertest.New(t)
+	return &applyEnv{Env: ce.Env, b: ce.Backend}
+}
+
+// demoService describes one service of a test repository running the demo app.
+type demoService struct {
+	Name     string
+	Image    string // default ecsgit-demo/app:1
+	Count    int
+	Min, Max *int // deploymentConfiguration percents
+	// Checked adds the demo app's /healthz probe as the container health check (interval
+	// 5 s, 2 retries, 3 s start period) and publishes port 8080.
+	Checked bool
+	// Breaker enables the deployment circuit breaker with rollback.
+	Breaker bool
+	Env     map[string]string
+	After   []string
+}
+
+// writeRepo writes services as ECS JSON into dir (replacing what was there) and loads
+// it the way the CLI does.
+func writeRepo(t *testing.T, dir, ns string, prune bool, svcs ...demoService) *spec.Desired {
+	t.Helper()
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		_ = os.Remove(filepath.Join(dir, e.Name()))
+	}
+	write := func(name string, v any) {
+		b, _ := json.MarshalIndent(v, "", "  ")
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	settings := map[string]any{}
+	for _, s := range svcs {
+		if len(s.After) > 0 {
+			settings[s.Name] = map[string]any{"after": s.After}
+		}
+	}
+	cfg := map[string]any{"version": 1, "namespace": ns, "prune": prune}
+	if len(settings) > 0 {
+		cfg["services"] = settings
+	}
+	write("ecsgit.yaml", cfg)
+	for _, s := range svcs {
+		if s.Image == "" {
+			s.Image = "ecsgit-demo/app:1"
+		}
+		c := map[string]any{"name": "app", "image": s.Image, "memory": 32, "essential": true}
+		if s.Checked {
+			c["portMappings"] = []any{map[string]any{"containerPort": 8080}}
+			c["healthCheck"] = map[string]any{"command": []string{"CMD", "/app", "--probe", "http://localhost:8080/healthz"},
+				"interval": 5, "timeout": 2, "retries": 2, "startPeriod": 3}
+		}
+		if len(s.Env) > 0 {
+			var env []any
+			for k, v := range s.Env {
+				env = append(env, map[string]any{"name": k, "value": v})
+			}
+			c["environment"] = env
+		}
+		write(s.Name+"-taskdef.json", map[string]any{"family": s.Name, "containerDefinitions": []any{c}})
+		svc := map[string]any{"serviceName": s.Name, "taskDefinition": s.Name, "desiredCount": s.Count}
+		dc := map[string]any{}
+		if s.Min != nil {
+			dc["minimumHealthyPercent"] = *s.Min
+		}
+		if s.Max != nil {
+			dc["maximumPercent"] = *s.Max
+		}
+		if s.Breaker {
+			dc["deploymentCircuitBreaker"] = map[string]any{"enable": true, "rollback": true}
+		}
+		if len(dc) > 0 {
+			svc["deploymentConfiguration"] = dc
+		}
+		write(s.Name+"-service.json", svc)
+	}
+	d, err := spec.Load(dir, spec.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Diagnostics.HasErrors(false) {
+		t.Fatalf("test repository invalid: %v", d.Diagnostics)
+	}
+	return d
+}
+
+func applyCtx(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func (e *applyEnv) plan(ctx context.Context, t *testing.T, d *spec.Desired) *Planned {
+	t.Helper()
+	p, err := ComputePlanned(ctx, d, e.b, PlanOptions{Source: "apply-test"})
+	if err != nil {
+		t.Fatalf("plan: %v", err)
+	}
+	return p
+}
+
+func (e *applyEnv) apply(ctx context.Context, t *testing.T, p *Planned) *Result {
+	t.Helper()
+	res, err := ApplyPlanned(ctx, e.b, p, ApplyOptions{Who: "test", Poll: 500 * time.Millisecond, PlacementTimeout: 30 * time.Second,
+		Events: func(ev Event) {
+			if ev.Kind != EventStart {
+				t.Logf("%s", ev.Message)
+			}
+		}})
+	if err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	return res
+}
+
+// mustApply plans and applies d and fails unless every service ends well.
+func (e *applyEnv) mustApply(ctx context.Context, t *testing.T, d *spec.Desired) *Result {
+	t.Helper()
+	res := e.apply(ctx, t, e.plan(ctx, t, d))
+	if !res.OK() {
+		t.Fatalf("apply failed: %+v", res.Services)
+	}
+	return res
+}
+
+func result(t *testing.T, r *Result, service string) ServiceResult {
+	t.Helper()
+	for _, s := range r.Services {
+		if s.Service == service {
+			return s
+		}
+	}
+	t.Fatalf("service %s not in the result %+v", service, r.Services)
+	return ServiceResult{}
+}
+
+func planOf(t *testing.T, p *plan.Plan, service string) plan.ServicePlan {
+	t.Helper()
+	for _, sp := range p.Services {
+		if sp.Service == service {
+			return sp
+		}
+	}
+	t.Fatalf("service %s not in the plan", service)
+	return plan.ServicePlan{}
+}
+
+// writeCounter snapshots what identifies a Nomad write in a namespace: every job's
+// JobModifyIndex, the number of evaluations and every variable's ModifyIndex.
+type writeCounter struct {
+	jobs  map[string]uint64
+	evals int
+	vars  map[string]uint64
+}
+
+func (e *applyEnv) writes(t *testing.T) writeCounter {
+	t.Helper()
+	w := writeCounter{jobs: map[string]uint64{}, vars: map[string]uint64{}}
+	jobs, _, err := e.Client.Jobs().List(e.QueryOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range jobs {
+		w.jobs[j.ID] = j.JobModifyIndex
+	}
+	evals, _, err := e.Client.Evaluations().List(e.QueryOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.evals = len(evals)
+	vars, _, err := e.Client.Variables().List(e.QueryOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range vars {
+		w.vars[v.Path] = v.ModifyIndex
+	}
+	return w
+}
+
+func (a writeCounter) equal(b writeCounter) bool {
+	if a.evals != b.evals || len(a.jobs) != len(b.jobs) || len(a.vars) != len(b.vars) {
+		return false
+	}
+	for k, v := range a.jobs {
+		if b.jobs[k] != v {
+			return false
+		}
+	}
+	for k, v := range a.vars {
+		if b.vars[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// liveImage is the image the live job's task "app" runs.
+func (e *applyEnv) liveImage(t *testing.T, jobID string) string {
+	t.Helper()
+	job, _, err := e.Client.Jobs().Info(jobID, e.QueryOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return job.TaskGroups[0].Tasks[0].Config["image"].(string)
+}

@@ -1,0 +1,94 @@
+package reconcile
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"strconv"
+
+	"github.com/ecsgit/ecsgit/internal/parallel"
+
+	"github.com/ecsgit/ecsgit/internal/nomadbackend"
+)
+
+// ServiceInspection is what `ecsgit status` shows for one service: the live counts
+// from Nomad next to what ecsgit's record says it last applied.
+type ServiceInspection struct {
+	Service        string                     `json:"service"`
+	Namespace      string                     `json:"namespace"`
+	Source         string                     `json:"source,omitempty"`
+	Desired        int                        `json:"desired"`
+	Running        int                        `json:"running"`
+	Healthy        int                        `json:"healthy"`
+	JobStatus      string                     `json:"job_status"`
+	JobVersion     uint64                     `json:"job_version"`
+	TaskDefinition string                     `json:"task_definition,omitempty"`
+	Outcome        nomadbackend.RecordOutcome `json:"last_outcome,omitempty"`
+	Deployment     string                     `json:"deployment,omitempty"` // latest deployment's status
+	Degraded       string                     `json:"degraded,omitempty"`   // failure memory's reason
+	Paused         string                     `json:"paused,omitempty"`     // pause reason
+	// Drifted: the live job is not the one ecsgit's record describes.
+	Drifted bool `json:"drifted,omitempty"`
+}
+
+// InspectServices reports every ecsgit-managed job of ns (any source), or only the one
+// named service. It only reads.
+func InspectServices(ctx context.Context, b Cluster, ns, only string) ([]ServiceInspection, error) {
+	stubs, err := b.ListManaged(ctx, ns)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, s := range stubs {
+		if only == "" || s.ID == only {
+			ids = append(ids, s.ID)
+		}
+	}
+	if only != "" && len(ids) == 0 {
+		return nil, fmt.Errorf("%s: no ecsgit-managed job of that name in namespace %s", only, ns)
+	}
+	sort.Strings(ids)
+	out := make([]ServiceInspection, len(ids))
+	err = parallel.ForEach(ctx, len(ids), b.Concurrency(), func(ctx context.Context, i int) error {
+		var err error
+		out[i], err = inspect(ctx, b, ns, ids[i])
+		return err
+	})
+	return out, err
+}
+
+func inspect(ctx context.Context, b Cluster, ns, id string) (ServiceInspection, error) {
+	si := ServiceInspection{Service: id, Namespace: ns}
+	job, err := b.ReadJob(ctx, ns, id)
+	if err != nil || job == nil {
+		return si, err
+	}
+	si.Source, si.JobVersion, si.JobStatus = job.Source, job.Version, string(job.Status)
+	if !job.Stopped {
+		si.Desired = job.Desired
+	}
+	n, err := b.TaskCounts(ctx, ns, id)
+	if err != nil {
+		return si, err
+	}
+	si.Running, si.Healthy = n.Running, n.Healthy
+	if ds, err := b.Deployments(ctx, ns, id); err == nil {
+		if d := latestDeployment(ds, nil); d != nil {
+			si.Deployment = string(d.Status) + " (job version " + strconv.FormatUint(d.JobVersion, 10) + ")"
+		}
+	}
+	rec, err := b.ReadServiceRecord(ctx, ns, id)
+	if err != nil || rec == nil {
+		return si, err
+	}
+	si.TaskDefinition, si.Outcome = rec.TaskDefinitionRef(), rec.Outcome
+	si.Drifted = rec.JobModifyIndex != 0 && rec.JobModifyIndex != nomadbackend.JobModifyIndexOf(job) && rec.Outcome != nomadbackend.OutcomePending
+	if rec.Failed != nil {
+		si.Degraded = rec.Failed.Reason
+	}
+	if rec.Paused {
+		si.Paused = rec.PausedReason
+	}
+	return si, nil
+}

@@ -1,0 +1,198 @@
+package reconcile
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ecsgit/ecsgit/internal/nomadbackend"
+	"github.com/ecsgit/ecsgit/internal/plan"
+	"github.com/ecsgit/ecsgit/internal/wait"
+)
+
+// applied is the part of a record that describes what runs; a rollback restores it.
+type applied struct {
+	taskDefinition, service json.RawMessage
+}
+
+// recordPending assigns the revision (decision 3) and writes the service record with
+// outcome "pending" right after the register: from then on, an interrupted apply is
+// visible and the next one settles it instead of guessing.
+func (a *applier) recordPending(ctx context.Context, sp plan.ServicePlan, u *Unit, live *nomadbackend.LiveJob) (*nomadbackend.ServiceRecord, error) {
+	family, rev := splitTaskDefinitionRef(sp.NewTaskDefinition)
+	if u.ECS != nil && u.ECS.Family != "" {
+		family = u.ECS.Family
+		var err error
+		if rev, err = a.b.AssignRevision(ctx, a.ns, family, u.ECS.ContentHash); err != nil {
+			return nil, err
+		}
+	}
+	now := time.Now().UTC()
+	rec, err := a.b.UpdateServiceRecord(ctx, a.ns, sp.JobID, func(r *nomadbackend.ServiceRecord) error {
+		if r.Outcome != nomadbackend.OutcomePending && r.Revision > 0 {
+			a.remember(sp.JobID, applied{r.TaskDefinition, r.Service})
+		}
+		r.Source = live.Source
+		r.Claim = "" // the register the claim announced is recorded now
+		if u.Unpause {
+			r.Paused, r.PausedReason = false, ""
+		}
+		r.Family, r.Revision, r.SpecHash = family, rev, sp.SpecHash
+		if u.ECS != nil && len(u.ECS.TaskDefinition) > 0 {
+			r.TaskDefinition, r.Service = u.ECS.TaskDefinition, u.ECS.Service
+		}
+		r.Commit = a.opts.Commit
+		r.JobVersion, r.JobModifyIndex = nomadbackend.JobVersionOf(live), nomadbackend.JobModifyIndexOf(live)
+		r.Outcome, r.AppliedAt, r.AppliedBy = nomadbackend.OutcomePending, now, a.opts.Who
+		e := nomadbackend.HistoryEntry{Revision: rev, Time: now, Who: a.opts.Who, Outcome: nomadbackend.OutcomePending,
+			SpecHash: sp.SpecHash, JobVersion: r.JobVersion}
+		if a.opts.Commit != nil {
+			e.Commit = a.opts.Commit.SHA
+		}
+		r.AddHistory(e)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("record %s as pending: %w", sp.Service, err)
+	}
+	return rec, nil
+}
+
+func (a *applier) remember(jobID string, p applied) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.prev == nil {
+		a.prev = map[string]applied{}
+	}
+	a.prev[jobID] = p
+}
+
+func (a *applier) previous(jobID string) (applied, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	p, ok := a.prev[jobID]
+	return p, ok
+}
+
+// settle follows the deployment of a pending record's job version to its end (or learns
+// how it ended while no apply was watching) and records the outcome. u is the unit of
+// the record's spec, or nil when this apply plans another spec: the circuit breaker is
+// then the one the record's service definition asks for (breakerFor).
+func (a *applier) settle(ctx context.Context, sp plan.ServicePlan, rec *nomadbackend.ServiceRecord, u *Unit) (ServiceResult, error) {
+	var dep *nomadbackend.Deployment
+	// A register's evaluation may not have created its deployment yet: give it a moment.
+	for range 10 {
+		var err error
+		if dep, err = latestDeploymentFor(ctx, a.b, a.ns, sp.JobID, rec.JobVersion); err != nil {
+			return ServiceResult{}, err
+		}
+		if dep != nil {
+			break
+		}
+		if err := wait.Sleep(ctx, 300*time.Millisecond); err != nil {
+			return ServiceResult{}, err
+		}
+	}
+	out := nomadbackend.Outcome{Status: nomadbackend.RolloutSucceeded, JobVersion: rec.JobVersion}
+	var werr error
+	if dep != nil {
+		out, werr = a.b.WatchDeployment(ctx, a.ns, sp.JobID, dep.ID, a.watchOptions(rec, u), a.progress(sp.Service))
+	}
+	return a.finish(ctx, sp, rec, out, werr)
+}
+
+// finish records how a rollout ended. A rollback restores the record to the revision
+// that runs again and remembers the failed spec (decision 8), so that the next plan of
+// the same Git state shows the service degraded instead of retrying it.
+func (a *applier) finish(ctx context.Context, sp plan.ServicePlan, pending *nomadbackend.ServiceRecord, out nomadbackend.Outcome, werr error) (ServiceResult, error) {
+	if werr != nil {
+		// The record stays pending: the next apply follows the rollout from there.
+		return errorResult(werr), nil
+	}
+	live, err := a.b.ReadJob(ctx, a.ns, sp.JobID)
+	if err != nil {
+		return ServiceResult{}, err
+	}
+	status := statusOfRollout(out.Status)
+	outcome := status.Record()
+	now := time.Now().UTC()
+	res := ServiceResult{Status: status, Reason: out.Reason, JobVersion: out.JobVersion}
+	rec, err := a.b.UpdateServiceRecord(ctx, a.ns, sp.JobID, func(r *nomadbackend.ServiceRecord) error {
+		if r.Outcome != nomadbackend.OutcomePending || r.SpecHash != pending.SpecHash {
+			return nil // another apply took over the record since; it settles it
+		}
+		r.Outcome = outcome
+		if out.JobVersion != 0 || live != nil {
+			r.JobVersion = max(out.JobVersion, nomadbackend.JobVersionOf(live))
+		}
+		r.JobModifyIndex = nomadbackend.JobModifyIndexOf(live)
+		for i := len(r.History) - 1; i >= 0; i-- {
+			if h := &r.History[i]; h.Outcome == nomadbackend.OutcomePending && h.SpecHash == pending.SpecHash {
+				h.Outcome = outcome
+				break
+			}
+		}
+		switch outcome {
+		case nomadbackend.OutcomeSucceeded:
+			if r.Failed != nil && r.Failed.SpecHash != r.SpecHash {
+				r.Failed = nil // a newer spec succeeded: the old failure no longer matters
+			}
+		case nomadbackend.OutcomeRolledBack:
+			r.Failed = &nomadbackend.Failure{SpecHash: pending.SpecHash, Reason: shortReason(out.Reason), Time: now}
+			a.restorePrevious(r)
+		}
+		r.AppliedAt = now
+		return nil
+	})
+	if err != nil {
+		return ServiceResult{}, fmt.Errorf("record the outcome of %s: %w", sp.Service, err)
+	}
+	res.TaskDefinition = rec.TaskDefinitionRef()
+	res.JobVersion = rec.JobVersion
+	if outcome == nomadbackend.OutcomeRolledBack {
+		v := ""
+		if out.RevertedToVersion != nil {
+			v = fmt.Sprintf(" (job version %d)", *out.RevertedToVersion)
+		}
+		res.Reason = fmt.Sprintf("rolled back to %s%s; the failed spec is not retried until Git changes: %s", rec.TaskDefinitionRef(), v, out.Reason)
+	}
+	return res, nil
+}
+
+// restorePrevious points the record back at the last revision that succeeded, which
+// is what Nomad's auto-revert runs again.
+func (a *applier) restorePrevious(r *nomadbackend.ServiceRecord) {
+	for i := len(r.History) - 1; i >= 0; i-- {
+		h := r.History[i]
+		if h.Outcome == nomadbackend.OutcomeSucceeded && h.SpecHash != r.Failed.SpecHash {
+			r.Revision, r.SpecHash = h.Revision, h.SpecHash
+			if p, ok := a.previous(r.JobID); ok {
+				r.TaskDefinition, r.Service = p.taskDefinition, p.service
+			}
+			return
+		}
+	}
+}
+
+// shortReason keeps the failure memory's reason within a line (records are size-bound).
+func shortReason(s string) string {
+	const max = 400
+	s = strings.TrimSpace(s)
+	if len(s) > max {
+		s = s[:max] + "…"
+	}
+	return s
+}
+
+// splitTaskDefinitionRef splits "family:revision".
+func splitTaskDefinitionRef(ref string) (string, int) {
+	i := strings.LastIndexByte(ref, ':')
+	if i < 0 {
+		return ref, 0
+	}
+	n, _ := strconv.Atoi(ref[i+1:])
+	return ref[:i], n
+}

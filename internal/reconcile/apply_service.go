@@ -1,0 +1,244 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/ecsgit/ecsgit/internal/nomadbackend"
+	"github.com/ecsgit/ecsgit/internal/plan"
+)
+
+// service applies one service of the plan. The write sequence is built for crash safety
+// (docs/rollouts.md): register → record "pending" → watch → record the outcome. An apply
+// killed anywhere in it is finished by the next one: a pending record is settled first
+// (its deployment followed to the end), and a job registered without a record shows as
+// Nomad diff None and gets its record without a second register.
+func (a *applier) service(ctx context.Context, sp plan.ServicePlan, u *Unit) ServiceResult {
+	switch sp.Action {
+	case plan.ActionSkip:
+		st := StatusSkipped
+		if sp.Degraded {
+			st = StatusDegraded
+		}
+		return ServiceResult{Status: st, Reason: sp.Reason, TaskDefinition: sp.OldTaskDefinition}
+	case plan.ActionDelete:
+		return a.delete(ctx, sp)
+	}
+	if u == nil {
+		u = &Unit{}
+	}
+	// Records are read, never written, for a service whose plan is a no-op and whose
+	// record is settled: a no-op apply performs no write at all. A no-op planned in this
+	// process uses the record the plan just read.
+	rec := u.PlannedRecord
+	if rec == nil || sp.Action != plan.ActionNoop {
+		var err error
+		if rec, err = a.b.ReadServiceRecord(ctx, a.ns, sp.JobID); err != nil {
+			return errorResult(err)
+		}
+	}
+	settled := false
+	if rec != nil && rec.Outcome == nomadbackend.OutcomePending {
+		// The unit describes the spec of this plan; the pending rollout may be of another
+		// (then the record's own ECS documents give its circuit breaker).
+		var same *Unit
+		if rec.SpecHash == sp.SpecHash {
+			same = u
+		}
+		r, err := a.settle(ctx, sp, rec, same)
+		if err != nil {
+			return errorResult(err)
+		}
+		settled = true
+		if rec.SpecHash == sp.SpecHash || rec.FailedSpec(sp.SpecHash) {
+			// The interrupted apply was of this very spec: its outcome is this apply's
+			// (and a rolled-back spec must not be registered again).
+			r.Resumed = true
+			return r
+		}
+	}
+	switch {
+	case sp.Action == plan.ActionNoop:
+		return ServiceResult{Status: StatusUnchanged, TaskDefinition: sp.NewTaskDefinition}
+	case sp.NomadDiffType == string(nomadbackend.DiffNone):
+		return a.recordOnly(ctx, sp, u)
+	}
+	if r, ok := a.claim(ctx, sp, u, settled); !ok {
+		return r
+	}
+	return a.register(ctx, sp, u)
+}
+
+// claim makes the service record the point where concurrent applies are ordered. Nomad
+// checks EnforceIndex against a snapshot before its Raft write, so two registers at the
+// same index that arrive together can both pass (observed under load). Variables'
+// check-and-set is decided inside the Raft apply, so the record is claimed first, at
+// the index the plan saw: of two applies planned against the same state exactly one
+// claim succeeds and the other stops with a conflict, before any Nomad job write.
+func (a *applier) claim(ctx context.Context, sp plan.ServicePlan, u *Unit, settled bool) (ServiceResult, bool) {
+	if u.ECS == nil || u.ECS.Family == "" {
+		return ServiceResult{}, true // a plan file without ECS documents: EnforceIndex alone
+	}
+	rec, err := a.b.ReadServiceRecord(ctx, a.ns, sp.JobID)
+	if err != nil {
+		return errorResult(err), false
+	}
+	want := u.ECS.RecordIndex
+	if settled && rec != nil {
+		want = rec.ModifyIndex // this apply's own settle moved it
+	}
+	conflict := func(now uint64) (ServiceResult, bool) {
+		return ServiceResult{Status: StatusConflict, Reason: fmt.Sprintf(
+			"another apply changed this service since the plan (record index %d → %d); nothing was written; run plan again", want, now)}, false
+	}
+	if rec == nil {
+		rec = &nomadbackend.ServiceRecord{Namespace: a.ns, JobID: sp.JobID}
+	}
+	if rec.ModifyIndex != want {
+		return conflict(rec.ModifyIndex)
+	}
+	// "An apply of this spec started": the write must change the record, and the claim
+	// tells the next plan that a register after it is ecsgit's own.
+	rec.AppliedAt, rec.AppliedBy, rec.Claim = time.Now().UTC(), a.opts.Who, sp.SpecHash
+	if err := a.b.WriteServiceRecord(ctx, rec); err != nil {
+		if errors.Is(err, nomadbackend.ErrRecordConflict) {
+			now := uint64(0)
+			if cur, rerr := a.b.ReadServiceRecord(ctx, a.ns, sp.JobID); rerr == nil && cur != nil {
+				now = cur.ModifyIndex
+			}
+			return conflict(now)
+		}
+		return errorResult(err), false
+	}
+	return ServiceResult{}, true
+}
+
+// register submits the job at the plan's index, records it pending, and follows the
+// rollout.
+func (a *applier) register(ctx context.Context, sp plan.ServicePlan, u *Unit) ServiceResult {
+	if u.Job == nil {
+		return ServiceResult{Status: StatusError, Reason: "no Nomad job was bound to this service (plan file without jobs?); run plan again"}
+	}
+	evalID, _, err := a.b.Register(ctx, u.Job, sp.JobModifyIndex)
+	if errors.Is(err, nomadbackend.ErrConflict) {
+		return ServiceResult{Status: StatusConflict, Reason: a.conflictReason(ctx, sp, err)}
+	}
+	if err != nil {
+		return errorResult(err)
+	}
+	live, err := a.b.ReadJob(ctx, a.ns, sp.JobID)
+	if err != nil {
+		return ServiceResult{Status: StatusError, Registered: true, Reason: err.Error(), cause: err}
+	}
+	rec, err := a.recordPending(ctx, sp, u, live)
+	if err != nil {
+		return ServiceResult{Status: StatusError, Registered: true, Reason: err.Error(), cause: err}
+	}
+	out, werr := a.b.WatchRollout(ctx, a.ns, sp.JobID, evalID, a.watchOptions(rec, u), a.progress(sp.Service))
+	r, err := a.finish(ctx, sp, rec, out, werr)
+	r.Registered = true
+	if err != nil {
+		r.Status, r.Reason, r.cause = StatusError, err.Error(), err
+	}
+	return r
+}
+
+// recordOnly handles a service whose job already matches in Nomad but whose record does
+// not (no record yet, or an apply killed between register and its record write): it
+// records the spec and follows the deployment of the live version if one is running.
+func (a *applier) recordOnly(ctx context.Context, sp plan.ServicePlan, u *Unit) ServiceResult {
+	live, err := a.b.ReadJob(ctx, a.ns, sp.JobID)
+	if err != nil {
+		return errorResult(err)
+	}
+	if live == nil || nomadbackend.JobModifyIndexOf(live) != sp.JobModifyIndex {
+		return ServiceResult{Status: StatusConflict, Reason: a.conflictReason(ctx, sp, nil)}
+	}
+	rec, err := a.recordPending(ctx, sp, u, live)
+	if err != nil {
+		return errorResult(err)
+	}
+	r, err := a.settle(ctx, sp, rec, u)
+	if err != nil {
+		return errorResult(err)
+	}
+	if r.Status == StatusApplied {
+		r.Status = StatusRecorded
+	}
+	return r
+}
+
+// watchOptions binds the rollout policy of the spec rec records (breakerFor) to a watch.
+func (a *applier) watchOptions(rec *nomadbackend.ServiceRecord, u *Unit) nomadbackend.WatchOptions {
+	return nomadbackend.WatchOptions{Judge: a.breakerFor(rec, u).judge, Poll: a.opts.Poll}
+}
+
+func (a *applier) progress(service string) func(nomadbackend.Progress) {
+	return func(p nomadbackend.Progress) {
+		a.emit(Event{Service: service, Kind: EventProgress, Progress: p, Message: progressLine(service, p)})
+	}
+}
+
+// progressLine is the plain progress line: "web: 2/4 healthy, 4 placed, 0 failed".
+func progressLine(service string, p nomadbackend.Progress) string {
+	s := fmt.Sprintf("%s: %d/%d healthy, %d placed, %d failed", service, p.Healthy, p.Desired, p.Placed, p.FailedTasks)
+	if p.Canaries > 0 {
+		s += fmt.Sprintf(", %d canaries", p.Canaries)
+	}
+	if p.Description != "" {
+		s += " — " + p.Description
+	}
+	return s
+}
+
+// conflictReason words an EnforceIndex refusal the way the user acts on it.
+func (a *applier) conflictReason(ctx context.Context, sp plan.ServicePlan, err error) string {
+	now := ""
+	if ce := (*nomadbackend.ConflictError)(nil); errors.As(err, &ce) && ce.LiveIndex != 0 {
+		now = strconv.FormatUint(ce.LiveIndex, 10)
+	}
+	if now == "" {
+		if live, rerr := a.b.ReadJob(ctx, a.ns, sp.JobID); rerr == nil {
+			if live == nil {
+				now = "deleted"
+			} else {
+				now = strconv.FormatUint(nomadbackend.JobModifyIndexOf(live), 10)
+			}
+		}
+	}
+	if now == "" {
+		now = "?"
+	}
+	return fmt.Sprintf("the Nomad job changed since the plan (index %d → %s); nothing was written; run plan again", sp.JobModifyIndex, now)
+}
+
+func errorResult(err error) ServiceResult {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return ServiceResult{Status: StatusTimeout, Reason: "stopped waiting (" + err.Error() + "); the rollout goes on in Nomad — run apply again to follow it and finish the record", cause: err}
+	}
+	return ServiceResult{Status: StatusError, Reason: err.Error(), cause: err}
+}
+
+// latestDeploymentFor returns the newest deployment of the job for version v (nil: none).
+func latestDeploymentFor(ctx context.Context, c Cluster, ns, jobID string, v uint64) (*nomadbackend.Deployment, error) {
+	ds, err := c.Deployments(ctx, ns, jobID)
+	if err != nil {
+		return nil, err
+	}
+	return latestDeployment(ds, &v), nil
+}
+
+// latestDeployment is the newest of ds (of job version *v when v is set; nil: none).
+func latestDeployment(ds []nomadbackend.Deployment, v *uint64) *nomadbackend.Deployment {
+	var best *nomadbackend.Deployment
+	for i := range ds {
+		d := &ds[i]
+		if (v == nil || d.JobVersion == *v) && (best == nil || d.CreateIndex > best.CreateIndex) {
+			best = d
+		}
+	}
+	return best
+}

@@ -1,0 +1,34 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ecsgit/ecsgit/internal/source"
+)
+
+// A daemon manages one namespace; a commit whose ecsgit.yaml moves the services to
+// another namespace is refused like an invalid commit (before any Nomad call), never
+// deployed to the daemon's namespace by surprise.
+func TestPipelineRefusesAnotherNamespace(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("ecsgit.yaml", "version: 1\nnamespace: prod\n")
+	write("td.json", `{"family":"web","containerDefinitions":[{"name":"web","image":"app:1","memory":64}]}`)
+	write("svc.json", `{"serviceName":"web","taskDefinition":"web","desiredCount":1}`)
+
+	e := &Pipeline{Options: PlanOptions{Namespace: "default"}, PinNamespace: true} // no Nomad: must not get that far
+	_, err := e.Plan(context.Background(), Pass{Dir: dir, Revision: source.Revision{SHA: "0123456789abcdef"}})
+	var inv *InvalidRevisionError
+	if !errors.As(err, &inv) || len(inv.Diagnostics) != 1 || !strings.Contains(inv.Diagnostics[0], `namespace "prod" but this daemon manages "default"`) {
+		t.Fatalf("want an invalid-revision error naming both namespaces, got %v", err)
+	}
+}

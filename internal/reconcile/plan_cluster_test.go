@@ -1,0 +1,223 @@
+package reconcile
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/nomad/api"
+
+	"github.com/ecsgit/ecsgit/internal/nomadbackend"
+	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadjob"
+	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadtest"
+	"github.com/ecsgit/ecsgit/internal/plan"
+	"github.com/ecsgit/ecsgit/internal/spec"
+)
+
+// svcSpec is one service of a test repository: family = service name, one container
+// "app" running the demo image.
+type svcSpec struct {
+	Name   string
+	Image  string
+	Memory int
+	Count  int
+}
+
+// testRepo writes the services as ECS JSON files and loads them the way `ecsgit plan`
+// does, so the planner sees normalized, validated input.
+func testRepo(t testing.TB, ns string, svcs ...svcSpec) *spec.Desired {
+	t.Helper()
+	dir := t.TempDir()
+	write := func(name string, v any) {
+		b, _ := json.MarshalIndent(v, "", "  ")
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("ecsgit.yaml", map[string]any{"version": 1, "namespace": ns})
+	for _, s := range svcs {
+		if s.Image == "" {
+			s.Image = "ecsgit-demo/app:1"
+		}
+		if s.Memory == 0 {
+			s.Memory = 32
+		}
+		write(s.Name+"-taskdef.json", map[string]any{"family": s.Name, "containerDefinitions": []any{
+			map[string]any{"name": "app", "image": s.Image, "memory": s.Memory, "essential": true}}})
+		write(s.Name+"-service.json", map[string]any{"serviceName": s.Name, "taskDefinition": s.Name, "desiredCount": s.Count})
+	}
+	d, err := spec.Load(dir, spec.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Diagnostics.HasErrors(false) {
+		t.Fatalf("test repository invalid: %v", d.Diagnostics)
+	}
+	return d
+}
+
+// applyForTest does what apply does, minimally: register each created or updated job at
+// the planned index, wait for its evaluation, assign the revision and write the record.
+func applyForTest(ctx context.Context, t testing.TB, b *nomadbackend.Client, p *Planned) {
+	t.Helper()
+	for _, sp := range p.Plan.Services {
+		ps := p.Services[sp.JobID]
+		if sp.Action != plan.ActionCreate && sp.Action != plan.ActionUpdate {
+			continue
+		}
+		job := ps.Translation.Job
+		ns := *job.Namespace
+		modifyIndex := nomadbackend.JobModifyIndexOf(ps.Live)
+		if sp.NomadDiffType != string(nomadbackend.DiffNone) {
+			evalID, idx, err := b.Register(ctx, nomadbackend.WrapJob(job), sp.JobModifyIndex)
+			if err != nil {
+				t.Fatalf("apply %s: %v", sp.JobID, err)
+			}
+			waitEval(ctx, t, b, ns, evalID)
+			modifyIndex = idx
+		}
+		live, err := b.ReadJob(ctx, ns, sp.JobID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rev, err := b.AssignRevision(ctx, ns, ps.TaskDefinition.Family, ps.ContentHash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = b.UpdateServiceRecord(ctx, ns, sp.JobID, func(r *nomadbackend.ServiceRecord) error {
+			r.Source, r.Family, r.Revision, r.SpecHash = sourceOf(job), ps.TaskDefinition.Family, rev, ps.Translation.SpecHash
+			r.TaskDefinition, _ = nomadbackend.CanonicalJSON(&ps.TaskDefinition.TaskDefinition)
+			r.Service, _ = nomadbackend.CanonicalJSON(&ps.Service.Service)
+			r.JobModifyIndex, r.JobVersion = modifyIndex, nomadbackend.JobVersionOf(live)
+			r.Outcome, r.AppliedAt, r.AppliedBy = nomadbackend.OutcomeSucceeded, time.Now(), "test"
+			r.AddHistory(nomadbackend.HistoryEntry{Revision: rev, Time: r.AppliedAt, Who: "test", Outcome: r.Outcome})
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func sourceOf(job *api.Job) string { return job.Meta[nomadjob.MetaSource] }
+
+// apiOf is a plain Nomad client on the cluster behind b, for checks that go around
+// ecsgit.
+func apiOf(t testing.TB, b *nomadbackend.Client) *api.Client {
+	t.Helper()
+	if cl, ok := apiClients.Load(b.Address()); ok {
+		return cl.(*api.Client)
+	}
+	cfg := api.DefaultConfig()
+	cfg.Address = b.Address()
+	cl, err := api.NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One client per address: each api.Client has its own connection pool, and Nomad
+	// refuses more than 100 connections per client IP (HTTP 429).
+	actual, _ := apiClients.LoadOrStore(b.Address(), cl)
+	return actual.(*api.Client)
+}
+
+var apiClients sync.Map // address → *api.Client
+
+func waitEval(ctx context.Context, t testing.TB, b *nomadbackend.Client, ns, id string) {
+	t.Helper()
+	for {
+		ev, _, err := apiOf(t, b).Evaluations().Info(id, (&api.QueryOptions{Namespace: ns}).WithContext(ctx))
+		if err != nil {
+			t.Fatalf("eval %s: %v", id, err)
+		}
+		if ev.Status != "pending" {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("eval %s: %v", id, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// waitDeployment waits for the job's latest deployment to be successful.
+func waitDeployment(ctx context.Context, t testing.TB, b *nomadbackend.Client, ns, id string) {
+	t.Helper()
+	for {
+		d, _, err := apiOf(t, b).Jobs().LatestDeployment(id, (&api.QueryOptions{Namespace: ns}).WithContext(ctx))
+		if err != nil {
+			t.Fatalf("deployment of %s: %v", id, err)
+		}
+		if d == nil || d.Status == "successful" {
+			return
+		}
+		if d.Status == "failed" || d.Status == "cancelled" {
+			t.Fatalf("deployment of %s: %s (%s)", id, d.Status, d.StatusDescription)
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("deployment of %s: %v (last %s)", id, ctx.Err(), d.Status)
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// clusterBackend gives the test the shared test cluster (nomadtest) and a fresh namespace.
+func clusterBackend(t testing.TB) (*nomadbackend.Client, string) {
+	t.Helper()
+	env := nomadtest.Cluster(t)
+	cfg := api.DefaultConfig()
+	cfg.Address = env.Addr
+	b, err := nomadbackend.NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Records are Nomad Variables, which nomadtest does not know about; a namespace with
+	// variables cannot be deleted. Cleanups run last-in first-out: this one runs first.
+	t.Cleanup(func() {
+		w := &api.WriteOptions{Namespace: env.Namespace}
+		vars, _, _ := apiOf(t, b).Variables().List(&api.QueryOptions{Namespace: env.Namespace})
+		for _, v := range vars {
+			_, _ = apiOf(t, b).Variables().Delete(v.Path, w)
+		}
+	})
+	return b, env.Namespace
+}
+
+func ctxFor(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func mustPlan(ctx context.Context, t testing.TB, d *spec.Desired, b *nomadbackend.Client, opts PlanOptions) *Planned {
+	t.Helper()
+	if opts.Source == "" {
+		opts.Source = "test-repo"
+	}
+	p, err := ComputePlanned(ctx, d, b, opts)
+	if err != nil {
+		t.Fatalf("plan: %v", err)
+	}
+	return p
+}
+
+func service(t testing.TB, p *plan.Plan, name string) plan.ServicePlan {
+	t.Helper()
+	for _, sp := range p.Services {
+		if sp.Service == name {
+			return sp
+		}
+	}
+	t.Fatalf("service %s not in plan", name)
+	return plan.ServicePlan{}
+}
+
+func describe(sp plan.ServicePlan) string {
+	b, _ := json.MarshalIndent(sp, "", "  ")
+	return string(b)
+}

@@ -1,0 +1,46 @@
+package reconcile
+
+import (
+	"context"
+	"sync"
+
+	"github.com/ecsgit/ecsgit/internal/nomadbackend"
+)
+
+// familyCache reads each family record once per plan: services sharing a family (and
+// big repositories) must not cost one Nomad read per service.
+type familyCache struct {
+	b  Cluster
+	ns string
+	mu sync.Mutex
+	m  map[string]*familyEntry
+}
+
+type familyEntry struct {
+	once sync.Once
+	rec  *nomadbackend.FamilyRecord
+	err  error
+}
+
+func newFamilyCache(b Cluster, ns string) *familyCache {
+	return &familyCache{b: b, ns: ns, m: map[string]*familyEntry{}}
+}
+
+// revisionFor is the revision the content would get if applied now, without writing:
+// its existing revision, or the family's latest + 1. Two services of one family with new
+// contents would both show latest + 1 here; apply assigns them distinct numbers.
+func (fc *familyCache) revisionFor(ctx context.Context, family, contentHash string) (int, bool, error) {
+	fc.mu.Lock()
+	e := fc.m[family]
+	if e == nil {
+		e = &familyEntry{}
+		fc.m[family] = e
+	}
+	fc.mu.Unlock()
+	e.once.Do(func() { e.rec, e.err = fc.b.ReadFamilyRecord(ctx, fc.ns, family) })
+	if e.err != nil {
+		return 0, false, e.err
+	}
+	rev, known := e.rec.RevisionFor(contentHash)
+	return rev, known, nil
+}
