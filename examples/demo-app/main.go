@@ -11,6 +11,8 @@
 //	app --mode=router         FireLens log router: Fluentd forward protocol on
 //	                          $FLUENT_PORT (default 24224), prints each record
 //	app --mode=pause          holds a network namespace (Nomad's infra container)
+//	app --mode=client         GETs $TARGET every $INTERVAL (default 50ms), counts
+//	                          successes and failures, serves them at GET /stats on $PORT
 //	app --probe URL           GET URL, exit 0 on 2xx: an ECS CMD health check
 //	                          for images without curl
 //
@@ -47,7 +49,7 @@ func main() {
 	log.SetFlags(log.LstdFlags | log.LUTC)
 	log.SetPrefix("demo-app: ")
 
-	mode := flag.String("mode", envOr("MODE", "app"), "app | worker | init | fail | router | pause")
+	mode := flag.String("mode", envOr("MODE", "app"), "app | worker | init | fail | router | pause | client")
 	probe := flag.String("probe", "", "GET this URL and exit 0 on a 2xx answer, 1 otherwise")
 	showVersion := flag.Bool("version", false, "print the version and exit")
 	flag.Parse()
@@ -77,13 +79,15 @@ func main() {
 		err = runRouter(ctx)
 	case "pause":
 		err = runPause(ctx)
+	case "client":
+		err = runClient(ctx)
 	case "fail":
 		d := envDuration("FAIL_AFTER", 0)
 		log.Printf("version %s: failing in %s with exit code 3", version, d)
 		sleep(ctx, d)
 		os.Exit(3)
 	default:
-		err = fmt.Errorf("unknown mode %q (want app, worker, init, fail, router or pause)", *mode)
+		err = fmt.Errorf("unknown mode %q (want app, worker, init, fail, router, pause or client)", *mode)
 	}
 	if err != nil {
 		log.Print(err)
@@ -147,6 +151,26 @@ func runApp(ctx context.Context) error {
 			}
 		}
 		_, _ = io.WriteString(w, "ok\n")
+	})
+
+	// GET /burn?ms=N spins one core for N ms (at most 10 s): CPU load for the auto
+	// scaling tests. GET /sleep?ms=N answers after N ms (at most 60 s): a request in
+	// flight while a task is stopped, for the connection-draining tests.
+	mux.HandleFunc("GET /burn", func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		d := queryMillis(r, "ms", 10*time.Second)
+		for end := time.Now().Add(d); time.Now().Before(end); {
+		}
+		fmt.Fprintf(w, "burned %s\n", d)
+	})
+	mux.HandleFunc("GET /sleep", func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		d := queryMillis(r, "ms", time.Minute)
+		select {
+		case <-time.After(d):
+			fmt.Fprintf(w, "slept %s\n", d)
+		case <-r.Context().Done():
+		}
 	})
 
 	srv := &http.Server{
