@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/nomad/api"
+
+	"github.com/ecsgit/ecsgit/internal/repotest"
 )
 
 // TestApplyRolloutBounds rolls 4 tasks from app:1 to app:2 for each (min%, max%) class,
@@ -22,11 +24,11 @@ func TestApplyRolloutBounds(t *testing.T) {
 			e := newApplyEnv(t)
 			ctx := applyCtx(t, 5*time.Minute)
 			dir := t.TempDir()
-			svc := demoService{Name: "web", Count: 4, Min: new(c.min), Max: new(c.max)}
-			e.mustApply(ctx, t, writeRepo(t, dir, e.Namespace, false, svc))
+			svc := repotest.Service{Name: "web", Count: 4, MinHealthyPercent: new(c.min), MaxPercent: new(c.max)}
+			e.mustApply(ctx, t, repotest.New(e.Namespace, svc).WriteLoad(t, dir))
 
 			svc.Image = "ecsgit-demo/app:2"
-			p := e.plan(ctx, t, writeRepo(t, dir, e.Namespace, false, svc))
+			p := e.plan(ctx, t, repotest.New(e.Namespace, svc).WriteLoad(t, dir))
 			ro := planOf(t, p.Plan, "web").Rollout
 			live, _, err := e.Client.Jobs().Info("web", e.QueryOptions())
 			if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ecsgit/ecsgit/internal/nomadbackend"
 	"github.com/ecsgit/ecsgit/internal/plan"
+	"github.com/ecsgit/ecsgit/internal/repotest"
 )
 
 // TestApplyBadReleaseRollsBackAndIsNotRetried: app:broken fails its health check, the
@@ -21,14 +22,14 @@ func TestApplyBadReleaseRollsBackAndIsNotRetried(t *testing.T) {
 	e := newApplyEnv(t)
 	ctx := applyCtx(t, 5*time.Minute)
 	dir := t.TempDir()
-	svc := demoService{Name: "web", Count: 2, Checked: true, Breaker: true}
-	first := e.mustApply(ctx, t, writeRepo(t, dir, e.Namespace, false, svc))
+	svc := repotest.Service{Name: "web", Count: 2, HealthCheck: true, Breaker: true}
+	first := e.mustApply(ctx, t, repotest.New(e.Namespace, svc).WriteLoad(t, dir))
 	if r := result(t, first, "web"); r.TaskDefinition != "web:1" {
 		t.Fatalf("first apply: %+v", r)
 	}
 
 	svc.Image = "ecsgit-demo/app:broken"
-	res := e.apply(ctx, t, e.plan(ctx, t, writeRepo(t, dir, e.Namespace, false, svc)))
+	res := e.apply(ctx, t, e.plan(ctx, t, repotest.New(e.Namespace, svc).WriteLoad(t, dir)))
 	r := result(t, res, "web")
 	if r.Status != StatusRolledBack || res.OK() {
 		t.Fatalf("bad release: %+v", r)
@@ -53,7 +54,7 @@ func TestApplyBadReleaseRollsBackAndIsNotRetried(t *testing.T) {
 
 	// Same Git state again: degraded, not retried, zero writes.
 	before := e.writes(t)
-	p := e.plan(ctx, t, writeRepo(t, dir, e.Namespace, false, svc))
+	p := e.plan(ctx, t, repotest.New(e.Namespace, svc).WriteLoad(t, dir))
 	sp := planOf(t, p.Plan, "web")
 	if !sp.Degraded || sp.Action != plan.ActionSkip {
 		t.Fatalf("second plan: %s %q degraded=%v", sp.Action, sp.Reason, sp.Degraded)
@@ -68,7 +69,7 @@ func TestApplyBadReleaseRollsBackAndIsNotRetried(t *testing.T) {
 
 	// A new commit that fixes the service is applied again and clears the memory.
 	svc.Image = "ecsgit-demo/app:2"
-	fixed := e.mustApply(ctx, t, writeRepo(t, dir, e.Namespace, false, svc))
+	fixed := e.mustApply(ctx, t, repotest.New(e.Namespace, svc).WriteLoad(t, dir))
 	if r := result(t, fixed, "web"); r.TaskDefinition != "web:3" {
 		t.Fatalf("fixed release: %+v", r)
 	}
@@ -82,12 +83,12 @@ func TestApplyConcurrentChangesOneWins(t *testing.T) {
 	e := newApplyEnv(t)
 	ctx := applyCtx(t, 4*time.Minute)
 	dirA, dirB := t.TempDir(), t.TempDir()
-	base := demoService{Name: "web", Count: 1}
-	e.mustApply(ctx, t, writeRepo(t, dirA, e.Namespace, false, base))
+	base := repotest.Service{Name: "web", Count: 1}
+	e.mustApply(ctx, t, repotest.New(e.Namespace, base).WriteLoad(t, dirA))
 
 	// A no-op apply writes nothing at all.
 	before := e.writes(t)
-	noop := e.apply(ctx, t, e.plan(ctx, t, writeRepo(t, dirA, e.Namespace, false, base)))
+	noop := e.apply(ctx, t, e.plan(ctx, t, repotest.New(e.Namespace, base).WriteLoad(t, dirA)))
 	if r := result(t, noop, "web"); r.Status != StatusUnchanged {
 		t.Fatalf("no-op apply: %+v", r)
 	}
@@ -98,8 +99,8 @@ func TestApplyConcurrentChangesOneWins(t *testing.T) {
 	a, b := base, base
 	a.Image = "ecsgit-demo/app:2"
 	b.Env = map[string]string{"GREETING": "from-b"}
-	pa := e.plan(ctx, t, writeRepo(t, dirA, e.Namespace, false, a))
-	pb := e.plan(ctx, t, writeRepo(t, dirB, e.Namespace, false, b))
+	pa := e.plan(ctx, t, repotest.New(e.Namespace, a).WriteLoad(t, dirA))
+	pb := e.plan(ctx, t, repotest.New(e.Namespace, b).WriteLoad(t, dirB))
 	var ra, rb *Result
 	var wg sync.WaitGroup
 	wg.Go(func() { ra = e.apply(ctx, t, pa) })
@@ -131,7 +132,7 @@ func TestApplyConcurrentChangesOneWins(t *testing.T) {
 	if sb.Status == StatusApplied {
 		loserDir, loserSvc = dirA, a
 	}
-	again := e.plan(ctx, t, writeRepo(t, loserDir, e.Namespace, false, loserSvc))
+	again := e.plan(ctx, t, repotest.New(e.Namespace, loserSvc).WriteLoad(t, loserDir))
 	if sp := planOf(t, again.Plan, "web"); sp.Action != plan.ActionUpdate {
 		t.Fatalf("re-plan of the losing change: %s", sp.Action)
 	}
@@ -148,12 +149,12 @@ func TestApplyPruneOwnedOnly(t *testing.T) {
 	e := newApplyEnv(t)
 	ctx := applyCtx(t, 4*time.Minute)
 	dir := t.TempDir()
-	web, worker := demoService{Name: "web", Count: 1}, demoService{Name: "worker", Count: 1}
-	e.mustApply(ctx, t, writeRepo(t, dir, e.Namespace, false, web, worker))
+	web, worker := repotest.Service{Name: "web", Count: 1}, repotest.Service{Name: "worker", Count: 1}
+	e.mustApply(ctx, t, repotest.New(e.Namespace, web, worker).WriteLoad(t, dir))
 	e.Register(unownedJob("handmade"))
 
 	// Prune off: the removed service is shown as skipped and kept.
-	p := e.plan(ctx, t, writeRepo(t, dir, e.Namespace, false, web))
+	p := e.plan(ctx, t, repotest.New(e.Namespace, web).WriteLoad(t, dir))
 	if sp := planOf(t, p.Plan, "worker"); sp.Action != plan.ActionSkip {
 		t.Fatalf("prune off: worker is %q", sp.Action)
 	}
@@ -163,13 +164,13 @@ func TestApplyPruneOwnedOnly(t *testing.T) {
 	}
 
 	// Empty repository with prune on: nothing is deleted.
-	p = e.plan(ctx, t, writeRepo(t, dir, e.Namespace, true))
+	p = e.plan(ctx, t, repotest.Repo{Namespace: e.Namespace, Prune: true}.WriteLoad(t, dir))
 	if p.Plan.Summary.Delete != 0 {
 		t.Fatalf("empty repository plans %d deletes", p.Plan.Summary.Delete)
 	}
 
 	// Prune on: the plan lists worker as a delete, and only it; apply stops only it.
-	p = e.plan(ctx, t, writeRepo(t, dir, e.Namespace, true, web))
+	p = e.plan(ctx, t, repotest.Repo{Namespace: e.Namespace, Prune: true, Services: []repotest.Service{web}}.WriteLoad(t, dir))
 	if sp := planOf(t, p.Plan, "worker"); sp.Action != plan.ActionDelete {
 		t.Fatalf("prune on: worker is %q", sp.Action)
 	}
@@ -227,9 +228,9 @@ func TestApplyRenameStopsOldAfterNewIsHealthy(t *testing.T) {
 	e := newApplyEnv(t)
 	ctx := applyCtx(t, 4*time.Minute)
 	dir := t.TempDir()
-	e.mustApply(ctx, t, writeRepo(t, dir, e.Namespace, false, demoService{Name: "old-name", Count: 1, Checked: true}))
+	e.mustApply(ctx, t, repotest.New(e.Namespace, repotest.Service{Name: "old-name", Count: 1, HealthCheck: true}).WriteLoad(t, dir))
 
-	p := e.plan(ctx, t, writeRepo(t, dir, e.Namespace, true, demoService{Name: "new-name", Count: 2, Checked: true}))
+	p := e.plan(ctx, t, repotest.Repo{Namespace: e.Namespace, Prune: true, Services: []repotest.Service{repotest.Service{Name: "new-name", Count: 2, HealthCheck: true}}}.WriteLoad(t, dir))
 	if sp := planOf(t, p.Plan, "old-name"); sp.Action != plan.ActionDelete || !strings.Contains(sp.Reason, "stopped only after the 1 created or updated services of this apply are healthy") {
 		t.Fatalf("the plan does not say when the old job stops:\n%+v", sp)
 	}
@@ -273,9 +274,9 @@ func TestInterruptedRegisterIsNotDrift(t *testing.T) {
 	e := newApplyEnv(t)
 	ctx := applyCtx(t, 3*time.Minute)
 	dir := t.TempDir()
-	e.mustApply(ctx, t, writeRepo(t, dir, e.Namespace, false, demoService{Name: "web", Count: 1}))
+	e.mustApply(ctx, t, repotest.New(e.Namespace, repotest.Service{Name: "web", Count: 1}).WriteLoad(t, dir))
 
-	p := e.plan(ctx, t, writeRepo(t, dir, e.Namespace, false, demoService{Name: "web", Count: 1, Env: map[string]string{"V": "2"}}))
+	p := e.plan(ctx, t, repotest.New(e.Namespace, repotest.Service{Name: "web", Count: 1, Env: map[string]string{"V": "2"}}).WriteLoad(t, dir))
 	units, err := UnitsFromPlanned(p)
 	if err != nil {
 		t.Fatal(err)
@@ -292,12 +293,12 @@ func TestInterruptedRegisterIsNotDrift(t *testing.T) {
 
 	// An apply of another spec planned now (a racing apply, found by the fault suite)
 	// must not call the first apply's register drift either.
-	other := e.plan(ctx, t, writeRepo(t, dir, e.Namespace, false, demoService{Name: "web", Count: 1, Env: map[string]string{"V": "3"}}))
+	other := e.plan(ctx, t, repotest.New(e.Namespace, repotest.Service{Name: "web", Count: 1, Env: map[string]string{"V": "3"}}).WriteLoad(t, dir))
 	if sp := planOf(t, other.Plan, "web"); sp.Drifted || !strings.Contains(sp.Reason, "another ecsgit apply registered this service") {
 		t.Fatalf("a racing apply's plan reports the first apply's register as drift:\n%+v", sp)
 	}
 
-	again := e.plan(ctx, t, writeRepo(t, dir, e.Namespace, false, demoService{Name: "web", Count: 1, Env: map[string]string{"V": "2"}}))
+	again := e.plan(ctx, t, repotest.New(e.Namespace, repotest.Service{Name: "web", Count: 1, Env: map[string]string{"V": "2"}}).WriteLoad(t, dir))
 	sp = planOf(t, again.Plan, "web")
 	if sp.Drifted || again.Plan.Summary.Drifted != 0 {
 		t.Fatalf("ecsgit's own interrupted register is reported as drift:\n%+v", sp)
@@ -320,9 +321,9 @@ func TestForeignRegisterDuringRolloutIsNamed(t *testing.T) {
 	e := newApplyEnv(t)
 	ctx := applyCtx(t, 3*time.Minute)
 	dir := t.TempDir()
-	e.mustApply(ctx, t, writeRepo(t, dir, e.Namespace, false, demoService{Name: "web", Count: 1, Checked: true}))
+	e.mustApply(ctx, t, repotest.New(e.Namespace, repotest.Service{Name: "web", Count: 1, HealthCheck: true}).WriteLoad(t, dir))
 
-	p := e.plan(ctx, t, writeRepo(t, dir, e.Namespace, false, demoService{Name: "web", Count: 1, Checked: true, Env: map[string]string{"V": "2"}}))
+	p := e.plan(ctx, t, repotest.New(e.Namespace, repotest.Service{Name: "web", Count: 1, HealthCheck: true, Env: map[string]string{"V": "2"}}).WriteLoad(t, dir))
 	var once sync.Once
 	res, err := ApplyPlanned(ctx, e.b, p, ApplyOptions{Who: "test", Poll: 500 * time.Millisecond, PlacementTimeout: 30 * time.Second,
 		Events: func(ev Event) {

@@ -2,9 +2,6 @@ package reconcile
 
 import (
 	"context"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -25,90 +22,6 @@ func newApplyEnv(t *testing.T) *applyEnv {
 	t.Helper()
 	ce := clustertest.New(t)
 	return &applyEnv{Env: ce.Env, b: ce.Backend}
-}
-
-// demoService describes one service of a test repository running the demo app.
-type demoService struct {
-	Name     string
-	Image    string // default ecsgit-demo/app:1
-	Count    int
-	Min, Max *int // deploymentConfiguration percents
-	// Checked adds the demo app's /healthz probe as the container health check (interval
-	// 5 s, 2 retries, 3 s start period) and publishes port 8080.
-	Checked bool
-	// Breaker enables the deployment circuit breaker with rollback.
-	Breaker bool
-	Env     map[string]string
-	After   []string
-}
-
-// writeRepo writes services as ECS JSON into dir (replacing what was there) and loads
-// it the way the CLI does.
-func writeRepo(t *testing.T, dir, ns string, prune bool, svcs ...demoService) *spec.Desired {
-	t.Helper()
-	entries, _ := os.ReadDir(dir)
-	for _, e := range entries {
-		_ = os.Remove(filepath.Join(dir, e.Name()))
-	}
-	write := func(name string, v any) {
-		b, _ := json.MarshalIndent(v, "", "  ")
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	settings := map[string]any{}
-	for _, s := range svcs {
-		if len(s.After) > 0 {
-			settings[s.Name] = map[string]any{"after": s.After}
-		}
-	}
-	cfg := map[string]any{"version": 1, "namespace": ns, "prune": prune}
-	if len(settings) > 0 {
-		cfg["services"] = settings
-	}
-	write("ecsgit.yaml", cfg)
-	for _, s := range svcs {
-		if s.Image == "" {
-			s.Image = "ecsgit-demo/app:1"
-		}
-		c := map[string]any{"name": "app", "image": s.Image, "memory": 32, "essential": true}
-		if s.Checked {
-			c["portMappings"] = []any{map[string]any{"containerPort": 8080}}
-			c["healthCheck"] = map[string]any{"command": []string{"CMD", "/app", "--probe", "http://localhost:8080/healthz"},
-				"interval": 5, "timeout": 2, "retries": 2, "startPeriod": 3}
-		}
-		if len(s.Env) > 0 {
-			var env []any
-			for k, v := range s.Env {
-				env = append(env, map[string]any{"name": k, "value": v})
-			}
-			c["environment"] = env
-		}
-		write(s.Name+"-taskdef.json", map[string]any{"family": s.Name, "containerDefinitions": []any{c}})
-		svc := map[string]any{"serviceName": s.Name, "taskDefinition": s.Name, "desiredCount": s.Count}
-		dc := map[string]any{}
-		if s.Min != nil {
-			dc["minimumHealthyPercent"] = *s.Min
-		}
-		if s.Max != nil {
-			dc["maximumPercent"] = *s.Max
-		}
-		if s.Breaker {
-			dc["deploymentCircuitBreaker"] = map[string]any{"enable": true, "rollback": true}
-		}
-		if len(dc) > 0 {
-			svc["deploymentConfiguration"] = dc
-		}
-		write(s.Name+"-service.json", svc)
-	}
-	d, err := spec.Load(dir, spec.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d.Diagnostics.HasErrors(false) {
-		t.Fatalf("test repository invalid: %v", d.Diagnostics)
-	}
-	return d
 }
 
 func applyCtx(t *testing.T, d time.Duration) context.Context {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ecsgit/ecsgit/internal/nomadbackend"
 	"github.com/ecsgit/ecsgit/internal/plan"
+	"github.com/ecsgit/ecsgit/internal/repotest"
 )
 
 // TestApplyResumedFailingRolloutTripsBreaker (fault trials, D1): an apply of a release
@@ -21,11 +22,11 @@ func TestApplyResumedFailingRolloutTripsBreaker(t *testing.T) {
 	e := newApplyEnv(t)
 	ctx := applyCtx(t, 6*time.Minute)
 	dir := t.TempDir()
-	svc := demoService{Name: "web", Count: 2, Breaker: true}
-	e.mustApply(ctx, t, writeRepo(t, dir, e.Namespace, false, svc))
+	svc := repotest.Service{Name: "web", Count: 2, Breaker: true}
+	e.mustApply(ctx, t, repotest.New(e.Namespace, svc).WriteLoad(t, dir))
 
 	svc.Env = map[string]string{"MODE": "fail"}
-	bad := writeRepo(t, dir, e.Namespace, false, svc)
+	bad := repotest.New(e.Namespace, svc).WriteLoad(t, dir)
 	interrupted, stop := context.WithCancel(ctx)
 	res, err := ApplyPlanned(interrupted, e.b, e.plan(ctx, t, bad), ApplyOptions{Who: "test", Poll: 500 * time.Millisecond,
 		PlacementTimeout: 30 * time.Second, Events: func(ev Event) {

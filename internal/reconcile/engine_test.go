@@ -10,6 +10,7 @@ import (
 	"github.com/ecsgit/ecsgit/internal/nomadbackend"
 	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadjob"
 	"github.com/ecsgit/ecsgit/internal/plan"
+	"github.com/ecsgit/ecsgit/internal/repotest"
 	"github.com/ecsgit/ecsgit/internal/spec"
 )
 
@@ -63,11 +64,11 @@ func interruptedRollout(func(nomadbackend.Observation) nomadbackend.Verdict) (no
 // Apply follows the dependency levels: a service starts only after the ones it runs
 // after ended well, and a failed dependency skips its dependents.
 func TestEngineApplyOrdersByDependencyLevels(t *testing.T) {
-	svcs := []demoService{{Name: "db", Count: 1}, {Name: "api", Count: 1, After: []string{"db"}},
+	svcs := []repotest.Service{{Name: "db", Count: 1}, {Name: "api", Count: 1, After: []string{"db"}},
 		{Name: "web", Count: 1, After: []string{"api"}}, {Name: "cron", Count: 1}}
 	t.Run("in order", func(t *testing.T) {
 		f := newFakeCluster(t)
-		res := fakeApply(t, f, fakePlan(t, f, writeRepo(t, t.TempDir(), "default", false, svcs...), PlanOptions{}))
+		res := fakeApply(t, f, fakePlan(t, f, repotest.New("default", svcs...).WriteLoad(t, t.TempDir()), PlanOptions{}))
 		if !res.OK() {
 			t.Fatalf("apply: %+v", res.Services)
 		}
@@ -80,11 +81,11 @@ func TestEngineApplyOrdersByDependencyLevels(t *testing.T) {
 		}
 	})
 	t.Run("a failed dependency skips its dependents", func(t *testing.T) {
-		svcs := []demoService{{Name: "db", Count: 1}, {Name: "api", Count: 1, After: []string{"db"}}, {Name: "cron", Count: 1}}
+		svcs := []repotest.Service{{Name: "db", Count: 1}, {Name: "api", Count: 1, After: []string{"db"}}, {Name: "cron", Count: 1}}
 		f := newFakeCluster(t)
 		var seen []int
 		f.onRollout("db", failingRollout(&seen, 0))
-		res := fakeApply(t, f, fakePlan(t, f, writeRepo(t, t.TempDir(), "default", false, svcs...), PlanOptions{}))
+		res := fakeApply(t, f, fakePlan(t, f, repotest.New("default", svcs...).WriteLoad(t, t.TempDir()), PlanOptions{}))
 		for svc, want := range map[string]Status{"db": StatusFailed, "api": StatusSkipped, "cron": StatusApplied} {
 			if r := result(t, res, svc); r.Status != want {
 				t.Errorf("%s: %s (%s), want %s", svc, r.Status, r.Reason, want)
@@ -103,7 +104,7 @@ func TestEngineApplyOrdersByDependencyLevels(t *testing.T) {
 		f := newFakeCluster(t)
 		var seen []int
 		f.onRollout("db", failingRollout(&seen, 0))
-		res := fakeApply(t, f, fakePlan(t, f, writeRepo(t, t.TempDir(), "default", false, svcs...), PlanOptions{}))
+		res := fakeApply(t, f, fakePlan(t, f, repotest.New("default", svcs...).WriteLoad(t, t.TempDir()), PlanOptions{}))
 		for svc, want := range map[string]Status{"db": StatusFailed, "api": StatusSkipped, "web": StatusSkipped, "cron": StatusApplied} {
 			if r := result(t, res, svc); r.Status != want {
 				t.Errorf("%s: %s (%s), want %s", svc, r.Status, r.Reason, want)
@@ -121,15 +122,15 @@ func TestEngineApplyOrdersByDependencyLevels(t *testing.T) {
 		// failure: what runs after it is applied as before.
 		f := newFakeCluster(t)
 		dir := t.TempDir()
-		two := []demoService{{Name: "db", Count: 1}, {Name: "api", Count: 1, After: []string{"db"}}}
-		fakeApply(t, f, fakePlan(t, f, writeRepo(t, dir, "default", false, two...), PlanOptions{}))
+		two := []repotest.Service{{Name: "db", Count: 1}, {Name: "api", Count: 1, After: []string{"db"}}}
+		fakeApply(t, f, fakePlan(t, f, repotest.New("default", two...).WriteLoad(t, dir), PlanOptions{}))
 		rec := f.record("db")
 		rec.Paused = true
 		if err := f.WriteServiceRecord(t.Context(), rec); err != nil {
 			t.Fatal(err)
 		}
 		two[0].Image, two[1].Image = "ecsgit-demo/app:2", "ecsgit-demo/app:2"
-		res := fakeApply(t, f, fakePlan(t, f, writeRepo(t, dir, "default", false, two...), PlanOptions{}))
+		res := fakeApply(t, f, fakePlan(t, f, repotest.New("default", two...).WriteLoad(t, dir), PlanOptions{}))
 		for svc, want := range map[string]Status{"db": StatusSkipped, "api": StatusApplied} {
 			if r := result(t, res, svc); r.Status != want {
 				t.Errorf("%s: %s (%s), want %s", svc, r.Status, r.Reason, want)
@@ -141,14 +142,14 @@ func TestEngineApplyOrdersByDependencyLevels(t *testing.T) {
 // Every write is bound to the index the plan saw: a job changed since the plan, or a
 // concurrent apply planned against the same record, is refused with nothing written.
 func TestEngineApplyRefusesWhatChangedSincePlan(t *testing.T) {
-	svc := demoService{Name: "web", Count: 2}
+	svc := repotest.Service{Name: "web", Count: 2}
 	t.Run("job changed in Nomad (EnforceIndex)", func(t *testing.T) {
 		f := newFakeCluster(t)
 		dir := t.TempDir()
-		fakeApply(t, f, fakePlan(t, f, writeRepo(t, dir, "default", false, svc), PlanOptions{}))
+		fakeApply(t, f, fakePlan(t, f, repotest.New("default", svc).WriteLoad(t, dir), PlanOptions{}))
 		svc := svc
 		svc.Image = "ecsgit-demo/app:2"
-		p := fakePlan(t, f, writeRepo(t, dir, "default", false, svc), PlanOptions{})
+		p := fakePlan(t, f, repotest.New("default", svc).WriteLoad(t, dir), PlanOptions{})
 		planned := planOf(t, p.Plan, "web").JobModifyIndex
 		live := f.touch("web") // `nomad job run` by hand between plan and apply
 		r := result(t, fakeApply(t, f, p), "web")
@@ -166,11 +167,11 @@ func TestEngineApplyRefusesWhatChangedSincePlan(t *testing.T) {
 	t.Run("two applies of one plan state (record claim)", func(t *testing.T) {
 		f := newFakeCluster(t)
 		dir := t.TempDir()
-		fakeApply(t, f, fakePlan(t, f, writeRepo(t, dir, "default", false, svc), PlanOptions{}))
+		fakeApply(t, f, fakePlan(t, f, repotest.New("default", svc).WriteLoad(t, dir), PlanOptions{}))
 		a, b := svc, svc
 		a.Image, b.Image = "ecsgit-demo/app:2", "ecsgit-demo/app:broken"
-		pa := fakePlan(t, f, writeRepo(t, dir, "default", false, a), PlanOptions{})
-		pb := fakePlan(t, f, writeRepo(t, t.TempDir(), "default", false, b), PlanOptions{})
+		pa := fakePlan(t, f, repotest.New("default", a).WriteLoad(t, dir), PlanOptions{})
+		pb := fakePlan(t, f, repotest.New("default", b).WriteLoad(t, t.TempDir()), PlanOptions{})
 		if r := result(t, fakeApply(t, f, pa), "web"); r.Status != StatusApplied {
 			t.Fatalf("first apply: %+v", r)
 		}
@@ -190,10 +191,10 @@ func TestEngineApplyRefusesWhatChangedSincePlan(t *testing.T) {
 func TestEngineResumesAfterACrash(t *testing.T) {
 	f := newFakeCluster(t)
 	dir := t.TempDir()
-	svc := demoService{Name: "web", Count: 2}
-	fakeApply(t, f, fakePlan(t, f, writeRepo(t, dir, "default", false, svc), PlanOptions{}))
+	svc := repotest.Service{Name: "web", Count: 2}
+	fakeApply(t, f, fakePlan(t, f, repotest.New("default", svc).WriteLoad(t, dir), PlanOptions{}))
 	svc.Image = "ecsgit-demo/app:2"
-	d := writeRepo(t, dir, "default", false, svc)
+	d := repotest.New("default", svc).WriteLoad(t, dir)
 	f.onRollout("web", interruptedRollout)
 	if r := result(t, fakeApply(t, f, fakePlan(t, f, d, PlanOptions{})), "web"); r.Status != StatusTimeout || !r.Registered {
 		t.Fatalf("interrupted apply: %+v", r)
@@ -227,16 +228,16 @@ func TestEngineResumesAfterACrash(t *testing.T) {
 // The circuit breaker's threshold comes from the spec being rolled out, also when the
 // rollout is resumed, and counts the failures the deployment already has.
 func TestEngineBreakerThresholds(t *testing.T) {
-	svc := demoService{Name: "web", Count: 2, Breaker: true} // ECS: clamp(ceil(2/2), 3, 200) = 3
+	svc := repotest.Service{Name: "web", Count: 2, Breaker: true} // ECS: clamp(ceil(2/2), 3, 200) = 3
 	t.Run("watched from the start", func(t *testing.T) {
 		f := newFakeCluster(t)
 		dir := t.TempDir()
-		fakeApply(t, f, fakePlan(t, f, writeRepo(t, dir, "default", false, svc), PlanOptions{}))
+		fakeApply(t, f, fakePlan(t, f, repotest.New("default", svc).WriteLoad(t, dir), PlanOptions{}))
 		bad := svc
 		bad.Env = map[string]string{"MODE": "fail"}
 		var seen []int
 		f.onRollout("web", failingRollout(&seen, 1, 2, 3, 4))
-		r := result(t, fakeApply(t, f, fakePlan(t, f, writeRepo(t, dir, "default", false, bad), PlanOptions{})), "web")
+		r := result(t, fakeApply(t, f, fakePlan(t, f, repotest.New("default", bad).WriteLoad(t, dir), PlanOptions{})), "web")
 		if r.Status != StatusRolledBack || !strings.Contains(r.Reason, "3 failed tasks reached the threshold of 3") {
 			t.Fatalf("bad release: %s %q", r.Status, r.Reason)
 		}
@@ -247,18 +248,18 @@ func TestEngineBreakerThresholds(t *testing.T) {
 	t.Run("resumed by a plan of another spec counts earlier failures", func(t *testing.T) {
 		f := newFakeCluster(t)
 		dir := t.TempDir()
-		fakeApply(t, f, fakePlan(t, f, writeRepo(t, dir, "default", false, svc), PlanOptions{}))
+		fakeApply(t, f, fakePlan(t, f, repotest.New("default", svc).WriteLoad(t, dir), PlanOptions{}))
 		bad := svc
 		bad.Env = map[string]string{"MODE": "fail"}
 		f.onRollout("web", interruptedRollout)
-		fakeApply(t, f, fakePlan(t, f, writeRepo(t, dir, "default", false, bad), PlanOptions{}))
+		fakeApply(t, f, fakePlan(t, f, repotest.New("default", bad).WriteLoad(t, dir), PlanOptions{}))
 		// Git moved on while the bad release ran unwatched: the unit is of the new spec,
 		// the pending rollout's breaker must come from the record.
 		next := svc
 		next.Image = "ecsgit-demo/app:2"
 		var seen []int
 		f.onRollout("web", failingRollout(&seen, 4))
-		r := result(t, fakeApply(t, f, fakePlan(t, f, writeRepo(t, dir, "default", false, next), PlanOptions{})), "web")
+		r := result(t, fakeApply(t, f, fakePlan(t, f, repotest.New("default", next).WriteLoad(t, dir), PlanOptions{})), "web")
 		if len(seen) != 1 || outcomeOfRevision(f.record("web"), 2) != nomadbackend.OutcomeRolledBack {
 			t.Fatalf("the resumed watch did not trip at its first observation (4 failed ≥ 3): seen %v, history %+v", seen, f.record("web").History)
 		}
@@ -269,12 +270,12 @@ func TestEngineBreakerThresholds(t *testing.T) {
 	t.Run("no breaker, no tripping", func(t *testing.T) {
 		f := newFakeCluster(t)
 		dir := t.TempDir()
-		plain := demoService{Name: "web", Count: 2}
-		fakeApply(t, f, fakePlan(t, f, writeRepo(t, dir, "default", false, plain), PlanOptions{}))
+		plain := repotest.Service{Name: "web", Count: 2}
+		fakeApply(t, f, fakePlan(t, f, repotest.New("default", plain).WriteLoad(t, dir), PlanOptions{}))
 		plain.Env = map[string]string{"MODE": "fail"}
 		var seen []int
 		f.onRollout("web", failingRollout(&seen, 3, 10, 50))
-		if r := result(t, fakeApply(t, f, fakePlan(t, f, writeRepo(t, dir, "default", false, plain), PlanOptions{})), "web"); r.Status != StatusFailed {
+		if r := result(t, fakeApply(t, f, fakePlan(t, f, repotest.New("default", plain).WriteLoad(t, dir), PlanOptions{})), "web"); r.Status != StatusFailed {
 			t.Fatalf("without a circuit breaker: %s %q, want failed by Nomad's deadline", r.Status, r.Reason)
 		}
 	})
@@ -335,8 +336,8 @@ func TestEnginePruneRefusals(t *testing.T) {
 	t.Run("empty repository", func(t *testing.T) {
 		f := newFakeCluster(t)
 		dir := t.TempDir()
-		fakeApply(t, f, fakePlan(t, f, writeRepo(t, dir, "default", true, demoService{Name: "web", Count: 1}, demoService{Name: "api", Count: 1}), PlanOptions{}))
-		empty := writeRepo(t, t.TempDir(), "default", true)
+		fakeApply(t, f, fakePlan(t, f, repotest.Repo{Namespace: "default", Prune: true, Services: []repotest.Service{repotest.Service{Name: "web", Count: 1}, repotest.Service{Name: "api", Count: 1}}}.WriteLoad(t, dir), PlanOptions{}))
+		empty := repotest.Repo{Namespace: "default", Prune: true}.WriteLoad(t, t.TempDir())
 		p := fakePlan(t, f, empty, PlanOptions{Prune: true})
 		for _, sp := range p.Plan.Services {
 			if sp.Action != plan.ActionSkip || !strings.Contains(sp.Reason, "refusing to delete all 2 owned jobs") {
@@ -357,7 +358,7 @@ func TestEnginePruneRefusals(t *testing.T) {
 		f.put(nomadbackend.LiveJob{ID: "web", ManagedBy: nomadjob.ManagedByValue, Source: "another-repo", Status: nomadbackend.JobRunning})
 		f.put(nomadbackend.LiveJob{ID: "api", Status: nomadbackend.JobRunning})
 		f.put(nomadbackend.LiveJob{ID: "legacy", ManagedBy: nomadjob.ManagedByValue, Source: "another-repo", Status: nomadbackend.JobRunning})
-		p := fakePlan(t, f, writeRepo(t, t.TempDir(), "default", true, demoService{Name: "web", Count: 1}, demoService{Name: "api", Count: 1}), PlanOptions{Prune: true})
+		p := fakePlan(t, f, repotest.Repo{Namespace: "default", Prune: true, Services: []repotest.Service{repotest.Service{Name: "web", Count: 1}, repotest.Service{Name: "api", Count: 1}}}.WriteLoad(t, t.TempDir()), PlanOptions{Prune: true})
 		for svc, want := range map[string]string{"web": `belongs to ecsgit source "another-repo"`, "api": "does not manage"} {
 			if sp := planOf(t, p.Plan, svc); sp.Action != plan.ActionSkip || !strings.Contains(sp.Reason, want) {
 				t.Errorf("%s: %s %q, want a skip saying %q", svc, sp.Action, sp.Reason, want)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/ecsgit/ecsgit/internal/nomadbackend"
 	"github.com/ecsgit/ecsgit/internal/plan"
+	"github.com/ecsgit/ecsgit/internal/repotest"
 )
 
 // A pause of a manual rollback is an input to planning (PlanOptions.Unpause), not a
@@ -13,13 +14,13 @@ import (
 func TestPlanUnpauseIsAnInput(t *testing.T) {
 	f := newFakeCluster(t)
 	dir := t.TempDir()
-	fakeApply(t, f, fakePlan(t, f, writeRepo(t, dir, "default", false, demoService{Name: "web", Count: 1}), PlanOptions{}))
+	fakeApply(t, f, fakePlan(t, f, repotest.New("default", repotest.Service{Name: "web", Count: 1}).WriteLoad(t, dir), PlanOptions{}))
 	rec := f.record("web")
 	rec.Paused, rec.PausedReason = true, "rolled back to web:1 by alice"
 	if err := f.WriteServiceRecord(t.Context(), rec); err != nil {
 		t.Fatal(err)
 	}
-	d := writeRepo(t, dir, "default", false, demoService{Name: "web", Count: 1, Image: "ecsgit-demo/app:2"})
+	d := repotest.New("default", repotest.Service{Name: "web", Count: 1, Image: "ecsgit-demo/app:2"}).WriteLoad(t, dir)
 
 	held := fakePlan(t, f, d, PlanOptions{})
 	if sp := held.Plan.Services[0]; sp.Action != plan.ActionSkip {

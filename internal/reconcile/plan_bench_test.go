@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/nomad/api"
 
 	"github.com/ecsgit/ecsgit/internal/nomadbackend"
+	"github.com/ecsgit/ecsgit/internal/repotest"
 )
 
 // timedTransport sums the wall time of Nomad requests (concurrent requests overlap, so
@@ -50,12 +51,12 @@ func BenchmarkComputePlan(b *testing.B) {
 		b.Fatal(err)
 	}
 	ctx := ctxFor(b)
-	svcs := make([]svcSpec, n)
+	svcs := make([]repotest.Service, n)
 	for i := range svcs {
-		svcs[i] = svcSpec{Name: fmt.Sprintf("svc-%04d", i)}
+		svcs[i] = repotest.Service{Name: fmt.Sprintf("svc-%04d", i)}
 	}
-	applyForTest(ctx, b, backend, mustPlan(ctx, b, testRepo(b, ns, svcs[:n/2]...), backend, PlanOptions{}))
-	d := testRepo(b, ns, svcs...)
+	applyForTest(ctx, b, backend, mustPlan(ctx, b, repotest.New(ns, svcs[:n/2]...).WriteLoad(b, b.TempDir()), backend, PlanOptions{}))
+	d := repotest.New(ns, svcs...).WriteLoad(b, b.TempDir())
 	tt.total.Store(0)
 	tt.calls.Store(0)
 	b.ResetTimer()

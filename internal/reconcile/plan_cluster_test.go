@@ -3,8 +3,6 @@ package reconcile
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -17,48 +15,6 @@ import (
 	"github.com/ecsgit/ecsgit/internal/plan"
 	"github.com/ecsgit/ecsgit/internal/spec"
 )
-
-// svcSpec is one service of a test repository: family = service name, one container
-// "app" running the demo image.
-type svcSpec struct {
-	Name   string
-	Image  string
-	Memory int
-	Count  int
-}
-
-// testRepo writes the services as ECS JSON files and loads them the way `ecsgit plan`
-// does, so the planner sees normalized, validated input.
-func testRepo(t testing.TB, ns string, svcs ...svcSpec) *spec.Desired {
-	t.Helper()
-	dir := t.TempDir()
-	write := func(name string, v any) {
-		b, _ := json.MarshalIndent(v, "", "  ")
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("ecsgit.yaml", map[string]any{"version": 1, "namespace": ns})
-	for _, s := range svcs {
-		if s.Image == "" {
-			s.Image = "ecsgit-demo/app:1"
-		}
-		if s.Memory == 0 {
-			s.Memory = 32
-		}
-		write(s.Name+"-taskdef.json", map[string]any{"family": s.Name, "containerDefinitions": []any{
-			map[string]any{"name": "app", "image": s.Image, "memory": s.Memory, "essential": true}}})
-		write(s.Name+"-service.json", map[string]any{"serviceName": s.Name, "taskDefinition": s.Name, "desiredCount": s.Count})
-	}
-	d, err := spec.Load(dir, spec.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d.Diagnostics.HasErrors(false) {
-		t.Fatalf("test repository invalid: %v", d.Diagnostics)
-	}
-	return d
-}
 
 // applyForTest does what apply does, minimally: register each created or updated job at
 // the planned index, wait for its evaluation, assign the revision and write the record.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadjob"
 	"github.com/ecsgit/ecsgit/internal/plan"
+	"github.com/ecsgit/ecsgit/internal/repotest"
 )
 
 // TestPlanLifecycle walks one service through create → apply → no-op → image change →
@@ -15,9 +16,9 @@ import (
 func TestPlanLifecycle(t *testing.T) {
 	b, ns := clusterBackend(t)
 	ctx := ctxFor(t)
-	web := svcSpec{Name: "web", Count: 4}
+	web := repotest.Service{Name: "web", Count: 4}
 
-	p := mustPlan(ctx, t, testRepo(t, ns, web), b, PlanOptions{})
+	p := mustPlan(ctx, t, repotest.New(ns, web).WriteLoad(t, t.TempDir()), b, PlanOptions{})
 	sp := service(t, p.Plan, "web")
 	if sp.Action != plan.ActionCreate || sp.NewTaskDefinition != "web:1" || sp.OldTaskDefinition != "" ||
 		!sp.Placement.OK || sp.Placement.Place != 4 || sp.JobModifyIndex != 0 {
@@ -26,7 +27,7 @@ func TestPlanLifecycle(t *testing.T) {
 	applyForTest(ctx, t, b, p)
 
 	t.Run("apply then plan is empty", func(t *testing.T) {
-		p := mustPlan(ctx, t, testRepo(t, ns, web), b, PlanOptions{})
+		p := mustPlan(ctx, t, repotest.New(ns, web).WriteLoad(t, t.TempDir()), b, PlanOptions{})
 		sp := service(t, p.Plan, "web")
 		if sp.Action != plan.ActionNoop || sp.Drifted || len(sp.Changes) != 0 || sp.NomadDiffType != "None" ||
 			sp.OldTaskDefinition != "web:1" || sp.NewTaskDefinition != "web:1" {
@@ -40,7 +41,7 @@ func TestPlanLifecycle(t *testing.T) {
 	t.Run("image change replaces every task", func(t *testing.T) {
 		v2 := web
 		v2.Image = "ecsgit-demo/app:2"
-		p := mustPlan(ctx, t, testRepo(t, ns, v2), b, PlanOptions{})
+		p := mustPlan(ctx, t, repotest.New(ns, v2).WriteLoad(t, t.TempDir()), b, PlanOptions{})
 		sp := service(t, p.Plan, "web")
 		if sp.Action != plan.ActionUpdate || sp.Update != plan.UpdateReplace || sp.Rollout.TasksReplaced != 4 ||
 			sp.OldTaskDefinition != "web:1" || sp.NewTaskDefinition != "web:2" {
@@ -58,7 +59,7 @@ func TestPlanLifecycle(t *testing.T) {
 	t.Run("desiredCount change scales without replacing", func(t *testing.T) {
 		six := web
 		six.Count = 6
-		p := mustPlan(ctx, t, testRepo(t, ns, six), b, PlanOptions{})
+		p := mustPlan(ctx, t, repotest.New(ns, six).WriteLoad(t, t.TempDir()), b, PlanOptions{})
 		sp := service(t, p.Plan, "web")
 		if sp.Action != plan.ActionUpdate || sp.Update != plan.UpdateScale || sp.Placement.Destructive != 0 ||
 			sp.Placement.Place != 2 || sp.Rollout.TasksReplaced != 0 || sp.NewTaskDefinition != "web:1" {
@@ -76,7 +77,7 @@ func TestPlanLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := mustPlan(ctx, t, testRepo(t, ns, web), b, PlanOptions{})
+		p := mustPlan(ctx, t, repotest.New(ns, web).WriteLoad(t, t.TempDir()), b, PlanOptions{})
 		sp := service(t, p.Plan, "web")
 		if !sp.Drifted || sp.Action != plan.ActionUpdate || sp.Update != plan.UpdateScale || p.Plan.Summary.Drifted != 1 {
 			t.Fatalf("drift:\n%s", describe(sp))
@@ -99,11 +100,11 @@ func TestPlanCountsTheWholeRollout(t *testing.T) {
 	e := newApplyEnv(t)
 	ctx := applyCtx(t, 3*time.Minute)
 	dir := t.TempDir()
-	svc := demoService{Name: "web", Count: 2, Min: new(50), Max: new(200)}
-	e.mustApply(ctx, t, writeRepo(t, dir, e.Namespace, false, svc))
+	svc := repotest.Service{Name: "web", Count: 2, MinHealthyPercent: new(50), MaxPercent: new(200)}
+	e.mustApply(ctx, t, repotest.New(e.Namespace, svc).WriteLoad(t, dir))
 
 	svc.Image = "ecsgit-demo/app:2"
-	p := e.plan(ctx, t, writeRepo(t, dir, e.Namespace, false, svc))
+	p := e.plan(ctx, t, repotest.New(e.Namespace, svc).WriteLoad(t, dir))
 	sp := planOf(t, p.Plan, "web")
 	if sp.Update != plan.UpdateReplace || sp.Rollout.TasksReplaced != 2 {
 		t.Fatalf("plan: %s, %d tasks replaced (dry-run: %+v); want replace, 2", sp.Update, sp.Rollout.TasksReplaced, sp.Placement)

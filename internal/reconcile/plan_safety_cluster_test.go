@@ -10,6 +10,7 @@ import (
 	"github.com/ecsgit/ecsgit/internal/nomadbackend"
 	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadjob"
 	"github.com/ecsgit/ecsgit/internal/plan"
+	"github.com/ecsgit/ecsgit/internal/repotest"
 	"github.com/ecsgit/ecsgit/internal/spec"
 )
 
@@ -26,7 +27,7 @@ func TestPlanSkipsUnownedJob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := mustPlan(ctx, t, testRepo(t, ns, svcSpec{Name: "legacy", Count: 1}), b, PlanOptions{Prune: true})
+	p := mustPlan(ctx, t, repotest.New(ns, repotest.Service{Name: "legacy", Count: 1}).WriteLoad(t, t.TempDir()), b, PlanOptions{Prune: true})
 	applyForTest(ctx, t, b, p)
 	sp := service(t, p.Plan, "legacy")
 	if sp.Action != plan.ActionSkip || !strings.Contains(sp.Reason, "does not manage") || p.Plan.HasChanges() {
@@ -47,8 +48,8 @@ func TestPlanPrunesOnlyOwnedJobs(t *testing.T) {
 	ctx := ctxFor(t)
 	// "old" is ours; "foreign" belongs to another repository; "manual" to nobody.
 	this := PlanOptions{Source: "this-repo"}
-	applyForTest(ctx, t, b, mustPlan(ctx, t, testRepo(t, ns, svcSpec{Name: "keep"}, svcSpec{Name: "old"}), b, this))
-	applyForTest(ctx, t, b, mustPlan(ctx, t, testRepo(t, ns, svcSpec{Name: "foreign"}), b, PlanOptions{Source: "other-repo"}))
+	applyForTest(ctx, t, b, mustPlan(ctx, t, repotest.New(ns, repotest.Service{Name: "keep"}, repotest.Service{Name: "old"}).WriteLoad(t, t.TempDir()), b, this))
+	applyForTest(ctx, t, b, mustPlan(ctx, t, repotest.New(ns, repotest.Service{Name: "foreign"}).WriteLoad(t, t.TempDir()), b, PlanOptions{Source: "other-repo"}))
 	manual := api.NewServiceJob("manual", "manual", "global", 50)
 	manual.Namespace, manual.Datacenters = &ns, []string{"*"}
 	tg := api.NewTaskGroup("tasks", 0)
@@ -68,7 +69,7 @@ func TestPlanPrunesOnlyOwnedJobs(t *testing.T) {
 	if _, _, err := b.Register(ctx, nomadbackend.WrapJob(copied), 0); err != nil {
 		t.Fatal(err)
 	}
-	keepOnly := testRepo(t, ns, svcSpec{Name: "keep"})
+	keepOnly := repotest.New(ns, repotest.Service{Name: "keep"}).WriteLoad(t, t.TempDir())
 	pruneThis := PlanOptions{Source: "this-repo", Prune: true}
 
 	p := mustPlan(ctx, t, keepOnly, b, pruneThis)
@@ -100,13 +101,13 @@ func TestPlanPrunesOnlyOwnedJobs(t *testing.T) {
 		}
 		return p
 	}
-	applyForTest(ctx, t, b, planDefault(testRepo(t, ns, svcSpec{Name: "other-default"}), PlanOptions{}))
-	p = planDefault(testRepo(t, ns, svcSpec{Name: "keep"}), PlanOptions{Prune: true})
+	applyForTest(ctx, t, b, planDefault(repotest.New(ns, repotest.Service{Name: "other-default"}).WriteLoad(t, t.TempDir()), PlanOptions{}))
+	p = planDefault(repotest.New(ns, repotest.Service{Name: "keep"}).WriteLoad(t, t.TempDir()), PlanOptions{Prune: true})
 	if sp := service(t, p.Plan, "other-default"); sp.Action != plan.ActionSkip || !strings.Contains(sp.Reason, "names itself") || p.Plan.Summary.Delete != 0 {
 		t.Errorf("default identity prunes:\n%s", describe(sp))
 	}
 
-	empty := testRepo(t, ns)
+	empty := repotest.New(ns).WriteLoad(t, t.TempDir())
 	p = mustPlan(ctx, t, empty, b, pruneThis)
 	if p.Plan.Summary.Delete != 0 || p.Plan.Summary.Skipped != 3 || !strings.Contains(service(t, p.Plan, "keep").Reason, "refusing to delete all 3") {
 		t.Errorf("empty source pruned: %+v", p.Plan.Summary)
@@ -131,7 +132,7 @@ func names(p *plan.Plan, a plan.Action) string {
 func TestPlanShowsPlacementFailure(t *testing.T) {
 	b, ns := clusterBackend(t)
 	ctx := ctxFor(t)
-	p := mustPlan(ctx, t, testRepo(t, ns, svcSpec{Name: "huge", Count: 3, Memory: 8192}), b, PlanOptions{})
+	p := mustPlan(ctx, t, repotest.New(ns, repotest.Service{Name: "huge", Count: 3, Memory: 8192}).WriteLoad(t, t.TempDir()), b, PlanOptions{})
 	sp := service(t, p.Plan, "huge")
 	if sp.Action != plan.ActionCreate || sp.Placement.OK || p.Plan.Applyable() || p.Plan.Summary.PlacementFailures != 1 {
 		t.Fatalf("placement:\n%s", describe(sp))
@@ -145,9 +146,9 @@ func TestPlanShowsPlacementFailure(t *testing.T) {
 func TestPlanHonoursFailureMemoryAndPause(t *testing.T) {
 	b, ns := clusterBackend(t)
 	ctx := ctxFor(t)
-	repo := testRepo(t, ns, svcSpec{Name: "web"})
+	repo := repotest.New(ns, repotest.Service{Name: "web"}).WriteLoad(t, t.TempDir())
 	applyForTest(ctx, t, b, mustPlan(ctx, t, repo, b, PlanOptions{}))
-	bad := testRepo(t, ns, svcSpec{Name: "web", Image: "ecsgit-demo/app:broken"})
+	bad := repotest.New(ns, repotest.Service{Name: "web", Image: "ecsgit-demo/app:broken"}).WriteLoad(t, t.TempDir())
 	badHash := service(t, mustPlan(ctx, t, bad, b, PlanOptions{}).Plan, "web").SpecHash
 	update(ctx, t, b, ns, func(r *nomadbackend.ServiceRecord) {
 		r.Failed = &nomadbackend.Failure{SpecHash: badHash, Reason: "deployment failed: tasks unhealthy"}
@@ -157,7 +158,7 @@ func TestPlanHonoursFailureMemoryAndPause(t *testing.T) {
 		t.Errorf("failed spec:\n%s", describe(sp))
 	}
 	// Git changed again: the new spec is planned normally.
-	v2 := testRepo(t, ns, svcSpec{Name: "web", Image: "ecsgit-demo/app:2"})
+	v2 := repotest.New(ns, repotest.Service{Name: "web", Image: "ecsgit-demo/app:2"}).WriteLoad(t, t.TempDir())
 	if sp := service(t, mustPlan(ctx, t, v2, b, PlanOptions{}).Plan, "web"); sp.Action != plan.ActionUpdate || sp.Degraded {
 		t.Errorf("new spec after failure:\n%s", describe(sp))
 	}

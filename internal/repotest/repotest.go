@@ -86,6 +86,11 @@ type Service struct {
 	After []string
 }
 
+// New is the repository of svcs in namespace ns, with nothing else in ecsgit.yaml.
+func New(ns string, svcs ...Service) Repo {
+	return Repo{Namespace: ns, Services: svcs}
+}
+
 // Files renders the repository as file contents keyed by slash-separated path, for a
 // Git commit (gittest) or for Write.
 func (r Repo) Files() map[string]string {

@@ -9,7 +9,7 @@ import (
 	"github.com/hashicorp/nomad/api"
 
 	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadtest"
-	"github.com/ecsgit/ecsgit/internal/spec"
+	"github.com/ecsgit/ecsgit/internal/repotest"
 )
 
 // TestTranslateOnCluster registers the translated example services on the real test
@@ -20,7 +20,7 @@ func TestTranslateOnCluster(t *testing.T) {
 	env := nomadtest.Cluster(t)
 	nomadtest.RequireDemoImages(t)
 	c, ns := env.Client, env.Namespace
-	d := loadRepo(t, filepath.Join("..", "..", "..", "examples", "gitops"))
+	d := repotest.Load(t, filepath.Join("..", "..", "..", "examples", "gitops"))
 	d.Config.Namespace = ns
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
@@ -58,18 +58,6 @@ func TestTranslateOnCluster(t *testing.T) {
 			}
 		})
 	}
-}
-
-func loadRepo(t testing.TB, dir string) *spec.Desired {
-	t.Helper()
-	d, err := spec.Load(dir, spec.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d.Diagnostics.HasErrors(false) {
-		t.Fatalf("%s does not validate: %v", dir, d.Diagnostics)
-	}
-	return d
 }
 
 // waitDeploymentSuccessful polls the job's latest deployment until it succeeds.
@@ -196,7 +184,7 @@ func TestTranslatePlanIsStable(t *testing.T) {
 	w := (&api.WriteOptions{Namespace: env.Namespace}).WithContext(ctx)
 	for _, tc := range goldenCases {
 		t.Run(tc.name, func(t *testing.T) {
-			d := loadRepo(t, filepath.Join("testdata", "translate", tc.name))
+			d := repotest.Load(t, filepath.Join("testdata", "translate", tc.name))
 			d.Config.Namespace = env.Namespace
 			tr, err := Translate(d, d.Services[0], TranslateOptions{Source: "test"})
 			if err != nil {

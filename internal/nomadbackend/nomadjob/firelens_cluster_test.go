@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/nomad/api"
 
 	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadtest"
+	"github.com/ecsgit/ecsgit/internal/repotest"
 	"github.com/ecsgit/ecsgit/internal/spec"
 )
 
@@ -29,7 +30,7 @@ func TestFargateFireLensOnCluster(t *testing.T) {
 	env := nomadtest.Cluster(t)
 	nomadtest.RequireDemoImages(t)
 	c, ns := env.Client, env.Namespace
-	d := loadRepo(t, filepath.Join("testdata", "cluster", "firelens"))
+	d := repotest.Load(t, filepath.Join("testdata", "cluster", "firelens"))
 	d.Config.Namespace = ns
 	tr, err := Translate(d, d.Services[0], TranslateOptions{Source: "test/firelens"})
 	if err != nil {

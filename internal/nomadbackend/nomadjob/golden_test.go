@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ecsgit/ecsgit/internal/golden"
+	"github.com/ecsgit/ecsgit/internal/repotest"
 )
 
 // goldenCases are the directories under testdata/translate; each holds one service and
@@ -36,7 +37,7 @@ func TestTranslateGolden(t *testing.T) {
 	for _, tc := range goldenCases {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := filepath.Join("testdata", "translate", tc.name)
-			d := loadRepo(t, dir)
+			d := repotest.Load(t, dir)
 			if len(d.Services) != 1 {
 				t.Fatalf("%s: want exactly one service, got %d", dir, len(d.Services))
 			}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ecsgit/ecsgit/internal/repotest"
 	"github.com/ecsgit/ecsgit/internal/spec"
 )
 
@@ -150,7 +151,7 @@ func TestParseProbe(t *testing.T) {
 // different orders).
 func TestTranslateDeterministic(t *testing.T) {
 	for _, tc := range goldenCases {
-		d := loadRepo(t, "testdata/translate/"+tc.name)
+		d := repotest.Load(t, "testdata/translate/"+tc.name)
 		var first []byte
 		var firstNotes, firstHash string
 		for i := range 20 {
