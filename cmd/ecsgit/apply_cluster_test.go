@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -18,24 +17,8 @@ import (
 	"github.com/ecsgit/ecsgit/internal/clustertest"
 	"github.com/ecsgit/ecsgit/internal/nomadbackend"
 	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadtest"
+	"github.com/ecsgit/ecsgit/internal/repotest"
 )
-
-// writeDemoRepo writes one service "web" running image with count tasks.
-func writeDemoRepo(t *testing.T, dir, ns, image string, count int) {
-	t.Helper()
-	files := map[string]any{
-		"ecsgit.yaml": map[string]any{"version": 1, "namespace": ns},
-		"web-taskdef.json": map[string]any{"family": "web", "containerDefinitions": []any{
-			map[string]any{"name": "app", "image": image, "memory": 32, "essential": true}}},
-		"web-service.json": map[string]any{"serviceName": "web", "taskDefinition": "web", "desiredCount": count},
-	}
-	for name, v := range files {
-		b, _ := json.MarshalIndent(v, "", "  ")
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
 
 type cmdEnv struct {
 	*nomadtest.Env
@@ -63,7 +46,7 @@ func TestApplyCommand(t *testing.T) {
 	t.Parallel()
 	e := newCmdEnv(t)
 	dir := t.TempDir()
-	writeDemoRepo(t, dir, e.Namespace, "ecsgit-demo/app:1", 1)
+	repotest.New(e.Namespace, repotest.Service{Name: "web", Image: "ecsgit-demo/app:1", Count: 1}).Write(t, dir)
 
 	code, _, errOut := e.run(t, "apply", dir)
 	if code != exitFailure || !strings.Contains(errOut, "--auto-approve") {
@@ -95,12 +78,12 @@ func TestApplyKilledMidRolloutConverges(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	dir := t.TempDir()
-	writeDemoRepo(t, dir, e.Namespace, "ecsgit-demo/app:1", 2)
+	repotest.New(e.Namespace, repotest.Service{Name: "web", Image: "ecsgit-demo/app:1", Count: 2}).Write(t, dir)
 	if code, _, _ := e.run(t, "apply", "--auto-approve", dir); code != exitOK {
 		t.Fatal("first apply failed")
 	}
 
-	writeDemoRepo(t, dir, e.Namespace, "ecsgit-demo/app:2", 2)
+	repotest.New(e.Namespace, repotest.Service{Name: "web", Image: "ecsgit-demo/app:2", Count: 2}).Write(t, dir)
 	var out bytes.Buffer
 	cmd := exec.CommandContext(ctx, bin, "apply", "--auto-approve", "--address", e.Addr, "-n", e.Namespace, dir)
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -186,11 +169,11 @@ func TestHistoryStatusRollback(t *testing.T) {
 	t.Parallel()
 	e := newCmdEnv(t)
 	dir := t.TempDir()
-	writeDemoRepo(t, dir, e.Namespace, "ecsgit-demo/app:1", 1)
+	repotest.New(e.Namespace, repotest.Service{Name: "web", Image: "ecsgit-demo/app:1", Count: 1}).Write(t, dir)
 	if code, _, _ := e.run(t, "apply", "--auto-approve", dir); code != exitOK {
 		t.Fatal("first apply failed")
 	}
-	writeDemoRepo(t, dir, e.Namespace, "ecsgit-demo/app:2", 1)
+	repotest.New(e.Namespace, repotest.Service{Name: "web", Image: "ecsgit-demo/app:2", Count: 1}).Write(t, dir)
 	if code, _, _ := e.run(t, "apply", "--auto-approve", dir); code != exitOK {
 		t.Fatal("second apply failed")
 	}

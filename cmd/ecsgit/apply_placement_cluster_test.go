@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ecsgit/ecsgit/internal/repotest"
 )
 
 // TestApplyUnplaceable: a service no node can hold (8 GiB on 4 GiB nodes). Without
@@ -16,7 +18,7 @@ func TestApplyUnplaceable(t *testing.T) {
 	t.Parallel()
 	e := newCmdEnv(t)
 	dir := t.TempDir()
-	writeDemoRepo(t, dir, e.Namespace, "ecsgit-demo/app:1", 2)
+	repotest.New(e.Namespace, repotest.Service{Name: "web", Image: "ecsgit-demo/app:1", Count: 2}).Write(t, dir)
 	td, _ := json.MarshalIndent(map[string]any{"family": "web", "containerDefinitions": []any{
 		map[string]any{"name": "app", "image": "ecsgit-demo/app:1", "memory": 8192, "essential": true}}}, "", "  ")
 	if err := os.WriteFile(filepath.Join(dir, "web-taskdef.json"), td, 0o644); err != nil {

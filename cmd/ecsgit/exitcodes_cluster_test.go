@@ -2,35 +2,17 @@ package main
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/ecsgit/ecsgit/internal/reconcile"
+	"github.com/ecsgit/ecsgit/internal/repotest"
 )
 
-// writeCheckedRepo writes one service "web" of two tasks with a health check and the
-// circuit breaker with rollback: a broken image fails its rollout and is rolled back.
-func writeCheckedRepo(t *testing.T, dir, ns, image string) {
-	t.Helper()
-	files := map[string]any{
-		"ecsgit.yaml": map[string]any{"version": 1, "namespace": ns},
-		"web-taskdef.json": map[string]any{"family": "web", "containerDefinitions": []any{map[string]any{
-			"name": "app", "image": image, "memory": 32, "essential": true,
-			"portMappings": []any{map[string]any{"containerPort": 8080}},
-			"healthCheck": map[string]any{"command": []string{"CMD", "/app", "--probe", "http://localhost:8080/healthz"},
-				"interval": 5, "timeout": 2, "retries": 2, "startPeriod": 3},
-		}}},
-		"web-service.json": map[string]any{"serviceName": "web", "taskDefinition": "web", "desiredCount": 2,
-			"deploymentConfiguration": map[string]any{"deploymentCircuitBreaker": map[string]any{"enable": true, "rollback": true}}},
-	}
-	for name, v := range files {
-		b, _ := json.MarshalIndent(v, "", "  ")
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+// checkedRepo is one service "web" of two tasks with a health check and the circuit
+// breaker with rollback: a broken image fails its rollout and is rolled back.
+func checkedRepo(ns, image string) repotest.Repo {
+	return repotest.New(ns, repotest.Service{Name: "web", Image: image, Count: 2, HealthCheck: true, Breaker: true})
 }
 
 // TestExitCodesOnCluster: the codes a CI pipeline branches on, as the binary returns
@@ -41,7 +23,7 @@ func TestExitCodesOnCluster(t *testing.T) {
 	t.Parallel()
 	e := newCmdEnv(t)
 	dir := t.TempDir()
-	writeCheckedRepo(t, dir, e.Namespace, "ecsgit-demo/app:1")
+	checkedRepo(e.Namespace, "ecsgit-demo/app:1").Write(t, dir)
 
 	if code, _, _ := e.run(t, "plan", "--detailed-exitcode", dir); code != exitChanges {
 		t.Fatalf("plan --detailed-exitcode with a service to create: exit %d, want %d", code, exitChanges)
@@ -56,7 +38,7 @@ func TestExitCodesOnCluster(t *testing.T) {
 		t.Fatalf("plan --detailed-exitcode after apply: exit %d, want %d", code, exitOK)
 	}
 
-	writeCheckedRepo(t, dir, e.Namespace, "ecsgit-demo/app:broken")
+	checkedRepo(e.Namespace, "ecsgit-demo/app:broken").Write(t, dir)
 	code, out, errOut := e.run(t, "apply", "--auto-approve", dir)
 	if code != exitDegraded || !strings.Contains(out, "web: rolled-back") || !strings.Contains(errOut, "ecsgit: web: rolled-back") {
 		t.Fatalf("bad release: exit %d, want %d\n%s%s", code, exitDegraded, out, errOut)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ecsgit/ecsgit/internal/plan"
 	"github.com/ecsgit/ecsgit/internal/reconcile"
+	"github.com/ecsgit/ecsgit/internal/repotest"
 	"github.com/ecsgit/ecsgit/internal/source"
 )
 
@@ -25,7 +26,7 @@ func TestDaemonPassAndPlanAgree(t *testing.T) {
 	e := newCmdEnv(t)
 	ctx := context.Background()
 	dir := t.TempDir()
-	writeDemoRepo(t, dir, e.Namespace, "ecsgit-demo/app:1", 1)
+	repotest.New(e.Namespace, repotest.Service{Name: "web", Image: "ecsgit-demo/app:1", Count: 1}).Write(t, dir)
 	if code, out, errOut := e.run(t, "apply", "--auto-approve", dir); code != exitOK {
 		t.Fatalf("apply: exit %d\n%s%s", code, out, errOut)
 	}

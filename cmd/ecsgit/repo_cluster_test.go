@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/ecsgit/ecsgit/internal/gittest"
-	"github.com/ecsgit/ecsgit/internal/synctest"
+	"github.com/ecsgit/ecsgit/internal/repotest"
 )
 
 // TestPlanAndApplyFromRepo: plan and apply read a Git ref (--repo, --ref, --path) from a
@@ -17,7 +17,7 @@ func TestPlanAndApplyFromRepo(t *testing.T) {
 	e := newCmdEnv(t)
 	repo := gittest.New(t)
 	files := map[string]string{"README.md": "outside --path: ignored\n"}
-	for name, body := range synctest.Files(e.Namespace, synctest.Service{Name: "web", Count: 0}) {
+	for name, body := range repotest.New(e.Namespace, repotest.Service{Name: "web", Count: 0}).Files() {
 		files["prod/"+name] = body
 	}
 	sha := repo.Commit("first deploy", files)

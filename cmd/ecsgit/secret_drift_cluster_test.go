@@ -1,11 +1,10 @@
 package main
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ecsgit/ecsgit/internal/repotest"
 )
 
 // TestSecretDriftNeverPrinted is the regression test of fault-trials D2: after an
@@ -18,22 +17,8 @@ func TestSecretDriftNeverPrinted(t *testing.T) {
 	e := newCmdEnv(t)
 	const gitValue, liveValue = "hunter2-secret-value", "hunter2-drifted-value"
 	dir := t.TempDir()
-	files := map[string]any{
-		"ecsgit.yaml": map[string]any{"version": 1, "namespace": e.Namespace},
-		"web-taskdef.json": map[string]any{"family": "web", "containerDefinitions": []any{map[string]any{
-			"name": "app", "image": "ecsgit-demo/app:1", "memory": 32, "essential": true,
-			"environment": []any{
-				map[string]any{"name": "DB_PASSWORD", "value": gitValue},
-				map[string]any{"name": "LOG_LEVEL", "value": "info"},
-			}}}},
-		"web-service.json": map[string]any{"serviceName": "web", "taskDefinition": "web", "desiredCount": 1},
-	}
-	for name, v := range files {
-		b, _ := json.MarshalIndent(v, "", "  ")
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	repotest.New(e.Namespace, repotest.Service{Name: "web", Count: 1,
+		Env: map[string]string{"DB_PASSWORD": gitValue, "LOG_LEVEL": "info"}}).Write(t, dir)
 	if code, out, errOut := e.run(t, "apply", "--auto-approve", dir); code != exitOK {
 		t.Fatalf("first apply: exit %d\n%s%s", code, out, errOut)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/ecsgit/ecsgit/internal/faulttest"
 	"github.com/ecsgit/ecsgit/internal/nomadbackend"
 	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadtest"
+	"github.com/ecsgit/ecsgit/internal/repotest"
 )
 
 // TestFaultApplyKill9MidRollout: kill -9 of `ecsgit apply` at a random moment (0–8 s,
@@ -26,7 +27,7 @@ func TestFaultApplyKill9MidRollout(t *testing.T) {
 	rounds := envInt("ECSGIT_FAULT_APPLY_ROUNDS", 4)
 	dir := t.TempDir()
 	image := nomadtest.ImageV1
-	writeDir(t, dir, repoFiles(f.env.Namespace, mainSource, svc{Name: service, Image: image, Count: 2, Version: "0"}))
+	repotest.WriteFiles(t, dir, repoFiles(f.env.Namespace, mainSource, svc{Name: service, Image: image, Count: 2, Version: "0"}))
 	if r := f.cli.Run("apply", "--auto-approve", "--timeout", "4m", dir); r.Code != 0 {
 		t.Fatalf("first apply: exit %d", r.Code)
 	}
@@ -42,7 +43,7 @@ func TestFaultApplyKill9MidRollout(t *testing.T) {
 				image = nomadtest.ImageV1
 			}
 		}
-		writeDir(t, dir, repoFiles(f.env.Namespace, mainSource, svc{Name: service, Image: image, Count: 2, Version: fmt.Sprint(i)}))
+		repotest.WriteFiles(t, dir, repoFiles(f.env.Namespace, mainSource, svc{Name: service, Image: image, Count: 2, Version: fmt.Sprint(i)}))
 		delay := faulttest.Between(f.rnd, 0, 8*time.Second)
 		p := f.cli.Start("apply", "--auto-approve", "--timeout", "4m", dir)
 		time.Sleep(delay)
@@ -89,11 +90,11 @@ func TestFaultApplyKill9FailingRelease(t *testing.T) {
 	f := newFixture(t)
 	const count, threshold = 2, 3
 	dir := t.TempDir()
-	writeDir(t, dir, repoFiles(f.env.Namespace, mainSource, svc{Name: service, Count: count, Version: "good"}))
+	repotest.WriteFiles(t, dir, repoFiles(f.env.Namespace, mainSource, svc{Name: service, Count: count, Version: "good"}))
 	if r := f.cli.Run("apply", "--auto-approve", "--timeout", "4m", dir); r.Code != 0 {
 		t.Fatalf("first apply: exit %d", r.Code)
 	}
-	writeDir(t, dir, repoFiles(f.env.Namespace, mainSource, svc{Name: service, Count: count, Version: "bad", Fail: true}))
+	repotest.WriteFiles(t, dir, repoFiles(f.env.Namespace, mainSource, svc{Name: service, Count: count, Version: "bad", Fail: true}))
 	p := f.cli.Start("apply", "--auto-approve", "--timeout", "4m", dir)
 	nomadtest.Eventually(t, 2*time.Minute, func() error {
 		if rec := f.record(service); rec == nil || rec.Outcome != nomadbackend.OutcomePending {
@@ -159,14 +160,14 @@ func TestFaultConcurrentApplies(t *testing.T) {
 	f := newFixture(t)
 	rounds := envInt("ECSGIT_FAULT_RACE_ROUNDS", 3)
 	dirA, dirB := t.TempDir(), t.TempDir()
-	writeDir(t, dirA, repoFiles(f.env.Namespace, mainSource, svc{Name: service, Count: 1, Version: "base"}))
+	repotest.WriteFiles(t, dirA, repoFiles(f.env.Namespace, mainSource, svc{Name: service, Count: 1, Version: "base"}))
 	if r := f.cli.Run("apply", "--auto-approve", dirA); r.Code != 0 {
 		t.Fatalf("first apply: exit %d", r.Code)
 	}
 	conflicts, superseded, both := 0, 0, 0
 	for i := 1; i <= rounds; i++ {
-		writeDir(t, dirA, repoFiles(f.env.Namespace, mainSource, svc{Name: service, Count: 1, Version: fmt.Sprintf("a%d", i)}))
-		writeDir(t, dirB, repoFiles(f.env.Namespace, mainSource, svc{Name: service, Count: 1, Version: fmt.Sprintf("b%d", i)}))
+		repotest.WriteFiles(t, dirA, repoFiles(f.env.Namespace, mainSource, svc{Name: service, Count: 1, Version: fmt.Sprintf("a%d", i)}))
+		repotest.WriteFiles(t, dirB, repoFiles(f.env.Namespace, mainSource, svc{Name: service, Count: 1, Version: fmt.Sprintf("b%d", i)}))
 		hashes := map[string]string{dirA: f.specHash(dirA), dirB: f.specHash(dirB)}
 		before := len(f.history())
 		gap := faulttest.Between(f.rnd, 0, 100*time.Millisecond)

@@ -19,6 +19,7 @@ import (
 	"github.com/ecsgit/ecsgit/internal/faulttest"
 	"github.com/ecsgit/ecsgit/internal/gittest"
 	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadtest"
+	"github.com/ecsgit/ecsgit/internal/repotest"
 	"github.com/ecsgit/ecsgit/internal/synctest"
 )
 
@@ -137,7 +138,7 @@ func TestFaultServerOutage(t *testing.T) {
 	during := commit("during")
 
 	// An apply of the other repository during the outage fails and writes nothing.
-	writeDir(t, f.other, repoFiles(f.env.Namespace, otherSource, svc{Name: bystander, Count: 0, Version: "during-outage"}))
+	repotest.WriteFiles(t, f.other, repoFiles(f.env.Namespace, otherSource, svc{Name: bystander, Count: 0, Version: "during-outage"}))
 	if r := f.cli.Run("apply", "--auto-approve", "--timeout", "20s", f.other); r.Code != 1 {
 		t.Errorf("apply during the outage: exit %d, want 1", r.Code)
 	}
@@ -188,12 +189,12 @@ func TestFaultClientKillDuringRollout(t *testing.T) {
 	f := newFixture(t)
 	const count = 2
 	dir := t.TempDir()
-	writeDir(t, dir, repoFiles(f.env.Namespace, mainSource, svc{Name: service, Count: count, Version: "v1"}))
+	repotest.WriteFiles(t, dir, repoFiles(f.env.Namespace, mainSource, svc{Name: service, Count: count, Version: "v1"}))
 	if r := f.cli.Run("apply", "--auto-approve", "--timeout", "4m", dir); r.Code != 0 {
 		t.Fatalf("first apply: exit %d", r.Code)
 	}
 	oldVersion := *f.job(service).Version
-	writeDir(t, dir, repoFiles(f.env.Namespace, mainSource, svc{Name: service, Image: nomadtest.ImageV2, Count: count, Version: "v2"}))
+	repotest.WriteFiles(t, dir, repoFiles(f.env.Namespace, mainSource, svc{Name: service, Image: nomadtest.ImageV2, Count: count, Version: "v2"}))
 	start := time.Now()
 	p := f.cli.Start("apply", "--auto-approve", "--timeout", "5m", dir)
 
@@ -301,7 +302,7 @@ func (f *fixture) containerProblems() []string {
 func TestFaultReapOrphans(t *testing.T) {
 	f := newFixture(t)
 	dir := t.TempDir()
-	writeDir(t, dir, repoFiles(f.env.Namespace, mainSource, svc{Name: service, Count: 1, Version: "v1"}))
+	repotest.WriteFiles(t, dir, repoFiles(f.env.Namespace, mainSource, svc{Name: service, Count: 1, Version: "v1"}))
 	if r := f.cli.Run("apply", "--auto-approve", "--timeout", "4m", dir); r.Code != 0 {
 		t.Fatalf("apply: exit %d", r.Code)
 	}

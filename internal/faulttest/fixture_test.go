@@ -3,13 +3,13 @@
 package faulttest_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -21,6 +21,7 @@ import (
 	"github.com/ecsgit/ecsgit/internal/faulttest"
 	"github.com/ecsgit/ecsgit/internal/nomadbackend"
 	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadtest"
+	"github.com/ecsgit/ecsgit/internal/repotest"
 	"github.com/ecsgit/ecsgit/internal/synctest"
 )
 
@@ -46,51 +47,17 @@ type svc struct {
 }
 
 func repoFiles(ns, source string, svcs ...svc) map[string]string {
-	files := map[string]string{"ecsgit.yaml": fmt.Sprintf("version: 1\nnamespace: %s\nsource: %s\nprune: true\nzoneAttribute: \"${meta.zone}\"\n", ns, source)}
+	r := repotest.Repo{Namespace: ns, Source: source, Prune: true, ZoneAttribute: repotest.ZoneAttribute, Dirs: true}
 	for _, s := range svcs {
-		if s.Image == "" {
-			s.Image = nomadtest.ImageV1
-		}
-		env := []any{map[string]any{"name": "VERSION", "value": s.Version}}
-		c := map[string]any{"name": "app", "image": s.Image, "cpu": 50, "memory": 32, "essential": true}
+		rs := repotest.Service{Name: s.Name, Image: cmp.Or(s.Image, nomadtest.ImageV1), CPU: 50, Count: s.Count, Version: s.Version,
+			MinHealthyPercent: new(50), MaxPercent: new(200), Breaker: true, Spread: true}
 		if s.Fail {
-			c["command"] = []string{"--mode=fail"}
-			env = append(env, map[string]any{"name": "FAIL_AFTER", "value": "1s"})
+			rs.Command = []string{"--mode=fail"}
+			rs.Env = map[string]string{"FAIL_AFTER": "1s"}
 		}
-		c["environment"] = env
-		files[s.Name+"/taskdef.json"] = mustJSON(map[string]any{"family": s.Name, "containerDefinitions": []any{c}})
-		files[s.Name+"/service.json"] = mustJSON(map[string]any{
-			"serviceName": s.Name, "taskDefinition": s.Name, "desiredCount": s.Count,
-			"deploymentConfiguration": map[string]any{
-				"minimumHealthyPercent":    50,
-				"maximumPercent":           200,
-				"deploymentCircuitBreaker": map[string]any{"enable": true, "rollback": true},
-			},
-			"placementStrategy": []any{map[string]any{"type": "spread", "field": "attribute:ecs.availability-zone"}},
-		})
+		r.Services = append(r.Services, rs)
 	}
-	return files
-}
-
-func writeDir(t testing.TB, dir string, files map[string]string) {
-	t.Helper()
-	for p, c := range files {
-		full := filepath.Join(dir, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-func mustJSON(v any) string {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		panic(err)
-	}
-	return string(b) + "\n"
+	return r.Files()
 }
 
 // fixture is one fault test's namespace on the real cluster, the ecsgit binary, the
@@ -137,7 +104,7 @@ func newFixture(t *testing.T) *fixture {
 		cli:   faulttest.CLI{T: t, Bin: synctest.Binary(t), Addr: env.Addr, Namespace: env.Namespace},
 		other: t.TempDir(),
 	}
-	writeDir(t, f.other, repoFiles(env.Namespace, otherSource, svc{Name: bystander, Count: 0, Version: "other"}))
+	repotest.WriteFiles(t, f.other, repoFiles(env.Namespace, otherSource, svc{Name: bystander, Count: 0, Version: "other"}))
 	if r := f.cli.Run("apply", "--auto-approve", f.other); r.Code != 0 {
 		t.Fatalf("apply of the bystander repository: exit %d", r.Code)
 	}

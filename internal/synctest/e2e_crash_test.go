@@ -11,6 +11,7 @@ import (
 
 	"github.com/ecsgit/ecsgit/internal/gittest"
 	"github.com/ecsgit/ecsgit/internal/nomadbackend"
+	"github.com/ecsgit/ecsgit/internal/repotest"
 	"github.com/ecsgit/ecsgit/internal/synctest"
 )
 
@@ -29,11 +30,11 @@ func TestSyncKill9(t *testing.T) {
 	repo := gittest.New(t)
 	names := []string{"api", "web", "worker"}
 	commitRound := func(i int) string {
-		var svcs []synctest.Service
+		var svcs []repotest.Service
 		for _, n := range names {
-			svcs = append(svcs, synctest.Service{Name: n, Env: strconv.Itoa(i)})
+			svcs = append(svcs, repotest.Service{Name: n, Version: strconv.Itoa(i)})
 		}
-		return repo.Commit(fmt.Sprintf("round %d", i), synctest.Files(ns, svcs...))
+		return repo.Commit(fmt.Sprintf("round %d", i), repotest.New(ns, svcs...).Files())
 	}
 	cache := t.TempDir()
 	args := []string{"--repo", repo.FileURL(), "--namespace", ns, "--interval", "300ms", "--cache-dir", cache}

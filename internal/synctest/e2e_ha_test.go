@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ecsgit/ecsgit/internal/gittest"
+	"github.com/ecsgit/ecsgit/internal/repotest"
 	"github.com/ecsgit/ecsgit/internal/synctest"
 )
 
@@ -16,7 +17,7 @@ import (
 func TestSyncHA(t *testing.T) {
 	c, ns, addr := synctest.Nomad(t)
 	repo := gittest.New(t)
-	repo.Commit("v1", synctest.Files(ns, synctest.Service{Name: "web", Env: "1"}))
+	repo.Commit("v1", repotest.New(ns, repotest.Service{Name: "web", Version: "1"}).Files())
 	const ttl = 10 * time.Second
 	common := []string{"--repo", repo.FileURL(), "--namespace", ns, "--interval", "300ms", "--ha", "--lock-ttl", ttl.String()}
 	a := synctest.StartDaemon(t, addr, append(common, "--identity", "replica-a", "--cache-dir", t.TempDir())...)
@@ -55,7 +56,7 @@ func TestSyncHA(t *testing.T) {
 		t.Errorf("takeover took %s, want within %s (Nomad's 2×TTL + lock delay + retry)", took, bound)
 	}
 	before := modifyIndex(t, c, ns, "web")
-	sha := repo.Commit("v2", synctest.Files(ns, synctest.Service{Name: "web", Env: "2"}))
+	sha := repo.Commit("v2", repotest.New(ns, repotest.Service{Name: "web", Version: "2"}).Files())
 	synctest.Eventually(t, 10*time.Second, "new leader deploys", func() bool {
 		s, _ := standby.Status()
 		return s.Deployed != nil && s.Deployed.SHA == sha && modifyIndex(t, c, ns, "web") != before

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ecsgit/ecsgit/internal/gittest"
 	"github.com/ecsgit/ecsgit/internal/reconcile/syncloop"
+	"github.com/ecsgit/ecsgit/internal/repotest"
 	"github.com/ecsgit/ecsgit/internal/synctest"
 )
 
@@ -30,7 +31,7 @@ func withSource(files map[string]string, source string) map[string]string {
 func TestSyncIdentityPinned(t *testing.T) {
 	c, ns, addr := synctest.Nomad(t)
 	repo := gittest.New(t)
-	repo.Commit("v1", withSource(synctest.Files(ns, synctest.Service{Name: "web", Env: "1"}, synctest.Service{Name: "api", Env: "1"}), "team-a"))
+	repo.Commit("v1", withSource(repotest.New(ns, repotest.Service{Name: "web", Version: "1"}, repotest.Service{Name: "api", Version: "1"}).Files(), "team-a"))
 	d := synctest.StartDaemon(t, addr, "--repo", repo.FileURL(), "--namespace", ns, "--interval", "200ms", "--prune", "--cache-dir", t.TempDir())
 	synctest.Eventually(t, 20*time.Second, "both deployed", func() bool {
 		return running(job(t, c, ns, "web")) && running(job(t, c, ns, "api"))
@@ -39,7 +40,7 @@ func TestSyncIdentityPinned(t *testing.T) {
 		t.Fatalf("api owned by %q, want team-a", got)
 	}
 
-	flip := repo.Commit("drop source and api", withoutAPI(synctest.Files(ns, synctest.Service{Name: "web", Env: "2"})))
+	flip := repo.Commit("drop source and api", withoutAPI(repotest.New(ns, repotest.Service{Name: "web", Version: "2"}).Files()))
 	var st syncloop.SyncStatus
 	synctest.Eventually(t, 15*time.Second, "identity change refused", func() bool {
 		st, _ = d.Status()
@@ -53,7 +54,7 @@ func TestSyncIdentityPinned(t *testing.T) {
 		t.Fatal("api was pruned by a commit that changed the ownership identity")
 	}
 
-	other := repo.Commit("another identity", withSource(synctest.Files(ns, synctest.Service{Name: "web", Env: "2"}), "team-b"))
+	other := repo.Commit("another identity", withSource(repotest.New(ns, repotest.Service{Name: "web", Version: "2"}).Files(), "team-b"))
 	synctest.Eventually(t, 15*time.Second, "other identity refused", func() bool {
 		st, _ = d.Status()
 		return st.LastAttempt != nil && st.LastAttempt.Revision != nil && st.LastAttempt.Revision.SHA == other && st.LastAttempt.Result == "invalid"
@@ -62,7 +63,7 @@ func TestSyncIdentityPinned(t *testing.T) {
 		t.Fatalf("diagnostics = %q, want the new source named", msg)
 	}
 
-	good := repo.Commit("v3", withSource(synctest.Files(ns, synctest.Service{Name: "web", Env: "3"}), "team-a"))
+	good := repo.Commit("v3", withSource(repotest.New(ns, repotest.Service{Name: "web", Version: "3"}).Files(), "team-a"))
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("status %+v\n%s", st, d.Output())
@@ -87,8 +88,8 @@ func TestSyncIdentityPinned(t *testing.T) {
 func TestSyncHALockPerRepository(t *testing.T) {
 	c, ns, addr := synctest.Nomad(t)
 	repoA, repoB := gittest.New(t), gittest.New(t)
-	repoA.Commit("a", withSource(synctest.Files(ns, synctest.Service{Name: "svc-a"}), "repo-a"))
-	repoB.Commit("b", withSource(synctest.Files(ns, synctest.Service{Name: "svc-b"}), "repo-b"))
+	repoA.Commit("a", withSource(repotest.New(ns, repotest.Service{Name: "svc-a"}).Files(), "repo-a"))
+	repoB.Commit("b", withSource(repotest.New(ns, repotest.Service{Name: "svc-b"}).Files(), "repo-b"))
 	common := []string{"--namespace", ns, "--interval", "300ms", "--ha", "--lock-ttl", "10s"}
 	a := synctest.StartDaemon(t, addr, append(common, "--repo", repoA.FileURL(), "--identity", "ha-a", "--cache-dir", t.TempDir())...)
 	b := synctest.StartDaemon(t, addr, append(common, "--repo", repoB.FileURL(), "--identity", "ha-b", "--cache-dir", t.TempDir())...)

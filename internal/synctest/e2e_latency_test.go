@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ecsgit/ecsgit/internal/gittest"
+	"github.com/ecsgit/ecsgit/internal/repotest"
 	"github.com/ecsgit/ecsgit/internal/synctest"
 )
 
@@ -25,7 +26,7 @@ func TestSyncLatency(t *testing.T) {
 		t.Run(mode, func(t *testing.T) {
 			c, ns, addr := synctest.Nomad(t)
 			repo := gittest.New(t)
-			repo.Commit("v0", synctest.Files(ns, synctest.Service{Name: "web", Env: "0"}))
+			repo.Commit("v0", repotest.New(ns, repotest.Service{Name: "web", Version: "0"}).Files())
 			args := []string{"--repo", repo.ServeHTTP(), "--namespace", ns, "--cache-dir", t.TempDir()}
 			interval := "1h"
 			if mode == "poll" {
@@ -42,7 +43,7 @@ func TestSyncLatency(t *testing.T) {
 			var lat []time.Duration
 			for i := 1; i <= n; i++ {
 				before := modifyIndex(t, c, ns, "web")
-				repo.Commit(fmt.Sprintf("v%d", i), synctest.Files(ns, synctest.Service{Name: "web", Env: strconv.Itoa(i)}))
+				repo.Commit(fmt.Sprintf("v%d", i), repotest.New(ns, repotest.Service{Name: "web", Version: strconv.Itoa(i)}).Files())
 				start := time.Now()
 				if mode == "webhook" {
 					pushHook(t, d)

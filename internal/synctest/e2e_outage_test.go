@@ -10,6 +10,7 @@ import (
 	"github.com/ecsgit/ecsgit/internal/gittest"
 	"github.com/ecsgit/ecsgit/internal/reconcile"
 	"github.com/ecsgit/ecsgit/internal/reconcile/syncloop"
+	"github.com/ecsgit/ecsgit/internal/repotest"
 	"github.com/ecsgit/ecsgit/internal/synctest"
 )
 
@@ -22,7 +23,7 @@ func TestSyncNomadOutage(t *testing.T) {
 	c, ns, addr := synctest.Nomad(t)
 	nomad := synctest.NewPartition(t, addr)
 	repo := gittest.New(t)
-	repo.Commit("v1", synctest.Files(ns, synctest.Service{Name: "web", Env: "1"}))
+	repo.Commit("v1", repotest.New(ns, repotest.Service{Name: "web", Version: "1"}).Files())
 	d := synctest.StartDaemon(t, nomad.URL(), "--repo", repo.FileURL(), "--namespace", ns, "--interval", "300ms", "--cache-dir", t.TempDir())
 	synctest.Eventually(t, 20*time.Second, "v1 deployed and ready", func() bool {
 		st, err := d.Status()
@@ -30,7 +31,7 @@ func TestSyncNomadOutage(t *testing.T) {
 	})
 
 	nomad.Down()
-	v2 := repo.Commit("v2 during the outage", synctest.Files(ns, synctest.Service{Name: "web", Env: "2"}))
+	v2 := repo.Commit("v2 during the outage", repotest.New(ns, repotest.Service{Name: "web", Version: "2"}).Files())
 	var st syncloop.SyncStatus
 	synctest.Eventually(t, 20*time.Second, "stale, not ready, one commit behind", func() bool {
 		st, _ = d.Status()

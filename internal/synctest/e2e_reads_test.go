@@ -6,6 +6,7 @@ import (
 
 	"github.com/ecsgit/ecsgit/internal/gittest"
 	"github.com/ecsgit/ecsgit/internal/reconcile/syncloop"
+	"github.com/ecsgit/ecsgit/internal/repotest"
 	"github.com/ecsgit/ecsgit/internal/synctest"
 )
 
@@ -18,15 +19,15 @@ func TestSyncReadsOnlyWhatChanged(t *testing.T) {
 	repo := gittest.New(t)
 	names := []string{"api", "db", "web", "worker"}
 	commit := func(msg string, env map[string]string) string {
-		var svcs []synctest.Service
+		var svcs []repotest.Service
 		for _, n := range names {
 			e := env[n]
 			if e == "" {
 				e = "1"
 			}
-			svcs = append(svcs, synctest.Service{Name: n, Env: e})
+			svcs = append(svcs, repotest.Service{Name: n, Version: e})
 		}
-		return repo.Commit(msg, synctest.Files(ns, svcs...))
+		return repo.Commit(msg, repotest.New(ns, svcs...).Files())
 	}
 	indexes := func() map[string]uint64 {
 		m := map[string]uint64{}

@@ -8,6 +8,7 @@ import (
 	"github.com/ecsgit/ecsgit/internal/gittest"
 	"github.com/ecsgit/ecsgit/internal/reconcile"
 	"github.com/ecsgit/ecsgit/internal/reconcile/syncloop"
+	"github.com/ecsgit/ecsgit/internal/repotest"
 	"github.com/ecsgit/ecsgit/internal/synctest"
 )
 
@@ -19,7 +20,7 @@ func TestSyncCommits(t *testing.T) {
 		t.Run(transport, func(t *testing.T) {
 			c, ns, addr := synctest.Nomad(t)
 			repo := gittest.New(t)
-			repo.Commit("v1", synctest.Files(ns, synctest.Service{Name: "web", Env: "1"}))
+			repo.Commit("v1", repotest.New(ns, repotest.Service{Name: "web", Version: "1"}).Files())
 			url := repo.FileURL()
 			if transport == "http" {
 				url = repo.ServeHTTP()
@@ -29,7 +30,7 @@ func TestSyncCommits(t *testing.T) {
 			synctest.Eventually(t, 15*time.Second, "web registered", func() bool { return running(job(t, c, ns, "web")) })
 			deployedIdx := modifyIndex(t, c, ns, "web")
 
-			files := synctest.Files(ns, synctest.Service{Name: "web", Env: "2"})
+			files := repotest.New(ns, repotest.Service{Name: "web", Version: "2"}).Files()
 			files["web-taskdef.json"] = "{\n  \"family\": \"web\",\n  \"containerDefinitions\": [ oops ]\n}\n"
 			bad := repo.Commit("broken", files)
 			var st syncloop.SyncStatus
@@ -49,7 +50,7 @@ func TestSyncCommits(t *testing.T) {
 				t.Fatalf("bad commit changed the job: JobModifyIndex %d → %d", deployedIdx, got)
 			}
 
-			good := repo.Commit("v3", synctest.Files(ns, synctest.Service{Name: "web", Env: "3"}))
+			good := repo.Commit("v3", repotest.New(ns, repotest.Service{Name: "web", Version: "3"}).Files())
 			synctest.Eventually(t, 15*time.Second, "good commit deployed", func() bool {
 				st, _ = d.Status()
 				return st.Deployed != nil && st.Deployed.SHA == good
@@ -76,7 +77,7 @@ func TestSyncDrift(t *testing.T) {
 		t.Run(mode, func(t *testing.T) {
 			c, ns, addr := synctest.Nomad(t)
 			repo := gittest.New(t)
-			repo.Commit("v1", synctest.Files(ns, synctest.Service{Name: "web", Env: "1"}, synctest.Service{Name: "api", Env: "1"}))
+			repo.Commit("v1", repotest.New(ns, repotest.Service{Name: "web", Version: "1"}, repotest.Service{Name: "api", Version: "1"}).Files())
 			d := synctest.StartDaemon(t, addr, "--repo", repo.FileURL(), "--namespace", ns, "--interval", "1h", "--drift", mode, "--cache-dir", t.TempDir())
 			synctest.Eventually(t, 15*time.Second, "deployed", func() bool {
 				st, _ := d.Status()
