@@ -1,61 +1,38 @@
-package spec
+package spec_test
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/ecsgit/ecsgit/internal/repotest"
+	"github.com/ecsgit/ecsgit/internal/spec"
 )
 
-// writeRepo creates n task definitions, each with a service, in the shape of the example
-// repository (two containers, health check, dependsOn, placement).
+// benchService is service i in the shape of the example repository: an init container
+// the app depends on, a health check, environment, deployment bounds, placement.
+func benchService(i int) repotest.Service {
+	return repotest.Service{Name: fmt.Sprintf("svc%04d", i), Count: 2, Memory: 96, Init: true, HealthCheck: true,
+		Env:               map[string]string{"PORT": "8080", "INTERVAL": "5s"},
+		MinHealthyPercent: new(50), MaxPercent: new(200),
+		Spread: true, Constraint: "attribute:ecs.os-type == linux"}
+}
+
+// writeRepo writes n such services, each in its own directory.
 func writeRepo(b *testing.B, n int) string {
-	dir := b.TempDir()
+	r := repotest.Repo{Dirs: true}
 	for i := range n {
-		d := filepath.Join(dir, fmt.Sprintf("svc%04d", i))
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			b.Fatal(err)
-		}
-		must(b, os.WriteFile(filepath.Join(d, "taskdef.json"), []byte(fmt.Sprintf(benchTaskDef, i)), 0o644))
-		must(b, os.WriteFile(filepath.Join(d, "service.json"), []byte(fmt.Sprintf(benchService, i, i)), 0o644))
+		r.Services = append(r.Services, benchService(i))
 	}
-	must(b, os.WriteFile(filepath.Join(dir, ConfigFileName), []byte("version: 1\n"), 0o644))
+	dir := b.TempDir()
+	r.Write(b, dir)
 	return dir
 }
 
-func must(b *testing.B, err error) {
-	if err != nil {
-		b.Fatal(err)
-	}
+// benchFiles is service 1's task definition and service JSON.
+func benchFiles() (taskDef, service []byte) {
+	f := repotest.Repo{Dirs: true, Services: []repotest.Service{benchService(1)}}.Files()
+	return []byte(f["svc0001/taskdef.json"]), []byte(f["svc0001/service.json"])
 }
-
-const benchTaskDef = `{
-  "family": "app%04d",
-  "cpu": "256",
-  "memory": "128",
-  "containerDefinitions": [
-    {
-      "name": "init", "image": "ecsgit-demo/app:1", "essential": false,
-      "command": ["--mode=init"], "memoryReservation": 32
-    },
-    {
-      "name": "app", "image": "ecsgit-demo/app:1", "memory": 96, "memoryReservation": 64,
-      "environment": [{"name": "PORT", "value": "8080"}, {"name": "INTERVAL", "value": "5s"}],
-      "portMappings": [{"name": "http", "containerPort": 8080, "hostPort": 0}],
-      "dependsOn": [{"containerName": "init", "condition": "SUCCESS"}],
-      "healthCheck": {"command": ["CMD", "/app", "--probe", "http://localhost:8080/healthz"], "interval": 10}
-    }
-  ]
-}`
-
-const benchService = `{
-  "serviceName": "svc%04d",
-  "taskDefinition": "app%04d",
-  "desiredCount": 2,
-  "deploymentConfiguration": {"minimumHealthyPercent": 50, "maximumPercent": 200},
-  "placementStrategy": [{"type": "spread", "field": "attribute:ecs.availability-zone"}],
-  "placementConstraints": [{"type": "memberOf", "expression": "attribute:ecs.os-type == linux"}]
-}`
 
 // BenchmarkLoad1000: a repository of 1,000 task definitions and 1,000 services, read,
 // decoded, normalized and validated.
@@ -63,7 +40,7 @@ func BenchmarkLoad1000(b *testing.B) {
 	dir := writeRepo(b, 1000)
 	b.ReportAllocs()
 	for b.Loop() {
-		d, err := Load(dir, LoadOptions{})
+		d, err := spec.Load(dir, spec.LoadOptions{})
 		if err != nil || len(d.Services) != 1000 || d.Diagnostics.HasErrors(true) {
 			b.Fatalf("load: %v, %d services, %v", err, len(d.Services), d.Diagnostics)
 		}
@@ -71,32 +48,33 @@ func BenchmarkLoad1000(b *testing.B) {
 }
 
 func BenchmarkDecodeTaskDefinition(b *testing.B) {
-	src := []byte(fmt.Sprintf(benchTaskDef, 1))
+	src, _ := benchFiles()
 	b.SetBytes(int64(len(src)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, diags := DecodeTaskDefinition("b.json", src); len(diags) > 0 {
+		if _, diags := spec.DecodeTaskDefinition("b.json", src); len(diags) > 0 {
 			b.Fatal(diags)
 		}
 	}
 }
 
 func BenchmarkValidateTaskDefinition(b *testing.B) {
-	td, _ := DecodeTaskDefinition("b.json", []byte(fmt.Sprintf(benchTaskDef, 1)))
-	NormalizeTaskDefinition(&td.TaskDefinition)
+	src, _ := benchFiles()
+	td, _ := spec.DecodeTaskDefinition("b.json", src)
+	spec.NormalizeTaskDefinition(&td.TaskDefinition)
 	b.ReportAllocs()
 	for b.Loop() {
-		if diags := ValidateTaskDefinition(td); len(diags) > 0 {
+		if diags := spec.ValidateTaskDefinition(td); len(diags) > 0 {
 			b.Fatal(diags)
 		}
 	}
 }
 
 func BenchmarkDecodeService(b *testing.B) {
-	src := []byte(fmt.Sprintf(benchService, 1, 1))
+	_, src := benchFiles()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, diags := DecodeService("b.json", src); len(diags) > 0 {
+		if _, diags := spec.DecodeService("b.json", src); len(diags) > 0 {
 			b.Fatal(diags)
 		}
 	}
