@@ -3,11 +3,10 @@ package reconcile
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/ecsgit/ecsgit/internal/repotest"
 	"github.com/ecsgit/ecsgit/internal/source"
 )
 
@@ -16,14 +15,7 @@ import (
 // deployed to the daemon's namespace by surprise.
 func TestPipelineRefusesAnotherNamespace(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, body string) {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("ecsgit.yaml", "version: 1\nnamespace: prod\n")
-	write("td.json", `{"family":"web","containerDefinitions":[{"name":"web","image":"app:1","memory":64}]}`)
-	write("svc.json", `{"serviceName":"web","taskDefinition":"web","desiredCount":1}`)
+	repotest.New("prod", repotest.Service{Name: "web", Image: "app:1", Memory: 64, Count: 1}).Write(t, dir)
 
 	e := &Pipeline{Options: PlanOptions{Namespace: "default"}, PinNamespace: true} // no Nomad: must not get that far
 	_, err := e.Plan(context.Background(), Pass{Dir: dir, Revision: source.Revision{SHA: "0123456789abcdef"}})

@@ -2,33 +2,21 @@ package reconcile
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/ecsgit/ecsgit/internal/nomadbackend"
 	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadjob"
 	"github.com/ecsgit/ecsgit/internal/plan"
-	"github.com/ecsgit/ecsgit/internal/spec"
+	"github.com/ecsgit/ecsgit/internal/repotest"
 )
 
 // fromPrior plans a service from earlier reads only when reading again could not
 // conclude anything else; otherwise the planner reads Nomad.
 func TestFromPrior(t *testing.T) {
-	dir := t.TempDir()
-	for name, body := range map[string]string{
-		"ecsgit.yaml":  "version: 1\n",
-		"web-td.json":  `{"family":"web","containerDefinitions":[{"name":"web","image":"app:1","memory":64}]}`,
-		"web-svc.json": `{"serviceName":"web","taskDefinition":"web","desiredCount":1}`,
-	} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	desired, err := spec.Load(dir, spec.LoadOptions{})
-	if err != nil || desired.Diagnostics.HasErrors(false) || len(desired.Services) != 1 {
-		t.Fatalf("load: %v %v", err, desired.Diagnostics)
+	desired := repotest.New("", repotest.Service{Name: "web", Image: "app:1", Memory: 64, Count: 1}).WriteLoad(t, t.TempDir())
+	if len(desired.Services) != 1 {
+		t.Fatalf("load: %d services", len(desired.Services))
 	}
 	svc := desired.Services[0]
 	fresh := func() (*PlannedService, *plan.ServicePlan) {
