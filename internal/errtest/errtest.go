@@ -16,17 +16,44 @@ import (
 // the way the planner wraps a read.
 func NomadForbidden(t testing.TB) error {
 	t.Helper()
+	return nomadAnswering(t, http.StatusForbidden, "Permission denied")
+}
+
+// NomadUnavailable is the error Nomad's api client returns for a 500 from a server
+// without a leader, wrapped the way the planner wraps a read.
+func NomadUnavailable(t testing.TB) error {
+	t.Helper()
+	return nomadAnswering(t, http.StatusInternalServerError, "No cluster leader")
+}
+
+// NomadUnreachable is the error Nomad's api client returns when nothing listens at its
+// address (connection refused), wrapped the way the planner wraps a read.
+func NomadUnreachable(t testing.TB) error {
+	t.Helper()
+	srv := httptest.NewServer(http.NotFoundHandler())
+	addr := srv.URL
+	srv.Close() // the port is free again: a dial is refused
+	return readJob(t, addr)
+}
+
+func nomadAnswering(t testing.TB, code int, msg string) error {
+	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		http.Error(w, "Permission denied", http.StatusForbidden)
+		http.Error(w, msg, code)
 	}))
 	t.Cleanup(srv.Close)
-	c, err := api.NewClient(&api.Config{Address: srv.URL})
+	return readJob(t, srv.URL)
+}
+
+func readJob(t testing.TB, addr string) error {
+	t.Helper()
+	c, err := api.NewClient(&api.Config{Address: addr})
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, _, err = c.Jobs().Info("web", nil)
 	if err == nil {
-		t.Fatal("want a 403 error")
+		t.Fatalf("reading a job from %s: want an error", addr)
 	}
 	return fmt.Errorf("plan default/web: %w", err)
 }

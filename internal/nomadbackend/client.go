@@ -64,6 +64,14 @@ func IsNotFound(err error) bool { return statusCode(err) == http.StatusNotFound 
 // unknown): retrying with the same token cannot succeed.
 func IsForbidden(err error) bool { return statusCode(err) == http.StatusForbidden }
 
+// IsUnavailable reports whether err is a Nomad answer that means "not now": a server
+// error (5xx: no leader yet, an RPC timeout between servers) or 429 (rate limited). The
+// same request may succeed later.
+func IsUnavailable(err error) bool {
+	c := statusCode(err)
+	return c >= http.StatusInternalServerError || c == http.StatusTooManyRequests
+}
+
 func statusCode(err error) int {
 	var ue api.UnexpectedResponseError
 	if errors.As(err, &ue) {

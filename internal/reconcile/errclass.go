@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"slices"
+	"syscall"
 
 	"github.com/ecsgit/ecsgit/internal/nomadbackend"
 	"github.com/ecsgit/ecsgit/internal/source"
@@ -15,8 +19,9 @@ import (
 type ErrorClass int
 
 const (
-	// ClassRetry: transient (Git or Nomad unreachable, a conflict with a concurrent
-	// writer). The daemon retries with exponential backoff.
+	// ClassRetry: transient (Git or Nomad unreachable or answering with a server error,
+	// a timeout, a conflict with a concurrent writer). The daemon retries with
+	// exponential backoff; the CLI exits 4, so a pipeline may run the command again.
 	ClassRetry ErrorClass = iota
 	// ClassWait: the cluster or the source cannot take the input now (placement
 	// failures: not enough capacity; the configured path is missing). The daemon tries
@@ -29,9 +34,14 @@ const (
 	// ClassUser: the command was asked for something wrong (an unreadable directory, a
 	// bad flag value).
 	ClassUser
+	// ClassUnknown: no rule recognises the error. The daemon retries it with backoff,
+	// like ClassRetry (assumed transient, as it always was); the CLI reports a plain
+	// failure (exit 1), because a pipeline must not loop on an error nobody has shown
+	// to pass.
+	ClassUnknown
 )
 
-var errorClassNames = [...]string{ClassRetry: "retry", ClassWait: "wait", ClassStalled: "stalled", ClassUser: "user-error"}
+var errorClassNames = [...]string{ClassRetry: "retry", ClassWait: "wait", ClassStalled: "stalled", ClassUser: "user-error", ClassUnknown: "unknown"}
 
 func (c ErrorClass) String() string {
 	if int(c) < len(errorClassNames) {
@@ -40,8 +50,8 @@ func (c ErrorClass) String() string {
 	return fmt.Sprintf("ErrorClass(%d)", int(c))
 }
 
-// Classify maps an error to its class. nil and unknown errors are ClassRetry: an error
-// the engine does not recognise is assumed transient, as before.
+// Classify maps an error to its class. nil is ClassRetry (nothing to report); an error
+// no rule recognises is ClassUnknown.
 func Classify(err error) ErrorClass {
 	var invalid *InvalidRevisionError
 	var content *ContentError
@@ -61,8 +71,36 @@ func Classify(err error) ErrorClass {
 		// Nothing to fix in ecsgit's input by retrying faster: capacity may come back,
 		// the configured path may appear (Flux requeues a missing source the same way).
 		return ClassWait
+	case errors.Is(err, nomadbackend.ErrConflict), isServiceStatus(err, StatusConflict, StatusTimeout):
+		// A concurrent writer moved the job (planning again sees it), or a rollout
+		// outlived --timeout and goes on in Nomad (applying again follows it).
+		return ClassRetry
+	case nomadbackend.IsUnavailable(err), isNetworkFailure(err):
+		return ClassRetry
 	}
-	return ClassRetry
+	return ClassUnknown
+}
+
+// isServiceStatus: err is (or wraps) a service's failed apply with one of the statuses.
+func isServiceStatus(err error, statuses ...Status) bool {
+	var se *ServiceError
+	return errors.As(err, &se) && slices.Contains(statuses, se.Status)
+}
+
+// isNetworkFailure: the peer (Nomad, Git, the daemon's status server) could not be
+// reached or dropped the connection. A name that does not resolve is not one: that is
+// a mistyped address more often than a passing DNS fault.
+func isNetworkFailure(err error) bool {
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return !dns.IsNotFound
+	}
+	var op *net.OpError
+	var timeout interface{ Timeout() bool }
+	return errors.As(err, &op) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.As(err, &timeout) && timeout.Timeout()
 }
 
 // ContentError: the desired state validated but cannot be translated to a Nomad job
