@@ -57,10 +57,12 @@ job_version, registered, resumed) and the plan is shown on stderr instead.
 An interrupted apply (Ctrl-C, a killed CI job) is safe to run again: it follows the
 rollout still running and finishes its record without registering twice.
 
-Exit status: 0 every service applied (or unchanged); 1 a service failed, could not
-be placed, conflicted or timed out, the apply was refused, or a usage error; 3 no
-other failure, but a service is degraded (rolled back now, or earlier and not
-retried): Git and the cluster differ. See 'ecsgit help exit-codes'.`,
+Exit status: 0 every service applied (or unchanged); 1 a service failed or could
+not be placed, the apply was refused, or a usage error; 3 no other failure, but a
+service is degraded (rolled back now, or earlier and not retried): Git and the
+cluster differ; 4 transient, apply again later: Nomad unreachable or erroring, a
+rollout outlived --timeout, or a concurrent writer changed a job (nothing of that
+service was written). See 'ecsgit help exit-codes'.`,
 		Example: `  # interactive: review, type yes
   ecsgit apply deploy/
 
@@ -161,13 +163,13 @@ var applyStatuses = []struct {
 	{reconcile.StatusDeleted, exitOK},
 	{reconcile.StatusUnchanged, exitOK},
 	{reconcile.StatusSkipped, exitOK},
-	{reconcile.StatusDegraded, exitDegraded}, // the failed spec is remembered, not retried
-	{reconcile.StatusConflict, exitFailure},
+	{reconcile.StatusDegraded, exitDegraded},  // the failed spec is remembered, not retried
+	{reconcile.StatusConflict, exitTransient}, // nothing written; planning again sees the other writer
 	{reconcile.StatusFailed, exitFailure},
 	{reconcile.StatusRolledBack, exitDegraded}, // the previous revision runs again
 	{reconcile.StatusUnplaceable, exitFailure},
-	{reconcile.StatusTimeout, exitFailure},
-	{reconcile.StatusError, exitFailure},
+	{reconcile.StatusTimeout, exitTransient}, // the rollout goes on; applying again follows it
+	{reconcile.StatusError, exitFailure},     // 4 when its cause is transient (serviceExit)
 }
 
 // statusExit is the exit code of one service's status; a status missing from the table
@@ -184,16 +186,32 @@ func statusExit(st reconcile.Status) int {
 	return exitOK
 }
 
-// applyExitCode: any failure is 1; otherwise a degraded service (rolled back now, or
-// remembered as failed and not retried) is 3; otherwise 0.
+// serviceExit is the exit code one service's result asks for: its status's row, and for
+// an error the class of its cause (Nomad answering 500 mid-apply is transient, a 403 is
+// not).
+func serviceExit(r reconcile.ServiceResult) int {
+	code := statusExit(r.Status)
+	if r.Status == reconcile.StatusError {
+		return errorExit(r.Err())
+	}
+	return code
+}
+
+// applyExitCode: any failure is 1; otherwise a transient failure is 4 (applying again
+// may succeed); otherwise a degraded service (rolled back now, or remembered as failed
+// and not retried) is 3; otherwise 0.
 func applyExitCode(res *reconcile.Result) int {
 	code := exitOK
 	for _, r := range res.Services {
-		switch statusExit(r.Status) {
+		switch serviceExit(r) {
 		case exitFailure:
 			return exitFailure
+		case exitTransient:
+			code = exitTransient
 		case exitDegraded:
-			code = exitDegraded
+			if code == exitOK {
+				code = exitDegraded
+			}
 		}
 	}
 	return code
@@ -297,7 +315,7 @@ func printApplySummary(ios *iostreams.IOStreams, res *reconcile.Result, code int
 // printApplyProblems names each failed or degraded service on stderr.
 func printApplyProblems(ios *iostreams.IOStreams, res *reconcile.Result) {
 	for _, r := range res.Services {
-		if statusExit(r.Status) != exitOK {
+		if serviceExit(r) != exitOK {
 			fmt.Fprintf(ios.ErrOut, "ecsgit: %s\n", r)
 		}
 	}

@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -80,17 +82,57 @@ func TestExitCodesWithoutCluster(t *testing.T) {
 		{[]string{"schema", "taskdef"}, exitOK},
 		{[]string{"version"}, exitOK},
 		{[]string{"help", "exit-codes"}, exitOK},
-		// Nomad unreachable is an error (1) for every command that reads the records.
-		{[]string{"status", "--server", "http://127.0.0.1:1"}, exitFailure},
-		{[]string{"status", "--address", "http://127.0.0.1:1"}, exitFailure},
-		{[]string{"history", "web", "--address", "http://127.0.0.1:1"}, exitFailure},
-		{[]string{"rollback", "web", "--address", "http://127.0.0.1:1"}, exitFailure},
-		{[]string{"resume", "web", "--address", "http://127.0.0.1:1"}, exitFailure},
 	}
 	for _, tt := range tests {
 		if code, _, errOut := runCLI(t, tt.args...); code != tt.want {
 			t.Errorf("ecsgit %s: exit %d, want %d\n%s", strings.Join(tt.args, " "), code, tt.want, errOut)
 		}
+	}
+}
+
+// TestExitCodesOfNomadFailures: for every command that talks to Nomad, the exit code of
+// a failure comes from its class (reconcile.Classify, which also decides the daemon's
+// backoff): unreachable or a 500 is transient (4, run it again), a 403 is not (1).
+// With --detailed-exitcode a transient failure is 4 too, never 2.
+func TestExitCodesOfNomadFailures(t *testing.T) {
+	const repo = "../../examples/gitops"
+	answering := func(code int, body string) string {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { http.Error(w, body, code) }))
+		t.Cleanup(srv.Close)
+		return srv.URL
+	}
+	closed := httptest.NewServer(http.NotFoundHandler())
+	unreachable := closed.URL
+	closed.Close()
+	nomads := []struct {
+		name, addr string
+		want       int
+	}{
+		{"unreachable", unreachable, exitTransient},
+		{"500 no leader", answering(http.StatusInternalServerError, "No cluster leader"), exitTransient},
+		{"429 rate limited", answering(http.StatusTooManyRequests, "rate limited"), exitTransient},
+		{"403 ACL", answering(http.StatusForbidden, "Permission denied"), exitFailure},
+	}
+	commands := [][]string{
+		{"plan", repo},
+		{"plan", "--detailed-exitcode", repo},
+		{"apply", "--auto-approve", repo},
+		{"status"},
+		{"history", "web"},
+		{"rollback", "web"},
+		{"resume", "web"},
+	}
+	for _, n := range nomads {
+		for _, c := range commands {
+			args := append([]string{c[0], "--address", n.addr}, c[1:]...)
+			if code, _, errOut := runCLI(t, args...); code != n.want {
+				t.Errorf("Nomad %s: ecsgit %s: exit %d, want %d\n%s", n.name, strings.Join(c, " "), code, n.want, errOut)
+			}
+		}
+	}
+	// The daemon's status server is not Nomad, but unreachable is transient all the same.
+	if code, _, errOut := runCLI(t, "status", "--server", unreachable); code != exitTransient {
+		t.Errorf("status --server unreachable: exit %d, want %d\n%s", code, exitTransient, errOut)
 	}
 }
 
@@ -119,8 +161,8 @@ func TestApplyExitCode(t *testing.T) {
 		reconcile.StatusUnchanged: exitOK, reconcile.StatusApplied: exitOK, reconcile.StatusRecorded: exitOK,
 		reconcile.StatusDeleted: exitOK, reconcile.StatusSkipped: exitOK,
 		reconcile.StatusDegraded: exitDegraded, reconcile.StatusRolledBack: exitDegraded,
-		reconcile.StatusConflict: exitFailure, reconcile.StatusFailed: exitFailure, reconcile.StatusUnplaceable: exitFailure,
-		reconcile.StatusTimeout: exitFailure, reconcile.StatusError: exitFailure,
+		reconcile.StatusConflict: exitTransient, reconcile.StatusFailed: exitFailure, reconcile.StatusUnplaceable: exitFailure,
+		reconcile.StatusTimeout: exitTransient, reconcile.StatusError: exitFailure,
 	}
 	for st, code := range want {
 		res := &reconcile.Result{Services: []reconcile.ServiceResult{{Service: "a", Status: reconcile.StatusApplied}, {Service: "b", Status: st}}}
@@ -128,11 +170,40 @@ func TestApplyExitCode(t *testing.T) {
 			t.Errorf("%s: exit %d, want %d", st, got, code)
 		}
 	}
-	// A failure wins over a degraded service, in either order.
-	for _, sts := range [][2]reconcile.Status{{reconcile.StatusDegraded, reconcile.StatusConflict}, {reconcile.StatusConflict, reconcile.StatusRolledBack}} {
-		res := &reconcile.Result{Services: []reconcile.ServiceResult{{Service: "a", Status: sts[0]}, {Service: "b", Status: sts[1]}}}
-		if got := applyExitCode(res); got != exitFailure {
-			t.Errorf("%v: exit %d, want %d", sts, got, exitFailure)
+	// Precedence, in either order: a failure over a transient failure over a degraded
+	// service.
+	for _, tc := range []struct {
+		a, b reconcile.Status
+		want int
+	}{
+		{reconcile.StatusDegraded, reconcile.StatusFailed, exitFailure},
+		{reconcile.StatusConflict, reconcile.StatusFailed, exitFailure},
+		{reconcile.StatusFailed, reconcile.StatusTimeout, exitFailure},
+		{reconcile.StatusDegraded, reconcile.StatusConflict, exitTransient},
+		{reconcile.StatusConflict, reconcile.StatusRolledBack, exitTransient},
+	} {
+		for _, sts := range [][2]reconcile.Status{{tc.a, tc.b}, {tc.b, tc.a}} {
+			res := &reconcile.Result{Services: []reconcile.ServiceResult{{Service: "a", Status: sts[0]}, {Service: "b", Status: sts[1]}}}
+			if got := applyExitCode(res); got != tc.want {
+				t.Errorf("%v: exit %d, want %d", sts, got, tc.want)
+			}
+		}
+	}
+}
+
+// TestApplyStatusExitsFollowClassify: the exit code of a failed service's status is the
+// one its error's class gives (reconcile.Classify, the daemon's backoff decision), so
+// the CLI and the daemon agree on what is worth retrying. Rolled back is the exception
+// by design: 3, the cluster runs the previous revision.
+func TestApplyStatusExitsFollowClassify(t *testing.T) {
+	for _, s := range applyStatuses {
+		r := reconcile.ServiceResult{Service: "web", Status: s.Status}
+		err := r.Err()
+		if err == nil || s.Status == reconcile.StatusRolledBack {
+			continue
+		}
+		if got := errorExit(err); got != s.Exit {
+			t.Errorf("%s: the table says exit %d, its class %s gives %d", s.Status, s.Exit, reconcile.Classify(err), got)
 		}
 	}
 }

@@ -58,9 +58,10 @@ refuses if a job changed in the meantime.
 --strict fails (exit 1) on validation warnings and on any field not translated
 exactly; the plan is still shown.
 
-Exit status: 0 success; 1 error (invalid repository, Nomad unreachable, --strict
-findings, usage error). With --detailed-exitcode: 0 no changes, 2 changes present,
-1 error. See 'ecsgit help exit-codes'.`,
+Exit status: 0 success; 1 error (invalid repository, --strict findings, usage
+error); 4 transient (Nomad or Git unreachable or erroring: plan again later). With
+--detailed-exitcode: 0 no changes, 2 changes present, 1 or 4 as above. See
+'ecsgit help exit-codes'.`,
 		Example: `  # review the repository in the current directory against $NOMAD_ADDR
   ecsgit plan
 
@@ -84,7 +85,7 @@ findings, usage error). With --detailed-exitcode: 0 no changes, 2 changes presen
 	f2 := cmd.Flags()
 	addOutputFlag(cmd, &opts.Output, planFormats())
 	f2.StringVar(&opts.Out, "out", "", "save the plan to FILE for 'ecsgit apply FILE'")
-	f2.BoolVar(&opts.DetailedExitcode, "detailed-exitcode", false, "exit 0 without changes, 2 with changes, 1 on error")
+	f2.BoolVar(&opts.DetailedExitcode, "detailed-exitcode", false, "exit 0 without changes, 2 with changes, 1 on error, 4 on a transient error")
 	f2.BoolVar(&opts.Strict, "strict", false, strictHelp)
 	f2.DurationVar(&opts.Timeout, "timeout", 5*time.Minute, "give up planning after this long")
 	opts.Target.add(f2)

@@ -33,7 +33,8 @@ EnforceIndex, follows the rollout with the same rules as apply (progress on stde
 and marks the service paused: Git now differs from the cluster, and sync leaves the
 service alone until a commit changes it.
 
-Exit status: 0 rolled back and healthy; 1 otherwise. See 'ecsgit help exit-codes'.`,
+Exit status: 0 rolled back and healthy; 4 transient (Nomad unreachable or erroring,
+a concurrent writer, --timeout): roll back again; 1 otherwise. See 'ecsgit help exit-codes'.`,
 		Example: `  ecsgit rollback web                  # the newest earlier revision that succeeded
   ecsgit rollback web --to-revision 3  # a given revision (see ecsgit history web)
   ecsgit resume web                    # later: let apply and sync deploy Git again`,
@@ -69,6 +70,9 @@ func rollbackRun(ctx context.Context, opts *rollbackOptions) error {
 	}
 	fmt.Fprintln(opts.IO.Out, r)
 	if r.Status != reconcile.StatusApplied {
+		if err := r.Err(); err != nil && errorExit(err) == exitTransient {
+			return exitError{exitTransient} // a concurrent writer, a timeout, Nomad erroring: roll back again
+		}
 		return exitError{exitFailure}
 	}
 	return nil

@@ -93,7 +93,7 @@ func runIO(args []string, ios *iostreams.IOStreams) int {
 		return exitUsage
 	default:
 		fmt.Fprintf(ios.ErrOut, "ecsgit: %v\n", err)
-		return exitFailure
+		return errorExit(err)
 	}
 }
 
