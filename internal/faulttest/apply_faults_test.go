@@ -198,7 +198,8 @@ func TestFaultConcurrentApplies(t *testing.T) {
 			switch {
 			case r.Code == 0:
 				won[hashes[dir]] = true
-			case r.Code == 1 && strings.Contains(r.Out, "conflict") && strings.Contains(r.Out, "nothing was written"):
+			case r.Code == 4 && strings.Contains(r.Out, "conflict") && strings.Contains(r.Out, "nothing was written"):
+				// 4: transient (the CLI's exit-code table); applying again plans anew.
 				conflicts++
 			case r.Code == 1 && strings.Contains(r.Out, "Cancelled due to newer version of job"):
 				lost[hashes[dir]] = true
