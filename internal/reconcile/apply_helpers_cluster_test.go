@@ -74,7 +74,7 @@ func result(t *testing.T, r *Result, service string) ServiceResult {
 	return ServiceResult{}
 }
 
-func planOf(t *testing.T, p *plan.Plan, service string) plan.ServicePlan {
+func planOf(t testing.TB, p *plan.Plan, service string) plan.ServicePlan {
 	t.Helper()
 	for _, sp := range p.Services {
 		if sp.Service == service {

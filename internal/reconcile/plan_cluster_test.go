@@ -3,7 +3,6 @@ package reconcile
 import (
 	"context"
 	"encoding/json"
-	"sync"
 	"testing"
 	"time"
 
@@ -61,31 +60,10 @@ func applyForTest(ctx context.Context, t testing.TB, b *nomadbackend.Client, p *
 
 func sourceOf(job *api.Job) string { return job.Meta[nomadjob.MetaSource] }
 
-// apiOf is a plain Nomad client on the cluster behind b, for checks that go around
-// ecsgit.
-func apiOf(t testing.TB, b *nomadbackend.Client) *api.Client {
-	t.Helper()
-	if cl, ok := apiClients.Load(b.Address()); ok {
-		return cl.(*api.Client)
-	}
-	cfg := api.DefaultConfig()
-	cfg.Address = b.Address()
-	cl, err := api.NewClient(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// One client per address: each api.Client has its own connection pool, and Nomad
-	// refuses more than 100 connections per client IP (HTTP 429).
-	actual, _ := apiClients.LoadOrStore(b.Address(), cl)
-	return actual.(*api.Client)
-}
-
-var apiClients sync.Map // address → *api.Client
-
 func waitEval(ctx context.Context, t testing.TB, b *nomadbackend.Client, ns, id string) {
 	t.Helper()
 	for {
-		ev, _, err := apiOf(t, b).Evaluations().Info(id, (&api.QueryOptions{Namespace: ns}).WithContext(ctx))
+		ev, _, err := nomadtest.ClientAt(t, b.Address()).Evaluations().Info(id, (&api.QueryOptions{Namespace: ns}).WithContext(ctx))
 		if err != nil {
 			t.Fatalf("eval %s: %v", id, err)
 		}
@@ -104,7 +82,7 @@ func waitEval(ctx context.Context, t testing.TB, b *nomadbackend.Client, ns, id 
 func waitDeployment(ctx context.Context, t testing.TB, b *nomadbackend.Client, ns, id string) {
 	t.Helper()
 	for {
-		d, _, err := apiOf(t, b).Jobs().LatestDeployment(id, (&api.QueryOptions{Namespace: ns}).WithContext(ctx))
+		d, _, err := nomadtest.ClientAt(t, b.Address()).Jobs().LatestDeployment(id, (&api.QueryOptions{Namespace: ns}).WithContext(ctx))
 		if err != nil {
 			t.Fatalf("deployment of %s: %v", id, err)
 		}
@@ -136,9 +114,9 @@ func clusterBackend(t testing.TB) (*nomadbackend.Client, string) {
 	// variables cannot be deleted. Cleanups run last-in first-out: this one runs first.
 	t.Cleanup(func() {
 		w := &api.WriteOptions{Namespace: env.Namespace}
-		vars, _, _ := apiOf(t, b).Variables().List(&api.QueryOptions{Namespace: env.Namespace})
+		vars, _, _ := nomadtest.ClientAt(t, b.Address()).Variables().List(&api.QueryOptions{Namespace: env.Namespace})
 		for _, v := range vars {
-			_, _ = apiOf(t, b).Variables().Delete(v.Path, w)
+			_, _ = nomadtest.ClientAt(t, b.Address()).Variables().Delete(v.Path, w)
 		}
 	})
 	return b, env.Namespace
@@ -160,17 +138,6 @@ func mustPlan(ctx context.Context, t testing.TB, d *spec.Desired, b *nomadbacken
 		t.Fatalf("plan: %v", err)
 	}
 	return p
-}
-
-func service(t testing.TB, p *plan.Plan, name string) plan.ServicePlan {
-	t.Helper()
-	for _, sp := range p.Services {
-		if sp.Service == name {
-			return sp
-		}
-	}
-	t.Fatalf("service %s not in plan", name)
-	return plan.ServicePlan{}
 }
 
 func describe(sp plan.ServicePlan) string {

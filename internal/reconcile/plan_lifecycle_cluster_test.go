@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/nomad/api"
 
 	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadjob"
+	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadtest"
 	"github.com/ecsgit/ecsgit/internal/plan"
 	"github.com/ecsgit/ecsgit/internal/repotest"
 )
@@ -19,7 +20,7 @@ func TestPlanLifecycle(t *testing.T) {
 	web := repotest.Service{Name: "web", Count: 4}
 
 	p := mustPlan(ctx, t, repotest.New(ns, web).WriteLoad(t, t.TempDir()), b, PlanOptions{})
-	sp := service(t, p.Plan, "web")
+	sp := planOf(t, p.Plan, "web")
 	if sp.Action != plan.ActionCreate || sp.NewTaskDefinition != "web:1" || sp.OldTaskDefinition != "" ||
 		!sp.Placement.OK || sp.Placement.Place != 4 || sp.JobModifyIndex != 0 {
 		t.Fatalf("first plan:\n%s", describe(sp))
@@ -28,7 +29,7 @@ func TestPlanLifecycle(t *testing.T) {
 
 	t.Run("apply then plan is empty", func(t *testing.T) {
 		p := mustPlan(ctx, t, repotest.New(ns, web).WriteLoad(t, t.TempDir()), b, PlanOptions{})
-		sp := service(t, p.Plan, "web")
+		sp := planOf(t, p.Plan, "web")
 		if sp.Action != plan.ActionNoop || sp.Drifted || len(sp.Changes) != 0 || sp.NomadDiffType != "None" ||
 			sp.OldTaskDefinition != "web:1" || sp.NewTaskDefinition != "web:1" {
 			t.Errorf("plan after apply:\n%s", describe(sp))
@@ -42,7 +43,7 @@ func TestPlanLifecycle(t *testing.T) {
 		v2 := web
 		v2.Image = "ecsgit-demo/app:2"
 		p := mustPlan(ctx, t, repotest.New(ns, v2).WriteLoad(t, t.TempDir()), b, PlanOptions{})
-		sp := service(t, p.Plan, "web")
+		sp := planOf(t, p.Plan, "web")
 		if sp.Action != plan.ActionUpdate || sp.Update != plan.UpdateReplace || sp.Rollout.TasksReplaced != 4 ||
 			sp.OldTaskDefinition != "web:1" || sp.NewTaskDefinition != "web:2" {
 			t.Errorf("image change:\n%s", describe(sp))
@@ -60,7 +61,7 @@ func TestPlanLifecycle(t *testing.T) {
 		six := web
 		six.Count = 6
 		p := mustPlan(ctx, t, repotest.New(ns, six).WriteLoad(t, t.TempDir()), b, PlanOptions{})
-		sp := service(t, p.Plan, "web")
+		sp := planOf(t, p.Plan, "web")
 		if sp.Action != plan.ActionUpdate || sp.Update != plan.UpdateScale || sp.Placement.Destructive != 0 ||
 			sp.Placement.Place != 2 || sp.Rollout.TasksReplaced != 0 || sp.NewTaskDefinition != "web:1" {
 			t.Errorf("scale:\n%s", describe(sp))
@@ -73,12 +74,12 @@ func TestPlanLifecycle(t *testing.T) {
 	t.Run("out-of-band scale is drift", func(t *testing.T) {
 		waitDeployment(ctx, t, b, ns, "web") // Nomad refuses to scale during a deployment
 		two := 2
-		_, _, err := apiOf(t, b).Jobs().Scale("web", nomadjob.TaskGroupName, &two, "by hand", false, nil, &api.WriteOptions{Namespace: ns})
+		_, _, err := nomadtest.ClientAt(t, b.Address()).Jobs().Scale("web", nomadjob.TaskGroupName, &two, "by hand", false, nil, &api.WriteOptions{Namespace: ns})
 		if err != nil {
 			t.Fatal(err)
 		}
 		p := mustPlan(ctx, t, repotest.New(ns, web).WriteLoad(t, t.TempDir()), b, PlanOptions{})
-		sp := service(t, p.Plan, "web")
+		sp := planOf(t, p.Plan, "web")
 		if !sp.Drifted || sp.Action != plan.ActionUpdate || sp.Update != plan.UpdateScale || p.Plan.Summary.Drifted != 1 {
 			t.Fatalf("drift:\n%s", describe(sp))
 		}

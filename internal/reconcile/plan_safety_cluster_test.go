@@ -29,7 +29,7 @@ func TestPlanSkipsUnownedJob(t *testing.T) {
 	}
 	p := mustPlan(ctx, t, repotest.New(ns, repotest.Service{Name: "legacy", Count: 1}).WriteLoad(t, t.TempDir()), b, PlanOptions{Prune: true})
 	applyForTest(ctx, t, b, p)
-	sp := service(t, p.Plan, "legacy")
+	sp := planOf(t, p.Plan, "legacy")
 	if sp.Action != plan.ActionSkip || !strings.Contains(sp.Reason, "does not manage") || p.Plan.HasChanges() {
 		t.Fatalf("unowned job:\n%s", describe(sp))
 	}
@@ -76,18 +76,18 @@ func TestPlanPrunesOnlyOwnedJobs(t *testing.T) {
 	if got := names(p.Plan, plan.ActionDelete); got != "old" {
 		t.Errorf("pruned %q, want only old", got)
 	}
-	if sp := service(t, p.Plan, "old"); sp.OldTaskDefinition != "old:1" || sp.JobModifyIndex == 0 {
+	if sp := planOf(t, p.Plan, "old"); sp.OldTaskDefinition != "old:1" || sp.JobModifyIndex == 0 {
 		t.Errorf("prune entry:\n%s", describe(sp))
 	}
 	if got := names(p.Plan, plan.ActionSkip); got != "copied" {
 		t.Errorf("skipped %q, want copied (foreign and manual are not ours to list)", got)
 	}
-	if sp := service(t, p.Plan, "copied"); !strings.Contains(sp.Reason, "no ecsgit record says this source applied it") {
+	if sp := planOf(t, p.Plan, "copied"); !strings.Contains(sp.Reason, "no ecsgit record says this source applied it") {
 		t.Errorf("copied meta:\n%s", describe(sp))
 	}
 
 	p = mustPlan(ctx, t, keepOnly, b, this)
-	if sp := service(t, p.Plan, "old"); sp.Action != plan.ActionSkip || !strings.Contains(sp.Reason, "prune is off") {
+	if sp := planOf(t, p.Plan, "old"); sp.Action != plan.ActionSkip || !strings.Contains(sp.Reason, "prune is off") {
 		t.Errorf("without prune:\n%s", describe(sp))
 	}
 
@@ -103,13 +103,13 @@ func TestPlanPrunesOnlyOwnedJobs(t *testing.T) {
 	}
 	applyForTest(ctx, t, b, planDefault(repotest.New(ns, repotest.Service{Name: "other-default"}).WriteLoad(t, t.TempDir()), PlanOptions{}))
 	p = planDefault(repotest.New(ns, repotest.Service{Name: "keep"}).WriteLoad(t, t.TempDir()), PlanOptions{Prune: true})
-	if sp := service(t, p.Plan, "other-default"); sp.Action != plan.ActionSkip || !strings.Contains(sp.Reason, "names itself") || p.Plan.Summary.Delete != 0 {
+	if sp := planOf(t, p.Plan, "other-default"); sp.Action != plan.ActionSkip || !strings.Contains(sp.Reason, "names itself") || p.Plan.Summary.Delete != 0 {
 		t.Errorf("default identity prunes:\n%s", describe(sp))
 	}
 
 	empty := repotest.New(ns).WriteLoad(t, t.TempDir())
 	p = mustPlan(ctx, t, empty, b, pruneThis)
-	if p.Plan.Summary.Delete != 0 || p.Plan.Summary.Skipped != 3 || !strings.Contains(service(t, p.Plan, "keep").Reason, "refusing to delete all 3") {
+	if p.Plan.Summary.Delete != 0 || p.Plan.Summary.Skipped != 3 || !strings.Contains(planOf(t, p.Plan, "keep").Reason, "refusing to delete all 3") {
 		t.Errorf("empty source pruned: %+v", p.Plan.Summary)
 	}
 	p = mustPlan(ctx, t, empty, b, PlanOptions{Source: "this-repo", Prune: true, AllowEmptyPrune: true})
@@ -133,7 +133,7 @@ func TestPlanShowsPlacementFailure(t *testing.T) {
 	b, ns := clusterBackend(t)
 	ctx := ctxFor(t)
 	p := mustPlan(ctx, t, repotest.New(ns, repotest.Service{Name: "huge", Count: 3, Memory: 8192}).WriteLoad(t, t.TempDir()), b, PlanOptions{})
-	sp := service(t, p.Plan, "huge")
+	sp := planOf(t, p.Plan, "huge")
 	if sp.Action != plan.ActionCreate || sp.Placement.OK || p.Plan.Applyable() || p.Plan.Summary.PlacementFailures != 1 {
 		t.Fatalf("placement:\n%s", describe(sp))
 	}
@@ -149,21 +149,21 @@ func TestPlanHonoursFailureMemoryAndPause(t *testing.T) {
 	repo := repotest.New(ns, repotest.Service{Name: "web"}).WriteLoad(t, t.TempDir())
 	applyForTest(ctx, t, b, mustPlan(ctx, t, repo, b, PlanOptions{}))
 	bad := repotest.New(ns, repotest.Service{Name: "web", Image: "ecsgit-demo/app:broken"}).WriteLoad(t, t.TempDir())
-	badHash := service(t, mustPlan(ctx, t, bad, b, PlanOptions{}).Plan, "web").SpecHash
+	badHash := planOf(t, mustPlan(ctx, t, bad, b, PlanOptions{}).Plan, "web").SpecHash
 	update(ctx, t, b, ns, func(r *nomadbackend.ServiceRecord) {
 		r.Failed = &nomadbackend.Failure{SpecHash: badHash, Reason: "deployment failed: tasks unhealthy"}
 	})
-	sp := service(t, mustPlan(ctx, t, bad, b, PlanOptions{}).Plan, "web")
+	sp := planOf(t, mustPlan(ctx, t, bad, b, PlanOptions{}).Plan, "web")
 	if sp.Action != plan.ActionSkip || !sp.Degraded || !strings.Contains(sp.Reason, "not applied again until Git changes") {
 		t.Errorf("failed spec:\n%s", describe(sp))
 	}
 	// Git changed again: the new spec is planned normally.
 	v2 := repotest.New(ns, repotest.Service{Name: "web", Image: "ecsgit-demo/app:2"}).WriteLoad(t, t.TempDir())
-	if sp := service(t, mustPlan(ctx, t, v2, b, PlanOptions{}).Plan, "web"); sp.Action != plan.ActionUpdate || sp.Degraded {
+	if sp := planOf(t, mustPlan(ctx, t, v2, b, PlanOptions{}).Plan, "web"); sp.Action != plan.ActionUpdate || sp.Degraded {
 		t.Errorf("new spec after failure:\n%s", describe(sp))
 	}
 	update(ctx, t, b, ns, func(r *nomadbackend.ServiceRecord) { r.Paused, r.PausedReason = true, "rolled back by alice" })
-	if sp := service(t, mustPlan(ctx, t, v2, b, PlanOptions{}).Plan, "web"); sp.Action != plan.ActionSkip || !strings.Contains(sp.Reason, "alice") {
+	if sp := planOf(t, mustPlan(ctx, t, v2, b, PlanOptions{}).Plan, "web"); sp.Action != plan.ActionSkip || !strings.Contains(sp.Reason, "alice") {
 		t.Errorf("paused:\n%s", describe(sp))
 	}
 }

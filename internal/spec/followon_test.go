@@ -1,8 +1,6 @@
 package spec
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -57,7 +55,6 @@ func TestFollowOnDiagnostics(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
 			files := map[string]string{"svc/taskdef.json": tt.taskdef, "svc/service.json": service}
 			if tt.noService {
 				files["svc/service.json"] = "{\n  \"serviceName\": \"web\",\n  \"desiredCount\": 1,,\n}\n"
@@ -65,25 +62,13 @@ func TestFollowOnDiagnostics(t *testing.T) {
 			if tt.config != "" {
 				files[ConfigFileName] = tt.config
 			}
-			for name, body := range files {
-				p := filepath.Join(dir, filepath.FromSlash(name))
-				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			d, err := Load(dir, LoadOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			diags := loadRepo(t, files)
 			var first *Diagnostic
 			var follow, plain []string
-			for i, dg := range d.Diagnostics {
+			for i, dg := range diags {
 				t.Log(dg)
 				if dg.Severity == SeverityError && first == nil {
-					first = &d.Diagnostics[i]
+					first = &diags[i]
 				}
 				switch {
 				case dg.FollowOn:

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ecsgit/ecsgit/internal/gittest"
 	"github.com/ecsgit/ecsgit/internal/nomadbackend"
+	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadtest"
 	"github.com/ecsgit/ecsgit/internal/repotest"
 	"github.com/ecsgit/ecsgit/internal/synctest"
 )
@@ -78,7 +79,7 @@ func appliedCount(t *testing.T, c *nomadbackend.Client, ns string, names []strin
 
 func checkConverged(t *testing.T, c *nomadbackend.Client, ns string, names []string, sha string, rev int) {
 	t.Helper()
-	jobs, _, err := nomadAPI(t, c).Jobs().List(nil2q(ns))
+	jobs, _, err := nomadtest.ClientAt(t, c.Address()).Jobs().List(nil2q(ns))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +107,7 @@ func checkConverged(t *testing.T, c *nomadbackend.Client, ns string, names []str
 		case rec.Revision != rev:
 			t.Fatalf("%s: revision %d, want %d (one per commit, none lost or doubled)", n, rec.Revision, rev)
 		}
-		full, _, err := nomadAPI(t, c).Jobs().Info(n, nil2q(ns))
+		full, _, err := nomadtest.ClientAt(t, c.Address()).Jobs().Info(n, nil2q(ns))
 		if err != nil {
 			t.Fatal(err)
 		}

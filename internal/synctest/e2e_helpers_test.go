@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -41,27 +40,6 @@ func pushHook(t testing.TB, d *synctest.Daemon) {
 		t.Fatalf("webhook: HTTP %d", resp.StatusCode)
 	}
 }
-
-// nomadAPI is a plain Nomad client on the cluster behind c, for checks and changes that
-// go around ecsgit.
-func nomadAPI(t testing.TB, c *nomadbackend.Client) *api.Client {
-	t.Helper()
-	if cl, ok := apiClients.Load(c.Address()); ok {
-		return cl.(*api.Client)
-	}
-	cfg := api.DefaultConfig()
-	cfg.Address = c.Address()
-	cl, err := api.NewClient(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// One client per address: each api.Client has its own connection pool, and Nomad
-	// refuses more than 100 connections per client IP (HTTP 429).
-	actual, _ := apiClients.LoadOrStore(c.Address(), cl)
-	return actual.(*api.Client)
-}
-
-var apiClients sync.Map // address → *api.Client
 
 // job reads a job (nil when absent).
 func job(t testing.TB, c *nomadbackend.Client, ns, id string) *nomadbackend.LiveJob {

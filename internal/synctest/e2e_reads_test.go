@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ecsgit/ecsgit/internal/gittest"
+	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadtest"
 	"github.com/ecsgit/ecsgit/internal/reconcile/syncloop"
 	"github.com/ecsgit/ecsgit/internal/repotest"
 	"github.com/ecsgit/ecsgit/internal/synctest"
@@ -70,7 +71,7 @@ func TestSyncReadsOnlyWhatChanged(t *testing.T) {
 	}
 
 	// Stop api behind ecsgit's back: the event voids its read, the drift is corrected.
-	if _, _, err := nomadAPI(t, c).Jobs().Deregister("api", false, nil2(ns)); err != nil {
+	if _, _, err := nomadtest.ClientAt(t, c.Address()).Jobs().Deregister("api", false, nil2(ns)); err != nil {
 		t.Fatal(err)
 	}
 	synctest.Eventually(t, 10*time.Second, "drift of api corrected", func() bool { return running(job(t, c, ns, "api")) })

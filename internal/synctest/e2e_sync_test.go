@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ecsgit/ecsgit/internal/gittest"
+	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadtest"
 	"github.com/ecsgit/ecsgit/internal/reconcile"
 	"github.com/ecsgit/ecsgit/internal/reconcile/syncloop"
 	"github.com/ecsgit/ecsgit/internal/repotest"
@@ -84,7 +85,7 @@ func TestSyncDrift(t *testing.T) {
 				return st.Ready && running(job(t, c, ns, "web"))
 			})
 			stopped := time.Now()
-			if _, _, err := nomadAPI(t, c).Jobs().Deregister("web", false, nil2(ns)); err != nil {
+			if _, _, err := nomadtest.ClientAt(t, c.Address()).Jobs().Deregister("web", false, nil2(ns)); err != nil {
 				t.Fatal(err)
 			}
 			if mode == "correct" {

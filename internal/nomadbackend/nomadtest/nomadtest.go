@@ -128,6 +128,24 @@ func skipIfShort(t testing.TB) {
 	}
 }
 
+// ClientAt is the test binary's one client for addr, for checks and changes that go
+// around ecsgit: each api.Client has its own connection pool, and Nomad refuses more
+// than 100 connections per client IP (HTTP 429), so tests share one per address.
+func ClientAt(t testing.TB, addr string) *api.Client {
+	t.Helper()
+	if c, ok := sharedClients.Load(addr); ok {
+		return c.(*api.Client)
+	}
+	c, err := newClient(addr)
+	if err != nil {
+		t.Fatalf("nomadtest: %v", err)
+	}
+	actual, _ := sharedClients.LoadOrStore(addr, c)
+	return actual.(*api.Client)
+}
+
+var sharedClients sync.Map // address → *api.Client
+
 func newClient(addr string) (*api.Client, error) {
 	cfg := api.DefaultConfig()
 	cfg.Address = addr
