@@ -20,15 +20,12 @@ import (
 	"github.com/ecsgit/ecsgit/internal/repotest"
 )
 
-type cmdEnv struct {
-	*nomadtest.Env
-	b *nomadbackend.Client
-}
+// cmdEnv is clustertest's namespace and client, with the CLI runner as a method.
+type cmdEnv struct{ *clustertest.Env }
 
 func newCmdEnv(t *testing.T) *cmdEnv {
 	t.Helper()
-	ce := clustertest.New(t)
-	return &cmdEnv{Env: ce.Env, b: ce.Backend}
+	return &cmdEnv{clustertest.New(t)}
 }
 
 func (e *cmdEnv) run(t *testing.T, args ...string) (int, string, string) {
@@ -52,7 +49,7 @@ func TestApplyCommand(t *testing.T) {
 	if code != exitFailure || !strings.Contains(errOut, "--auto-approve") {
 		t.Fatalf("non-interactive apply: exit %d, %s", code, errOut)
 	}
-	if job, _ := e.b.ReadJob(context.Background(), e.Namespace, "web"); job != nil {
+	if job, _ := e.Backend.ReadJob(context.Background(), e.Namespace, "web"); job != nil {
 		t.Fatal("the refused apply registered the job")
 	}
 	code, out, _ := e.run(t, "apply", "--auto-approve", dir)
@@ -92,7 +89,7 @@ func TestApplyKilledMidRolloutConverges(t *testing.T) {
 	}
 	// Kill as soon as the register happened (the record says pending): mid-rollout.
 	nomadtest.Eventually(t, time.Minute, func() error {
-		rec, err := e.b.ReadServiceRecord(ctx, e.Namespace, "web")
+		rec, err := e.Backend.ReadServiceRecord(ctx, e.Namespace, "web")
 		if err != nil {
 			return err
 		}
@@ -118,14 +115,14 @@ func TestApplyKilledMidRolloutConverges(t *testing.T) {
 	if err != nil || len(jobs) != 1 {
 		t.Fatalf("jobs after convergence: %v %v", jobs, err)
 	}
-	job, err := e.b.ReadJob(ctx, e.Namespace, "web")
+	job, err := e.Backend.ReadJob(ctx, e.Namespace, "web")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if v := nomadbackend.JobVersionOf(job); v != 1 {
 		t.Fatalf("job version %d, want 1 (registered once per change)", v)
 	}
-	rec, err := e.b.ReadServiceRecord(ctx, e.Namespace, "web")
+	rec, err := e.Backend.ReadServiceRecord(ctx, e.Namespace, "web")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,7 +41,7 @@ func TestApplyBadReleaseRollsBackAndIsNotRetried(t *testing.T) {
 		t.Fatalf("after the rollback the job runs %s", img)
 	}
 	e.WaitHealthy("web", 2, time.Minute)
-	rec, err := e.b.ReadServiceRecord(ctx, e.Namespace, "web")
+	rec, err := e.Backend.ReadServiceRecord(ctx, e.Namespace, "web")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +183,7 @@ func TestApplyPruneOwnedOnly(t *testing.T) {
 	if r := result(t, res, "worker"); r.Status != StatusDeleted {
 		t.Fatalf("prune: %+v", r)
 	}
-	if job, err := e.b.ReadJob(ctx, e.Namespace, "worker"); err != nil || !nomadbackend.IsStopped(job) {
+	if job, err := e.Backend.ReadJob(ctx, e.Namespace, "worker"); err != nil || !nomadbackend.IsStopped(job) {
 		t.Fatalf("worker not stopped after prune: %v", err)
 	}
 	for _, id := range []string{"web", "handmade"} {
@@ -191,7 +191,7 @@ func TestApplyPruneOwnedOnly(t *testing.T) {
 			t.Fatalf("%s is %s after prune", id, s)
 		}
 	}
-	rec, err := e.b.ReadServiceRecord(ctx, e.Namespace, "worker")
+	rec, err := e.Backend.ReadServiceRecord(ctx, e.Namespace, "worker")
 	if err != nil || rec.Outcome != nomadbackend.OutcomeDeleted {
 		t.Fatalf("worker record after prune: %+v %v", rec, err)
 	}
@@ -235,7 +235,7 @@ func TestApplyRenameStopsOldAfterNewIsHealthy(t *testing.T) {
 		t.Fatalf("the plan does not say when the old job stops:\n%+v", sp)
 	}
 	var atPrune string
-	res, err := ApplyPlanned(ctx, e.b, p, ApplyOptions{Who: "test", Poll: 500 * time.Millisecond, PlacementTimeout: 30 * time.Second,
+	res, err := ApplyPlanned(ctx, e.Backend, p, ApplyOptions{Who: "test", Poll: 500 * time.Millisecond, PlacementTimeout: 30 * time.Second,
 		Events: func(ev Event) {
 			if ev.Kind != EventStart || ev.Service != "old-name" {
 				return
@@ -282,11 +282,11 @@ func TestInterruptedRegisterIsNotDrift(t *testing.T) {
 		t.Fatal(err)
 	}
 	sp := planOf(t, p.Plan, "web")
-	a := &applier{b: e.b, ns: e.Namespace, opts: ApplyOptions{Who: "test"}.withDefaults(), results: map[string]*ServiceResult{}}
+	a := &applier{b: e.Backend, ns: e.Namespace, opts: ApplyOptions{Who: "test"}.withDefaults(), results: map[string]*ServiceResult{}}
 	if r, ok := a.claim(ctx, sp, units["web"], false); !ok {
 		t.Fatalf("claim: %+v", r)
 	}
-	if _, _, err := e.b.Register(ctx, units["web"].Job, sp.JobModifyIndex); err != nil {
+	if _, _, err := e.Backend.Register(ctx, units["web"].Job, sp.JobModifyIndex); err != nil {
 		t.Fatal(err)
 	}
 	// killed here: no pending record
@@ -325,7 +325,7 @@ func TestForeignRegisterDuringRolloutIsNamed(t *testing.T) {
 
 	p := e.plan(ctx, t, repotest.New(e.Namespace, repotest.Service{Name: "web", Count: 1, HealthCheck: true, Env: map[string]string{"V": "2"}}).WriteLoad(t, dir))
 	var once sync.Once
-	res, err := ApplyPlanned(ctx, e.b, p, ApplyOptions{Who: "test", Poll: 500 * time.Millisecond, PlacementTimeout: 30 * time.Second,
+	res, err := ApplyPlanned(ctx, e.Backend, p, ApplyOptions{Who: "test", Poll: 500 * time.Millisecond, PlacementTimeout: 30 * time.Second,
 		Events: func(ev Event) {
 			if ev.Kind != EventProgress || ev.Service != "web" {
 				return

@@ -6,22 +6,16 @@ import (
 	"time"
 
 	"github.com/ecsgit/ecsgit/internal/clustertest"
-	"github.com/ecsgit/ecsgit/internal/nomadbackend"
-	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadtest"
 	"github.com/ecsgit/ecsgit/internal/plan"
 	"github.com/ecsgit/ecsgit/internal/spec"
 )
 
-// applyEnv is a real cluster, a fresh namespace and a typed client for one apply test.
-type applyEnv struct {
-	*nomadtest.Env
-	b *nomadbackend.Client
-}
+// applyEnv is clustertest's namespace and client, with plan and apply as methods.
+type applyEnv struct{ *clustertest.Env }
 
 func newApplyEnv(t *testing.T) *applyEnv {
 	t.Helper()
-	ce := clustertest.New(t)
-	return &applyEnv{Env: ce.Env, b: ce.Backend}
+	return &applyEnv{clustertest.New(t)}
 }
 
 func applyCtx(t *testing.T, d time.Duration) context.Context {
@@ -32,7 +26,7 @@ func applyCtx(t *testing.T, d time.Duration) context.Context {
 
 func (e *applyEnv) plan(ctx context.Context, t *testing.T, d *spec.Desired) *Planned {
 	t.Helper()
-	p, err := ComputePlanned(ctx, d, e.b, PlanOptions{Source: "apply-test"})
+	p, err := ComputePlanned(ctx, d, e.Backend, PlanOptions{Source: "apply-test"})
 	if err != nil {
 		t.Fatalf("plan: %v", err)
 	}
@@ -41,7 +35,7 @@ func (e *applyEnv) plan(ctx context.Context, t *testing.T, d *spec.Desired) *Pla
 
 func (e *applyEnv) apply(ctx context.Context, t *testing.T, p *Planned) *Result {
 	t.Helper()
-	res, err := ApplyPlanned(ctx, e.b, p, ApplyOptions{Who: "test", Poll: 500 * time.Millisecond, PlacementTimeout: 30 * time.Second,
+	res, err := ApplyPlanned(ctx, e.Backend, p, ApplyOptions{Who: "test", Poll: 500 * time.Millisecond, PlacementTimeout: 30 * time.Second,
 		Events: func(ev Event) {
 			if ev.Kind != EventStart {
 				t.Logf("%s", ev.Message)

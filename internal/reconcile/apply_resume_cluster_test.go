@@ -28,7 +28,7 @@ func TestApplyResumedFailingRolloutTripsBreaker(t *testing.T) {
 	svc.Env = map[string]string{"MODE": "fail"}
 	bad := repotest.New(e.Namespace, svc).WriteLoad(t, dir)
 	interrupted, stop := context.WithCancel(ctx)
-	res, err := ApplyPlanned(interrupted, e.b, e.plan(ctx, t, bad), ApplyOptions{Who: "test", Poll: 500 * time.Millisecond,
+	res, err := ApplyPlanned(interrupted, e.Backend, e.plan(ctx, t, bad), ApplyOptions{Who: "test", Poll: 500 * time.Millisecond,
 		PlacementTimeout: 30 * time.Second, Events: func(ev Event) {
 			if ev.Kind == EventProgress {
 				stop() // the job is registered and recorded pending: interrupt mid-rollout
@@ -41,7 +41,7 @@ func TestApplyResumedFailingRolloutTripsBreaker(t *testing.T) {
 	if r := result(t, res, "web"); r.Status != StatusTimeout || !r.Registered {
 		t.Fatalf("interrupted apply: %+v", r)
 	}
-	rec, err := e.b.ReadServiceRecord(ctx, e.Namespace, "web")
+	rec, err := e.Backend.ReadServiceRecord(ctx, e.Namespace, "web")
 	if err != nil || rec == nil || rec.Outcome != nomadbackend.OutcomePending {
 		t.Fatalf("record after the interruption: %+v %v", rec, err)
 	}
@@ -61,7 +61,7 @@ func TestApplyResumedFailingRolloutTripsBreaker(t *testing.T) {
 		t.Fatalf("resumed apply: %+v", r)
 	}
 	t.Logf("resumed apply rolled back in %s", time.Since(started).Round(time.Second))
-	rec, err = e.b.ReadServiceRecord(ctx, e.Namespace, "web")
+	rec, err = e.Backend.ReadServiceRecord(ctx, e.Namespace, "web")
 	if err != nil {
 		t.Fatal(err)
 	}
