@@ -19,7 +19,9 @@ func exampleJobs() map[string]json.RawMessage {
 	}
 }
 
-func TestPlanFileRoundTrip(t *testing.T) {
+// savedExample is the example plan's plan file and its saved bytes.
+func savedExample(t *testing.T) (*PlanFile, string) {
+	t.Helper()
 	pf, err := NewPlanFile(examplePlan(), exampleJobs())
 	if err != nil {
 		t.Fatal(err)
@@ -28,9 +30,14 @@ func TestPlanFileRoundTrip(t *testing.T) {
 	if err := Save(&b, pf); err != nil {
 		t.Fatal(err)
 	}
-	got, err := Load(bytes.NewReader(b.Bytes()))
+	return pf, b.String()
+}
+
+func TestPlanFileRoundTrip(t *testing.T) {
+	pf, saved := savedExample(t)
+	got, err := Load(strings.NewReader(saved))
 	if err != nil {
-		t.Fatalf("Load: %v\n%s", err, b.String())
+		t.Fatalf("Load: %v\n%s", err, saved)
 	}
 	want := *pf
 	want.Checksum = got.Checksum
@@ -51,15 +58,7 @@ func TestPlanFileRoundTrip(t *testing.T) {
 }
 
 func TestLoadRefuses(t *testing.T) {
-	pf, err := NewPlanFile(examplePlan(), exampleJobs())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b bytes.Buffer
-	if err := Save(&b, pf); err != nil {
-		t.Fatal(err)
-	}
-	saved := b.String()
+	_, saved := savedExample(t)
 	var planJSON bytes.Buffer
 	if err := Render(&planJSON, examplePlan(), FormatJSON, RenderOptions{}); err != nil {
 		t.Fatal(err)
