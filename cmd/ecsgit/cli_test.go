@@ -90,8 +90,8 @@ func TestExitCodesWithoutCluster(t *testing.T) {
 	}
 }
 
-// TestExitCodesOfNomadFailures: for every command that talks to Nomad, the exit code of
-// a failure comes from its class (reconcile.Classify, which also decides the daemon's
+// TestExitCodesOfNomadFailures: for every command that talks to Nomad (or Git), the exit
+// code of a failure comes from its class (reconcile.Classify, which also decides the daemon's
 // backoff): unreachable or a 500 is transient (4, run it again), a 403 is not (1).
 // With --detailed-exitcode a transient failure is 4 too, never 2.
 func TestExitCodesOfNomadFailures(t *testing.T) {
@@ -104,6 +104,7 @@ func TestExitCodesOfNomadFailures(t *testing.T) {
 	closed := httptest.NewServer(http.NotFoundHandler())
 	unreachable := closed.URL
 	closed.Close()
+	forbidden := answering(http.StatusForbidden, "Permission denied")
 	nomads := []struct {
 		name, addr string
 		want       int
@@ -111,7 +112,7 @@ func TestExitCodesOfNomadFailures(t *testing.T) {
 		{"unreachable", unreachable, exitTransient},
 		{"500 no leader", answering(http.StatusInternalServerError, "No cluster leader"), exitTransient},
 		{"429 rate limited", answering(http.StatusTooManyRequests, "rate limited"), exitTransient},
-		{"403 ACL", answering(http.StatusForbidden, "Permission denied"), exitFailure},
+		{"403 ACL", forbidden, exitFailure},
 	}
 	commands := [][]string{
 		{"plan", repo},
@@ -130,9 +131,14 @@ func TestExitCodesOfNomadFailures(t *testing.T) {
 			}
 		}
 	}
-	// The daemon's status server is not Nomad, but unreachable is transient all the same.
+	// The daemon's status server and a Git remote are not Nomad, but unreachable is
+	// transient all the same. (The Git fetch comes first: the 403 Nomad is never asked.)
 	if code, _, errOut := runCLI(t, "status", "--server", unreachable); code != exitTransient {
 		t.Errorf("status --server unreachable: exit %d, want %d\n%s", code, exitTransient, errOut)
+	}
+	gitArgs := []string{"plan", "--address", forbidden, "--repo", unreachable + "/gitops.git", "--cache-dir", t.TempDir()}
+	if code, _, errOut := runCLI(t, gitArgs...); code != exitTransient {
+		t.Errorf("plan --repo unreachable: exit %d, want %d\n%s", code, exitTransient, errOut)
 	}
 }
 
