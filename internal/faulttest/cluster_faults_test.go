@@ -139,8 +139,9 @@ func TestFaultServerOutage(t *testing.T) {
 
 	// An apply of the other repository during the outage fails and writes nothing.
 	repotest.WriteFiles(t, f.other, repoFiles(f.env.Namespace, otherSource, svc{Name: bystander, Count: 0, Version: "during-outage"}))
-	if r := f.cli.Run("apply", "--auto-approve", "--timeout", "20s", f.other); r.Code != 1 {
-		t.Errorf("apply during the outage: exit %d, want 1", r.Code)
+	// Exit 4: transient (the CLI's exit-code table), so a pipeline knows to retry.
+	if r := f.cli.Run("apply", "--auto-approve", "--timeout", "20s", f.other); r.Code != 4 {
+		t.Errorf("apply during the outage: exit %d, want 4 (transient)\n%s", r.Code, r.Out)
 	}
 	notReady := time.Duration(-1)
 	for time.Since(down) < outage {
