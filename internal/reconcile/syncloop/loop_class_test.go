@@ -42,7 +42,8 @@ func (e *failingEngine) Apply(context.Context, *reconcile.Planned, source.Revisi
 
 // The class of a pass's error decides the loop's next step: a stalled revision (a
 // translation error, Nomad's 403) is not retried until the next commit, placement
-// failures wait a poll interval without escalating, anything else backs off.
+// failures wait a poll interval without escalating, anything else (transient or not
+// recognised) backs off.
 func TestLoopBackoffFollowsTheErrorClass(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
@@ -57,7 +58,12 @@ func TestLoopBackoffFollowsTheErrorClass(t *testing.T) {
 			func(d time.Duration) bool { return d == 0 }, resultError, 1},
 		{"placement failures: wait a poll interval", reconcile.ErrPlacementFailures,
 			func(d time.Duration) bool { return d == 30*time.Second }, resultError, 2},
-		{"Nomad unreachable: backoff", errors.New("connection refused"),
+		{"Nomad unreachable: backoff", errtest.NomadUnreachable(t),
+			func(d time.Duration) bool { return d >= time.Second && d < 2*time.Second }, resultError, 2},
+		{"Nomad without a leader (500): backoff", errtest.NomadUnavailable(t),
+			func(d time.Duration) bool { return d >= time.Second && d < 2*time.Second }, resultError, 2},
+		// ClassUnknown: the CLI exits 1 for it, the daemon still backs off as before.
+		{"an error no rule recognises: backoff", errors.New("connection refused"),
 			func(d time.Duration) bool { return d >= time.Second && d < 2*time.Second }, resultError, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
