@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"time"
 
 	"github.com/ecsgit/ecsgit/internal/nomadbackend"
 )
@@ -25,6 +26,11 @@ func (m *Mapper) deployment(index uint64, d *nomadbackend.DeploymentEvent) []Eve
 	}
 	m.deploys[d.ID] = status
 	at := d.ModifyTime
+	if at.IsZero() {
+		// Nomad's deployment events carry no time (ModifyTime is 0 in the payload): the
+		// event is stamped when ecsgit derived it. Its ID does not depend on it.
+		at = m.o.Now().UTC()
+	}
 	res := []string{m.serviceArn(svc)}
 	dep := func(eventType, name, reason string) Event {
 		det := &DeploymentDetail{EventType: eventType, EventName: name, DeploymentID: d.ID, UpdatedAt: at.Truncate(1e6), Reason: reason}
@@ -45,7 +51,7 @@ func (m *Mapper) deployment(index uint64, d *nomadbackend.DeploymentEvent) []Eve
 	case ServiceDeploymentCompleted:
 		out = append(out, dep(eventTypeInfo, ServiceDeploymentCompleted, fmt.Sprintf("ECS deployment %s completed.", d.ID)))
 		out = append(out, m.consoleEvent(index, svc, at, "completed|"+d.ID, fmt.Sprintf("(deployment %s) deployment completed.", d.ID)))
-		out = append(out, m.steadyState(index, svc, d))
+		out = append(out, m.steadyState(index, svc, d, at))
 		out = append(out, m.consoleEvent(index, svc, at, "steady|"+d.ID, "has reached a steady state."))
 	case ServiceDeploymentFailed:
 		reason := "ECS deployment circuit breaker: " + d.Description + "."
@@ -75,11 +81,11 @@ func deploymentPhase(s nomadbackend.DeploymentStatus) string {
 
 // steadyState is SERVICE_STEADY_STATE once a deployment completed: every desired task
 // is running and healthy.
-func (m *Mapper) steadyState(index uint64, svc string, d *nomadbackend.DeploymentEvent) Event {
+func (m *Mapper) steadyState(index uint64, svc string, d *nomadbackend.DeploymentEvent, at time.Time) Event {
 	desired := d.Desired
 	det := &ServiceActionDetail{EventType: eventTypeInfo, EventName: ServiceSteadyState, ClusterArn: m.clusterArn(),
-		CreatedAt: d.ModifyTime.Truncate(1e6), DesiredCount: &desired}
+		CreatedAt: at.Truncate(time.Millisecond), DesiredCount: &desired}
 	id := eventID(m.o.Namespace, "steady", d.ID)
-	return Event{Envelope: m.envelope(id, DetailServiceAction, d.ModifyTime, []string{m.serviceArn(svc)}, det), Service: svc,
+	return Event{Envelope: m.envelope(id, DetailServiceAction, at, []string{m.serviceArn(svc)}, det), Service: svc,
 		NomadIndex: index, Text: fmt.Sprintf("(service %s) %s: has reached a steady state.", svc, ServiceSteadyState)}
 }

@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"sort"
 	"time"
 )
 
@@ -171,4 +172,9 @@ type ServiceEventDetail struct {
 	CreatedAt  time.Time `json:"createdAt"`
 	Message    string    `json:"message"`
 	ServiceArn string    `json:"serviceArn"`
+}
+
+// SortByIndex orders events by Nomad index, keeping the derived order within one index.
+func SortByIndex(evs []Event) {
+	sort.SliceStable(evs, func(i, j int) bool { return evs[i].NomadIndex < evs[j].NomadIndex })
 }
