@@ -178,3 +178,18 @@ type ServiceEventDetail struct {
 func SortByIndex(evs []Event) {
 	sort.SliceStable(evs, func(i, j int) bool { return evs[i].NomadIndex < evs[j].NomadIndex })
 }
+
+// Record is an event as ecsgit lists it (GET /v1/events, `ecsgit events -o json` with
+// --with-text): the envelope with the service, the Nomad index and the human text.
+type Record struct {
+	Service    string          `json:"service"`
+	NomadIndex uint64          `json:"nomadIndex"`
+	Text       string          `json:"text"`
+	Event      json.RawMessage `json:"event"`
+}
+
+// RecordOf is ev as a Record.
+func RecordOf(ev Event) Record {
+	b, _ := json.Marshal(ev.Envelope) // plain data: cannot fail
+	return Record{Service: ev.Service, NomadIndex: ev.NomadIndex, Text: ev.Text, Event: b}
+}

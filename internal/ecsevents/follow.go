@@ -47,7 +47,10 @@ func Follow(ctx context.Context, s Stream, o FollowOptions) error {
 	if log == nil {
 		log = slog.Default()
 	}
-	index := o.After
+	// Batches at or below handled were handed out before; Nomad may split one index
+	// into several batches, so after a resubscription the last index seen is handed out
+	// again (the mapper's memory drops what it already emitted).
+	index, handled := o.After, o.After
 	from := index
 	if o.WarmUp {
 		from = 1 // Nomad starts at the oldest batch it still holds
@@ -56,14 +59,14 @@ func Follow(ctx context.Context, s Stream, o FollowOptions) error {
 		ch, err := s.EventsOf(ctx, o.Namespace, from, Topics...)
 		if err == nil {
 			var idle bool
-			index, idle, err = consume(ctx, ch, index, o)
+			index, idle, err = consume(ctx, ch, index, handled, o)
 			if idle {
 				return nil
 			}
 			if err == nil {
 				failures = 0
 			}
-			from = index
+			from, handled = index, max(index, 1)-1
 		}
 		if ctx.Err() != nil {
 			return nil
@@ -80,7 +83,7 @@ func Follow(ctx context.Context, s Stream, o FollowOptions) error {
 	return nil
 }
 
-func consume(ctx context.Context, ch <-chan nomadbackend.EventBatch, index uint64, o FollowOptions) (uint64, bool, error) {
+func consume(ctx context.Context, ch <-chan nomadbackend.EventBatch, index, handled uint64, o FollowOptions) (uint64, bool, error) {
 	var idle <-chan time.Time
 	for {
 		if o.Idle > 0 {
@@ -98,13 +101,13 @@ func consume(ctx context.Context, ch <-chan nomadbackend.EventBatch, index uint6
 			if b.Err != nil {
 				return index, false, b.Err
 			}
-			if b.Index <= index && index != 0 {
+			if b.Index <= handled && handled != 0 {
 				o.Mapper.Map(b) // handled before the restart or resubscription: memory only
 				continue
 			}
 			evs := o.Mapper.Map(b)
 			o.OnBatch(b.Index, evs)
-			index = b.Index
+			index = max(index, b.Index)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package ecsevents
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,7 +31,46 @@ func (m *Mapper) task(index uint64, a *nomadbackend.AllocEvent, started, stopped
 	if desired == desiredStopped && mem.desired != desiredStopped && a.DesiredStatus != "run" {
 		stopped.add(svc, a.ID, a.ModifyTime)
 	}
+	var out []Event
+	for _, skipped := range skippedStates(mem.last, last, a) {
+		out = append(out, m.taskEvent(index, a, svc, skipped, desiredRunning, mem))
+	}
+	out = append(out, m.taskEvent(index, a, svc, last, desired, mem))
 	mem.last, mem.desired = last, desired
+	return out
+}
+
+// lifecycle is ECS's order of lastStatus values that ecsgit reports.
+var lifecycle = []string{taskStatusProvisioning, taskStatusPending, taskStatusRunning, taskStatusStopped}
+
+// skippedStates are the states between from and to that one Nomad update jumped over
+// (a client reports setup and start at once): ECS consumers expect every task to pass
+// PENDING, and RUNNING when a container started.
+func skippedStates(from, to string, a *nomadbackend.AllocEvent) []string {
+	i, j := slices.Index(lifecycle, from), slices.Index(lifecycle, to)
+	if i < 0 || j <= i+1 {
+		return nil
+	}
+	var out []string
+	for _, s := range lifecycle[i+1 : j] {
+		if s == taskStatusRunning && !anyStarted(a) {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func anyStarted(a *nomadbackend.AllocEvent) bool {
+	for _, t := range a.Tasks {
+		if !t.StartedAt.IsZero() {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *Mapper) taskEvent(index uint64, a *nomadbackend.AllocEvent, svc, last, desired string, mem *taskMemory) Event {
 	mem.version++
 	d := m.taskDetail(a, svc, last, desired, mem.version)
 	id := eventID(m.o.Namespace, "task", a.ID, last, desired)
@@ -39,7 +79,7 @@ func (m *Mapper) task(index uint64, a *nomadbackend.AllocEvent, started, stopped
 		text += fmt.Sprintf(": %s: %s", d.StopCode, d.StoppedReason)
 	}
 	env := m.envelope(id, DetailTaskStateChange, a.ModifyTime, []string{d.TaskArn}, d)
-	return []Event{{Envelope: env, Service: svc, NomadIndex: index, Text: text}}
+	return Event{Envelope: env, Service: svc, NomadIndex: index, Text: text}
 }
 
 // lastStatus is ECS's task lifecycle read from an allocation: PROVISIONING while no
@@ -85,6 +125,9 @@ func (m *Mapper) taskDetail(a *nomadbackend.AllocEvent, svc, last, desired strin
 	for _, t := range a.Tasks {
 		c := ContainerDetail{ContainerArn: fmt.Sprintf("arn:aws:ecs:%s:%s:container/%s/%s/%s", m.o.Region, m.o.Account, m.o.Namespace, a.ID, t.Name),
 			Name: t.Name, LastStatus: containerStatus(t), TaskArn: d.TaskArn}
+		if slices.Index(lifecycle, c.LastStatus) > slices.Index(lifecycle, last) {
+			c.LastStatus = last // an intermediate state of a jump: the containers were there then
+		}
 		if c.LastStatus == taskStatusStopped {
 			c.ExitCode = t.ExitCode
 			if t.Failed || (t.ExitCode != nil && *t.ExitCode != 0) {
@@ -107,6 +150,9 @@ func (m *Mapper) taskDetail(a *nomadbackend.AllocEvent, svc, last, desired strin
 	}
 	if desired == desiredStopped {
 		d.StopCode, d.StoppedReason = stopCause(a)
+	}
+	if last == taskStatusPending {
+		d.StartedAt = nil
 	}
 	if last == taskStatusStopped && d.StoppedAt == nil {
 		d.StoppedAt = timePtr(a.ModifyTime)

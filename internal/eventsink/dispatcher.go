@@ -125,11 +125,13 @@ func (d *Dispatcher) Publish(index uint64, evs []ecsevents.Event) {
 }
 
 // Cursor is the highest Nomad index such that every event at or below it has been
-// delivered or dropped by every sink: where a restarted daemon resumes.
+// delivered or dropped by every sink: where a restarted daemon resumes. It stays below
+// the newest index published, since Nomad may deliver one index in several batches and
+// more of it may follow.
 func (d *Dispatcher) Cursor() uint64 {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	c := d.latest
+	c := max(d.latest, 1) - 1
 	for _, s := range d.sinks {
 		s.mu.Lock()
 		if len(s.pending) > 0 && s.pending[0]-1 < c {

@@ -35,7 +35,7 @@ type Options struct {
 //	GET  /metrics     Prometheus text format
 //	GET  /v1/status   syncloop.SyncStatus as JSON (docs/sync.md)
 //	POST /v1/webhook  push events from GitHub, GitLab, Gitea/Forgejo
-//	GET  /v1/events   the newest ECS events (?service=web&limit=20), EventBridge envelopes, oldest first
+//	GET  /v1/events   the newest ECS events (?service=web&limit=20) as ecsevents.Record, oldest first
 func Handler(o Options) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -62,7 +62,11 @@ func Handler(o Options) http.Handler {
 			if err != nil || limit <= 0 {
 				limit = 20
 			}
-			writeJSON(w, http.StatusOK, o.Events(r.URL.Query().Get("service"), limit))
+			recs := []ecsevents.Record{}
+			for _, ev := range o.Events(r.URL.Query().Get("service"), limit) {
+				recs = append(recs, ecsevents.RecordOf(ev))
+			}
+			writeJSON(w, http.StatusOK, recs)
 		})
 	}
 	if o.Webhook != nil {
