@@ -303,3 +303,18 @@ func TestApplyStatusesCoverEveryStatus(t *testing.T) {
 		t.Errorf("applyStatuses vs reconcile.AllStatuses (-all +table):\n%s", d)
 	}
 }
+
+func TestNewCmdEvents(t *testing.T) {
+	o, err := parse(t, newCmdEvents, "-f", "-o", "json", "--service", "web,api", "--type", "deployment", "--type", "STOPPED", "-n", "prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := eventsOptions{Follow: true, Output: "json", Cluster: clusterFlags{Namespace: "prod"},
+		Filter: eventFilterFlags{Services: []string{"web", "api"}, Types: []string{"deployment", "STOPPED"}}}
+	if d := cmp.Diff(want, *o, cmpopts.IgnoreFields(eventsOptions{}, "IO")); d != "" {
+		t.Errorf("events (-want +got):\n%s", d)
+	}
+	if _, err := parse(t, newCmdEvents, "-o", "markdown"); err == nil {
+		t.Error("events -o markdown accepted")
+	}
+}

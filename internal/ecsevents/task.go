@@ -181,6 +181,13 @@ func stopCause(a *nomadbackend.AllocEvent) (string, string) {
 		return stopCodeServiceScheduler, "Task stopped by the service scheduler: " + a.DesiredDescription
 	}
 	for _, t := range a.Tasks {
+		if t.LastEventType == "Alloc Unhealthy" {
+			// Nomad killed the task for failing its checks, as ECS's scheduler stops
+			// a task whose essential container turned UNHEALTHY.
+			return stopCodeServiceScheduler, "Task failed container health checks"
+		}
+	}
+	for _, t := range a.Tasks {
 		if t.StartedAt.IsZero() && (t.Failed || a.ClientStatus == "failed") {
 			return stopCodeTaskFailedToStart, startFailure(t)
 		}
