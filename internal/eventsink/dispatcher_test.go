@@ -143,3 +143,24 @@ func fmtSlice(s []string) string {
 	}
 	return out + "]"
 }
+
+// TestSlackBody: the Slack-compatible body is {"text": ...} with the detail-type and the
+// human message, signed like the envelope.
+func TestSlackBody(t *testing.T) {
+	var body []byte
+	var sig string
+	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		body, _ = io.ReadAll(r.Body)
+		sig = r.Header.Get(HeaderSignature)
+	}))
+	defer srv.Close()
+	w := &Webhook{URL: srv.URL, Secret: []byte("k"), Format: FormatSlack}
+	e := ev("x", 1)
+	e.Text = "(service web) has reached a steady state."
+	if err := w.Deliver(t.Context(), e, 1); err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"text":"ECS Service Action: (service web) has reached a steady state."}`; string(body) != want || !Verify([]byte("k"), body, sig) {
+		t.Fatalf("body %s (signature ok: %v), want %s", body, Verify([]byte("k"), body, sig), want)
+	}
+}
