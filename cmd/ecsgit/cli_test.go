@@ -317,4 +317,7 @@ func TestNewCmdEvents(t *testing.T) {
 	if _, err := parse(t, newCmdEvents, "-o", "markdown"); err == nil {
 		t.Error("events -o markdown accepted")
 	}
+	if _, err := parse(t, newCmdEvents, "--type", "SERVICE_STEADY"); err == nil || !strings.Contains(err.Error(), "SERVICE_STEADY_STATE") {
+		t.Errorf("events --type SERVICE_STEADY: %v, want a refusal naming the allowed values", err)
+	}
 }

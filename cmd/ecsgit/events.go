@@ -45,6 +45,9 @@ interrupted. -o json prints one EventBridge envelope per line, as a webhook of
   ecsgit events -o json --type deployment --type SERVICE_STEADY_STATE | jq .detail`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := opts.Filter.check("type"); err != nil {
+				return usageError{err}
+			}
 			if runF != nil {
 				return runF(opts)
 			}

@@ -53,6 +53,24 @@ func (e *eventFilterFlags) add(f *pflag.FlagSet, prefix string) {
 var eventTypeAliases = map[string]string{"task": ecsevents.DetailTaskStateChange, "service-action": ecsevents.DetailServiceAction,
 	"deployment": ecsevents.DetailDeploymentStateChange, "service-event": ecsevents.DetailServiceEvent}
 
+// knownEventTypes are the values --type accepts besides the aliases.
+var knownEventTypes = []string{ecsevents.DetailTaskStateChange, ecsevents.DetailServiceAction, ecsevents.DetailDeploymentStateChange,
+	ecsevents.DetailServiceEvent, ecsevents.ServiceSteadyState, ecsevents.ServiceTaskPlacementFailure, ecsevents.ServiceDeploymentInProgress,
+	ecsevents.ServiceDeploymentCompleted, ecsevents.ServiceDeploymentFailed, "PROVISIONING", "PENDING", "RUNNING", "STOPPED"}
+
+// check refuses a --type that can match nothing, naming what is allowed.
+func (e *eventFilterFlags) check(flag string) error {
+	for _, t := range e.Types {
+		if _, ok := eventTypeAliases[t]; ok {
+			continue
+		}
+		if !slices.ContainsFunc(knownEventTypes, func(k string) bool { return strings.EqualFold(k, t) }) {
+			return fmt.Errorf("--%s %q: want task, service-action, deployment, service-event, a detail-type, one of %s", flag, t, strings.Join(knownEventTypes[4:], ", "))
+		}
+	}
+	return nil
+}
+
 // filter is the predicate of the flags (nil: keep all).
 func (e *eventFilterFlags) filter() func(*ecsevents.Event) bool {
 	if len(e.Services) == 0 && len(e.Types) == 0 {
@@ -69,7 +87,7 @@ func (e *eventFilterFlags) filter() func(*ecsevents.Event) bool {
 			if a, ok := eventTypeAliases[t]; ok {
 				t = a
 			}
-			if strings.EqualFold(t, ev.Envelope.DetailType) || t == ev.EventName() {
+			if strings.EqualFold(t, ev.Envelope.DetailType) || strings.EqualFold(t, ev.EventName()) {
 				return true
 			}
 		}
@@ -79,6 +97,9 @@ func (e *eventFilterFlags) filter() func(*ecsevents.Event) bool {
 
 // forwarder builds the daemon's event forwarder and, with --event-webhook, its sinks.
 func (e *eventFlags) forwarder(ctx context.Context, nomad *nomadbackend.Client, ns string, m *syncloop.SyncMetrics, log *slog.Logger) (*syncloop.EventForwarder, error) {
+	if err := e.Filter.check("event-type"); err != nil {
+		return nil, err
+	}
 	f := &syncloop.EventForwarder{Cluster: nomad, Namespace: ns, Recent: &syncloop.RecentEvents{}, PersistEvery: e.CursorInterval, Logger: log}
 	if len(e.Webhooks) == 0 {
 		if e.SecretEnv != "" || e.SecretFile != "" {
