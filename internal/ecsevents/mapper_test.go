@@ -195,3 +195,37 @@ func TestEventIDStable(t *testing.T) {
 		}
 	}
 }
+
+// TestStopCause: the stopCode table of docs/events.md.
+func TestStopCause(t *testing.T) {
+	unhealthy := func(exit int, started bool) nomadbackend.TaskStateEvent {
+		ts := app("dead", "Alloc Unhealthy", "Unhealthy because of failed task", intp(exit), started)
+		return ts
+	}
+	cases := []struct {
+		name       string
+		a          nomadbackend.AllocEvent
+		code, text string
+	}{
+		{"exit 3, then marked unhealthy", nomadbackend.AllocEvent{ClientStatus: "failed", DesiredStatus: "run", Tasks: []nomadbackend.TaskStateEvent{unhealthy(3, true)}},
+			stopCodeEssentialExited, "Essential container in task exited"},
+		{"killed for failing checks", nomadbackend.AllocEvent{ClientStatus: "failed", DesiredStatus: "run", Tasks: []nomadbackend.TaskStateEvent{unhealthy(0, true)}},
+			stopCodeServiceScheduler, "Task failed container health checks"},
+		{"image not pulled", nomadbackend.AllocEvent{ClientStatus: "failed", DesiredStatus: "run", Tasks: []nomadbackend.TaskStateEvent{app("dead", "Driver Failure", "Failed to pull `x:1`: not found", nil, false)}},
+			stopCodeTaskFailedToStart, "CannotPullContainerError: Failed to pull `x:1`: not found"},
+		{"replaced by a deployment", nomadbackend.AllocEvent{ClientStatus: "running", DesiredStatus: "stop", DesiredDescription: "alloc is being updated due to job update"},
+			stopCodeServiceScheduler, "Task stopped by the service scheduler: alloc is being updated due to job update"},
+		{"node drained", nomadbackend.AllocEvent{ClientStatus: "running", DesiredStatus: "stop", DesiredDescription: "alloc is being migrated"},
+			stopCodeServiceScheduler, "Task stopped because its container instance is draining."},
+		{"node lost", nomadbackend.AllocEvent{ClientStatus: "lost", DesiredStatus: "stop", NodeName: "client-b"},
+			stopCodeTerminationNotice, "Task stopped because its container instance (Nomad node client-b) was lost."},
+		{"exited 0 by itself", nomadbackend.AllocEvent{ClientStatus: "complete", DesiredStatus: "run", Tasks: []nomadbackend.TaskStateEvent{app("dead", "Terminated", "Exit Code: 0", intp(0), true)}},
+			stopCodeEssentialExited, "Essential container in task exited"},
+	}
+	for _, c := range cases {
+		code, text := stopCause(&c.a)
+		if code != c.code || text != c.text {
+			t.Errorf("%s: %s %q, want %s %q", c.name, code, text, c.code, c.text)
+		}
+	}
+}

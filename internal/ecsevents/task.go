@@ -181,6 +181,13 @@ func stopCause(a *nomadbackend.AllocEvent) (string, string) {
 		return stopCodeServiceScheduler, "Task stopped by the service scheduler: " + a.DesiredDescription
 	}
 	for _, t := range a.Tasks {
+		if t.State == "dead" && t.ExitCode != nil && *t.ExitCode != 0 {
+			// Nomad marks the allocation unhealthy after such an exit too: the exit is
+			// the cause.
+			return stopCodeEssentialExited, "Essential container in task exited"
+		}
+	}
+	for _, t := range a.Tasks {
 		if t.LastEventType == "Alloc Unhealthy" {
 			// Nomad killed the task for failing its checks, as ECS's scheduler stops
 			// a task whose essential container turned UNHEALTHY.
