@@ -191,6 +191,21 @@ func TestEventsWebhookAcrossKill9(t *testing.T) {
 			t.Fatalf("a delivery carries the environment value: %s", dl.Body)
 		}
 	}
+	// What an operator checks on the restarted daemon: the delivery metrics, and the
+	// last events it kept (GET /v1/events, behind `ecsgit status web --server`).
+	metrics := httpGet(t, d.URL+"/metrics")
+	for _, want := range []string{`ecsgit_events_delivered_total{sink="webhook-1"}`, `ecsgit_events_dropped_total{reason="queue_full",sink="webhook-1"} 0`,
+		`ecsgit_events_queue_length{sink="webhook-1"}`, `ecsgit_events_cursor_index`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	var recs []ecsevents.Record
+	if err := json.Unmarshal([]byte(httpGet(t, d.URL+"/v1/events?service=web&limit=50")), &recs); err != nil || len(recs) == 0 {
+		t.Errorf("/v1/events: %d records, %v", len(recs), err)
+	} else if last := recs[len(recs)-1]; last.Service != "web" || last.Text == "" {
+		t.Errorf("/v1/events: last record %+v", last)
+	}
 	t.Logf("rolling deployment %s: %d events expected after index %d, all received; %d deliveries in all, %d repeats identified by ID; %d deliveries before the kill",
 		dep2, len(want), startIndex, len(got)-before, dups, atKill-before)
 }
@@ -209,6 +224,17 @@ func withoutTimes(t *testing.T, body string) string {
 		delete(d, "updatedAt")
 	}
 	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+func httpGet(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
 	return string(b)
 }
 
