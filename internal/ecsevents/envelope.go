@@ -28,24 +28,34 @@ const (
 
 // Service action and deployment event names (detail.eventName).
 const (
-	ServiceSteadyState             = "SERVICE_STEADY_STATE"
-	ServiceTaskPlacementFailure    = "SERVICE_TASK_PLACEMENT_FAILURE"
-	ServiceDeploymentInProgress    = "SERVICE_DEPLOYMENT_IN_PROGRESS"
-	ServiceDeploymentCompleted     = "SERVICE_DEPLOYMENT_COMPLETED"
-	ServiceDeploymentFailed        = "SERVICE_DEPLOYMENT_FAILED"
-	eventTypeInfo, eventTypeWarn   = "INFO", "WARN"
-	eventTypeError                 = "ERROR"
-	serviceEventConsoleEventName   = "SERVICE_EVENT"
+	ServiceSteadyState          = "SERVICE_STEADY_STATE"
+	ServiceTaskPlacementFailure = "SERVICE_TASK_PLACEMENT_FAILURE"
+	ServiceDeploymentInProgress = "SERVICE_DEPLOYMENT_IN_PROGRESS"
+	ServiceDeploymentCompleted  = "SERVICE_DEPLOYMENT_COMPLETED"
+	ServiceDeploymentFailed     = "SERVICE_DEPLOYMENT_FAILED"
+	// serviceEventConsoleEventName is what EventName says of a console service event (it has none).
+	serviceEventConsoleEventName = "SERVICE_EVENT"
+)
+
+// detail.eventType values.
+const eventTypeInfo, eventTypeWarn, eventTypeError = "INFO", "WARN", "ERROR"
+
+// Task lastStatus and desiredStatus values.
+const (
 	taskStatusProvisioning         = "PROVISIONING"
 	taskStatusPending              = "PENDING"
 	taskStatusRunning              = "RUNNING"
 	taskStatusStopped              = "STOPPED"
-	stopCodeTaskFailedToStart      = "TaskFailedToStart"
-	stopCodeEssentialExited        = "EssentialContainerExited"
-	stopCodeServiceScheduler       = "ServiceSchedulerInitiated"
-	stopCodeTerminationNotice      = "TerminationNotice"
-	stopCodeUserInitiated          = "UserInitiated"
 	desiredRunning, desiredStopped = "RUNNING", "STOPPED"
+)
+
+// Task stopCode values ecsgit reports (docs/events.md; UserInitiated belongs to
+// stop-task, which ecsgit does not have).
+const (
+	stopCodeTaskFailedToStart = "TaskFailedToStart"
+	stopCodeEssentialExited   = "EssentialContainerExited"
+	stopCodeServiceScheduler  = "ServiceSchedulerInitiated"
+	stopCodeTerminationNotice = "TerminationNotice"
 )
 
 // Envelope is one event in EventBridge's envelope. Detail is one of TaskDetail,
