@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -29,6 +30,9 @@ type receiver struct {
 
 type delivery struct {
 	ID, DetailType, EventName, DeploymentID, Body string
+	// Latency is arrival minus the task's updatedAt (Nomad's time of the change), for
+	// task state changes.
+	Latency time.Duration
 }
 
 func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -43,6 +47,7 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		DetailType string `json:"detail-type"`
 		Detail     struct {
 			EventName, DeploymentID, LastStatus string
+			UpdatedAt                           time.Time
 		} `json:"detail"`
 	}
 	if err := json.Unmarshal(body, &env); err != nil {
@@ -56,7 +61,11 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		name = env.Detail.LastStatus
 	}
 	rc.mu.Lock()
-	rc.got = append(rc.got, delivery{ID: env.ID, DetailType: env.DetailType, EventName: name, DeploymentID: env.Detail.DeploymentID, Body: string(body)})
+	dl := delivery{ID: env.ID, DetailType: env.DetailType, EventName: name, DeploymentID: env.Detail.DeploymentID, Body: string(body)}
+	if env.DetailType == ecsevents.DetailTaskStateChange {
+		dl.Latency = time.Since(env.Detail.UpdatedAt)
+	}
+	rc.got = append(rc.got, dl)
 	rc.mu.Unlock()
 }
 
@@ -205,6 +214,17 @@ func TestEventsWebhookAcrossKill9(t *testing.T) {
 		t.Errorf("/v1/events: %d records, %v", len(recs), err)
 	} else if last := recs[len(recs)-1]; last.Service != "web" || last.Text == "" {
 		t.Errorf("/v1/events: last record %+v", last)
+	}
+	var lat []time.Duration
+	for _, dl := range got[:atKill] { // delivered live, not replayed after the restart
+		if dl.Latency > 0 {
+			lat = append(lat, dl.Latency)
+		}
+	}
+	slices.Sort(lat)
+	if len(lat) > 0 {
+		t.Logf("task state change latency (Nomad's update to the receiver), %d live deliveries: median %s, max %s",
+			len(lat), lat[len(lat)/2].Round(time.Millisecond), lat[len(lat)-1].Round(time.Millisecond))
 	}
 	t.Logf("rolling deployment %s: %d events expected after index %d, all received; %d deliveries in all, %d repeats identified by ID; %d deliveries before the kill",
 		dep2, len(want), startIndex, len(got)-before, dups, atKill-before)
