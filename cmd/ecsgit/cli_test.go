@@ -380,3 +380,21 @@ func TestApplyStatusesCoverEveryStatus(t *testing.T) {
 		t.Errorf("applyStatuses vs reconcile.AllStatuses (-all +table):\n%s", d)
 	}
 }
+
+func TestNewCmdEvents(t *testing.T) {
+	o, err := parse(t, newCmdEvents, "-f", "-o", "json", "--service", "web,api", "--type", "deployment", "--type", "STOPPED", "-n", "prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := eventsOptions{Follow: true, Output: "json", Cluster: clusterFlags{Namespace: "prod"},
+		Filter: eventFilterFlags{Services: []string{"web", "api"}, Types: []string{"deployment", "STOPPED"}}}
+	if d := cmp.Diff(want, *o, cmpopts.IgnoreFields(eventsOptions{}, "IO")); d != "" {
+		t.Errorf("events (-want +got):\n%s", d)
+	}
+	if _, err := parse(t, newCmdEvents, "-o", "markdown"); err == nil {
+		t.Error("events -o markdown accepted")
+	}
+	if _, err := parse(t, newCmdEvents, "--type", "SERVICE_STEADY"); err == nil || !strings.Contains(err.Error(), "SERVICE_STEADY_STATE") {
+		t.Errorf("events --type SERVICE_STEADY: %v, want a refusal naming the allowed values", err)
+	}
+}

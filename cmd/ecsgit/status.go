@@ -29,6 +29,8 @@ func newCmdStatus(f *factory, runF func(*statusOptions) error) *cobra.Command {
 running and healthy tasks from Nomad, the task-definition revision and the outcome of the
 last apply from ecsgit's records, the latest deployment, and why a service is degraded
 (a failed spec that was rolled back and is not retried) or paused (a manual rollback).
+With SERVICE it also lists the service's last events, as the ECS console does ("has
+reached a steady state", deployments, placement failures; see 'ecsgit events').
 It only reads.
 
 With --server URL it shows instead what a running 'ecsgit sync' reports at
@@ -89,6 +91,13 @@ func statusRun(ctx context.Context, opts *statusOptions) error {
 		if si.Drifted {
 			fmt.Fprintf(out, "%s: drifted: the live job changed outside ecsgit (see ecsgit plan)\n", si.Service)
 		}
+	}
+	if opts.Service != "" {
+		recs, err := serviceEventsFromNomad(ctx, b, ns, opts.Service)
+		if err != nil {
+			return err
+		}
+		renderServiceEvents(out, opts.Service, recs)
 	}
 	return nil
 }

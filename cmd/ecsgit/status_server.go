@@ -55,6 +55,13 @@ func statusFromServer(ctx context.Context, opts *statusOptions) error {
 		return writeJSON(opts.IO.Out, st)
 	}
 	renderSyncStatus(opts.IO.Out, &st)
+	if only != "" {
+		recs, err := serviceEventsFromServer(ctx, server, only)
+		if err != nil {
+			return err
+		}
+		renderServiceEvents(opts.IO.Out, only, recs)
+	}
 	return nil
 }
 

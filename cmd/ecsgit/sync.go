@@ -45,6 +45,7 @@ type syncOptions struct {
 	PprofListen         string
 	FullReadInterval    time.Duration
 	ShallowClone        bool
+	Events              eventFlags
 }
 
 func newCmdSync(fac *factory, runF func(*syncOptions) error) *cobra.Command {
@@ -100,6 +101,7 @@ Nomad. See docs/sync.md.`,
 	f.StringVar(&o.Identity, "identity", "", "name of this replica in the HA lock (default host:pid)")
 	f.DurationVar(&o.FullReadInterval, "full-read-interval", 10*time.Minute, "re-read every service from Nomad at least this often; in between, a pass reads only the services Git changed or whose job Nomad's event stream shows changed (0: read every service on every pass)")
 	f.BoolVar(&o.ShallowClone, "shallow-clone", false, "with --repo: keep a depth-1 clone (smaller first clone of a long history, but every new commit then re-sends the whole tree: seconds per commit at 1,000 services); default: a full clone fetched incrementally")
+	o.Events.add(f)
 	f.StringVar(&o.PprofListen, "pprof-listen", "", "serve Go's net/http/pprof profiles on this address (e.g. 127.0.0.1:6060; off by default, never on the API port)")
 	return cmd
 }
@@ -130,7 +132,11 @@ func runSync(ctx context.Context, o *syncOptions) error {
 	}
 	// The drift watcher's owner and the HA lock path are set by the Daemon once the
 	// identity is resolved (reconcile.IdentityPin).
-	d := &syncloop.Daemon{Loop: loop, Watch: watch, Logger: log, Identity: identity,
+	events, err := o.Events.forwarder(ctx, nomad, o.Namespace, metrics, log)
+	if err != nil {
+		return usageError{err}
+	}
+	d := &syncloop.Daemon{Loop: loop, Watch: watch, Logger: log, Identity: identity, Events: events,
 		Drift: &syncloop.DriftWatcher{Events: nomad, Namespace: o.Namespace, Loop: loop, Logger: log}}
 	if o.HA {
 		d.Leadership = &syncloop.Leadership{Locks: nomad, Namespace: o.Namespace,
@@ -220,7 +226,7 @@ func syncHTTP(o *syncOptions, d *syncloop.Daemon, m *syncloop.SyncMetrics, log *
 	if err != nil {
 		return nil, fmt.Errorf("sync: listen %s: %w", o.Listen, err)
 	}
-	srv := syncserver.NewServer(ln.Addr().String(), syncserver.Handler(syncserver.Options{Status: d.Status, Registry: m.Registry, Webhook: hook}))
+	srv := syncserver.NewServer(ln.Addr().String(), syncserver.Handler(syncserver.Options{Status: d.Status, Registry: m.Registry, Webhook: hook, Events: d.Events.Recent.List}))
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("sync: HTTP server stopped", "err", err)

@@ -6,11 +6,13 @@ package syncserver
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/ecsgit/ecsgit/internal/ecsevents"
 	"github.com/ecsgit/ecsgit/internal/reconcile/syncloop"
 )
 
@@ -22,6 +24,8 @@ type Options struct {
 	Registry *prometheus.Registry
 	// Webhook serves POST /v1/webhook (source.WebhookHandler); nil answers 404.
 	Webhook http.Handler
+	// Events returns the newest ECS events of a service (all when empty); nil answers 404.
+	Events func(service string, limit int) []ecsevents.Event
 }
 
 // Handler routes:
@@ -31,6 +35,7 @@ type Options struct {
 //	GET  /metrics     Prometheus text format
 //	GET  /v1/status   syncloop.SyncStatus as JSON (docs/sync.md)
 //	POST /v1/webhook  push events from GitHub, GitLab, Gitea/Forgejo
+//	GET  /v1/events   the newest ECS events (?service=web&limit=20) as ecsevents.Record, oldest first
 func Handler(o Options) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -51,6 +56,19 @@ func Handler(o Options) http.Handler {
 	mux.HandleFunc("GET /v1/status", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, o.Status())
 	})
+	if o.Events != nil {
+		mux.HandleFunc("GET /v1/events", func(w http.ResponseWriter, r *http.Request) {
+			limit, err := strconv.Atoi(r.URL.Query().Get("limit"))
+			if err != nil || limit <= 0 {
+				limit = 20
+			}
+			recs := []ecsevents.Record{}
+			for _, ev := range o.Events(r.URL.Query().Get("service"), limit) {
+				recs = append(recs, ecsevents.RecordOf(ev))
+			}
+			writeJSON(w, http.StatusOK, recs)
+		})
+	}
 	if o.Webhook != nil {
 		mux.Handle("/v1/webhook", o.Webhook)
 	}

@@ -15,6 +15,8 @@ type Daemon struct {
 	Loop *Loop
 	// Drift follows Nomad's event stream (nil: drift is found at the next pass only).
 	Drift *DriftWatcher
+	// Events derives and delivers ECS events while this replica acts (nil: none).
+	Events *EventForwarder
 	// Watch, when set, signals local directory changes (source.LocalDir.Watch).
 	Watch func(ctx context.Context) (<-chan struct{}, error)
 	// Leadership elects the acting replica; nil means this process always acts.
@@ -49,6 +51,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 		if d.Drift != nil {
 			d.Drift.Source = id
 		}
+		if d.Events != nil {
+			d.Events.Source = id
+		}
 	}
 	if d.Leadership == nil {
 		d.lead(ctx)
@@ -66,6 +71,9 @@ func (d *Daemon) lead(ctx context.Context) {
 	var wg sync.WaitGroup
 	if d.Drift != nil {
 		wg.Go(func() { _ = d.Drift.Run(ctx) })
+	}
+	if d.Events != nil {
+		wg.Go(func() { d.Events.Run(ctx) })
 	}
 	if d.Watch != nil {
 		ch, err := d.Watch(ctx)
