@@ -72,7 +72,7 @@ func TestEventsCommandOnCluster(t *testing.T) {
 	t.Parallel()
 	e := newCmdEnv(t)
 	dir := t.TempDir()
-	writeCheckedRepo(t, dir, e.Namespace, "ecsgit-demo/app:1")
+	checkedRepo(e.Namespace, "ecsgit-demo/app:1").Write(t, dir)
 	if code, _, _ := e.run(t, "apply", "--auto-approve", dir); code != exitOK {
 		t.Fatalf("apply: exit %d", code)
 	}
@@ -99,7 +99,7 @@ func TestEventsCommandOnCluster(t *testing.T) {
 			Cluster: clusterFlags{Address: e.Addr, Namespace: e.Namespace}, Filter: eventFilterFlags{Services: []string{"web"}}})
 	}()
 	time.Sleep(time.Second) // subscribed
-	writeCheckedRepo(t, dir, e.Namespace, "ecsgit-demo/app:broken")
+	checkedRepo(e.Namespace, "ecsgit-demo/app:broken").Write(t, dir)
 	if code, _, _ := e.run(t, "apply", "--auto-approve", dir); code != exitDegraded {
 		t.Fatalf("bad release: exit %d, want %d", code, exitDegraded)
 	}

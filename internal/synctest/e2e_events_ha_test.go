@@ -7,6 +7,7 @@ import (
 
 	"github.com/ecsgit/ecsgit/internal/ecsevents"
 	"github.com/ecsgit/ecsgit/internal/gittest"
+	"github.com/ecsgit/ecsgit/internal/repotest"
 	"github.com/ecsgit/ecsgit/internal/synctest"
 )
 
@@ -23,7 +24,7 @@ func TestEventsHATakeover(t *testing.T) {
 	t.Setenv("ECSGIT_TEST_EVENT_KEY", "hook-key")
 	repo := gittest.New(t)
 	commit := func(v string) {
-		files := synctest.Files(ns, synctest.Service{Name: "web", Count: 2, Env: v})
+		files := repotest.New(ns, repotest.Service{Name: "web", Count: 2, Version: v}).Files()
 		files["web-service.json"] = `{"serviceName": "web", "taskDefinition": "web", "desiredCount": 2,
   "deploymentConfiguration": {"minimumHealthyPercent": 50, "maximumPercent": 100}}` + "\n"
 		repo.Commit(v, files)

@@ -16,6 +16,7 @@ import (
 	"github.com/ecsgit/ecsgit/internal/ecsevents"
 	"github.com/ecsgit/ecsgit/internal/eventsink"
 	"github.com/ecsgit/ecsgit/internal/gittest"
+	"github.com/ecsgit/ecsgit/internal/repotest"
 	"github.com/ecsgit/ecsgit/internal/synctest"
 )
 
@@ -100,7 +101,7 @@ func TestEventsWebhookAcrossKill9(t *testing.T) {
 
 	repo := gittest.New(t)
 	commit := func(version string) string {
-		files := synctest.Files(ns, synctest.Service{Name: "web", Count: 2, Env: version + "-" + secretValue})
+		files := repotest.New(ns, repotest.Service{Name: "web", Count: 2, Version: version + "-" + secretValue}).Files()
 		// 50/100 with 2 tasks: one task at a time, each healthy after 5 s: a rollout of
 		// about 12 s, long enough to kill the daemon in the middle of it.
 		files["web-service.json"] = `{"serviceName": "web", "taskDefinition": "web", "desiredCount": 2,
