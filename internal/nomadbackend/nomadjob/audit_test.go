@@ -275,4 +275,3 @@ func TestSidecarNoteSaysEveryExitRestarts(t *testing.T) {
 	tr := translateOK(t, td, spec.Service{DesiredCount: new(1)})
 	mustNote(t, tr, "containerDefinitions[helper].essential", spec.FidelityApproximate, "even with code 0")
 }
-
