@@ -41,11 +41,15 @@ func ListenerEntryPoint(port int) string { return listenerEntryPointPrefix + str
 // all of their tasks, as ELB does.
 func TargetGroupServiceName(tgName string) string { return serviceName("tg", tgName) }
 
-// loadBalancing registers every loadBalancers[] entry as a group service with the
-// target group's health check and the proxy's routing tags, and sets the group's
-// shutdown_delay to the deregistration delay: on a stop Nomad deregisters the group's
-// services first, waits shutdown_delay (the proxy drops the target within a second,
-// in-flight requests finish), and only then signals the tasks.
+// loadBalancing registers every loadBalancers[] entry as a service of the container's
+// task with the target group's health check and the proxy's routing tags, and sets
+// every task's shutdown_delay to the deregistration delay: on a stop Nomad deregisters
+// a task's services first, waits shutdown_delay (the proxy drops the target within a
+// second, in-flight requests finish), and only then signals the task.
+//
+// A task service, not a group one: Nomad registers group services when the allocation
+// starts, before any container runs, so the proxy would send requests to a port nobody
+// listens on yet; a task's services are registered once its container has started.
 func (t *translator) loadBalancing(tg *api.TaskGroup) error {
 	if len(t.svc.LoadBalancers) == 0 {
 		return nil
@@ -83,7 +87,12 @@ func (t *translator) loadBalancing(tg *api.TaskGroup) error {
 		if err != nil {
 			return fmt.Errorf("loadBalancers[%d]: %w", i, err)
 		}
-		tg.Services = append(tg.Services, &api.Service{
+		ti := slices.IndexFunc(tg.Tasks, func(task *api.Task) bool { return task.Name == lb.ContainerName })
+		if ti < 0 {
+			return fmt.Errorf("loadBalancers[%d]: container %q has no task", i, lb.ContainerName)
+		}
+		task := tg.Tasks[ti]
+		task.Services = append(task.Services, &api.Service{
 			Name:       name,
 			Provider:   "nomad",
 			PortLabel:  label,
@@ -93,7 +102,11 @@ func (t *translator) loadBalancing(tg *api.TaskGroup) error {
 		})
 		delay = max(delay, group.DeregistrationDelay())
 	}
-	tg.ShutdownDelay = new(time.Duration(delay) * time.Second)
+	// Every task waits, so that no container the target's answers depend on (a
+	// sidecar) stops before the delay is over.
+	for _, task := range tg.Tasks {
+		task.ShutdownDelay = time.Duration(delay) * time.Second
+	}
 	return nil
 }
 
@@ -251,9 +264,4 @@ func globRegexp(pattern string, foldCase bool) string {
 	}
 	b.WriteString("$")
 	return b.String()
-}
-
-// hasGroupCheck reports whether a group service registers a check.
-func hasGroupCheck(tg *api.TaskGroup) bool {
-	return slices.ContainsFunc(tg.Services, func(s *api.Service) bool { return len(s.Checks) > 0 })
 }

@@ -171,7 +171,7 @@ func (t *translator) group() (*api.TaskGroup, error) {
 	if err := t.loadBalancing(tg); err != nil {
 		return nil, err
 	}
-	update, rollout, err := t.update(hasCheck(tasks) || hasGroupCheck(tg))
+	update, rollout, err := t.update(hasCheck(tasks))
 	if err != nil {
 		return nil, err
 	}
