@@ -45,6 +45,7 @@ cmd_addr() {
     i=$((i + 1))
   done
   echo "api 127.0.0.1:$API_PORT"
+  echo "accesslog $DIR/access.log"
 }
 
 write_config() {

@@ -25,7 +25,8 @@ type service struct {
 	Min, Max int // deploymentConfiguration percents (0: ECS defaults)
 	TG       string
 	Breaker  bool
-	Grace    int // healthCheckGracePeriodSeconds
+	Grace    int    // healthCheckGracePeriodSeconds
+	MemberOf string // a memberOf placement constraint expression
 }
 
 // targetGroup is one target group: health check on Path every 5 s, 2 passes / 2
@@ -86,6 +87,9 @@ func (r repo) write(t *testing.T, dir, ns string) *spec.Desired {
 		}
 		if len(dc) > 0 {
 			svc["deploymentConfiguration"] = dc
+		}
+		if s.MemberOf != "" {
+			svc["placementConstraints"] = []any{map[string]any{"type": "memberOf", "expression": s.MemberOf}}
 		}
 		if s.Grace > 0 {
 			svc["healthCheckGracePeriodSeconds"] = s.Grace

@@ -26,6 +26,18 @@ type Proxy struct {
 	Listeners map[int]string
 	// API is Traefik's API (GET /api/http/routers, /api/http/services, /ping).
 	API string
+	// AccessLogFile is the proxy's access log (one line per request, naming the router
+	// and the server that answered).
+	AccessLogFile string
+}
+
+// AccessLog returns the lines of the proxy's access log.
+func (p *Proxy) AccessLog() ([]string, error) {
+	b, err := os.ReadFile(p.AccessLogFile)
+	if err != nil {
+		return nil, fmt.Errorf("the proxy's access log: %w", err)
+	}
+	return strings.Split(strings.TrimRight(string(b), "\n"), "\n"), nil
 }
 
 // ListenerURL is the base URL of the proxy's entry point for listener port.
@@ -118,6 +130,8 @@ func proxyAddrs() (*Proxy, error) {
 		switch {
 		case name == "api":
 			p.API = a
+		case name == "accesslog":
+			p.AccessLogFile = a
 		case strings.HasPrefix(name, "listener-"):
 			if _, err := fmt.Sscanf(name, "listener-%d", &port); err == nil {
 				p.Listeners[port] = a
