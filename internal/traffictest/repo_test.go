@@ -203,3 +203,12 @@ func ctxFor(t *testing.T, d time.Duration) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+// allocPortURL is the URL of the demo app's port of alloc, bypassing the proxy.
+func allocPortURL(a *api.Allocation) (string, error) {
+	p, err := nomadtest.AllocPort(a, "p8080")
+	if err != nil {
+		return "", err
+	}
+	return "http://" + p + "/", nil
+}
