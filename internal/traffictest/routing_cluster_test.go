@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/nomad/api"
 
+	"github.com/ecsgit/ecsgit/internal/nomadbackend"
 	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadjob"
 	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadtest"
 	"github.com/ecsgit/ecsgit/internal/reconcile"
@@ -63,6 +64,26 @@ func TestPathRoutingToTwoServicesOnOneListener(t *testing.T) {
 			return err
 		}
 		return h.wantServers(nomadjob.TargetGroupServiceName("cpu-tg"), []string{"http://" + cpuPort})
+	})
+
+	// ecsgit status: both api targets healthy, at the addresses the proxy uses.
+	nomadtest.Eventually(t, time.Minute, func() error {
+		si, err := reconcile.InspectServices(ctx, h.b, h.env.Namespace, "api")
+		if err != nil {
+			return err
+		}
+		var got []string
+		for _, th := range si[0].Targets {
+			if th.TargetGroup != nomadjob.TargetGroupServiceName("api-tg") || th.State != nomadbackend.TargetHealthy {
+				return fmt.Errorf("target %+v, want healthy in tg-api-tg", th)
+			}
+			got = append(got, "http://"+th.Address)
+		}
+		slices.Sort(got)
+		if want := slices.Sorted(slices.Values(apiServers)); !slices.Equal(got, want) {
+			return fmt.Errorf("status targets %v, want %v", got, want)
+		}
+		return nil
 	})
 
 	// What a client sees: each path reaches a task, unmatched paths get 404, and every

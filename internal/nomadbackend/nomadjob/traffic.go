@@ -41,6 +41,9 @@ func ListenerEntryPoint(port int) string { return listenerEntryPointPrefix + str
 // all of their tasks, as ELB does.
 func TargetGroupServiceName(tgName string) string { return serviceName("tg", tgName) }
 
+// TargetGroupServicePrefix starts the name of every target group's Nomad service.
+const TargetGroupServicePrefix = "tg-"
+
 // loadBalancing registers every loadBalancers[] entry as a service of the container's
 // task with the target group's health check and the proxy's routing tags, and sets
 // every task's shutdown_delay to the deregistration delay: on a stop Nomad deregisters
