@@ -2,8 +2,11 @@ package traffictest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/nomad/api"
 
 	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadtest"
 )
@@ -55,8 +58,72 @@ func TestRollingUpdateBehindLoadBalancerDropsNoRequest(t *testing.T) {
 			if res.Sent < 50*10 {
 				t.Errorf("only %d requests sent: the load did not cover the rollout", res.Sent)
 			}
+			h.checkDeregistrationDelay(t, "web", 5*time.Second)
 		})
 	}
+}
+
+// checkDeregistrationDelay: every stopped task of job waited delay between Nomad's
+// "Waiting for shutdown delay" (its service is deregistered at that point) and its
+// termination.
+func (h *harness) checkDeregistrationDelay(t *testing.T, job string, delay time.Duration) {
+	t.Helper()
+	// The old tasks may still be in their delay when the rollout is over.
+	var allocs []*api.AllocationListStub
+	nomadtest.Eventually(t, 30*time.Second+delay, func() error {
+		var err error
+		if allocs, _, err = h.env.Client.Jobs().Allocations(job, true, h.env.QueryOptions()); err != nil {
+			return err
+		}
+		for _, a := range allocs {
+			if a.DesiredStatus == "stop" && (a.ClientStatus == "running" || a.ClientStatus == "pending") {
+				return fmt.Errorf("task %s is still stopping", a.ID[:8])
+			}
+		}
+		return nil
+	})
+	stopped := 0
+	for _, stub := range allocs {
+		if stub.DesiredStatus != "stop" {
+			continue
+		}
+		a, _, err := h.env.Client.Allocations().Info(stub.ID, h.env.QueryOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := a.TaskStates["app"]
+		if st == nil {
+			continue
+		}
+		var waiting, terminated int64
+		for _, ev := range st.Events {
+			switch ev.Type {
+			case "Waiting for shutdown delay":
+				waiting = ev.Time
+			case "Terminated":
+				terminated = ev.Time
+			}
+		}
+		stopped++
+		if waiting == 0 || terminated == 0 {
+			t.Errorf("stopped task %s: no shutdown-delay wait before its termination (events %v)", stub.ID[:8], eventTypes(st.Events))
+			continue
+		}
+		if got := time.Duration(terminated - waiting); got < delay-500*time.Millisecond {
+			t.Errorf("stopped task %s terminated %s after its deregistration, want the %s deregistration delay", stub.ID[:8], got, delay)
+		}
+	}
+	if stopped == 0 {
+		t.Error("no stopped task to check the deregistration delay on")
+	}
+}
+
+func eventTypes(evs []*api.TaskEvent) []string {
+	var out []string
+	for _, e := range evs {
+		out = append(out, e.Type)
+	}
+	return out
 }
 
 // waitOnlyVersion waits until 20 answers in a row are of version.
