@@ -340,6 +340,8 @@ cmd_up() {
 
   wait_ready
   restore_eligibility
+  # The load balancer (Traefik on Nomad's service catalog); down stops it with the rest.
+  "$ROOT/scripts/proxy.sh" up || die "the load balancer did not start (see above)"
   echo "$PORT_BASE" >"$CLUSTER_DIR/port-base"
   {
     echo "# Written by scripts/cluster.sh up. Source it: . .cluster/env"

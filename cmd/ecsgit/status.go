@@ -82,6 +82,19 @@ func statusRun(ctx context.Context, opts *statusOptions) error {
 		return err
 	}
 	for _, si := range svcs {
+		if len(si.Targets) > 0 {
+			fmt.Fprintf(out, "\n%s targets:\n", si.Service)
+			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "  TARGET GROUP\tTARGET\tALLOC\tHEALTH\tREASON")
+			for _, th := range si.Targets {
+				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", th.TargetGroup, th.Address, th.AllocID, th.State, dash(th.Reason))
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+		}
+	}
+	for _, si := range svcs {
 		if si.Degraded != "" {
 			fmt.Fprintf(out, "%s: degraded: %s\n", si.Service, si.Degraded)
 		}

@@ -114,6 +114,19 @@ type ServicePlan struct {
 	NomadDiffType string `json:"nomad_diff_type,omitempty"`
 	// After lists services that apply first (apply order).
 	After []string `json:"after,omitempty"`
+	// Routes are the listener rules and default actions that send traffic to this
+	// service's target groups, in the proxy's evaluation order. A change to them (or to
+	// a target group) shows in Changes under "loadBalancers".
+	Routes []Route `json:"routes,omitempty"`
+}
+
+// Route is one way a load balancer reaches a service: a listener ("LB:PORT"), a rule
+// (its priority and conditions; empty for the default action) and the target group.
+type Route struct {
+	Listener    string `json:"listener"`
+	Priority    int    `json:"priority,omitempty"`   // 0: the listener's default action
+	Conditions  string `json:"conditions,omitempty"` // "path-pattern /api/* AND host-header api.example.com"
+	TargetGroup string `json:"target_group"`
 }
 
 // FieldChange is one changed field, by its ECS path, e.g.

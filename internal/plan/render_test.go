@@ -52,6 +52,11 @@ func examplePlan() *Plan {
 					{Path: "containerDefinitions[web].environment[LOG_LEVEL]", Old: "info", New: "debug", Kind: KindChanged, ForcesReplacement: true},
 					{Path: "containerDefinitions[web].image", Old: "acme/web:1.4.2", New: "acme/web:1.5.0", Kind: KindChanged, ForcesReplacement: true},
 					{Path: "containerDefinitions[web].memory", Old: "512", New: "8192", Kind: KindChanged, ForcesReplacement: true},
+					{Path: "loadBalancers: nomad:task[web].Service.Tags", Old: "traefik.http.routers.tg-web-tg-front-80-r20.rule=PathRegexp(`^/web/.*$`)", New: "traefik.http.routers.tg-web-tg-front-80-r20.rule=PathRegexp(`^/app/.*$`)", Kind: KindChanged},
+				},
+				Routes: []Route{
+					{Listener: "front:80", Priority: 20, Conditions: "path-pattern /app/* AND host-header *.example.com", TargetGroup: "web-tg"},
+					{Listener: "front:80", TargetGroup: "web-tg"},
 				},
 				Placement: &Placement{OK: false, Failures: []string{"insufficient memory on 3 of 3 nodes"}, Canary: 4},
 				Rollout: &Rollout{DesiredCount: 4, MinimumHealthyPercent: 100, MaximumPercent: 200, MinHealthy: 4, MaxRunning: 8,

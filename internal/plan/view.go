@@ -118,6 +118,9 @@ func buildServiceView(sp *ServicePlan) serviceView {
 			sv.Notes = append(sv.Notes, "circuit breaker: "+r.CircuitBreaker)
 		}
 	}
+	for _, r := range sp.Routes {
+		sv.Notes = append(sv.Notes, "route: "+routeText(r))
+	}
 	for _, f := range sp.Fidelity {
 		sv.Notes = append(sv.Notes, fmt.Sprintf("fidelity: %s %s: %s", f.Level, f.Field, f.Detail))
 	}
@@ -287,4 +290,12 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// routeText is "front:80 rule 20 (path-pattern /api/*) → target group api-tg".
+func routeText(r Route) string {
+	if r.Priority == 0 {
+		return fmt.Sprintf("%s default action → target group %s", r.Listener, r.TargetGroup)
+	}
+	return fmt.Sprintf("%s rule %d (%s) → target group %s", r.Listener, r.Priority, r.Conditions, r.TargetGroup)
 }

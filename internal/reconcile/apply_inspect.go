@@ -30,6 +30,15 @@ type ServiceInspection struct {
 	Paused         string                     `json:"paused,omitempty"`     // pause reason
 	// Drifted: the live job is not the one ecsgit's record describes.
 	Drifted bool `json:"drifted,omitempty"`
+	// Targets are the service's tasks in its target groups, with their health (when the
+	// cluster can tell: TargetHealthReader).
+	Targets []nomadbackend.TargetHealth `json:"targets,omitempty"`
+}
+
+// TargetHealthReader is what a Cluster implements to report the health of a job's
+// load-balancer targets (an optional part of Cluster: status works without it).
+type TargetHealthReader interface {
+	TargetHealth(ctx context.Context, ns, id string) ([]nomadbackend.TargetHealth, error)
 }
 
 // InspectServices reports every ecsgit-managed job of ns (any source), or only the one
@@ -73,6 +82,11 @@ func inspect(ctx context.Context, b Cluster, ns, id string) (ServiceInspection, 
 		return si, err
 	}
 	si.Running, si.Healthy = n.Running, n.Healthy
+	if th, ok := b.(TargetHealthReader); ok {
+		if si.Targets, err = th.TargetHealth(ctx, ns, id); err != nil {
+			return si, err
+		}
+	}
 	if ds, err := b.Deployments(ctx, ns, id); err == nil {
 		if d := latestDeployment(ds, nil); d != nil {
 			si.Deployment = string(d.Status) + " (job version " + strconv.FormatUint(d.JobVersion, 10) + ")"

@@ -236,7 +236,7 @@ func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.Serv
 	ps := &PlannedService{Translation: tr, Service: svc, TaskDefinition: pl.desired.TaskDefinitionFor(svc), ReadAt: pl.readAt,
 		Unpause: pl.unpause != nil && pl.unpause(id, tr.SpecHash)}
 	sp := plan.ServicePlan{Service: svc.ServiceName, JobID: id, SpecHash: tr.SpecHash, After: svc.After,
-		Fidelity: fidelity(ps), Rollout: rolloutPreview(tr.Rollout)}
+		Fidelity: fidelity(ps), Rollout: rolloutPreview(tr.Rollout), Routes: routes(pl.desired, svc)}
 	if pl.reuse != nil {
 		if prior := pl.reuse(id); prior != nil {
 			ok, err := fromPrior(ps, &sp, prior, pl.source)
@@ -350,6 +350,7 @@ func decide(ps *PlannedService, sp *plan.ServicePlan, r serviceReads) error {
 	sp.NomadDiffType = string(ps.DryRun.DiffType)
 	sp.Placement = placement(ps.DryRun)
 	drift(ps, sp, r.DriftDiff)
+	trafficChanges(ps, sp)
 	classify(ps, sp)
 	return nil
 }

@@ -301,8 +301,10 @@ func TestTemplatePlaceholders(t *testing.T) {
 			    "command": ["sh", "-c", "exec app --port ${PORT}"],
 			    "healthCheck": {"command": ["CMD-SHELL", "curl -f http://localhost:${PORT}/ || exit 1"]},
 			    "environmentFiles": [{"value": "arn:aws:s3:::bucket/app.env", "type": "s3"}],
+			    "portMappings": [{"containerPort": 8080}],
 			    "environment": [{"name": "PORT", "value": "8080"}]}]}`,
-			"svc.json": svc(`"loadBalancers": [{"targetGroupArn": "arn:aws:elasticloadbalancing:us-gov-west-1:123456789012:targetgroup/app/0123456789abcdef", "containerName": "app"}]`),
+			"svc.json": svc(`"loadBalancers": [{"targetGroupArn": "arn:aws:elasticloadbalancing:us-gov-west-1:123456789012:targetgroup/app/0123456789abcdef", "containerName": "app", "containerPort": 8080}]`),
+			"tg.json":  `{"Name": "app", "Protocol": "HTTP", "Port": 8080, "VpcId": "vpc-0123456789abcdef0"}`,
 		}},
 		{name: "compose interpolation is compose's", clean: true, files: map[string]string{
 			"compose.yaml": "services:\n  web:\n    image: nginx:${TAG:-1.27}\n"}},

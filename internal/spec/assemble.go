@@ -57,6 +57,7 @@ func (a *assembler) add(r fileResult) {
 	if r.svc != nil {
 		a.addService(r.svc, validate)
 	}
+	a.addELB(r, validate)
 }
 
 func (a *assembler) addBroken(r fileResult) {
@@ -176,6 +177,7 @@ func (a *assembler) errorf(pos Pos, rule, format string, args ...any) {
 // finish applies the rules that need the whole repository.
 func (a *assembler) finish() *Desired {
 	d := a.d
+	a.finishELB()
 	for _, s := range d.Services {
 		a.checkServiceRefs(s)
 		if set, ok := d.Config.Services[s.ServiceName]; ok && len(set.After) > 0 {
@@ -241,6 +243,15 @@ func revisionOf(ref string) (string, bool) {
 // finish sorts everything that has an order.
 func (d *Desired) finish() {
 	slices.SortFunc(d.Services, func(x, y *ServiceDoc) int { return strings.Compare(x.ServiceName, y.ServiceName) })
+	slices.SortStableFunc(d.LoadBalancers, func(x, y *LoadBalancerDoc) int { return strings.Compare(x.Name, y.Name) })
+	slices.SortStableFunc(d.TargetGroups, func(x, y *TargetGroupDoc) int { return strings.Compare(x.Name, y.Name) })
+	slices.SortStableFunc(d.Listeners, func(x, y *ListenerDoc) int { return strings.Compare(x.Key(), y.Key()) })
+	slices.SortStableFunc(d.Rules, func(x, y *RuleDoc) int {
+		if c := strings.Compare(x.Listener, y.Listener); c != 0 {
+			return c
+		}
+		return intOrZero(x.Priority) - intOrZero(y.Priority)
+	})
 	slices.Sort(d.Files)
 	d.Files = slices.Compact(d.Files)
 	d.Diagnostics.Sort()

@@ -34,6 +34,11 @@ type Desired struct {
 	TaskDefinitions map[string]*TaskDefinitionDoc
 	// Services in a stable order (by serviceName).
 	Services []*ServiceDoc
+	// Load balancers, listeners, rules and target groups (elb.go), in file order.
+	LoadBalancers []*LoadBalancerDoc
+	Listeners     []*ListenerDoc
+	Rules         []*RuleDoc
+	TargetGroups  []*TargetGroupDoc
 	// Diagnostics from decoding, normalization and validation, sorted.
 	Diagnostics Diagnostics
 	// Files lists every file that contributed, relative to Root, sorted (for change

@@ -9,9 +9,13 @@ import (
 type DocKind int
 
 const (
-	DocOther          DocKind = iota // not an ECS definition; ignored
-	DocTaskDefinition                // has containerDefinitions, or the {"taskDefinition": {...}} wrapper
-	DocService                       // has serviceName, or the {"service": {...}} wrapper
+	DocOther           DocKind = iota // not an ECS definition; ignored
+	DocTaskDefinition                 // has containerDefinitions, or the {"taskDefinition": {...}} wrapper
+	DocService                        // has serviceName, or the {"service": {...}} wrapper
+	DocELBLoadBalancer                // create-load-balancer input (elb.go)
+	DocELBListener                    // create-listener input
+	DocELBRule                        // create-rule input
+	DocELBTargetGroup                 // create-target-group input
 )
 
 // readOnlyTaskDefinitionFields are what `aws ecs describe-task-definition` prints but
@@ -44,7 +48,7 @@ func classify(root *node) DocKind {
 	case isKind(root.get("service"), kindObject):
 		return DocService
 	}
-	return DocOther
+	return classifyELB(root)
 }
 
 func isKind(n *node, k nodeKind) bool { return n != nil && n.kind == k }

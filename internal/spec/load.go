@@ -166,11 +166,16 @@ func excludedDir(rel string, cfg Config) bool {
 
 // fileResult is what one file contributed.
 type fileResult struct {
-	rel   string
-	kind  DocKind
-	td    *TaskDefinitionDoc
-	svc   *ServiceDoc
-	diags Diagnostics
+	rel  string
+	kind DocKind
+	td   *TaskDefinitionDoc
+	svc  *ServiceDoc
+	// ELB definitions (one of them, by kind).
+	lb       *LoadBalancerDoc
+	listener *ListenerDoc
+	rule     *RuleDoc
+	tg       *TargetGroupDoc
+	diags    Diagnostics
 	// family and serviceName of a file that is not valid JSON, as far as they come before
 	// the syntax error (salvageNames); "" when unknown.
 	family, serviceName string
@@ -249,6 +254,8 @@ func decodeFile(root, rel string) fileResult {
 		var ds Diagnostics
 		r.svc, ds = decodeServiceNode(tree)
 		r.diags = append(r.diags, ds...)
+	case DocELBLoadBalancer, DocELBListener, DocELBRule, DocELBTargetGroup:
+		decodeELB(tree, kind, &r)
 	default:
 		r.diags = append(r.diags, ignoredJSON(tree)...)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 )
 
 // TestRealWorldShapes: the definitions under testdata/realworld (shaped like the AWS
@@ -35,8 +36,11 @@ func TestRealWorldShapes(t *testing.T) {
 					t.Fatal(err)
 				}
 				var into any = &ecs.RegisterTaskDefinitionInput{}
-				if strings.HasPrefix(filepath.Base(f), "service") {
+				switch base := filepath.Base(f); {
+				case strings.HasPrefix(base, "service"):
 					into = &ecs.CreateServiceInput{}
+				case strings.HasPrefix(base, "targetgroup"):
+					into = &elbv2.CreateTargetGroupInput{}
 				}
 				dec := json.NewDecoder(bytes.NewReader(src))
 				dec.DisallowUnknownFields()

@@ -275,10 +275,3 @@ func TestSidecarNoteSaysEveryExitRestarts(t *testing.T) {
 	tr := translateOK(t, td, spec.Service{DesiredCount: new(1)})
 	mustNote(t, tr, "containerDefinitions[helper].essential", spec.FidelityApproximate, "even with code 0")
 }
-
-// N8: a load balancer has no effect on the job, so its note is "unsupported", not
-// "approximate".
-func TestLoadBalancerIsUnsupported(t *testing.T) {
-	svc := spec.Service{DesiredCount: new(1), LoadBalancers: []spec.LoadBalancer{{TargetGroupArn: "arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/web/1", ContainerName: "app", ContainerPort: new(80)}}}
-	mustNote(t, translateOK(t, simpleTask(), svc), "loadBalancers[0]", spec.FidelityUnsupported, "no load balancer is configured")
-}

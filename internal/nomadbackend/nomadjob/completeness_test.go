@@ -168,6 +168,8 @@ func fullService(strategy string) spec.Service {
 	s.PlacementConstraints = []spec.PlacementConstraint{{Type: "distinctInstance"}, {Type: "memberOf", Expression: "attribute:rack == r1"}}
 	s.PropagateTags = "SERVICE"
 	s.AvailabilityZoneRebalancing = "ENABLED"
+	s.LoadBalancers[0].TargetGroupArn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/1"
+	s.LoadBalancers[0].ContainerName, s.LoadBalancers[0].ContainerPort = "app", new(8080)
 	return s
 }
 

@@ -155,8 +155,9 @@ var serviceFields = map[string]fieldRule{
 	"placementStrategy":             approx("`spread` blocks (zone, node, `${meta.x}`); none: spread over `zoneAttribute`", "binpack: Nomad bin-packs cluster-wide (note); random: unsupported (note); DAEMON: no effect, as in ECS (note)", RulePlacement).covers(),
 	"placementConstraints":          approx("`distinctInstance` → `distinct_hosts`; `memberOf` → constraints (see memberOf)", "see memberOf (notes)", RulePlacement).covers(),
 	"healthCheckGracePeriodSeconds": approx("`update.min_healthy_time = max(5 s, grace)`, `healthy_deadline = 5 min + grace`, `check_restart.grace`", "each batch must stay healthy for the whole grace period", RuleRollout),
-	"loadBalancers": fieldRule{level: spec.FidelityUnsupported, nomad: "— (health-checked containers are Nomad services)", detail: "no load balancer is configured; put an ingress (Traefik, nginx with a nomadService template) in front of the Nomad service", rule: RuleServiceRegistry}.
-		covers().notedEach(),
+	"loadBalancers": approx("task `service { name = \"tg-<target group>\", provider = \"nomad\", port = <containerPort's label> }` with the proxy's (Traefik) routing tags, one router per listener rule and default action; the target group's health check as the service's `check` (http, path, interval, timeout, `check_restart.limit = UnhealthyThresholdCount`, `grace = healthCheckGracePeriodSeconds`); every task's `shutdown_delay = deregistration_delay.timeout_seconds`; `canary_tags` keep canaries out of the proxy until promotion (docs/traffic.md)",
+		"a task is healthy after one passing check (HealthyThresholdCount is not counted) and a Nomad check passes on any 2xx (a matcher with other codes is noted); the deregistration delay is always waited in full (ELB stops early once no request is in flight); without canaries (max_parallel rolling updates, a first deployment) a task is routed to from its registration on, until the proxy's own check of the same path fails", RuleLoadBalancer).
+		covers(),
 	"serviceRegistries": approx("Nomad service registration of checked containers", "Cloud Map registration is not translated; health-checked containers are registered as Nomad services (no DNS)", RuleServiceRegistry).
 		covers().notedEach(),
 	"networkConfiguration": unsupported("subnets, security groups and public IPs have no Nomad equivalent").

@@ -30,6 +30,7 @@ var goldenCases = []struct{ name, reason string }{
 	{"logdrivers", "default hostLogDrivers: awslogs stays in Nomad's log collection with a note naming the CloudWatch group/stream; json-file, syslog, gelf, splunk exact (awsfirelens without a router is refused by validation, ECS-CD-028)"},
 	{"logdrivers-awslogs", "hostLogDrivers opts in awslogs: awslogs-stream-prefix becomes awslogs-stream prefix/container/alloc-id; syslog, not listed, stays with Nomad"},
 	{"disable-networking", "disableNetworking with a probe of a mapped port: no Nomad check (it could never reach the container), a note instead (audit W9)"},
+	{"loadbalancer", "loadBalancers → a group service tg-web-tg on the dynamic port with Traefik routers (path-pattern and host-header wildcards, ELB priority), the target group's health check, shutdown_delay = deregistration delay, canary_tags; a 3xx matcher noted"},
 	{"rollout-surge", "min 100 / max 150: partial surge with canaries, COUNT circuit-breaker threshold"},
 }
 

@@ -21,6 +21,10 @@ type specHashInput struct {
 	TaskDefinition *spec.TaskDefinition `json:"taskDefinition"`
 	Service        *spec.Service        `json:"service"`
 	Settings       hashSettings         `json:"settings"`
+	// Traffic: the target groups the service registers into and the listeners and
+	// rules that route to them (absent without loadBalancers, so such services keep
+	// their hash).
+	Traffic *trafficInput `json:"traffic,omitempty"`
 }
 
 // hashSettings are the configuration values that change the translated job.
@@ -37,8 +41,38 @@ type hashSettings struct {
 	HostLogDrivers []string `json:"hostLogDrivers,omitempty"`
 }
 
-func specHash(td *spec.TaskDefinitionDoc, svc *spec.ServiceDoc, cfg spec.Config, opts TranslateOptions) (string, error) {
+// trafficInput is the part of the repository's ELB definitions one service's job
+// depends on.
+type trafficInput struct {
+	TargetGroups []*spec.ELBTargetGroup `json:"targetGroups"`
+	Listeners    []*spec.ELBListener    `json:"listeners"`
+	Rules        []*spec.ELBRule        `json:"rules"`
+}
+
+func trafficOf(d *spec.Desired, svc *spec.ServiceDoc) *trafficInput {
+	if len(svc.LoadBalancers) == 0 {
+		return nil
+	}
+	in := &trafficInput{}
+	for _, lb := range svc.LoadBalancers {
+		g := d.TargetGroup(lb.TargetGroupArn)
+		if g == nil {
+			continue
+		}
+		in.TargetGroups = append(in.TargetGroups, &g.ELBTargetGroup)
+		for _, r := range d.RoutesTo(g.Name) {
+			in.Listeners = append(in.Listeners, &r.Listener.ELBListener)
+			if r.Rule != nil {
+				in.Rules = append(in.Rules, &r.Rule.ELBRule)
+			}
+		}
+	}
+	return in
+}
+
+func specHash(td *spec.TaskDefinitionDoc, svc *spec.ServiceDoc, traffic *trafficInput, cfg spec.Config, opts TranslateOptions) (string, error) {
 	in := specHashInput{
+		Traffic:        traffic,
 		Translator:     TranslatorVersion,
 		TaskDefinition: &td.TaskDefinition,
 		Service:        &svc.Service,

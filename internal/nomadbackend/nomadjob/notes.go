@@ -22,6 +22,7 @@ const (
 	RuleCircuitBreaker  = "FID-NOMAD-BREAKER"      // circuit breaker approximation
 	RuleStopTimeout     = "FID-NOMAD-STOPTIMEOUT"  // kill_timeout capped by the client
 	RuleServiceRegistry = "FID-NOMAD-REGISTRATION" // load balancers / service registries
+	RuleLoadBalancer    = "FID-NOMAD-LB"           // a target group's routing or health check differs on the proxy
 	RuleLogging         = "FID-NOMAD-LOGGING"      // log driver the hosts cannot run, FireLens metadata
 )
 

@@ -67,12 +67,12 @@ func Translate(d *spec.Desired, svc *spec.ServiceDoc, opts TranslateOptions) (*T
 		return nil, fmt.Errorf("translate service %q: task definition %q not found", svc.ServiceName, svc.TaskDefinition)
 	}
 	cfg := withConfigDefaults(d.Config)
-	t := &translator{cfg: cfg, td: td, svc: svc, opts: opts}
+	t := &translator{cfg: cfg, d: d, td: td, svc: svc, opts: opts}
 	job, err := t.job()
 	if err != nil {
 		return nil, fmt.Errorf("translate service %q: %w", svc.ServiceName, err)
 	}
-	hash, err := specHash(td, svc, cfg, opts)
+	hash, err := specHash(td, svc, trafficOf(d, svc), cfg, opts)
 	if err != nil {
 		return nil, fmt.Errorf("translate service %q: %w", svc.ServiceName, err)
 	}
@@ -83,6 +83,7 @@ func Translate(d *spec.Desired, svc *spec.ServiceDoc, opts TranslateOptions) (*T
 // files, one concern per file.
 type translator struct {
 	cfg     spec.Config
+	d       *spec.Desired // the repository: target groups, listeners and rules
 	td      *spec.TaskDefinitionDoc
 	svc     *spec.ServiceDoc
 	opts    TranslateOptions
@@ -167,6 +168,9 @@ func (t *translator) group() (*api.TaskGroup, error) {
 		return nil, err
 	}
 	t.volumes(tg)
+	if err := t.loadBalancing(tg); err != nil {
+		return nil, err
+	}
 	update, rollout, err := t.update(hasCheck(tasks))
 	if err != nil {
 		return nil, err

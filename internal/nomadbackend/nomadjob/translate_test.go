@@ -25,6 +25,17 @@ func desiredFor(td spec.TaskDefinition, svc spec.Service) (*spec.Desired, *spec.
 		TaskDefinitions: map[string]*spec.TaskDefinitionDoc{td.Family: {TaskDefinition: td}},
 		Services:        []*spec.ServiceDoc{doc},
 	}
+	// Every target group the service names exists (a repository without it does not
+	// validate), with ELB's defaults, behind one listener.
+	for _, lb := range svc.LoadBalancers {
+		if lb.TargetGroupArn == "" || d.TargetGroup(lb.TargetGroupArn) != nil {
+			continue
+		}
+		name := spec.ELBResourceName(lb.TargetGroupArn)
+		d.TargetGroups = append(d.TargetGroups, &spec.TargetGroupDoc{ELBTargetGroup: spec.ELBTargetGroup{Name: name, Protocol: "HTTP"}})
+		d.Listeners = append(d.Listeners, &spec.ListenerDoc{LoadBalancer: "lb", ELBListener: spec.ELBListener{LoadBalancerArn: "lb", Protocol: "HTTP", Port: new(80),
+			DefaultActions: []spec.ELBAction{{Type: "forward", TargetGroupArn: name}}}})
+	}
 	return d, doc
 }
 

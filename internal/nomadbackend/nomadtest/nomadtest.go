@@ -65,6 +65,8 @@ type Env struct {
 	Client    *api.Client
 	Addr      string // e.g. http://127.0.0.1:4646
 	Namespace string // unique per test, deleted at cleanup
+	// keepNamespace: the namespace is shared (TrafficCluster); cleanup purges it only.
+	keepNamespace bool
 }
 
 // clusterOnce caches a successful cluster start for the test binary; a failed
@@ -569,6 +571,9 @@ func (e *Env) cleanup() {
 		if _, err := c.Variables().Delete(v.Path, e.WriteOptions()); err != nil {
 			t.Errorf("nomadtest cleanup: delete variable %s/%s: %v", e.Namespace, v.Path, err)
 		}
+	}
+	if e.keepNamespace {
+		return
 	}
 	var delErr error
 	for i := 0; i < 20; i++ {
