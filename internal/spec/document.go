@@ -12,6 +12,7 @@ const (
 	DocOther          DocKind = iota // not an ECS definition; ignored
 	DocTaskDefinition                // has containerDefinitions, or the {"taskDefinition": {...}} wrapper
 	DocService                       // has serviceName, or the {"service": {...}} wrapper
+	DocScaling                       // an Application Auto Scaling target, policy or scheduled action (scaling.go)
 )
 
 // readOnlyTaskDefinitionFields are what `aws ecs describe-task-definition` prints but
@@ -39,6 +40,8 @@ func classify(root *node) DocKind {
 		return DocTaskDefinition
 	case root.get("serviceName") != nil:
 		return DocService
+	case isScalingDoc(root):
+		return DocScaling
 	case isKind(root.get("taskDefinition"), kindObject):
 		return DocTaskDefinition
 	case isKind(root.get("service"), kindObject):

@@ -170,6 +170,7 @@ type fileResult struct {
 	kind  DocKind
 	td    *TaskDefinitionDoc
 	svc   *ServiceDoc
+	scale *ScalingDoc
 	diags Diagnostics
 	// family and serviceName of a file that is not valid JSON, as far as they come before
 	// the syntax error (salvageNames); "" when unknown.
@@ -248,6 +249,10 @@ func decodeFile(root, rel string) fileResult {
 	case DocService:
 		var ds Diagnostics
 		r.svc, ds = decodeServiceNode(tree)
+		r.diags = append(r.diags, ds...)
+	case DocScaling:
+		var ds Diagnostics
+		r.scale, ds = decodeScalingNode(tree)
 		r.diags = append(r.diags, ds...)
 	default:
 		r.diags = append(r.diags, ignoredJSON(tree)...)
