@@ -21,6 +21,15 @@ type specHashInput struct {
 	TaskDefinition *spec.TaskDefinition `json:"taskDefinition"`
 	Service        *spec.Service        `json:"service"`
 	Settings       hashSettings         `json:"settings"`
+	// Scaling: the scalable target and policies (absent without a target, so the hash
+	// of a service without auto scaling is unchanged).
+	Scaling *scalingHashInput `json:"scaling,omitempty"`
+}
+
+type scalingHashInput struct {
+	Target    *spec.ScalableTarget    `json:"target"`
+	Policies  []*spec.ScalingPolicy   `json:"policies,omitempty"`
+	Scheduled []*spec.ScheduledAction `json:"scheduled,omitempty"`
 }
 
 // hashSettings are the configuration values that change the translated job.
@@ -47,6 +56,15 @@ func specHash(td *spec.TaskDefinitionDoc, svc *spec.ServiceDoc, cfg spec.Config,
 			NodePool: cfg.NodePool, JobPrefix: cfg.JobPrefix, ZoneAttribute: cfg.ZoneAttribute,
 			CPUMHzPerVCPU: cfg.CPUMHzPerVCPU, Source: opts.Source, HostLogDrivers: cfg.HostLogDrivers,
 		},
+	}
+	if s := svc.Scaling; s != nil {
+		in.Scaling = &scalingHashInput{Target: s.Target}
+		for _, p := range s.Policies {
+			in.Scaling.Policies = append(in.Scaling.Policies, p.Policy)
+		}
+		for _, a := range s.Scheduled {
+			in.Scaling.Scheduled = append(in.Scaling.Scheduled, a.Action)
+		}
 	}
 	b, err := json.Marshal(in)
 	if err != nil {

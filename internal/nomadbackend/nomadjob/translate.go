@@ -173,6 +173,7 @@ func (t *translator) group() (*api.TaskGroup, error) {
 	}
 	tg.Update = update
 	t.rollout = rollout
+	t.scaling(tg)
 	return tg, nil
 }
 
