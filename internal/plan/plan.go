@@ -5,6 +5,7 @@
 package plan
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/ecsgit/ecsgit/internal/spec"
@@ -114,6 +115,38 @@ type ServicePlan struct {
 	NomadDiffType string `json:"nomad_diff_type,omitempty"`
 	// After lists services that apply first (apply order).
 	After []string `json:"after,omitempty"`
+	// Scaling: the service has a scalable target, so its count is the autoscaler's, not
+	// desiredCount (docs/autoscaling.md).
+	Scaling *Scaling `json:"scaling,omitempty"`
+}
+
+// Scaling is the count range of a service with a scalable target and its count now.
+type Scaling struct {
+	Min int `json:"min"`
+	Max int `json:"max"`
+	// Current is the live count (nil: the job does not run yet); Count is what the job
+	// is registered with: Current moved into [Min, Max], or the starting count.
+	Current *int `json:"current,omitempty"`
+	Count   int  `json:"count"`
+	// Policies counts the translated policies; Enabled is false when none is (the range
+	// then only bounds the count) or the target's dynamic scaling is suspended.
+	Enabled bool `json:"enabled"`
+}
+
+// Line is how the text views say who owns the count.
+func (s *Scaling) Line() string {
+	rng := fmt.Sprintf("(min %d, max %d", s.Min, s.Max)
+	if !s.Enabled {
+		rng += "; no policy active"
+	}
+	rng += ")"
+	switch {
+	case s.Current == nil:
+		return fmt.Sprintf("count managed by autoscaling: starts at %d %s", s.Count, rng)
+	case *s.Current != s.Count:
+		return fmt.Sprintf("count managed by autoscaling: %d now, moved to %d %s", *s.Current, s.Count, rng)
+	}
+	return fmt.Sprintf("count managed by autoscaling: %d now %s", *s.Current, rng)
 }
 
 // FieldChange is one changed field, by its ECS path, e.g.

@@ -244,6 +244,7 @@ func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.Serv
 				return sp, ps, fmt.Errorf("plan %s: %w", id, err)
 			}
 			if ok {
+				sp.Scaling = scalingView(ps)
 				return sp, ps, nil
 			}
 		}
@@ -256,6 +257,7 @@ func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.Serv
 	if err := decide(ps, &sp, r); err != nil {
 		return sp, ps, fmt.Errorf("plan %s: %w", id, err)
 	}
+	sp.Scaling = scalingView(ps)
 	return sp, ps, nil
 }
 
@@ -302,6 +304,9 @@ func (pl *planner) read(ctx context.Context, ps *PlannedService, sp *plan.Servic
 			return r, nil
 		}
 	}
+	if job, err = pl.followLiveCount(ps, sp, job, r.Live); err != nil {
+		return r, err
+	}
 	if r.Record, err = pl.b.ReadServiceRecord(ctx, pl.ns, id); err != nil {
 		return r, fmt.Errorf("plan %s: %w", id, err)
 	}
@@ -347,6 +352,12 @@ func decide(ps *PlannedService, sp *plan.ServicePlan, r serviceReads) error {
 		return nil
 	}
 	ps.DryRun = r.DryRun
+	if ps.Service.Scaling != nil && countDerivedOnly(ps.DryRun.Diff) {
+		// The autoscaler's count seen through the update block (plan_scaling.go).
+		d := *ps.DryRun
+		d.DiffType = nomadbackend.DiffNone
+		ps.DryRun = &d
+	}
 	sp.NomadDiffType = string(ps.DryRun.DiffType)
 	sp.Placement = placement(ps.DryRun)
 	drift(ps, sp, r.DriftDiff)

@@ -476,3 +476,84 @@ func (doc *ScalingDoc) name() string {
 	}
 	return ""
 }
+
+// EffectiveRange is a scalable target's capacity range at a moment, after the
+// scheduled actions that have fired by then.
+type EffectiveRange struct {
+	Min, Max int
+	// By is the scheduled action that set the range last (nil: the target's own), At
+	// when it fired.
+	By *ScalingDoc
+	At time.Time
+}
+
+// RangeAt is the capacity range at now: the target's MinCapacity/MaxCapacity, changed
+// by every scheduled action in the order of its last firing at or before now (within
+// its StartTime/EndTime), as Application Auto Scaling applies them. It needs no state:
+// ecsgit recomputes it on every pass (docs/autoscaling.md). A zero now, or
+// ScheduledScalingSuspended, leaves the target's range.
+func (s *ServiceScaling) RangeAt(now time.Time) EffectiveRange {
+	r := EffectiveRange{Min: s.Min(), Max: s.Max()}
+	if now.IsZero() || s.Target.SuspendedState != nil && s.Target.SuspendedState.ScheduledScalingSuspended {
+		return r
+	}
+	type firing struct {
+		at  time.Time
+		doc *ScalingDoc
+	}
+	var fired []firing
+	for _, doc := range s.Scheduled {
+		a := doc.Action
+		sch, err := ParseSchedule(a.Schedule, a.Timezone)
+		if err != nil {
+			continue // reported by validation
+		}
+		start, _ := time.Parse(time.RFC3339, a.StartTime)
+		end, _ := time.Parse(time.RFC3339, a.EndTime)
+		at := now
+		if !end.IsZero() && end.Before(at) {
+			at = end
+		}
+		t, ok := sch.Prev(at, start)
+		if !ok || !start.IsZero() && t.Before(start) {
+			continue
+		}
+		fired = append(fired, firing{t, doc})
+	}
+	slices.SortStableFunc(fired, func(x, y firing) int { return x.at.Compare(y.at) })
+	for _, f := range fired {
+		act := f.doc.Action.ScalableTargetAction
+		if act.MinCapacity != nil {
+			r.Min = *act.MinCapacity
+			r.Max = max(r.Max, r.Min)
+		}
+		if act.MaxCapacity != nil {
+			r.Max = *act.MaxCapacity
+			r.Min = min(r.Min, r.Max)
+		}
+		r.By, r.At = f.doc, f.at
+	}
+	return r
+}
+
+// NextScheduled is the first time after now that one of the scheduled actions fires
+// (ok false: none will).
+func (s *ServiceScaling) NextScheduled(now time.Time) (time.Time, bool) {
+	var next time.Time
+	for _, doc := range s.Scheduled {
+		a := doc.Action
+		sch, err := ParseSchedule(a.Schedule, a.Timezone)
+		if err != nil {
+			continue
+		}
+		start, _ := time.Parse(time.RFC3339, a.StartTime)
+		t, ok := sch.Next(now, start)
+		if end, _ := time.Parse(time.RFC3339, a.EndTime); !ok || !end.IsZero() && t.After(end) {
+			continue
+		}
+		if next.IsZero() || t.Before(next) {
+			next = t
+		}
+	}
+	return next, !next.IsZero()
+}

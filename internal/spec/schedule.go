@@ -233,3 +233,39 @@ func (s *Schedule) Next(after, start time.Time) (time.Time, bool) {
 	}
 	return time.Time{}, false
 }
+
+// Prev returns the last time at or before now that the schedule fired; start is when a
+// rate() schedule began (its StartTime; the zero time counts from the Unix epoch). ok
+// is false when it has not fired yet.
+func (s *Schedule) Prev(now, start time.Time) (time.Time, bool) {
+	switch {
+	case !s.at.IsZero():
+		return s.at, !s.at.After(now)
+	case s.rate > 0:
+		if start.IsZero() {
+			start = time.Unix(0, 0)
+		}
+		if now.Before(start) {
+			return time.Time{}, false
+		}
+		return start.Add(now.Sub(start) / s.rate * s.rate), true
+	}
+	c := s.cron
+	t := now.In(s.Loc).Truncate(time.Minute)
+	for i := 0; i < 5*366*24*60; i++ {
+		switch {
+		case c.years != nil && !c.years[t.Year()] && t.Year() < 1970:
+			return time.Time{}, false
+		case !c.month[int(t.Month())] || !c.dom[t.Day()] || !c.dow[int(t.Weekday())+1] || c.years != nil && !c.years[t.Year()]:
+			// the last minute of the previous day
+			t = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, s.Loc).Add(-time.Minute)
+		case !c.hour[t.Hour()]:
+			t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), 0, 0, 0, s.Loc).Add(-time.Minute)
+		case !c.minute[t.Minute()]:
+			t = t.Add(-time.Minute)
+		default:
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}

@@ -124,33 +124,17 @@ func (t *translator) scaling(tg *api.TaskGroup) {
 		policy["check"] = checks
 	}
 	tg.Scaling = &api.ScalingPolicy{Min: &min, Max: &max, Enabled: &enabled, Policy: policy}
-	// The count ECS starts with: desiredCount within [min, max] (RegisterScalableTarget
-	// moves the desired count into the range).
-	count := min64(max64(int64(t.desiredCount()), min), max)
-	tg.Count = new(int(count))
-	if int64(t.desiredCount()) != count {
+	// desiredCount (the group's count) is already within [min, max]; say so when Git's
+	// value is not (RegisterScalableTarget moves the desired count into the range).
+	if git := t.gitDesiredCount(); t.opts.LiveCount == nil && (int64(git) < min || int64(git) > max) {
 		t.notes.approx(t.svcField("desiredCount"), RuleScaling,
-			"desiredCount %d is outside the scalable target's range [%d, %d]: the service starts with %d tasks, as Application Auto Scaling moves it into the range", t.desiredCount(), min, max, count)
+			"desiredCount %d is outside the scalable target's range [%d, %d]: the service starts with %d tasks, as Application Auto Scaling moves it into the range", git, min, max, t.desiredCount())
 	}
 	t.notes.approx(ref(s.TargetDoc, "MinCapacity"), RuleScaling,
 		"scaled by the Nomad Autoscaler (target-value strategy on nomad-apm, every %s, ±%d %% dead band): Application Auto Scaling's CloudWatch alarms (3 breaching minutes to scale out, 15 to scale in) are not reproduced; see docs/autoscaling.md", ScalingEvaluationInterval, int(scalingThreshold*100))
 }
 
 func maxInt(a, b int) int {
-	if a > b {
-		return a
-	}
-	return b
-}
-
-func min64(a, b int64) int64 {
-	if a < b {
-		return a
-	}
-	return b
-}
-
-func max64(a, b int64) int64 {
 	if a > b {
 		return a
 	}
