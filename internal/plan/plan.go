@@ -131,11 +131,21 @@ type Scaling struct {
 	// Policies counts the translated policies; Enabled is false when none is (the range
 	// then only bounds the count) or the target's dynamic scaling is suspended.
 	Enabled bool `json:"enabled"`
+	// ScheduledAction names the scheduled action that set [Min, Max] (empty: the
+	// scalable target's own range), ScheduledAt when it fired.
+	ScheduledAction string     `json:"scheduled_action,omitempty"`
+	ScheduledAt     *time.Time `json:"scheduled_at,omitempty"`
 }
 
 // Line is how the text views say who owns the count.
 func (s *Scaling) Line() string {
 	rng := fmt.Sprintf("(min %d, max %d", s.Min, s.Max)
+	if s.ScheduledAction != "" {
+		rng += fmt.Sprintf(", set by scheduled action %s", s.ScheduledAction)
+		if s.ScheduledAt != nil {
+			rng += " at " + s.ScheduledAt.UTC().Format(time.RFC3339)
+		}
+	}
 	if !s.Enabled {
 		rng += "; no policy active"
 	}

@@ -139,6 +139,10 @@ func ComputePlanned(ctx context.Context, desired *spec.Desired, b Cluster, opts 
 	pl := &planner{b: b, desired: desired, ns: ns, families: newFamilyCache(b, ns), reuse: opts.Reuse, unpause: opts.Unpause, readAt: time.Now()}
 	pl.source, pl.sourceExplicit = opts.sourceFor(desired)
 	pl.testDriver = opts.TestDriver
+	pl.now = time.Now()
+	if opts.Now != nil {
+		pl.now = opts.Now()
+	}
 
 	svcs := make([]*PlannedService, len(desired.Services))
 	sps := make([]plan.ServicePlan, len(desired.Services))
@@ -223,10 +227,12 @@ type planner struct {
 	reuse          ReuseFunc
 	unpause        UnpauseFunc
 	readAt         time.Time
+	// now is the pass's clock for the scheduled scaling actions (PlanOptions.Now).
+	now time.Time
 }
 
 func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.ServicePlan, *PlannedService, error) {
-	tr, err := nomadjob.Translate(pl.desired, svc, nomadjob.TranslateOptions{Source: pl.source, TestDriver: pl.testDriver})
+	tr, err := nomadjob.Translate(pl.desired, svc, nomadjob.TranslateOptions{Source: pl.source, TestDriver: pl.testDriver, Now: pl.now})
 	if err != nil {
 		return plan.ServicePlan{}, nil, &ContentError{Service: svc.ServiceName, Err: err}
 	}
@@ -244,7 +250,7 @@ func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.Serv
 				return sp, ps, fmt.Errorf("plan %s: %w", id, err)
 			}
 			if ok {
-				sp.Scaling = scalingView(ps)
+				sp.Scaling = scalingView(ps, pl.now)
 				return sp, ps, nil
 			}
 		}
@@ -257,7 +263,7 @@ func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.Serv
 	if err := decide(ps, &sp, r); err != nil {
 		return sp, ps, fmt.Errorf("plan %s: %w", id, err)
 	}
-	sp.Scaling = scalingView(ps)
+	sp.Scaling = scalingView(ps, pl.now)
 	return sp, ps, nil
 }
 

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/ecsgit/ecsgit/internal/nomadbackend"
 	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadjob"
@@ -29,7 +30,7 @@ func (pl *planner) followLiveCount(ps *PlannedService, sp *plan.ServicePlan, job
 		return job, nil
 	}
 	n := live.Desired
-	tr, err := nomadjob.Translate(pl.desired, ps.Service, nomadjob.TranslateOptions{Source: pl.source, TestDriver: pl.testDriver, LiveCount: &n})
+	tr, err := nomadjob.Translate(pl.desired, ps.Service, nomadjob.TranslateOptions{Source: pl.source, TestDriver: pl.testDriver, LiveCount: &n, Now: pl.now})
 	if err != nil {
 		return nil, &ContentError{Service: ps.Service.ServiceName, Err: err}
 	}
@@ -45,13 +46,17 @@ func (pl *planner) followLiveCount(ps *PlannedService, sp *plan.ServicePlan, job
 }
 
 // scalingView says in the plan who owns the count of a service with a scalable target.
-func scalingView(ps *PlannedService) *plan.Scaling {
+func scalingView(ps *PlannedService, now time.Time) *plan.Scaling {
 	if ps.Service == nil || ps.Service.Scaling == nil || ps.Translation == nil {
 		return nil
 	}
-	s := ps.Service.Scaling
+	r := ps.Service.Scaling.RangeAt(now)
 	want := nomadbackend.JobOf(ps.Translation).Summary()
-	v := &plan.Scaling{Min: s.Min(), Max: s.Max(), Count: want.Desired, Enabled: want.Scaling != nil && want.Scaling.Enabled}
+	v := &plan.Scaling{Min: r.Min, Max: r.Max, Count: want.Desired, Enabled: want.Scaling != nil && want.Scaling.Enabled}
+	if r.By != nil {
+		at := r.At
+		v.ScheduledAction, v.ScheduledAt = r.By.Action.ScheduledActionName, &at
+	}
 	if ps.Live != nil && !nomadbackend.IsStopped(ps.Live) {
 		cur := ps.Live.Desired
 		v.Current = &cur

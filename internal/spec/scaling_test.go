@@ -182,3 +182,41 @@ func TestScheduleNext(t *testing.T) {
 		}
 	}
 }
+
+// TestRangeAt: the range in force is the target's, changed by the scheduled actions in
+// the order they last fired; an action outside its StartTime/EndTime does not count.
+func TestRangeAt(t *testing.T) {
+	action := func(name, schedule, start, end string, min, max *int) *ScalingDoc {
+		return &ScalingDoc{Action: &ScheduledAction{ScheduledActionName: name, Schedule: schedule, StartTime: start, EndTime: end,
+			ScalableTargetAction: &ScalableTargetAction{MinCapacity: min, MaxCapacity: max}}}
+	}
+	n := func(i int) *int { return &i }
+	s := &ServiceScaling{Target: &ScalableTarget{MinCapacity: n(2), MaxCapacity: n(10)}, Scheduled: []*ScalingDoc{
+		action("morning", "cron(0 8 * * ? *)", "", "", n(5), nil),
+		action("evening", "cron(0 20 * * ? *)", "", "", n(1), n(4)),
+		action("launch", "at(2026-12-24T12:00:00)", "", "", n(20), n(40)),
+		action("expired", "cron(0 9 * * ? *)", "", "2026-01-01T00:00:00Z", n(7), n(7)),
+	}}
+	for _, tc := range []struct {
+		at       string
+		min, max int
+		by       string
+	}{
+		{"2026-12-01T09:30:00Z", 5, 5, "morning"}, // evening ([1, 4]) fired yesterday, morning (min 5) today raises max to 5
+		{"2026-12-01T21:00:00Z", 1, 4, "evening"},
+		{"2026-12-24T12:00:00Z", 20, 40, "launch"},
+	} {
+		now, _ := time.Parse(time.RFC3339, tc.at)
+		r := s.RangeAt(now)
+		by := ""
+		if r.By != nil {
+			by = r.By.Action.ScheduledActionName
+		}
+		if r.Min != tc.min || r.Max != tc.max || by != tc.by {
+			t.Errorf("RangeAt(%s) = [%d, %d] by %q, want [%d, %d] by %q", tc.at, r.Min, r.Max, by, tc.min, tc.max, tc.by)
+		}
+	}
+	if r := s.RangeAt(time.Time{}); r.Min != 2 || r.Max != 10 {
+		t.Errorf("RangeAt(zero) = %+v, want the target's [2, 10]", r)
+	}
+}

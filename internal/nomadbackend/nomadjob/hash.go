@@ -27,6 +27,10 @@ type specHashInput struct {
 }
 
 type scalingHashInput struct {
+	// Min and Max are the range in force (after the scheduled actions fired by then):
+	// a scheduled action changes the job without a change in Git.
+	Min       int                     `json:"min"`
+	Max       int                     `json:"max"`
 	Target    *spec.ScalableTarget    `json:"target"`
 	Policies  []*spec.ScalingPolicy   `json:"policies,omitempty"`
 	Scheduled []*spec.ScheduledAction `json:"scheduled,omitempty"`
@@ -58,7 +62,8 @@ func specHash(td *spec.TaskDefinitionDoc, svc *spec.ServiceDoc, cfg spec.Config,
 		},
 	}
 	if s := svc.Scaling; s != nil {
-		in.Scaling = &scalingHashInput{Target: s.Target}
+		r := s.RangeAt(opts.Now)
+		in.Scaling = &scalingHashInput{Target: s.Target, Min: r.Min, Max: r.Max}
 		for _, p := range s.Policies {
 			in.Scaling.Policies = append(in.Scaling.Policies, p.Policy)
 		}

@@ -51,7 +51,8 @@ func (t *translator) scaling(tg *api.TaskGroup) {
 	ref := func(doc *spec.ScalingDoc, path string) fieldRef {
 		return fieldRef{display: path, pos: path, fields: doc.Fields, file: doc.Pos}
 	}
-	min, max := int64(s.Min()), int64(s.Max())
+	rng := s.RangeAt(t.opts.Now)
+	min, max := int64(rng.Min), int64(rng.Max)
 	enabled := true
 	susp := s.Target.SuspendedState
 	var cooldown int

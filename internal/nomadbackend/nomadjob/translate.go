@@ -3,6 +3,7 @@ package nomadjob
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/hashicorp/nomad/api"
 
@@ -40,6 +41,10 @@ type TranslateOptions struct {
 	// the autoscaler did (docs/autoscaling.md). Ignored without a scalable target; not
 	// part of SpecHash.
 	LiveCount *int
+	// Now is when the translation is for: the scheduled actions that have fired by then
+	// set the capacity range (spec.ServiceScaling.RangeAt). Zero: the scalable target's
+	// own range. The planner passes its clock; Translate reads none.
+	Now time.Time
 }
 
 // Translation is one ECS service translated to one Nomad job.
@@ -192,7 +197,8 @@ func (t *translator) desiredCount() int {
 		if t.opts.LiveCount != nil {
 			n = *t.opts.LiveCount
 		}
-		n = min(max(n, s.Min()), s.Max())
+		r := s.RangeAt(t.opts.Now)
+		n = min(max(n, r.Min), r.Max)
 	}
 	return n
 }
