@@ -71,6 +71,11 @@ func withoutAutoscalerCounts(ps *PlannedService, cs []plan.FieldChange) []plan.F
 	if ps.Service == nil || ps.Service.Scaling == nil {
 		return cs
 	}
+	return withoutCounts(cs)
+}
+
+// withoutCounts drops the count changes from cs.
+func withoutCounts(cs []plan.FieldChange) []plan.FieldChange {
 	out := cs[:0:0]
 	for _, c := range cs {
 		if c.Path != "desiredCount" {

@@ -224,6 +224,18 @@ func TestAutoscalingOnTheNomadAutoscaler(t *testing.T) {
 		t.Errorf("plan does not say %q:\n%s", want, out)
 	}
 
+	// ecsgit status: the range, the count and the autoscaler's last action with its reason.
+	si, err := InspectServices(ctx, e.b, e.Namespace, "burn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := si[0]; st.Scaling == nil || st.Scaling.Min != minC || st.Scaling.Max != maxC || st.Drifted ||
+		st.LastScaling == nil || st.LastScaling.Count == nil || *st.LastScaling.Count != maxC || st.LastScaling.Message == "" {
+		t.Errorf("status of the scaled service: %+v (last scaling %+v); want range [%d, %d], not drifted, last activity to %d with a reason", st, st.LastScaling, minC, maxC, maxC)
+	} else {
+		t.Logf("status: last scaling activity %s: %d → %d: %s", st.LastScaling.Time.Format(time.RFC3339), st.LastScaling.PreviousCount, *st.LastScaling.Count, st.LastScaling.Message)
+	}
+
 	// An unrelated change from Git while scaled out: rolls at the current count.
 	svc.Env = map[string]string{"COLOR": "blue"}
 	writeRepo(t, dir, e.Namespace, false, svc)
@@ -254,6 +266,9 @@ func TestAutoscalingOnTheNomadAutoscaler(t *testing.T) {
 	}
 
 	// No load: scale-in, not before the cooldown after the last scaling action.
+	if n, at := counts.current(); n != maxC || at.After(atMax) {
+		t.Errorf("the count moved during the env change (history %s): GitOps must not touch the autoscaler's count", counts.history())
+	}
 	_, lastAction := counts.current()
 	stopLoad()
 	loadEnd := time.Now()
