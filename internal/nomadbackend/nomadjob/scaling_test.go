@@ -98,3 +98,29 @@ func TestTranslateScalingNotTranslated(t *testing.T) {
 		t.Errorf("no unsupported note for ALBRequestCountPerTarget: %+v", tr.Fidelity)
 	}
 }
+
+// TestTranslateAtLiveCount: with a scalable target, the live count (moved into the
+// range) is the group's count and the count the rollout bounds are computed at: 100/200
+// at 5 running tasks is 5 canaries, not desiredCount's 1. The spec hash does not
+// depend on it.
+func TestTranslateAtLiveCount(t *testing.T) {
+	d := loadScalingFixture(t, map[string]string{"cpu.json": policyJSON})
+	base, err := Translate(d, d.Services[0], TranslateOptions{Source: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ live, want int }{{5, 5}, {20, 10}, {0, 2}} {
+		n := tc.live
+		tr, err := Translate(d, d.Services[0], TranslateOptions{Source: "test", LiveCount: &n})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tg := tr.Job.TaskGroups[0]
+		if *tg.Count != tc.want || *tg.Update.Canary != tc.want || tr.Rollout.DesiredCount != tc.want {
+			t.Errorf("live %d: count %d, canary %d, rollout at %d; want %d", tc.live, *tg.Count, *tg.Update.Canary, tr.Rollout.DesiredCount, tc.want)
+		}
+		if tr.SpecHash != base.SpecHash {
+			t.Errorf("live %d: the spec hash changed with the live count", tc.live)
+		}
+	}
+}
