@@ -31,6 +31,7 @@ SERVER_HTTP=$PORT_BASE
 SERVER_RPC=$((PORT_BASE + 1))
 SERVER_SERF=$((PORT_BASE + 2))
 ADDR="http://127.0.0.1:$SERVER_HTTP"
+AUTOSCALER_HTTP=$((PORT_BASE + 5)) # the Nomad Autoscaler (scripts/autoscaler.sh)
 
 client_http() { echo $((PORT_BASE + 10 * ($1 + 1))); } # zone index 0..2 -> 4656, 4666, 4676
 # Disjoint dynamic port ranges: every client thinks it owns the host. A second
@@ -168,6 +169,12 @@ client {
     # environment the env_aws fingerprinter kills the client at start.
     "fingerprint.denylist" = "env_aws,env_gce,env_azure,env_digitalocean"
   }
+}
+
+# Allocation CPU/memory for the Nomad Autoscaler's nomad-apm (scripts/autoscaler.sh).
+telemetry {
+  publish_allocation_metrics = true
+  collection_interval        = "1s"
 }
 
 plugin "raw_exec" {
@@ -342,10 +349,12 @@ cmd_up() {
   restore_eligibility
   # The load balancer (Traefik on Nomad's service catalog); down stops it with the rest.
   "$ROOT/scripts/proxy.sh" up || die "the load balancer did not start (see above)"
+  "$ROOT/scripts/autoscaler.sh" up "$CLUSTER_DIR" "$ADDR" "$AUTOSCALER_HTTP"
   echo "$PORT_BASE" >"$CLUSTER_DIR/port-base"
   {
     echo "# Written by scripts/cluster.sh up. Source it: . .cluster/env"
     echo "export NOMAD_ADDR=$ADDR"
+    echo "export ECSGIT_AUTOSCALER_ADDR=http://127.0.0.1:$AUTOSCALER_HTTP"
   } >"$CLUSTER_DIR/env.tmp"
   mv "$CLUSTER_DIR/env.tmp" "$CLUSTER_DIR/env"
   log "cluster ready in $((SECONDS - start))s: 1 server + 3 clients (zones ${ZONES[*]})"
@@ -402,6 +411,8 @@ cmd_down() {
     return 0
   fi
   NOMAD=$("$ROOT/scripts/nomad-bin.sh" 2>/dev/null || true)
+  # 0. The autoscaler first: it must not scale groups while they are drained.
+  "$ROOT/scripts/autoscaler.sh" down "$CLUSTER_DIR" || true
 
   # 1. Stop every allocation while the agents still run, so the clients stop
   #    their own tasks (containers, logmon, executors) cleanly. Force-draining

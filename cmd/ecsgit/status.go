@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -31,6 +32,8 @@ last apply from ecsgit's records, the latest deployment, and why a service is de
 (a failed spec that was rolled back and is not retried) or paused (a manual rollback).
 With SERVICE it also lists the service's last events, as the ECS console does ("has
 reached a steady state", deployments, placement failures; see 'ecsgit events').
+For a service with a scalable target: its capacity range and the last scaling activity
+with its reason (Nomad's scaling events: the autoscaler's actions).
 It only reads.
 
 With --server URL it shows instead what a running 'ecsgit sync' reports at
@@ -103,6 +106,24 @@ func statusRun(ctx context.Context, opts *statusOptions) error {
 		}
 		if si.Drifted {
 			fmt.Fprintf(out, "%s: drifted: the live job changed outside ecsgit (see ecsgit plan)\n", si.Service)
+		}
+		if sc := si.Scaling; sc != nil {
+			state := "active"
+			if !sc.Enabled {
+				state = "no policy active"
+			}
+			fmt.Fprintf(out, "%s: auto scaling %s: %d tasks (min %d, max %d)\n", si.Service, state, si.Desired, sc.Min, sc.Max)
+			if a := si.LastScaling; a != nil {
+				to := "-"
+				if a.Count != nil {
+					to = fmt.Sprint(*a.Count)
+				}
+				kind := "last scaling activity"
+				if a.Error {
+					kind = "last scaling activity (failed)"
+				}
+				fmt.Fprintf(out, "%s: %s %s: %d → %s: %s\n", si.Service, kind, a.Time.Format(time.RFC3339), a.PreviousCount, to, a.Message)
+			}
 		}
 	}
 	if opts.Service != "" {

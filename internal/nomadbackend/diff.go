@@ -61,9 +61,39 @@ func jobDiffOf(d *api.JobDiff) *JobDiff {
 					Objects: objectDiffs(t.Objects), Annotations: t.Annotations})
 			}
 		}
+		if g.Type == DiffEdited && !g.edits() {
+			g.Type = DiffNone // only empty edits (see objectDiffs)
+		}
 		out.TaskGroups = append(out.TaskGroups, g)
 	}
+	if out.Type == DiffEdited && !out.edits() {
+		out.Type = DiffNone
+	}
 	return out
+}
+
+func (g GroupDiff) edits() bool {
+	if (ObjectDiff{Fields: g.Fields, Objects: g.Objects}).edits() {
+		return true
+	}
+	for _, t := range g.Tasks {
+		if t.Type != DiffNone {
+			return true
+		}
+	}
+	return false
+}
+
+func (d *JobDiff) edits() bool {
+	if (ObjectDiff{Fields: d.Fields, Objects: d.Objects}).edits() {
+		return true
+	}
+	for _, g := range d.TaskGroups {
+		if g.Type != DiffNone {
+			return true
+		}
+	}
+	return false
 }
 
 func fieldDiffs(fs []*api.FieldDiff) []FieldDiff {
@@ -80,8 +110,30 @@ func objectDiffs(os []*api.ObjectDiff) []ObjectDiff {
 	var out []ObjectDiff
 	for _, o := range os {
 		if o != nil {
-			out = append(out, ObjectDiff{Type: DiffType(o.Type), Name: o.Name, Fields: fieldDiffs(o.Fields), Objects: objectDiffs(o.Objects)})
+			od := ObjectDiff{Type: DiffType(o.Type), Name: o.Name, Fields: fieldDiffs(o.Fields), Objects: objectDiffs(o.Objects)}
+			if od.Type == DiffEdited && !od.edits() {
+				// Nomad marks a group's Scaling block "Edited" whenever the policy IDs
+				// and indexes it leaves out of the field diff differ (always, between a
+				// translation and the registered job), with no field changed. Not an edit.
+				od.Type = DiffNone
+			}
+			out = append(out, od)
 		}
 	}
 	return out
+}
+
+// edits reports whether the object has an edited field or sub-object.
+func (o ObjectDiff) edits() bool {
+	for _, f := range o.Fields {
+		if f.Type != DiffNone {
+			return true
+		}
+	}
+	for _, s := range o.Objects {
+		if s.Type != DiffNone {
+			return true
+		}
+	}
+	return false
 }

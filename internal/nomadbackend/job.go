@@ -60,6 +60,15 @@ type LiveJob struct {
 	ManagedBy, Source string
 	// Desired is the sum of the task groups' counts.
 	Desired int
+	// Scaling is the live group's scaling block (nil: none): the range the Nomad
+	// Autoscaler keeps Desired in.
+	Scaling *ScalingRange `json:",omitempty"`
+}
+
+// ScalingRange is a group's `scaling { min, max, enabled }`.
+type ScalingRange struct {
+	Min, Max int
+	Enabled  bool
 }
 
 // liveJobOf summarises a Nomad job (nil for nil).
@@ -81,6 +90,12 @@ func liveJobOf(j *api.Job) *LiveJob {
 	for _, tg := range j.TaskGroups {
 		if tg.Count != nil {
 			l.Desired += *tg.Count
+		}
+		if sc := tg.Scaling; sc != nil && sc.Max != nil {
+			l.Scaling = &ScalingRange{Max: int(*sc.Max), Enabled: sc.Enabled == nil || *sc.Enabled}
+			if sc.Min != nil {
+				l.Scaling.Min = int(*sc.Min)
+			}
 		}
 	}
 	return l

@@ -43,7 +43,7 @@ func (c *Client) PlanJob(ctx context.Context, job *Job) (*DryRun, error) {
 func newDryRun(resp *api.JobPlanResponse) *DryRun {
 	d := &DryRun{DiffType: DiffNone, Diff: jobDiffOf(resp.Diff), JobModifyIndex: resp.JobModifyIndex}
 	if resp.Diff != nil && resp.Diff.Type != "" {
-		d.DiffType = DiffType(resp.Diff.Type)
+		d.DiffType = d.Diff.Type // normalized: empty edits are None (jobDiffOf)
 	}
 	if resp.Annotations != nil {
 		for _, u := range resp.Annotations.DesiredTGUpdates {

@@ -5,6 +5,7 @@
 package plan
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/ecsgit/ecsgit/internal/spec"
@@ -118,6 +119,9 @@ type ServicePlan struct {
 	// service's target groups, in the proxy's evaluation order. A change to them (or to
 	// a target group) shows in Changes under "loadBalancers".
 	Routes []Route `json:"routes,omitempty"`
+	// Scaling: the service has a scalable target, so its count is the autoscaler's, not
+	// desiredCount (docs/autoscaling.md).
+	Scaling *Scaling `json:"scaling,omitempty"`
 }
 
 // Route is one way a load balancer reaches a service: a listener ("LB:PORT"), a rule
@@ -127,6 +131,45 @@ type Route struct {
 	Priority    int    `json:"priority,omitempty"`   // 0: the listener's default action
 	Conditions  string `json:"conditions,omitempty"` // "path-pattern /api/* AND host-header api.example.com"
 	TargetGroup string `json:"target_group"`
+}
+
+// Scaling is the count range of a service with a scalable target and its count now.
+type Scaling struct {
+	Min int `json:"min"`
+	Max int `json:"max"`
+	// Current is the live count (nil: the job does not run yet); Count is what the job
+	// is registered with: Current moved into [Min, Max], or the starting count.
+	Current *int `json:"current,omitempty"`
+	Count   int  `json:"count"`
+	// Policies counts the translated policies; Enabled is false when none is (the range
+	// then only bounds the count) or the target's dynamic scaling is suspended.
+	Enabled bool `json:"enabled"`
+	// ScheduledAction names the scheduled action that set [Min, Max] (empty: the
+	// scalable target's own range), ScheduledAt when it fired.
+	ScheduledAction string     `json:"scheduled_action,omitempty"`
+	ScheduledAt     *time.Time `json:"scheduled_at,omitempty"`
+}
+
+// Line is how the text views say who owns the count.
+func (s *Scaling) Line() string {
+	rng := fmt.Sprintf("(min %d, max %d", s.Min, s.Max)
+	if s.ScheduledAction != "" {
+		rng += fmt.Sprintf(", set by scheduled action %s", s.ScheduledAction)
+		if s.ScheduledAt != nil {
+			rng += " at " + s.ScheduledAt.UTC().Format(time.RFC3339)
+		}
+	}
+	if !s.Enabled {
+		rng += "; no policy active"
+	}
+	rng += ")"
+	switch {
+	case s.Current == nil:
+		return fmt.Sprintf("count managed by autoscaling: starts at %d %s", s.Count, rng)
+	case *s.Current != s.Count:
+		return fmt.Sprintf("count managed by autoscaling: %d now, moved to %d %s", *s.Current, s.Count, rng)
+	}
+	return fmt.Sprintf("count managed by autoscaling: %d now %s", *s.Current, rng)
 }
 
 // FieldChange is one changed field, by its ECS path, e.g.

@@ -145,10 +145,20 @@ func (h humanRenderer) unchanged(b *strings.Builder, v planView) {
 			if sv.TaskDefs != "" {
 				line += " (" + sv.TaskDefs + ")"
 			}
+			if sv.Scaling != "" {
+				line += ": " + sv.Scaling
+			}
 			b.WriteString(line + " unchanged\n")
 		}
 		b.WriteString("\n")
 	default:
+		// A scaled service is named even when unchanged: its count differs from Git's
+		// desiredCount on purpose, and the plan says so rather than hide it.
+		for _, sv := range v.Unchanged {
+			if sv.Scaling != "" {
+				fmt.Fprintf(b, "  %s unchanged: %s\n", sv.Service, sv.Scaling)
+			}
+		}
 		fmt.Fprintf(b, "%s hidden; -v to show\n\n", plural(len(v.Unchanged), "unchanged service"))
 	}
 }

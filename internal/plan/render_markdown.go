@@ -38,6 +38,9 @@ func (m markdownRenderer) render(w io.Writer, p *Plan) error {
 		names := make([]string, len(v.Unchanged))
 		for i, sv := range v.Unchanged {
 			names[i] = "`" + sv.Service + "`"
+			if sv.Scaling != "" {
+				names[i] += " (" + mdEscape(sv.Scaling) + ")"
+			}
 		}
 		fmt.Fprintf(&b, "<details><summary>%s</summary>\n\n%s\n\n</details>\n\n",
 			plural(len(v.Unchanged), "unchanged service"), strings.Join(names, ", "))

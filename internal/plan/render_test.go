@@ -103,8 +103,10 @@ func examplePlan() *Plan {
 				Reason:         "a Nomad job named ecsgit-redis exists and is not managed by ecsgit (no ecsgit.managed-by meta)",
 				JobModifyIndex: 77,
 			},
-			{Service: "cache", JobID: "ecsgit-cache", Action: ActionNoop, OldTaskDefinition: "cache:5", NewTaskDefinition: "cache:5", JobModifyIndex: 300, NomadDiffType: "None"},
-			{Service: "docs", JobID: "ecsgit-docs", Action: ActionNoop, OldTaskDefinition: "docs:9", NewTaskDefinition: "docs:9", JobModifyIndex: 301, NomadDiffType: "None"},
+			{Service: "cache", JobID: "ecsgit-cache", Action: ActionNoop, OldTaskDefinition: "cache:5", NewTaskDefinition: "cache:5", JobModifyIndex: 300, NomadDiffType: "None",
+				Scaling: &Scaling{Min: 2, Max: 10, Current: new(5), Count: 5, Enabled: true}},
+			{Service: "docs", JobID: "ecsgit-docs", Action: ActionNoop, OldTaskDefinition: "docs:9", NewTaskDefinition: "docs:9", JobModifyIndex: 301, NomadDiffType: "None",
+				Scaling: &Scaling{Min: 4, Max: 20, Current: new(4), Count: 4, Enabled: true, ScheduledAction: "weekday-mornings", ScheduledAt: new(time.Date(2026, 3, 1, 7, 0, 0, 0, time.UTC))}},
 		},
 	}
 	p.Summarize()

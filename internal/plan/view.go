@@ -21,7 +21,10 @@ type serviceView struct {
 	Loud []string
 	// Notes are the other lines under a service: degraded, rollout, placement, warnings,
 	// fidelity.
-	Notes        []string
+	Notes []string
+	// Scaling says who owns the count ("" without a scalable target); shown for
+	// unchanged services too.
+	Scaling      string
 	TasksChanged string // for the Markdown table: "4", "" when none
 	PlacementCol string // for the Markdown table: "ok", "FAILED: …", ""
 }
@@ -91,6 +94,10 @@ func buildServiceView(sp *ServicePlan) serviceView {
 	}
 	for _, c := range sp.DriftChanges {
 		sv.Drift = append(sv.Drift, changeLine{c.Kind, changeText(c, " (live)")})
+	}
+	if sp.Scaling != nil {
+		sv.Scaling = sp.Scaling.Line()
+		sv.Notes = append(sv.Notes, sv.Scaling)
 	}
 	if sp.Degraded {
 		sv.Notes = append(sv.Notes, "degraded: "+orDefault(sp.Reason, "the last apply failed and was rolled back")+"; the failed spec is not retried until Git changes")

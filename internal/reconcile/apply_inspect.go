@@ -30,6 +30,10 @@ type ServiceInspection struct {
 	Paused         string                     `json:"paused,omitempty"`     // pause reason
 	// Drifted: the live job is not the one ecsgit's record describes.
 	Drifted bool `json:"drifted,omitempty"`
+	// Scaling: the job's group has a scaling block (a scalable target); its count is
+	// the autoscaler's. LastScaling is the latest scaling activity with its reason.
+	Scaling     *ScalingState                 `json:"scaling,omitempty"`
+	LastScaling *nomadbackend.ScalingActivity `json:"last_scaling_activity,omitempty"`
 	// Targets are the service's tasks in its target groups, with their health (when the
 	// cluster can tell: TargetHealthReader).
 	Targets []nomadbackend.TargetHealth `json:"targets,omitempty"`
@@ -40,6 +44,22 @@ type ServiceInspection struct {
 type TargetHealthReader interface {
 	TargetHealth(ctx context.Context, ns, id string) ([]nomadbackend.TargetHealth, error)
 }
+
+// ScalingState is the live capacity range of a scaled service.
+type ScalingState struct {
+	Min     int  `json:"min"`
+	Max     int  `json:"max"`
+	Enabled bool `json:"enabled"`
+}
+
+// ScalingReader reads a job's scaling activity; *nomadbackend.Client implements it.
+// inspect uses it when the cluster offers it (it is not part of Cluster: only status
+// needs it).
+type ScalingReader interface {
+	LatestScalingActivity(ctx context.Context, ns, id string) (*nomadbackend.ScalingActivity, error)
+}
+
+var _ ScalingReader = (*nomadbackend.Client)(nil)
 
 // InspectServices reports every ecsgit-managed job of ns (any source), or only the one
 // named service. It only reads.
@@ -74,6 +94,14 @@ func inspect(ctx context.Context, b Cluster, ns, id string) (ServiceInspection, 
 		return si, err
 	}
 	si.Source, si.JobVersion, si.JobStatus = job.Source, job.Version, string(job.Status)
+	if sc := job.Scaling; sc != nil {
+		si.Scaling = &ScalingState{Min: sc.Min, Max: sc.Max, Enabled: sc.Enabled}
+		if sr, ok := b.(ScalingReader); ok {
+			if si.LastScaling, err = sr.LatestScalingActivity(ctx, ns, id); err != nil {
+				return si, err
+			}
+		}
+	}
 	if !job.Stopped {
 		si.Desired = job.Desired
 	}
@@ -98,6 +126,12 @@ func inspect(ctx context.Context, b Cluster, ns, id string) (ServiceInspection, 
 	}
 	si.TaskDefinition, si.Outcome = rec.TaskDefinitionRef(), rec.Outcome
 	si.Drifted = rec.JobModifyIndex != 0 && rec.JobModifyIndex != nomadbackend.JobModifyIndexOf(job) && rec.Outcome != nomadbackend.OutcomePending
+	if si.Drifted && job.Scaling != nil {
+		// The autoscaler's count changes move the job's index; only other changes are drift.
+		if d, err := b.DiffJobVersions(ctx, ns, id, rec.JobVersion, job.Version); err == nil && d != nil {
+			si.Drifted = len(withoutCounts(nomadChanges(d))) > 0
+		}
+	}
 	if rec.Failed != nil {
 		si.Degraded = rec.Failed.Reason
 	}

@@ -139,6 +139,10 @@ func ComputePlanned(ctx context.Context, desired *spec.Desired, b Cluster, opts 
 	pl := &planner{b: b, desired: desired, ns: ns, families: newFamilyCache(b, ns), reuse: opts.Reuse, unpause: opts.Unpause, readAt: time.Now()}
 	pl.source, pl.sourceExplicit = opts.sourceFor(desired)
 	pl.testDriver = opts.TestDriver
+	pl.now = time.Now()
+	if opts.Now != nil {
+		pl.now = opts.Now()
+	}
 
 	svcs := make([]*PlannedService, len(desired.Services))
 	sps := make([]plan.ServicePlan, len(desired.Services))
@@ -223,10 +227,12 @@ type planner struct {
 	reuse          ReuseFunc
 	unpause        UnpauseFunc
 	readAt         time.Time
+	// now is the pass's clock for the scheduled scaling actions (PlanOptions.Now).
+	now time.Time
 }
 
 func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.ServicePlan, *PlannedService, error) {
-	tr, err := nomadjob.Translate(pl.desired, svc, nomadjob.TranslateOptions{Source: pl.source, TestDriver: pl.testDriver})
+	tr, err := nomadjob.Translate(pl.desired, svc, nomadjob.TranslateOptions{Source: pl.source, TestDriver: pl.testDriver, Now: pl.now})
 	if err != nil {
 		return plan.ServicePlan{}, nil, &ContentError{Service: svc.ServiceName, Err: err}
 	}
@@ -244,6 +250,7 @@ func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.Serv
 				return sp, ps, fmt.Errorf("plan %s: %w", id, err)
 			}
 			if ok {
+				sp.Scaling = scalingView(ps, pl.now)
 				return sp, ps, nil
 			}
 		}
@@ -256,6 +263,7 @@ func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.Serv
 	if err := decide(ps, &sp, r); err != nil {
 		return sp, ps, fmt.Errorf("plan %s: %w", id, err)
 	}
+	sp.Scaling = scalingView(ps, pl.now)
 	return sp, ps, nil
 }
 
@@ -302,6 +310,9 @@ func (pl *planner) read(ctx context.Context, ps *PlannedService, sp *plan.Servic
 			return r, nil
 		}
 	}
+	if job, err = pl.followLiveCount(ps, sp, job, r.Live); err != nil {
+		return r, err
+	}
 	if r.Record, err = pl.b.ReadServiceRecord(ctx, pl.ns, id); err != nil {
 		return r, fmt.Errorf("plan %s: %w", id, err)
 	}
@@ -347,6 +358,12 @@ func decide(ps *PlannedService, sp *plan.ServicePlan, r serviceReads) error {
 		return nil
 	}
 	ps.DryRun = r.DryRun
+	if ps.Service.Scaling != nil && countDerivedOnly(ps.DryRun.Diff) {
+		// The autoscaler's count seen through the update block (plan_scaling.go).
+		d := *ps.DryRun
+		d.DiffType = nomadbackend.DiffNone
+		ps.DryRun = &d
+	}
 	sp.NomadDiffType = string(ps.DryRun.DiffType)
 	sp.Placement = placement(ps.DryRun)
 	drift(ps, sp, r.DriftDiff)

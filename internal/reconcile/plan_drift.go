@@ -29,6 +29,12 @@ func drift(ps *PlannedService, sp *plan.ServicePlan, diff *nomadbackend.JobDiff)
 	if nomadbackend.JobModifyIndexOf(live) == rec.JobModifyIndex {
 		return
 	}
+	if ps.Service != nil && ps.Service.Scaling != nil && ps.DryRun != nil && ps.DryRun.DiffType == nomadbackend.DiffNone {
+		// A scaled service planned at its live count with nothing for Nomad to change:
+		// whatever moved the job's index was a count change, the autoscaler's (even when
+		// Nomad no longer keeps the version ecsgit applied, after many scaling actions).
+		return
+	}
 	switch unrecordedRegister(rec, live, sp.SpecHash, ps.ReadAt) {
 	case claimedThisSpec:
 		// Registered after an apply claimed the record for this very spec, and no record
@@ -43,9 +49,15 @@ func drift(ps *PlannedService, sp *plan.ServicePlan, diff *nomadbackend.JobDiff)
 		sp.Reason = "another ecsgit apply registered this service " + rec.AppliedAt.UTC().Format(time.RFC3339) + " and has not recorded it yet (in flight, or interrupted); this plan updates from that version, and its apply is refused if that apply records first"
 		return
 	}
-	sp.Drifted = true
 	liveVersion := nomadbackend.JobVersionOf(live)
 	sp.DriftChanges = nomadChanges(diff)
+	if diff != nil && len(sp.DriftChanges) > 0 {
+		if sp.DriftChanges = withoutAutoscalerCounts(ps, sp.DriftChanges); len(sp.DriftChanges) == 0 {
+			sp.DriftChanges = nil
+			return // only the autoscaler changed the count: not drift
+		}
+	}
+	sp.Drifted = true
 	if len(sp.DriftChanges) == 0 {
 		sp.DriftChanges = []plan.FieldChange{plan.NewFieldChange("job", plan.KindChanged,
 			fmt.Sprintf("version %d (applied by ecsgit)", rec.JobVersion),

@@ -18,6 +18,9 @@ type assembler struct {
 	// broken are the files with errors that contributed no family or service: a
 	// reference that resolves nowhere may be a consequence of one of them.
 	broken []brokenFile
+	// scaling are the Application Auto Scaling definitions, attached to their services
+	// by finish.
+	scaling []*ScalingDoc
 }
 
 // brokenFile is a file whose family or serviceName is unknown because it has errors. A
@@ -58,6 +61,14 @@ func (a *assembler) add(r fileResult) {
 		a.addService(r.svc, validate)
 	}
 	a.addELB(r, validate)
+	if r.scale != nil {
+		if validate {
+			a.d.Diagnostics = append(a.d.Diagnostics, validateScaling(r.scale)...)
+		} else {
+			a.unchecked[r.scale] = true
+		}
+		a.scaling = append(a.scaling, r.scale)
+	}
 }
 
 func (a *assembler) addBroken(r fileResult) {
@@ -184,6 +195,7 @@ func (a *assembler) finish() *Desired {
 			s.After = append(slices.Clone(set.After), s.After...)
 		}
 	}
+	a.attachScaling()
 	for name := range d.Config.Services {
 		if _, ok := a.svcFile[name]; !ok {
 			d.Diagnostics = append(d.Diagnostics, followOn(diag(Pos{File: path.Join(d.Root, ConfigFileName)}, SeverityWarning, RuleConfigService,

@@ -76,6 +76,19 @@ func (d *decoder) decode(n *node, v reflect.Value, path string) {
 		}
 	case reflect.Int, reflect.Int64, reflect.Int32:
 		d.decodeInt(n, v, path)
+	case reflect.Float64:
+		if d.want(n, kindNumber, path, "number") {
+			f, err := strconv.ParseFloat(n.str, 64)
+			if err != nil {
+				d.errorf(n.pos, RuleType, "%s: expected number, got %s", displayPath(path), describe(n))
+				return
+			}
+			v.SetFloat(f)
+		}
+	case reflect.Interface:
+		if n.kind != kindNull {
+			v.Set(reflect.ValueOf(n.toAny()))
+		}
 	case reflect.Slice:
 		d.decodeSlice(n, v, path)
 	case reflect.Map:

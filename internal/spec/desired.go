@@ -23,6 +23,9 @@ type ServiceDoc struct {
 	// ecsgit.yaml `services.<name>.after`, or from compose depends_on across services.
 	After    []string       `json:"-"`
 	Fidelity []FidelityNote `json:"-"`
+	// Scaling is the Application Auto Scaling of the service (a scalable target with
+	// its policies and scheduled actions); nil when it has no scalable target.
+	Scaling *ServiceScaling `json:"-"`
 }
 
 // Desired is the whole desired state of a repository: every service with the task

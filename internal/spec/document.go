@@ -16,6 +16,7 @@ const (
 	DocELBListener                    // create-listener input
 	DocELBRule                        // create-rule input
 	DocELBTargetGroup                 // create-target-group input
+	DocScaling                        // an Application Auto Scaling target, policy or scheduled action (scaling.go)
 )
 
 // readOnlyTaskDefinitionFields are what `aws ecs describe-task-definition` prints but
@@ -43,6 +44,8 @@ func classify(root *node) DocKind {
 		return DocTaskDefinition
 	case root.get("serviceName") != nil:
 		return DocService
+	case isScalingDoc(root):
+		return DocScaling
 	case isKind(root.get("taskDefinition"), kindObject):
 		return DocTaskDefinition
 	case isKind(root.get("service"), kindObject):

@@ -176,6 +176,7 @@ type fileResult struct {
 	rule     *RuleDoc
 	tg       *TargetGroupDoc
 	diags    Diagnostics
+	scale    *ScalingDoc
 	// family and serviceName of a file that is not valid JSON, as far as they come before
 	// the syntax error (salvageNames); "" when unknown.
 	family, serviceName string
@@ -256,6 +257,10 @@ func decodeFile(root, rel string) fileResult {
 		r.diags = append(r.diags, ds...)
 	case DocELBLoadBalancer, DocELBListener, DocELBRule, DocELBTargetGroup:
 		decodeELB(tree, kind, &r)
+	case DocScaling:
+		var ds Diagnostics
+		r.scale, ds = decodeScalingNode(tree)
+		r.diags = append(r.diags, ds...)
 	default:
 		r.diags = append(r.diags, ignoredJSON(tree)...)
 	}

@@ -126,7 +126,7 @@ var taskDefinitionFields = map[string]fieldRule{
 var serviceFields = map[string]fieldRule{
 	"serviceName":        exact("job `ID = Name = jobPrefix + serviceName`"),
 	"taskDefinition":     exact("the task definition translated (family or family:revision)"),
-	"desiredCount":       exact("group `count`").withDoc("DAEMON: ignored, one task per node (note)"),
+	"desiredCount":       exact("group `count`").withDoc("DAEMON: ignored, one task per node (note); with a scalable target: the starting count only, within [MinCapacity, MaxCapacity] (docs/autoscaling.md)"),
 	"schedulingStrategy": exact("`REPLICA`: `type = \"service\"`; `DAEMON`: `type = \"system\"`, no count, no reschedule"),
 	"launchType": approx("—", "FARGATE: the task runs on the Nomad clients of the configured datacenters/node pool", RuleApproximate).
 		notedWhen(equals("FARGATE")),
@@ -190,3 +190,53 @@ func restartPolicyEnabled(v reflect.Value) bool {
 // withDoc replaces the consequence shown in the docs (for an entry whose note text is
 // value-specific).
 func (r fieldRule) withDoc(detail string) fieldRule { r.detail = detail; return r }
+
+// scalableTargetFields is the registry of spec.ScalableTarget (register-scalable-target).
+var scalableTargetFields = map[string]fieldRule{
+	"ServiceNamespace":  exact("always `ecs` (validated)"),
+	"ResourceId":        exact("the service's job and its group (`service/CLUSTER/SERVICE`)"),
+	"ScalableDimension": exact("group `count` (`ecs:service:DesiredCount`)"),
+	"MinCapacity":       exact("group `scaling { min }`; the count never goes below it"),
+	"MaxCapacity":       exact("group `scaling { max }`; the count never goes above it"),
+	"RoleARN":           unsupported("no IAM on Nomad: the autoscaler uses its own Nomad token"),
+	"SuspendedState":    exact("see its fields"),
+	"SuspendedState.DynamicScalingInSuspended":  exact("`max_scale_down = 0` on every check"),
+	"SuspendedState.DynamicScalingOutSuspended": exact("`max_scale_up = 0` on every check (both suspended: `scaling { enabled = false }`)"),
+	"SuspendedState.ScheduledScalingSuspended":  exact("ecsgit does not run the scheduled actions (docs/autoscaling.md)"),
+	"Tags": unsupported("tags are not written to Nomad"),
+}
+
+// scalingPolicyFields is the registry of spec.ScalingPolicy (put-scaling-policy).
+var scalingPolicyFields = map[string]fieldRule{
+	"PolicyName":        exact("the name of the policy's `check` in the group's `scaling` block"),
+	"ServiceNamespace":  exact("always `ecs` (validated)"),
+	"ResourceId":        exact("the job whose group `scaling` block holds the check"),
+	"ScalableDimension": exact("group `count`"),
+	"PolicyType":        exact("`TargetTrackingScaling`: a `check` with the `target-value` strategy; `StepScaling`: see its configuration"),
+	"TargetTrackingScalingPolicyConfiguration": approx("`check { source = \"nomad-apm\", strategy \"target-value\" { target, threshold = 0.1 } }`, `cooldown`, `evaluation_interval = \"10s\"`",
+		"evaluated every 10 s on the allocations' current usage with a ±10 % dead band, not on CloudWatch alarms (3 breaching 1-minute datapoints to scale out, 15 to scale in); the count moves to ceil(count × metric / target) in one step (note)", RuleScaling),
+	"TargetTrackingScalingPolicyConfiguration.TargetValue":                                        exact("strategy `target`"),
+	"TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification":                      exact("see its fields"),
+	"TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification.PredefinedMetricType": approx("`ECSServiceAverageCPUUtilization`: query `avg_cpu-allocated`; `ECSServiceAverageMemoryUtilization`: `avg_memory-allocated`", "`ALBRequestCountPerTarget` is not translated yet: it needs the load balancer's request metrics as an autoscaler source (note)", RuleScaling),
+	"TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification.ResourceLabel":        approx("—", "validated; used by `ALBRequestCountPerTarget` only, which is not translated yet (note)", RuleScaling),
+	"TargetTrackingScalingPolicyConfiguration.CustomizedMetricSpecification":                      unsupported("CloudWatch metrics are not available on Nomad: the policy is not translated (note)"),
+	"TargetTrackingScalingPolicyConfiguration.ScaleOutCooldown":                                   approx("policy `cooldown` = max(ScaleOutCooldown, ScaleInCooldown)", "the Nomad Autoscaler has one cooldown after any action: scale-out after a scaling action may wait longer than on ECS (note when they differ)", RuleScaling),
+	"TargetTrackingScalingPolicyConfiguration.ScaleInCooldown":                                    approx("policy `cooldown` (see ScaleOutCooldown)", "one cooldown for both directions (note when they differ)", RuleScaling),
+	"TargetTrackingScalingPolicyConfiguration.DisableScaleIn":                                     exact("strategy `max_scale_down = 0`"),
+	"StepScalingPolicyConfiguration":                                                              unsupported("step scaling acts on a CloudWatch alarm, which ecsgit does not have: validated, not translated (note)").covers(),
+}
+
+// scheduledActionFields is the registry of spec.ScheduledAction (put-scheduled-action).
+var scheduledActionFields = map[string]fieldRule{
+	"ServiceNamespace":                 exact("always `ecs` (validated)"),
+	"ScheduledActionName":              exact("named in status and history"),
+	"ResourceId":                       exact("the service whose `scaling { min, max }` the action changes"),
+	"ScalableDimension":                exact("group `count`"),
+	"Schedule":                         exact("at(), rate(), cron(): run by ecsgit at that time (docs/autoscaling.md)"),
+	"Timezone":                         exact("the schedule's IANA time zone"),
+	"StartTime":                        exact("the action does not run before it"),
+	"EndTime":                          exact("the action does not run after it"),
+	"ScalableTargetAction":             exact("the new `scaling { min, max }` of the group; the count is moved into the range"),
+	"ScalableTargetAction.MinCapacity": exact("`scaling { min }`"),
+	"ScalableTargetAction.MaxCapacity": exact("`scaling { max }`"),
+}

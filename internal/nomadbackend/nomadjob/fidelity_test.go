@@ -65,6 +65,9 @@ var registries = []struct {
 }{
 	{"task definition", reflect.TypeOf(spec.TaskDefinition{}), taskDefinitionFields},
 	{"service", reflect.TypeOf(spec.Service{}), serviceFields},
+	{"scalable target", reflect.TypeOf(spec.ScalableTarget{}), scalableTargetFields},
+	{"scaling policy", reflect.TypeOf(spec.ScalingPolicy{}), scalingPolicyFields},
+	{"scheduled action", reflect.TypeOf(spec.ScheduledAction{}), scheduledActionFields},
 }
 
 // TestFidelityRegistryCoversModel walks the ECS model by reflection (as

@@ -25,6 +25,19 @@ type specHashInput struct {
 	// rules that route to them (absent without loadBalancers, so such services keep
 	// their hash).
 	Traffic *trafficInput `json:"traffic,omitempty"`
+	// Scaling: the scalable target and policies (absent without a target, so the hash
+	// of a service without auto scaling is unchanged).
+	Scaling *scalingHashInput `json:"scaling,omitempty"`
+}
+
+type scalingHashInput struct {
+	// Min and Max are the range in force (after the scheduled actions fired by then):
+	// a scheduled action changes the job without a change in Git.
+	Min       int                     `json:"min"`
+	Max       int                     `json:"max"`
+	Target    *spec.ScalableTarget    `json:"target"`
+	Policies  []*spec.ScalingPolicy   `json:"policies,omitempty"`
+	Scheduled []*spec.ScheduledAction `json:"scheduled,omitempty"`
 }
 
 // hashSettings are the configuration values that change the translated job.
@@ -81,6 +94,16 @@ func specHash(td *spec.TaskDefinitionDoc, svc *spec.ServiceDoc, traffic *traffic
 			NodePool: cfg.NodePool, JobPrefix: cfg.JobPrefix, ZoneAttribute: cfg.ZoneAttribute,
 			CPUMHzPerVCPU: cfg.CPUMHzPerVCPU, Source: opts.Source, HostLogDrivers: cfg.HostLogDrivers,
 		},
+	}
+	if s := svc.Scaling; s != nil {
+		r := s.RangeAt(opts.Now)
+		in.Scaling = &scalingHashInput{Target: s.Target, Min: r.Min, Max: r.Max}
+		for _, p := range s.Policies {
+			in.Scaling.Policies = append(in.Scaling.Policies, p.Policy)
+		}
+		for _, a := range s.Scheduled {
+			in.Scaling.Scheduled = append(in.Scaling.Scheduled, a.Action)
+		}
 	}
 	b, err := json.Marshal(in)
 	if err != nil {

@@ -75,5 +75,8 @@ func TestMappingDocIsGenerated(t *testing.T) {
 	}
 	doc := replaceBetween(t, string(raw), "task definition fields", fieldTable(reflect.TypeOf(spec.TaskDefinition{}), taskDefinitionFields))
 	doc = replaceBetween(t, doc, "service fields", fieldTable(reflect.TypeOf(spec.Service{}), serviceFields))
+	doc = replaceBetween(t, doc, "scalable target fields", fieldTable(reflect.TypeOf(spec.ScalableTarget{}), scalableTargetFields))
+	doc = replaceBetween(t, doc, "scaling policy fields", fieldTable(reflect.TypeOf(spec.ScalingPolicy{}), scalingPolicyFields))
+	doc = replaceBetween(t, doc, "scheduled action fields", fieldTable(reflect.TypeOf(spec.ScheduledAction{}), scheduledActionFields))
 	golden.Check(t, mappingDoc, []byte(doc), "the per-field tables are generated from the fidelity registry")
 }

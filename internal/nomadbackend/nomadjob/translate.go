@@ -3,6 +3,7 @@ package nomadjob
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/hashicorp/nomad/api"
 
@@ -34,6 +35,16 @@ type TranslateOptions struct {
 	// mock_driver instead of docker (testdriver.go). The CLI reads it from
 	// ECSGIT_TEST_DRIVER in one place and passes it down; "" changes nothing.
 	TestDriver string
+	// LiveCount, for a service with a scalable target whose job runs: the count the
+	// autoscaler set. It is the group's count (moved into [MinCapacity, MaxCapacity])
+	// and the count the rollout bounds are computed at, so an apply never resets what
+	// the autoscaler did (docs/autoscaling.md). Ignored without a scalable target; not
+	// part of SpecHash.
+	LiveCount *int
+	// Now is when the translation is for: the scheduled actions that have fired by then
+	// set the capacity range (spec.ServiceScaling.RangeAt). Zero: the scalable target's
+	// own range. The planner passes its clock; Translate reads none.
+	Now time.Time
 }
 
 // Translation is one ECS service translated to one Nomad job.
@@ -177,12 +188,27 @@ func (t *translator) group() (*api.TaskGroup, error) {
 	}
 	tg.Update = update
 	t.rollout = rollout
+	t.scaling(tg)
 	return tg, nil
 }
 
-// desiredCount applies the ECS default of CreateService (desiredCount is required for
-// REPLICA; an absent value is 0 after normalization).
+// desiredCount is the group's count: the ECS default of CreateService (desiredCount is
+// required for REPLICA; an absent value is 0 after normalization); with a scalable
+// target, the live count when there is one, moved into [MinCapacity, MaxCapacity].
 func (t *translator) desiredCount() int {
+	n := t.gitDesiredCount()
+	if s := t.svc.Scaling; s != nil {
+		if t.opts.LiveCount != nil {
+			n = *t.opts.LiveCount
+		}
+		r := s.RangeAt(t.opts.Now)
+		n = min(max(n, r.Min), r.Max)
+	}
+	return n
+}
+
+// gitDesiredCount is desiredCount as written in the service definition.
+func (t *translator) gitDesiredCount() int {
 	if t.svc.DesiredCount == nil {
 		return 0
 	}

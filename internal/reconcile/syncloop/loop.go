@@ -25,6 +25,9 @@ const (
 	TriggerWatch   Trigger = "watch" // fsnotify on a local directory
 	TriggerDrift   Trigger = "drift" // Nomad event stream
 	TriggerRetry   Trigger = "retry"
+	// TriggerSchedule: a scheduled scaling action is due (put-scheduled-action); the
+	// pass plans the capacity range it sets (docs/autoscaling.md).
+	TriggerSchedule Trigger = "schedule"
 )
 
 func (t Trigger) String() string { return string(t) }
@@ -68,6 +71,9 @@ type Loop struct {
 	opts   LoopOptions
 	status statusStore
 	wake   chan struct{}
+	// nextSchedule is when the next scheduled scaling action of the last plan fires
+	// (zero: none); Run wakes then. Only Run's goroutine touches it.
+	nextSchedule time.Time
 
 	mu      sync.Mutex
 	pending pendingWork
@@ -172,6 +178,9 @@ func (l *Loop) Run(ctx context.Context) error {
 	retry := time.NewTimer(time.Hour)
 	retry.Stop()
 	defer retry.Stop()
+	sched := time.NewTimer(time.Hour)
+	sched.Stop()
+	defer sched.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -189,6 +198,9 @@ func (l *Loop) Run(ctx context.Context) error {
 		case <-retry.C:
 			l.Trigger(TriggerRetry)
 			continue
+		case <-sched.C:
+			l.Trigger(TriggerSchedule)
+			continue
 		}
 		work := l.take()
 		if len(work.reasons) == 0 && len(work.drift) == 0 {
@@ -200,6 +212,10 @@ func (l *Loop) Run(ctx context.Context) error {
 		}
 		if delay > 0 {
 			retry.Reset(delay)
+		}
+		if !l.nextSchedule.IsZero() {
+			// A second late: the action's minute has begun when the pass plans it.
+			sched.Reset(time.Until(l.nextSchedule) + time.Second)
 		}
 		next := l.opts.Interval + syncJitter(l.opts.Interval/10)
 		poll.Reset(next)

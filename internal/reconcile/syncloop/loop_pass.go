@@ -36,7 +36,7 @@ func (l *Loop) pass(ctx context.Context, work pendingWork) time.Duration {
 	attempt.Revision = revisionStatus(rev)
 	l.status.update(func(s *SyncStatus) { s.Head = revisionStatus(rev) })
 	defer l.countBehind(ctx)
-	if l.havePlan && !source.Changed(l.planned, rev) && !l.retry && len(drifted) == 0 && !work.reasons[TriggerStart] {
+	if l.havePlan && !source.Changed(l.planned, rev) && !l.retry && len(drifted) == 0 && !work.reasons[TriggerStart] && !work.reasons[TriggerSchedule] {
 		log.Debug("sync: unchanged", "commit", rev.Short(), "trigger", trigger)
 		return 0
 	}
@@ -58,6 +58,7 @@ func (l *Loop) pass(ctx context.Context, work pendingWork) time.Duration {
 	}
 	read := len(planned.Plan.Services) - planned.Reused
 	attempt.ServicesRead = &read
+	l.nextSchedule = nextScheduled(planned, time.Now())
 
 	// A register in flight is finished even when shutdown was asked for (SIGTERM): the
 	// write and its record belong together.
@@ -273,4 +274,19 @@ func (l *Loop) countBehind(ctx context.Context) {
 		}
 	}
 	l.status.update(func(s *SyncStatus) { s.CommitsBehind = n })
+}
+
+// nextScheduled is when the next scheduled scaling action of the planned services
+// fires (zero: none will).
+func nextScheduled(p *reconcile.Planned, now time.Time) time.Time {
+	var next time.Time
+	for _, ps := range p.Services {
+		if ps == nil || ps.Service == nil || ps.Service.Scaling == nil {
+			continue
+		}
+		if t, ok := ps.Service.Scaling.NextScheduled(now); ok && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
+	}
+	return next
 }
