@@ -109,6 +109,9 @@ advertise {
 server {
   enabled          = true
   bootstrap_expect = 1
+  # The event stream's replay buffer (default 100 indexes): ecsgit events, status SERVICE
+  # and the daemon's resume read it, and parallel tests fill 100 indexes in seconds.
+  event_buffer_size = 10000
 
   # memory_max (ECS memory hard limit above the reservation) only takes effect
   # with oversubscription on. Applied when the cluster bootstraps.
