@@ -59,6 +59,11 @@ type Cluster interface {
 	// AssignRevision returns the revision of contentHash in family, assigning the next
 	// one when the content is new.
 	AssignRevision(ctx context.Context, ns, family, contentHash string) (int, error)
+
+	// SecretKeys lists the keys of the Nomad variable at path (found false: there is
+	// none); the values are read and dropped by the backend, never returned. Planning
+	// checks with it that every secret a job reads at task start exists (ECS-SEC-002).
+	SecretKeys(ctx context.Context, ns, path string) (keys []string, found bool, err error)
 }
 
 // EventSource is the cluster's event stream, for the DriftWatcher.

@@ -249,6 +249,11 @@ func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.Serv
 		}
 	}
 
+	// Before any other read: a job whose secrets are missing is never planned as a
+	// change (its tasks would block on their template), so nothing gets registered.
+	if err := checkSecrets(ctx, pl.b, svc.ServiceName, tr.Secrets); err != nil {
+		return sp, ps, err
+	}
 	r, err := pl.read(ctx, ps, &sp, job)
 	if err != nil {
 		return sp, ps, err
