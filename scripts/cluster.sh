@@ -14,6 +14,8 @@ set -euo pipefail
 LOG_PREFIX=cluster
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=cluster-acl.sh
+. "$(dirname "${BASH_SOURCE[0]}")/cluster-acl.sh" # ECSGIT_NOMAD_ACL=1
 ROOT=$(repo_root)
 
 CLUSTER_DIR="${ECSGIT_CLUSTER_DIR:-$ROOT/.cluster}"
@@ -31,6 +33,7 @@ SERVER_HTTP=$PORT_BASE
 SERVER_RPC=$((PORT_BASE + 1))
 SERVER_SERF=$((PORT_BASE + 2))
 ADDR="http://127.0.0.1:$SERVER_HTTP"
+acl_init
 
 client_http() { echo $((PORT_BASE + 10 * ($1 + 1))); } # zone index 0..2 -> 4656, 4666, 4676
 # Disjoint dynamic port ranges: every client thinks it owns the host. A second
@@ -115,6 +118,7 @@ server {
     memory_oversubscription_enabled = true
   }
 }
+$(acl_config)
 EOF
 }
 
@@ -202,6 +206,7 @@ plugin "docker" {
     }
   }
 }
+$(acl_config)
 EOF
 }
 
@@ -338,12 +343,14 @@ cmd_up() {
     for a in "${missing[@]}"; do start_agent "$a"; done
   fi
 
+  acl_bootstrap
   wait_ready
   restore_eligibility
   echo "$PORT_BASE" >"$CLUSTER_DIR/port-base"
   {
     echo "# Written by scripts/cluster.sh up. Source it: . .cluster/env"
     echo "export NOMAD_ADDR=$ADDR"
+    acl_env_line
   } >"$CLUSTER_DIR/env.tmp"
   mv "$CLUSTER_DIR/env.tmp" "$CLUSTER_DIR/env"
   log "cluster ready in $((SECONDS - start))s: 1 server + 3 clients (zones ${ZONES[*]})"

@@ -103,6 +103,20 @@ func SecretsPolicyRules(ns string, paths []string) string {
 	return b.String()
 }
 
+// EnsureSecretsPolicy is ApplySecretsPolicy at apply time, when the token may:
+// a cluster without ACLs needs no policy, and a token without acl:write leaves it to
+// an operator's `ecsgit secrets policy --apply` (written says which happened).
+func (c *Client) EnsureSecretsPolicy(ctx context.Context, ns, jobID string, paths []string) (written bool, err error) {
+	_, err = c.ApplySecretsPolicy(ctx, ns, jobID, paths)
+	switch {
+	case err == nil:
+		return true, nil
+	case IsForbidden(err), statusCode(err) == 400 && strings.Contains(err.Error(), "ACL support disabled"):
+		return false, nil
+	}
+	return false, err
+}
+
 // ApplySecretsPolicy creates or updates the policy of jobID and attaches it to the
 // job's workload identity (every group and task of the job). It needs a management
 // token (acl:write).

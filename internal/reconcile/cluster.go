@@ -64,6 +64,10 @@ type Cluster interface {
 	// none); the values are read and dropped by the backend, never returned. Planning
 	// checks with it that every secret a job reads at task start exists (ECS-SEC-002).
 	SecretKeys(ctx context.Context, ns, path string) (keys []string, found bool, err error)
+	// EnsureSecretsPolicy lets job id's workload identity read exactly paths, when
+	// the cluster has ACLs and the token may write policies (written false otherwise:
+	// no ACLs, or an operator runs `ecsgit secrets policy --apply`).
+	EnsureSecretsPolicy(ctx context.Context, ns, id string, paths []string) (written bool, err error)
 }
 
 // EventSource is the cluster's event stream, for the DriftWatcher.

@@ -336,6 +336,13 @@ func cloneRecord(r *nomadbackend.ServiceRecord) *nomadbackend.ServiceRecord {
 	return &c
 }
 
+func (f *fakeCluster) EnsureSecretsPolicy(_ context.Context, _, id string, _ []string) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, "secrets-policy "+id)
+	return false, nil
+}
+
 func (f *fakeCluster) SecretKeys(_ context.Context, _, path string) ([]string, bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
