@@ -91,6 +91,11 @@ type ServicePlan struct {
 	// field maps back, otherwise in Nomad terms with the Nomad field name.
 	Drifted      bool          `json:"drifted,omitempty"`
 	DriftChanges []FieldChange `json:"drift_changes,omitempty"`
+	// SecretNames are the environment variables the service's tasks get from secrets
+	// (ECS secrets[].name and ecsgit's own for secretOptions and registry auth): a change
+	// of one of them is always masked, whatever its name looks like, since an
+	// out-of-band edit of the job may have put the secret's value there in clear.
+	SecretNames []string `json:"secret_names,omitempty"`
 
 	// Degraded: the last apply of this service failed and was rolled back; the failed spec
 	// is not retried until Git changes.

@@ -236,7 +236,7 @@ func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.Serv
 	ps := &PlannedService{Translation: tr, Service: svc, TaskDefinition: pl.desired.TaskDefinitionFor(svc), ReadAt: pl.readAt,
 		Unpause: pl.unpause != nil && pl.unpause(id, tr.SpecHash)}
 	sp := plan.ServicePlan{Service: svc.ServiceName, JobID: id, SpecHash: tr.SpecHash, After: svc.After,
-		Fidelity: fidelity(ps), Rollout: rolloutPreview(tr.Rollout)}
+		Fidelity: fidelity(ps), Rollout: rolloutPreview(tr.Rollout), SecretNames: nomadjob.SecretEnvNames(tr.Secrets)}
 	if pl.reuse != nil {
 		if prior := pl.reuse(id); prior != nil {
 			ok, err := fromPrior(ps, &sp, prior, pl.source)

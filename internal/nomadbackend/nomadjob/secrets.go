@@ -2,6 +2,7 @@ package nomadjob
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -48,6 +49,8 @@ type SecretNeed struct {
 	Pos   spec.Pos
 	// Namespace, Path and Key of the variable.
 	Namespace, Path, Key string
+	// Env is the environment variable the task gets the value in.
+	Env string
 }
 
 // secretLine is one NAME=value line of a container's secrets template.
@@ -77,11 +80,11 @@ func (t *translator) secrets(i int, task *api.Task) error {
 		switch u.Kind {
 		case spec.SecretEnv:
 			lines = append(lines, secretLine{env: u.Name, ref: ref.SecretRef})
-			t.need(field, ref.SecretRef)
+			t.need(field, ref.SecretRef, u.Name)
 		case spec.SecretLogOption:
 			env := envLogSecretPrefix + envSafe(u.Name)
 			lines = append(lines, secretLine{env: env, ref: ref.SecretRef})
-			t.need(field, ref.SecretRef)
+			t.need(field, ref.SecretRef, env)
 			if !t.setLogOption(task, u.Name, "${"+env+"}") {
 				continue // the driver does not reach Docker (noted by logging)
 			}
@@ -92,8 +95,8 @@ func (t *translator) secrets(i int, task *api.Task) error {
 			user := spec.SecretRef{Path: ref.Path, Key: "username"}
 			pass := spec.SecretRef{Path: ref.Path, Key: "password"}
 			lines = append(lines, secretLine{env: envRegistryUsername, ref: user}, secretLine{env: envRegistryPassword, ref: pass})
-			t.need(field, user)
-			t.need(field, pass)
+			t.need(field, user, envRegistryUsername)
+			t.need(field, pass, envRegistryPassword)
 			task.Config["auth"] = []map[string]string{{"username": "${" + envRegistryUsername + "}", "password": "${" + envRegistryPassword + "}"}}
 			t.notes.approx(field, RuleSecrets, "the registry credentials are read from Nomad variable %s (keys username, password) when the task starts; they are also in the container's environment (%s, %s), which ECS keeps out of the container", ref.Path, envRegistryUsername, envRegistryPassword)
 		}
@@ -140,8 +143,8 @@ func (t *translator) setLogOption(task *api.Task, name, value string) bool {
 	return true
 }
 
-func (t *translator) need(f fieldRef, ref spec.SecretRef) {
-	n := SecretNeed{Field: f.display, Pos: f.position(), Namespace: t.cfg.Namespace, Path: ref.Path, Key: ref.Key}
+func (t *translator) need(f fieldRef, ref spec.SecretRef, env string) {
+	n := SecretNeed{Field: f.display, Pos: f.position(), Namespace: t.cfg.Namespace, Path: ref.Path, Key: ref.Key, Env: env}
 	for _, have := range t.secretNeeds {
 		if have == n {
 			return
@@ -183,6 +186,18 @@ func envSafe(s string) string {
 		}
 		return '_'
 	}, s)
+}
+
+// SecretEnvNames lists the distinct environment variables of needs, sorted.
+func SecretEnvNames(needs []SecretNeed) []string {
+	var out []string
+	for _, n := range needs {
+		if !slices.Contains(out, n.Env) {
+			out = append(out, n.Env)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // SecretPaths lists the distinct variable paths of needs, sorted (the policy's rules).
