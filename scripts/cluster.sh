@@ -310,7 +310,7 @@ ensure_cni() {
 }
 
 cmd_up() {
-  local start=$SECONDS a missing=() port i
+  local start=$SECONDS a missing=() port i registry
   need_docker
   ensure_cni
   NOMAD=$("$ROOT/scripts/nomad-bin.sh") || die "no nomad binary (see the messages above)"
@@ -346,11 +346,13 @@ cmd_up() {
   acl_bootstrap
   wait_ready
   restore_eligibility
+  registry=$("$ROOT/scripts/registry.sh" up) || die "the private registry did not start (scripts/registry.sh)"
   echo "$PORT_BASE" >"$CLUSTER_DIR/port-base"
   {
     echo "# Written by scripts/cluster.sh up. Source it: . .cluster/env"
     echo "export NOMAD_ADDR=$ADDR"
     acl_env_line
+    echo "export ECSGIT_REGISTRY=$registry"
   } >"$CLUSTER_DIR/env.tmp"
   mv "$CLUSTER_DIR/env.tmp" "$CLUSTER_DIR/env"
   log "cluster ready in $((SECONDS - start))s: 1 server + 3 clients (zones ${ZONES[*]})"
@@ -482,6 +484,8 @@ cmd_down() {
       ip link delete "$b" 2>/dev/null || log "warning: could not delete bridge $b"
     fi
   done
+
+  "$ROOT/scripts/registry.sh" down || log "warning: could not stop the registry"
 
   # 6. Nomad mounts tmpfs secrets dirs inside alloc dirs; unmount before rm,
   #    deepest first.

@@ -81,7 +81,7 @@ var taskDefinitionFields = map[string]fieldRule{
 		covers().noted(),
 	"containerDefinitions[].restartPolicy": unsupported("in-place container restarts are not translated: an essential container that exits fails the allocation, which Nomad replaces").
 		covers().notedWhen(restartPolicyEnabled),
-	"containerDefinitions[].repositoryCredentials": approx("docker `auth { username, password }` as `${ECSGIT_REGISTRY_USERNAME}`/`${ECSGIT_REGISTRY_PASSWORD}`, set by the container's secrets template from the keys `username` and `password` of the variable credentialsParameter maps to",
+	"containerDefinitions[].repositoryCredentials": approx("docker `auth { username, password }` as `${ECSGIT_REGISTRY_USERNAME}`/`${ECSGIT_REGISTRY_PASSWORD}`, set by the container's secrets template from the keys `username` and `password` of the variable credentialsParameter maps to; `force_pull = true` (the agent's default: pull on every start)",
 		"the credentials are also in the container's environment, which ECS keeps out of the container (note)", RuleSecrets).
 		covers(),
 	"containerDefinitions[].firelensConfiguration": exact("the log router as the ECS agent builds it: a prestart sidecar with the forward input on a mapped port, one output per `awsfirelens` container generated into a `template` (firelens.go)").

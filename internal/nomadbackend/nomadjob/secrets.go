@@ -98,6 +98,10 @@ func (t *translator) secrets(i int, task *api.Task) error {
 			t.need(field, user, envRegistryUsername)
 			t.need(field, pass, envRegistryPassword)
 			task.Config["auth"] = []map[string]string{{"username": "${" + envRegistryUsername + "}", "password": "${" + envRegistryPassword + "}"}}
+			// Every task start pulls, as the ECS agent does by default: the credentials
+			// are checked each time, and an image cached on the client by another task
+			// does not bypass them.
+			task.Config["force_pull"] = true
 			t.notes.approx(field, RuleSecrets, "the registry credentials are read from Nomad variable %s (keys username, password) when the task starts; they are also in the container's environment (%s, %s), which ECS keeps out of the container", ref.Path, envRegistryUsername, envRegistryPassword)
 		}
 	}

@@ -68,6 +68,8 @@ type Env struct {
 	Namespace string // unique per test, deleted at cleanup
 	// Token is the cluster's management token (ACLCluster); "" without ACLs.
 	Token string
+	// ClusterDir is the state dir of the local cluster ("" for ECSGIT_TEST_NOMAD_ADDR).
+	ClusterDir string
 }
 
 // clusterOnce caches a successful cluster start for the test binary; a failed
@@ -78,7 +80,7 @@ var (
 )
 
 // clusterInfo is a ready cluster: its address and, with ACLs, its management token.
-type clusterInfo struct{ addr, token string }
+type clusterInfo struct{ addr, token, dir string }
 
 // The ACL cluster (ACLCluster) is a second local cluster of scripts/cluster.sh with
 // ECSGIT_NOMAD_ACL=1, in <repo>/.cluster-acl, on its own ports: ECSGIT_NOMAD_ACL_PORT
@@ -126,7 +128,7 @@ func cluster(t testing.TB, acl bool) *Env {
 	}, nil); err != nil {
 		t.Fatalf("nomadtest: register namespace %s: %v", ns, err)
 	}
-	env := &Env{T: t, Client: client, Addr: addr, Namespace: ns, Token: info.token}
+	env := &Env{T: t, Client: client, Addr: addr, Namespace: ns, Token: info.token, ClusterDir: info.dir}
 	t.Cleanup(env.cleanup)
 	return env
 }
@@ -201,6 +203,7 @@ func clusterAddress(acl bool) (clusterInfo, error) {
 	}
 	envFile := filepath.Join(dir, "env")
 	if c, err := readEnvFile(envFile); err == nil && checkReady(c.addr, c.token) == nil {
+		c.dir = dir
 		clusters[acl] = c
 		return c, nil
 	}
@@ -216,6 +219,7 @@ func clusterAddress(acl bool) (clusterInfo, error) {
 	if err := checkReady(c.addr, c.token); err != nil {
 		return clusterInfo{}, fmt.Errorf("after scripts/cluster.sh up: %w", err)
 	}
+	c.dir = dir
 	clusters[acl] = c
 	return c, nil
 }
