@@ -68,6 +68,9 @@ type Cluster interface {
 	// the cluster has ACLs and the token may write policies (written false otherwise:
 	// no ACLs, or an operator runs `ecsgit secrets policy --apply`).
 	EnsureSecretsPolicy(ctx context.Context, ns, id string, paths []string) (written bool, err error)
+	// ResolveImage is the digest an image's tag points to in its registry now
+	// (versionConsistency); creds name the variable with the registry's credentials.
+	ResolveImage(ctx context.Context, image string, creds *nomadbackend.RegistryCredentials) (digest string, err error)
 }
 
 // EventSource is the cluster's event stream, for the DriftWatcher.

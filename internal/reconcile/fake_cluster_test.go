@@ -343,6 +343,10 @@ func (f *fakeCluster) EnsureSecretsPolicy(_ context.Context, _, id string, _ []s
 	return false, nil
 }
 
+func (f *fakeCluster) ResolveImage(_ context.Context, image string, _ *nomadbackend.RegistryCredentials) (string, error) {
+	return "", fmt.Errorf("the fake cluster has no registry (image %s)", image)
+}
+
 func (f *fakeCluster) SecretKeys(_ context.Context, _, path string) ([]string, bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

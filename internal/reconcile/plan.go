@@ -254,6 +254,9 @@ func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.Serv
 	if err := checkSecrets(ctx, pl.b, svc.ServiceName, tr.Secrets); err != nil {
 		return sp, ps, err
 	}
+	if err := pl.pinImages(ctx, ps, &sp); err != nil {
+		return sp, ps, err
+	}
 	r, err := pl.read(ctx, ps, &sp, job)
 	if err != nil {
 		return sp, ps, err

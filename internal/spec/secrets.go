@@ -184,3 +184,12 @@ func (a *assembler) checkSecretRefs(td *TaskDefinitionDoc) {
 		}
 	}
 }
+
+// ImageHasRegistryHost reports whether image names its registry ("127.0.0.1:5000/app:1",
+// "registry.example.com/app:1"), as opposed to a Docker Hub short name ("app:1",
+// "org/app:1"). The planner pins the first kind to a digest (versionConsistency) and
+// leaves the second to the clients (docs/secrets.md, "Digest pinning").
+func ImageHasRegistryHost(image string) bool {
+	first, _, ok := strings.Cut(image, "/")
+	return ok && (strings.ContainsAny(first, ".:") || first == "localhost")
+}

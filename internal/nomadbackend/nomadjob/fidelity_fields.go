@@ -11,8 +11,8 @@ var taskDefinitionFields = map[string]fieldRule{
 	"family":                      exact("the task definition the service runs; not written into the job (the job is named after the service)"),
 	"containerDefinitions":        exact("one `docker` task per container, same name, file order"),
 	"containerDefinitions[].name": exact("task name"),
-	"containerDefinitions[].image": approx("`config.image`", "", RuleApproximate).
-		withDoc("untagged and `:latest` images: Nomad re-pulls on every start and resolves the tag per client; ECS pins the digest for a deployment (note)"),
+	"containerDefinitions[].image": approx("`config.image`; an image with a registry host and versionConsistency enabled: `image@sha256:…`, the digest its tag had when planned (shown in the plan)", "", RuleApproximate).
+		withDoc("Docker Hub short names (`app:1`, `org/app:1`) are not pinned: untagged and `:latest` ones are re-pulled on every start and resolved per client (note); a tag the plan cannot resolve stays a tag (note with the registry's answer)"),
 	"containerDefinitions[].cpu":               approx("`resources.cpu = units × cpuMHzPerVCPU / 1024` MHz, minimum 1", "both are a soft weight plus a reservation; absent: a share of task cpu or 128 units (note)", RuleResources),
 	"containerDefinitions[].memory":            exact("`resources.memory` (hard limit), or `memory_max` with `memoryReservation`"),
 	"containerDefinitions[].memoryReservation": approx("`resources.memory = memoryReservation`, `memory_max = memory` (or -1)", "`memory_max` works only where the clients enable memory oversubscription; elsewhere the reservation becomes the hard limit (note)", RuleResources),
@@ -89,7 +89,7 @@ var taskDefinitionFields = map[string]fieldRule{
 		covers(),
 	"containerDefinitions[].credentialSpecs": unsupported("gMSA credential specs are not translated").
 		noted(),
-	"containerDefinitions[].versionConsistency": approx("—", "`enabled` (the default): ECS pins the image digest per deployment, Nomad resolves mutable tags on each client (note on `image`)", RuleApproximate),
+	"containerDefinitions[].versionConsistency": approx("`enabled` (the default): the plan resolves the tag to its digest in the registry and the job runs image@digest (docs/secrets.md); `disabled`: the tag", "Docker Hub short names are not resolved by the plan (each client resolves the tag); the digest is resolved when the spec changes, so a tag moved while the spec is unchanged is not redeployed, as in ECS (note on `image`)", RuleApproximate),
 
 	"cpu":                                 approx("shared out to the containers without `cpu`", "ECS enforces a task-wide limit; Nomad has no group-level limit (note)", RuleResources),
 	"memory":                              approx("shared out to the containers without memory", "no group-level limit in Nomad (note)", RuleResources),

@@ -1,8 +1,10 @@
 package nomadtest
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -61,4 +63,22 @@ func (e *Env) PrivateRegistry() Registry {
 		e.T.Fatalf("nomadtest: registry password: %v", err)
 	}
 	return Registry{Addr: string(m[1]), User: "ecsgit", Password: strings.TrimSpace(string(pw))}
+}
+
+// Tag points tag (a name in the registry, "ecsgit-demo/app:rolling") at the content of
+// the local image src (a demo image), as a `docker push` of a retagged image does.
+func (e *Env) Tag(r Registry, src, tag string) {
+	e.T.Helper()
+	dst := r.Image(tag)
+	env := append(os.Environ(), "DOCKER_CONFIG="+filepath.Join(e.ClusterDir, "registry", "docker"))
+	for _, args := range [][]string{{"tag", src, dst}, {"push", "-q", dst}, {"rmi", dst}} {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		cmd := exec.CommandContext(ctx, "docker", args...)
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		cancel()
+		if err != nil {
+			e.T.Fatalf("nomadtest: docker %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
 }
