@@ -91,6 +91,10 @@ func TestPrivateRegistryPull(t *testing.T) {
 		t.Fatalf("apply with a wrong registry password: exit %d, want %d (rolled back)", code, exitDegraded)
 	}
 	noPassword("apply (wrong password)", out)
+	// The plan could not pin the tag (the registry refused the credentials) and said so.
+	if !strings.Contains(out, "not pinned to a digest") {
+		t.Errorf("the plan does not note the unresolvable tag:\n%s", out)
+	}
 	// The cause a user reads: the registry refused the pull.
 	if !strings.Contains(strings.ToLower(out), "unauthorized") && !strings.Contains(strings.ToLower(out), "authentication required") {
 		t.Errorf("the failed apply does not name the registry's refusal (unauthorized):\n%s", out)
@@ -99,8 +103,8 @@ func TestPrivateRegistryPull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if img := job.TaskGroups[0].Tasks[0].Config["image"]; img != reg.Image("ecsgit-demo/app:1") {
-		t.Errorf("after the rollback the job runs %v (version %d, was %d), want %s", img, *job.Version, v1, reg.Image("ecsgit-demo/app:1"))
+	if img, _ := job.TaskGroups[0].Tasks[0].Config["image"].(string); !strings.HasPrefix(img, reg.Image("ecsgit-demo/app:1")+"@sha256:") {
+		t.Errorf("after the rollback the job runs %v (version %d, was %d), want %s@sha256:…", img, *job.Version, v1, reg.Image("ecsgit-demo/app:1"))
 	}
 	e.WaitHealthy("web", 2, 2*time.Minute)
 }
