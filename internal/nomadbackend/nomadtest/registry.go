@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -23,9 +22,30 @@ type Registry struct {
 func (r Registry) Image(name string) string { return r.Addr + "/" + name }
 
 var (
-	registryMu     sync.Mutex
-	registryPushed = map[string]error{}
+	registryMu sync.Mutex
+	registries = map[string]registryState{} // by cluster dir, once per test binary
 )
+
+type registryState struct {
+	addr string
+	err  error
+}
+
+// runScriptEnvStdout is runScriptEnv returning stdout only (stderr has the log).
+func runScriptEnvStdout(root string, timeout time.Duration, env []string, script string, args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(root, script), args...)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), env...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return string(out), fmt.Errorf("run %s: %w\n%s", script, err, stderr.String())
+	}
+	return string(out), nil
+}
 
 // PrivateRegistry returns the registry of e's cluster with the demo images pushed to
 // it (once per test binary and cluster); failures are fatal.
@@ -36,33 +56,33 @@ func (e *Env) PrivateRegistry() Registry {
 	}
 	RequireDemoImages(e.T)
 	registryMu.Lock()
-	err, done := registryPushed[e.ClusterDir]
+	st, done := registries[e.ClusterDir]
 	if !done {
-		root, rerr := RepoRoot()
-		if rerr != nil {
-			err = rerr
-		} else if out, perr := runScriptEnv(root, 10*time.Minute, []string{"ECSGIT_CLUSTER_DIR=" + e.ClusterDir}, "scripts/registry.sh", "push"); perr != nil {
-			err = fmt.Errorf("scripts/registry.sh push: %w\n%s", perr, out)
+		// `up` is a no-op for a running registry and prints its address; it also starts
+		// one for a cluster that was started before the registry was part of it.
+		env := []string{"ECSGIT_CLUSTER_DIR=" + e.ClusterDir}
+		root, err := RepoRoot()
+		if err == nil {
+			var out string
+			if out, err = runScriptEnvStdout(root, 10*time.Minute, env, "scripts/registry.sh", "up"); err == nil {
+				st.addr = strings.TrimSpace(out)
+				if out, err = runScriptEnv(root, 10*time.Minute, env, "scripts/registry.sh", "push"); err != nil {
+					err = fmt.Errorf("scripts/registry.sh push: %w\n%s", err, out)
+				}
+			}
 		}
-		registryPushed[e.ClusterDir] = err
+		st.err = err
+		registries[e.ClusterDir] = st
 	}
 	registryMu.Unlock()
-	if err != nil {
-		e.T.Fatalf("nomadtest: %v", err)
-	}
-	b, err := os.ReadFile(filepath.Join(e.ClusterDir, "env"))
-	if err != nil {
-		e.T.Fatalf("nomadtest: %v", err)
-	}
-	m := regexp.MustCompile(`(?m)^export ECSGIT_REGISTRY=(\S+)$`).FindSubmatch(b)
-	if m == nil {
-		e.T.Fatalf("nomadtest: %s/env names no ECSGIT_REGISTRY (scripts/cluster.sh up starts the registry)", e.ClusterDir)
+	if st.err != nil {
+		e.T.Fatalf("nomadtest: private registry: %v", st.err)
 	}
 	pw, err := os.ReadFile(filepath.Join(e.ClusterDir, "registry", "password"))
 	if err != nil {
 		e.T.Fatalf("nomadtest: registry password: %v", err)
 	}
-	return Registry{Addr: string(m[1]), User: "ecsgit", Password: strings.TrimSpace(string(pw))}
+	return Registry{Addr: st.addr, User: "ecsgit", Password: strings.TrimSpace(string(pw))}
 }
 
 // Tag points tag (a name in the registry, "ecsgit-demo/app:rolling") at the content of
