@@ -53,6 +53,7 @@ cluster-up:
 
 cluster-down:
 	scripts/cluster.sh down
+	ECSGIT_CLUSTER_DIR=$(CURDIR)/.cluster-acl scripts/cluster.sh down
 
 cluster-status:
 	scripts/cluster.sh status

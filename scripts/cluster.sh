@@ -14,6 +14,8 @@ set -euo pipefail
 LOG_PREFIX=cluster
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=cluster-acl.sh
+. "$(dirname "${BASH_SOURCE[0]}")/cluster-acl.sh" # ECSGIT_NOMAD_ACL=1
 ROOT=$(repo_root)
 
 CLUSTER_DIR="${ECSGIT_CLUSTER_DIR:-$ROOT/.cluster}"
@@ -32,6 +34,7 @@ SERVER_RPC=$((PORT_BASE + 1))
 SERVER_SERF=$((PORT_BASE + 2))
 ADDR="http://127.0.0.1:$SERVER_HTTP"
 AUTOSCALER_HTTP=$((PORT_BASE + 5)) # the Nomad Autoscaler (scripts/autoscaler.sh)
+acl_init
 
 client_http() { echo $((PORT_BASE + 10 * ($1 + 1))); } # zone index 0..2 -> 4656, 4666, 4676
 # Disjoint dynamic port ranges: every client thinks it owns the host. A second
@@ -119,6 +122,7 @@ server {
     memory_oversubscription_enabled = true
   }
 }
+$(acl_config)
 EOF
 }
 
@@ -212,6 +216,7 @@ plugin "docker" {
     }
   }
 }
+$(acl_config)
 EOF
 }
 
@@ -315,7 +320,7 @@ ensure_cni() {
 }
 
 cmd_up() {
-  local start=$SECONDS a missing=() port i
+  local start=$SECONDS a missing=() port i registry
   need_docker
   ensure_cni
   NOMAD=$("$ROOT/scripts/nomad-bin.sh") || die "no nomad binary (see the messages above)"
@@ -348,16 +353,24 @@ cmd_up() {
     for a in "${missing[@]}"; do start_agent "$a"; done
   fi
 
+  acl_bootstrap
   wait_ready
   restore_eligibility
-  # The load balancer (Traefik on Nomad's service catalog); down stops it with the rest.
-  "$ROOT/scripts/proxy.sh" up || die "the load balancer did not start (see above)"
-  "$ROOT/scripts/autoscaler.sh" up "$CLUSTER_DIR" "$ADDR" "$AUTOSCALER_HTTP"
+  # The load balancer (Traefik on Nomad's service catalog; down stops it with the rest)
+  # and the autoscaler. Not on an ACL cluster: only the secrets tests use one, and
+  # neither component is configured with a token.
+  if [ "$ACL" != 1 ]; then
+    "$ROOT/scripts/proxy.sh" up || die "the load balancer did not start (see above)"
+    "$ROOT/scripts/autoscaler.sh" up "$CLUSTER_DIR" "$ADDR" "$AUTOSCALER_HTTP"
+  fi
+  registry=$("$ROOT/scripts/registry.sh" up) || die "the private registry did not start (scripts/registry.sh)"
   echo "$PORT_BASE" >"$CLUSTER_DIR/port-base"
   {
     echo "# Written by scripts/cluster.sh up. Source it: . .cluster/env"
     echo "export NOMAD_ADDR=$ADDR"
     echo "export ECSGIT_AUTOSCALER_ADDR=http://127.0.0.1:$AUTOSCALER_HTTP"
+    acl_env_line
+    echo "export ECSGIT_REGISTRY=$registry"
   } >"$CLUSTER_DIR/env.tmp"
   mv "$CLUSTER_DIR/env.tmp" "$CLUSTER_DIR/env"
   log "cluster ready in $((SECONDS - start))s: 1 server + 3 clients (zones ${ZONES[*]})"
@@ -491,6 +504,8 @@ cmd_down() {
       ip link delete "$b" 2>/dev/null || log "warning: could not delete bridge $b"
     fi
   done
+
+  "$ROOT/scripts/registry.sh" down || log "warning: could not stop the registry"
 
   # 6. Nomad mounts tmpfs secrets dirs inside alloc dirs; unmount before rm,
   #    deepest first.

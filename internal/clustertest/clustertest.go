@@ -23,10 +23,24 @@ type Env struct {
 // New sets up the cluster, a namespace for t and the demo images.
 func New(t testing.TB) *Env {
 	t.Helper()
-	e := nomadtest.Cluster(t)
+	return withBackend(t, nomadtest.Cluster(t))
+}
+
+// NewACL is New on the local cluster with ACLs enabled (nomadtest.ACLCluster); the
+// backend uses the management token.
+func NewACL(t testing.TB) *Env {
+	t.Helper()
+	return withBackend(t, nomadtest.ACLCluster(t))
+}
+
+func withBackend(t testing.TB, e *nomadtest.Env) *Env {
+	t.Helper()
 	nomadtest.RequireDemoImages(t)
 	cfg := api.DefaultConfig()
 	cfg.Address = e.Addr
+	if e.Token != "" {
+		cfg.SecretID = e.Token
+	}
 	b, err := nomadbackend.NewClient(cfg)
 	if err != nil {
 		t.Fatal(err)

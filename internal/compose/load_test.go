@@ -40,7 +40,7 @@ func TestLoadDiagnostics(t *testing.T) {
 		{"undefined dependency", "services:\n  web:\n    image: nginx\n    depends_on: [db]\n", nil, "2:3 error undefined service \"db\""},
 		{"extends missing", "services:\n  web:\n    extends: {service: base}\n", nil, "2:3 error service \"base\" not found"},
 		{"bad duration", "services:\n  web:\n    image: nginx\n    healthcheck:\n      interval: 3x\n", nil, "5:7 error unknown unit"},
-		{"bad port", "services:\n  web:\n    image: nginx\n    ports:\n      - \"abc:xyz\"\n", nil, "5:9 error Invalid containerPort"},
+		{"bad port", "services:\n  web:\n    image: nginx\n    ports:\n      - \"abc:xyz\"\n", nil, "5:9 error invalid containerPort"},
 		{"scale mismatch", "services:\n  web:\n    image: nginx\n    scale: 2\n    deploy: {replicas: 3}\n", nil, "2:3 error distinct values"},
 		{"unset variable", "services:\n  web:\n    image: nginx\n    environment:\n      A: ${UNSET_X}\n", map[string]string{}, "5:10 warning \"UNSET_X\" variable is not set"},
 		{"yaml 1.1 bool", "services:\n  web:\n    image: nginx\n    privileged: yes\n", nil, "4:17 warning \"yes\" for boolean"},

@@ -152,12 +152,20 @@ func (p *Plan) Redact() {
 	for i := range p.Services {
 		sp := &p.Services[i]
 		for j := range sp.Changes {
-			sp.Changes[j] = redactChange(sp.Changes[j])
+			sp.Changes[j] = redactChange(sp.markSecret(sp.Changes[j]))
 		}
 		for j := range sp.DriftChanges {
-			sp.DriftChanges[j] = redactChange(sp.DriftChanges[j])
+			sp.DriftChanges[j] = redactChange(sp.markSecret(sp.DriftChanges[j]))
 		}
 	}
+}
+
+// markSecret marks c masked when it names one of the service's secret variables.
+func (sp *ServicePlan) markSecret(c FieldChange) FieldChange {
+	if len(sp.SecretNames) > 0 && !unmaskedPath(c.Path) && slices.Contains(sp.SecretNames, leafName(c.Path)) {
+		c.Masked = true
+	}
+	return c
 }
 
 // redacted returns a redacted copy of p and leaves p as it is: the service list and the

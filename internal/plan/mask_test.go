@@ -146,3 +146,26 @@ func TestPlanFileRedacts(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderMasksDeclaredSecretNames: a variable the task gets from secrets is masked in
+// every view even when its name looks harmless (CONN) and its value does not look
+// random: an out-of-band edit may have put the secret's value into the job's env.
+func TestRenderMasksDeclaredSecretNames(t *testing.T) {
+	for _, f := range Formats() {
+		t.Run(string(f), func(t *testing.T) {
+			p := &Plan{FormatVersion: FormatVersion, Services: []ServicePlan{{
+				Service: "web", JobID: "web", Action: ActionUpdate, Drifted: true, SecretNames: []string{"CONN"},
+				Changes:      []FieldChange{NewFieldChange("nomad:task[app].Env[CONN]", KindRemoved, "plain words", "")},
+				DriftChanges: []FieldChange{NewFieldChange("nomad:task[app].Env[CONN]", KindAdded, "", "plain words")},
+			}}}
+			p.Summarize()
+			var b bytes.Buffer
+			if err := Render(&b, p, f, RenderOptions{Verbose: true}); err != nil {
+				t.Fatal(err)
+			}
+			if out := b.String(); strings.Contains(out, "plain words") || !strings.Contains(out, "Env[CONN]") {
+				t.Errorf("%s view: want Env[CONN] named and its value masked:\n%s", f, out)
+			}
+		})
+	}
+}

@@ -92,6 +92,14 @@ type ServicePlan struct {
 	// field maps back, otherwise in Nomad terms with the Nomad field name.
 	Drifted      bool          `json:"drifted,omitempty"`
 	DriftChanges []FieldChange `json:"drift_changes,omitempty"`
+	// SecretNames are the environment variables the service's tasks get from secrets
+	// (ECS secrets[].name and ecsgit's own for secretOptions and registry auth): a change
+	// of one of them is always masked, whatever its name looks like, since an
+	// out-of-band edit of the job may have put the secret's value there in clear.
+	SecretNames []string `json:"secret_names,omitempty"`
+	// Images are the tags resolved to digests for this plan (ECS versionConsistency):
+	// the job runs image@digest, so what was reviewed is what every task runs.
+	Images []ImagePin `json:"images,omitempty"`
 
 	// Degraded: the last apply of this service failed and was rolled back; the failed spec
 	// is not retried until Git changes.
@@ -263,4 +271,11 @@ func (p *Plan) Summarize() {
 		}
 	}
 	p.Summary = s
+}
+
+// ImagePin is one container's image as the plan resolved it.
+type ImagePin struct {
+	Container string `json:"container"`
+	Image     string `json:"image"`  // as written in the task definition (a tag)
+	Digest    string `json:"digest"` // sha256:… the tag pointed to when planned
 }

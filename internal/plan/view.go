@@ -102,6 +102,9 @@ func buildServiceView(sp *ServicePlan) serviceView {
 	if sp.Degraded {
 		sv.Notes = append(sv.Notes, "degraded: "+orDefault(sp.Reason, "the last apply failed and was rolled back")+"; the failed spec is not retried until Git changes")
 	}
+	for _, im := range sp.Images {
+		sv.Notes = append(sv.Notes, fmt.Sprintf("image %s: %s (%s)", im.Container, im.Image, im.Digest))
+	}
 	if pl := sp.Placement; pl != nil {
 		for _, f := range pl.Failures {
 			sv.Loud = append(sv.Loud, "placement: "+f)

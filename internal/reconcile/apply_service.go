@@ -122,6 +122,12 @@ func (a *applier) register(ctx context.Context, sp plan.ServicePlan, u *Unit) Se
 	if u.Job == nil {
 		return ServiceResult{Status: StatusError, Reason: "no Nomad job was bound to this service (plan file without jobs?); run plan again"}
 	}
+	if u.ECS != nil && len(u.ECS.SecretPaths) > 0 {
+		// Before the register: a task placed without the policy blocks on its template.
+		if _, err := a.b.EnsureSecretsPolicy(ctx, a.ns, sp.JobID, u.ECS.SecretPaths); err != nil {
+			return errorResult(fmt.Errorf("secrets policy of %s: %w", sp.JobID, err))
+		}
+	}
 	evalID, _, err := a.b.Register(ctx, u.Job, sp.JobModifyIndex)
 	if errors.Is(err, nomadbackend.ErrConflict) {
 		return ServiceResult{Status: StatusConflict, Reason: a.conflictReason(ctx, sp, err)}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/ecsgit/ecsgit/internal/nomadbackend"
+	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadjob"
 	"github.com/ecsgit/ecsgit/internal/plan"
 )
 
@@ -37,6 +38,9 @@ type UnitECS struct {
 	TaskDefinition   json.RawMessage `json:"task_definition"`
 	Service          json.RawMessage `json:"service"`
 	FailureThreshold int             `json:"failure_threshold,omitempty"`
+	// SecretPaths are the Nomad variables the tasks read at start: apply grants them to
+	// the job's workload identity first (Cluster.EnsureSecretsPolicy).
+	SecretPaths []string `json:"secret_paths,omitempty"`
 	// RecordIndex is the service record's ModifyIndex the plan saw (0: none). Apply
 	// claims the record with check-and-set at this index before registering (see
 	// claim in apply_service.go).
@@ -66,7 +70,8 @@ func UnitsFromPlanned(pl *Planned) (map[string]*Unit, error) {
 			return nil, fmt.Errorf("apply %s: %w", sp.Service, err)
 		}
 		u.ECS = &UnitECS{Family: ps.TaskDefinition.Family, ContentHash: ps.ContentHash,
-			TaskDefinition: td, Service: svc, FailureThreshold: ps.Translation.Rollout.FailureThreshold}
+			TaskDefinition: td, Service: svc, FailureThreshold: ps.Translation.Rollout.FailureThreshold,
+			SecretPaths: nomadjob.SecretPaths(ps.Translation.Secrets)}
 		if ps.Record != nil {
 			u.ECS.RecordIndex = ps.Record.ModifyIndex
 		}

@@ -59,6 +59,18 @@ type Cluster interface {
 	// AssignRevision returns the revision of contentHash in family, assigning the next
 	// one when the content is new.
 	AssignRevision(ctx context.Context, ns, family, contentHash string) (int, error)
+
+	// SecretKeys lists the keys of the Nomad variable at path (found false: there is
+	// none); the values are read and dropped by the backend, never returned. Planning
+	// checks with it that every secret a job reads at task start exists (ECS-SEC-002).
+	SecretKeys(ctx context.Context, ns, path string) (keys []string, found bool, err error)
+	// EnsureSecretsPolicy lets job id's workload identity read exactly paths, when
+	// the cluster has ACLs and the token may write policies (written false otherwise:
+	// no ACLs, or an operator runs `ecsgit secrets policy --apply`).
+	EnsureSecretsPolicy(ctx context.Context, ns, id string, paths []string) (written bool, err error)
+	// ResolveImage is the digest an image's tag points to in its registry now
+	// (versionConsistency); creds name the variable with the registry's credentials.
+	ResolveImage(ctx context.Context, image string, creds *nomadbackend.RegistryCredentials) (digest string, err error)
 }
 
 // EventSource is the cluster's event stream, for the DriftWatcher.

@@ -56,6 +56,7 @@ func Classify(err error) ErrorClass {
 	var invalid *InvalidRevisionError
 	var content *ContentError
 	var load *LoadError
+	var secretMissing *SecretMissingError
 	switch {
 	case err == nil:
 		return ClassRetry
@@ -67,9 +68,9 @@ func Classify(err error) ErrorClass {
 		return ClassStalled
 	case errors.As(err, &load):
 		return ClassUser
-	case errors.Is(err, ErrPlacementFailures), errors.Is(err, source.ErrPathMissing):
+	case errors.Is(err, ErrPlacementFailures), errors.Is(err, source.ErrPathMissing), errors.As(err, &secretMissing):
 		// Nothing to fix in ecsgit's input by retrying faster: capacity may come back,
-		// the configured path may appear (Flux requeues a missing source the same way).
+		// a missing secret may be created (ecsgit secrets put), the configured path may appear (Flux requeues a missing source the same way).
 		return ClassWait
 	case errors.Is(err, nomadbackend.ErrConflict), isServiceStatus(err, StatusConflict, StatusTimeout):
 		// A concurrent writer moved the job (planning again sees it), or a rollout

@@ -29,6 +29,7 @@ type fakeCluster struct {
 	deps     map[string][]nomadbackend.Deployment
 	calls    []string // "register web", "deregister api", "watch-deployment web", ...
 	scripts  map[string]*rolloutScript
+	secrets  map[string][]string // variable path → keys (SecretKeys)
 }
 
 type fakeJob struct {
@@ -333,4 +334,22 @@ func cloneRecord(r *nomadbackend.ServiceRecord) *nomadbackend.ServiceRecord {
 		panic(err)
 	}
 	return &c
+}
+
+func (f *fakeCluster) EnsureSecretsPolicy(_ context.Context, _, id string, _ []string) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, "secrets-policy "+id)
+	return false, nil
+}
+
+func (f *fakeCluster) ResolveImage(_ context.Context, image string, _ *nomadbackend.RegistryCredentials) (string, error) {
+	return "", fmt.Errorf("the fake cluster has no registry (image %s)", image)
+}
+
+func (f *fakeCluster) SecretKeys(_ context.Context, _, path string) ([]string, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	keys, ok := f.secrets[path]
+	return keys, ok, nil
 }

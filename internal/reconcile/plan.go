@@ -242,7 +242,8 @@ func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.Serv
 	ps := &PlannedService{Translation: tr, Service: svc, TaskDefinition: pl.desired.TaskDefinitionFor(svc), ReadAt: pl.readAt,
 		Unpause: pl.unpause != nil && pl.unpause(id, tr.SpecHash)}
 	sp := plan.ServicePlan{Service: svc.ServiceName, JobID: id, SpecHash: tr.SpecHash, After: svc.After,
-		Fidelity: fidelity(ps), Rollout: rolloutPreview(tr.Rollout), Routes: routes(pl.desired, svc)}
+		Fidelity: fidelity(ps), Rollout: rolloutPreview(tr.Rollout), Routes: routes(pl.desired, svc),
+		SecretNames: nomadjob.SecretEnvNames(tr.Secrets)}
 	if pl.reuse != nil {
 		if prior := pl.reuse(id); prior != nil {
 			ok, err := fromPrior(ps, &sp, prior, pl.source)
@@ -256,6 +257,14 @@ func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.Serv
 		}
 	}
 
+	// Before any other read: a job whose secrets are missing is never planned as a
+	// change (its tasks would block on their template), so nothing gets registered.
+	if err := checkSecrets(ctx, pl.b, svc.ServiceName, tr.Secrets); err != nil {
+		return sp, ps, err
+	}
+	if err := pl.pinImages(ctx, ps, &sp); err != nil {
+		return sp, ps, err
+	}
 	r, err := pl.read(ctx, ps, &sp, job)
 	if err != nil {
 		return sp, ps, err

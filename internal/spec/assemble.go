@@ -189,6 +189,9 @@ func (a *assembler) errorf(pos Pos, rule, format string, args ...any) {
 func (a *assembler) finish() *Desired {
 	d := a.d
 	a.finishELB()
+	for _, family := range mapKeys(d.TaskDefinitions) {
+		a.checkSecretRefs(d.TaskDefinitions[family])
+	}
 	for _, s := range d.Services {
 		a.checkServiceRefs(s)
 		if set, ok := d.Config.Services[s.ServiceName]; ok && len(set.After) > 0 {

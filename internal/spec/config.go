@@ -49,6 +49,9 @@ type Config struct {
 	Services map[string]ServiceSettings `json:"services,omitempty"`
 	// Compose settings: profiles to enable and the project name (default: directory name).
 	Compose *ComposeSettings `json:"compose,omitempty"`
+	// Secrets maps secret references (secrets[].valueFrom, secretOptions,
+	// repositoryCredentials) to Nomad Variables (secrets.go, docs/secrets.md).
+	Secrets *SecretsSettings `json:"secrets,omitempty"`
 }
 
 // ServiceSettings are ecsgit-only settings for one service.

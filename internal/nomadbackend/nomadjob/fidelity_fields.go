@@ -11,8 +11,8 @@ var taskDefinitionFields = map[string]fieldRule{
 	"family":                      exact("the task definition the service runs; not written into the job (the job is named after the service)"),
 	"containerDefinitions":        exact("one `docker` task per container, same name, file order"),
 	"containerDefinitions[].name": exact("task name"),
-	"containerDefinitions[].image": approx("`config.image`", "", RuleApproximate).
-		withDoc("untagged and `:latest` images: Nomad re-pulls on every start and resolves the tag per client; ECS pins the digest for a deployment (note)"),
+	"containerDefinitions[].image": approx("`config.image`; an image with a registry host and versionConsistency enabled: `image@sha256:…`, the digest its tag had when planned (shown in the plan)", "", RuleApproximate).
+		withDoc("Docker Hub short names (`app:1`, `org/app:1`) are not pinned: untagged and `:latest` ones are re-pulled on every start and resolved per client (note); a tag the plan cannot resolve stays a tag (note with the registry's answer)"),
 	"containerDefinitions[].cpu":               approx("`resources.cpu = units × cpuMHzPerVCPU / 1024` MHz, minimum 1", "both are a soft weight plus a reservation; absent: a share of task cpu or 128 units (note)", RuleResources),
 	"containerDefinitions[].memory":            exact("`resources.memory` (hard limit), or `memory_max` with `memoryReservation`"),
 	"containerDefinitions[].memoryReservation": approx("`resources.memory = memoryReservation`, `memory_max = memory` (or -1)", "`memory_max` works only where the clients enable memory oversubscription; elsewhere the reservation becomes the hard limit (note)", RuleResources),
@@ -22,8 +22,9 @@ var taskDefinitionFields = map[string]fieldRule{
 	"containerDefinitions[].environment":       exact("task `env` (a name given twice keeps the last value, as Docker does)").covers(),
 	"containerDefinitions[].environmentFiles": unsupported("S3 environment files are not loaded; the variables are missing in the container").
 		covers().noted(),
-	"containerDefinitions[].secrets": unsupported("secrets are not injected: ecsgit cannot read AWS Secrets Manager/SSM; store them in Nomad Variables and use a template").
-		covers().noted(),
+	"containerDefinitions[].secrets": exact("one task `template` (env = true, change_mode = \"noop\", error_on_missing_key) reading each value with `nomadVar` from the variable path and key that ecsgit.yaml `secrets` maps the valueFrom to (docs/secrets.md); the job spec holds paths and keys, never a value").
+		withDoc("resolved when the task starts, as in ECS; a changed value reaches only new tasks (rotation: docs/secrets.md); a Secrets Manager version stage or id is not honoured, Nomad variables keep one value (note, FID-NOMAD-SECRETS); a missing variable or key fails the plan (ECS-SEC-002)").
+		covers(),
 	"containerDefinitions[].portMappings":                      exact("group `network { port \"<label>\" { to = containerPort } }` + `config.ports`"),
 	"containerDefinitions[].portMappings[].containerPort":      exact("port `to` (label: the mapping's `name`, else `p<containerPort>`)"),
 	"containerDefinitions[].portMappings[].hostPort":           exact("port `static`"),
@@ -46,8 +47,9 @@ var taskDefinitionFields = map[string]fieldRule{
 	"containerDefinitions[].logConfiguration.logDriver": exact("`logging.type` for a driver listed in ecsgit.yaml `hostLogDrivers` (default: every driver but awslogs); `awsfirelens`: Docker's `fluentd` driver to the task's FireLens router").
 		withDoc("a driver the hosts cannot run (not in `hostLogDrivers`, e.g. `awslogs` by default) leaves the logs in Nomad's log collection, `nomad alloc logs`, with a note naming the CloudWatch group and stream ECS would have used; `awslogs-stream-prefix` becomes `awslogs-stream` = prefix/container/alloc-id (FID-NOMAD-LOGGING)"),
 	"containerDefinitions[].logConfiguration.options": exact("`logging.config`"),
-	"containerDefinitions[].logConfiguration.secretOptions": unsupported("log driver secret options are not injected yet (ecsgit cannot read Secrets Manager/SSM): the driver runs without them").
-		covers().noted(),
+	"containerDefinitions[].logConfiguration.secretOptions": approx("the log option `${ECSGIT_LOG_SECRET_<NAME>}`, set by the container's secrets template from Nomad Variables (as `secrets`)",
+		"the value is also in the container's environment, which ECS keeps out of the container (note); a driver that does not reach Docker (see logDriver) gets no option", RuleSecrets).
+		covers(),
 	"containerDefinitions[].ulimits":                exact("`config.ulimit = [{ name = \"soft:hard\" }]`").covers(),
 	"containerDefinitions[].user":                   exact("task `user`"),
 	"containerDefinitions[].workingDirectory":       exact("`config.work_dir`"),
@@ -79,14 +81,15 @@ var taskDefinitionFields = map[string]fieldRule{
 		covers().noted(),
 	"containerDefinitions[].restartPolicy": unsupported("in-place container restarts are not translated: an essential container that exits fails the allocation, which Nomad replaces").
 		covers().notedWhen(restartPolicyEnabled),
-	"containerDefinitions[].repositoryCredentials": unsupported("private-registry credentials come from the Nomad clients' docker auth configuration, not from the task").
-		covers().noted(),
+	"containerDefinitions[].repositoryCredentials": approx("docker `auth { username, password }` as `${ECSGIT_REGISTRY_USERNAME}`/`${ECSGIT_REGISTRY_PASSWORD}`, set by the container's secrets template from the keys `username` and `password` of the variable credentialsParameter maps to; `force_pull = true` (the agent's default: pull on every start)",
+		"the credentials are also in the container's environment, which ECS keeps out of the container (note)", RuleSecrets).
+		covers(),
 	"containerDefinitions[].firelensConfiguration": exact("the log router as the ECS agent builds it: a prestart sidecar with the forward input on a mapped port, one output per `awsfirelens` container generated into a `template` (firelens.go)").
 		withDoc("`config-file-type: s3`, unknown router options and `secretOptions` are noted; the ECS metadata fields come from Docker labels (note)").
 		covers(),
 	"containerDefinitions[].credentialSpecs": unsupported("gMSA credential specs are not translated").
 		noted(),
-	"containerDefinitions[].versionConsistency": approx("—", "`enabled` (the default): ECS pins the image digest per deployment, Nomad resolves mutable tags on each client (note on `image`)", RuleApproximate),
+	"containerDefinitions[].versionConsistency": approx("`enabled` (the default): the plan resolves the tag to its digest in the registry and the job runs image@digest (docs/secrets.md); `disabled`: the tag", "Docker Hub short names are not resolved by the plan (each client resolves the tag); the digest is resolved when the spec changes, so a tag moved while the spec is unchanged is not redeployed, as in ECS (note on `image`)", RuleApproximate),
 
 	"cpu":                                 approx("shared out to the containers without `cpu`", "ECS enforces a task-wide limit; Nomad has no group-level limit (note)", RuleResources),
 	"memory":                              approx("shared out to the containers without memory", "no group-level limit in Nomad (note)", RuleResources),
@@ -106,8 +109,9 @@ var taskDefinitionFields = map[string]fieldRule{
 	"volumes[].s3filesVolumeConfiguration":              unsupported("S3 Files volumes are not translated; the mount is dropped (note)"),
 	"volumes[].configuredAtLaunch":                      unsupported("volumes configured at launch are not translated; the mount is dropped (note)"),
 	"placementConstraints":                              approx("group `constraint` blocks (see memberOf)", "see memberOf (notes)", RulePlacement).covers(),
-	"taskRoleArn":                                       unsupported("no IAM role is assumed: the containers get no AWS credentials from the task").noted(),
-	"executionRoleArn":                                  unsupported("no execution role: image pulls, logs and secrets use the Nomad clients' own configuration").noted(),
+	"taskRoleArn":                                       unsupported("no IAM role is assumed: the containers get no AWS credentials from the task (each task has only Nomad's workload identity, which AWS does not trust unless the cluster is set up as an OIDC provider for AWS, which ecsgit does not do)").noted(),
+	"executionRoleArn": approx("the tasks' Nomad workload identity: it reads the secrets under the ACL policy `ecsgit secrets policy` creates, one per job, for exactly the paths the task definition references",
+		"the role itself is not used: image pulls other than repositoryCredentials and log drivers use the Nomad clients' own configuration", RuleSecrets).noted(),
 	"pidMode": approx("`host`: `pid_mode = \"host\"`", "", RuleApproximate).
 		notedAs(spec.FidelityUnsupported, RuleUnsupported, equals("task"), "a PID namespace shared by the task's containers is not translated; each container has its own").
 		withDoc("`host` needs the clients' docker plugin to allow it (note); `task` (shared by the containers): unsupported (note)"),

@@ -12,7 +12,7 @@ import (
 // TranslatorVersion changes whenever a translation rule changes what a job looks like,
 // so that SpecHash changes too and failure memory (decision 8) does not keep an old,
 // differently translated spec marked as failed.
-const TranslatorVersion = 2
+const TranslatorVersion = 3 // 3: secrets, secretOptions and repositoryCredentials from Nomad Variables
 
 // specHashInput is what SpecHash covers. encoding/json gives a canonical form: struct
 // fields in declaration order, map keys sorted, raw JSON compacted.
@@ -52,6 +52,8 @@ type hashSettings struct {
 	Source        string   `json:"source"`
 	// HostLogDrivers decides which log drivers go to Docker.
 	HostLogDrivers []string `json:"hostLogDrivers,omitempty"`
+	// Secrets maps secret references to variable paths.
+	Secrets *spec.SecretsSettings `json:"secrets,omitempty"`
 }
 
 // trafficInput is the part of the repository's ELB definitions one service's job
@@ -93,6 +95,7 @@ func specHash(td *spec.TaskDefinitionDoc, svc *spec.ServiceDoc, traffic *traffic
 			Namespace: cfg.Namespace, Region: cfg.Region, Datacenters: cfg.Datacenters,
 			NodePool: cfg.NodePool, JobPrefix: cfg.JobPrefix, ZoneAttribute: cfg.ZoneAttribute,
 			CPUMHzPerVCPU: cfg.CPUMHzPerVCPU, Source: opts.Source, HostLogDrivers: cfg.HostLogDrivers,
+			Secrets: cfg.Secrets,
 		},
 	}
 	if s := svc.Scaling; s != nil {

@@ -63,6 +63,13 @@ func (r fieldRef) child(name string) fieldRef {
 	return r
 }
 
+// withPos anchors r at another PosMap path (the display path names an element by its
+// name, the position path by its index).
+func (r fieldRef) withPos(path string) fieldRef {
+	r.pos = path
+	return r
+}
+
 func (r fieldRef) position() spec.Pos {
 	if p := r.fields.At(r.pos); p.File != "" {
 		return p

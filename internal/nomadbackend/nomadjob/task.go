@@ -32,6 +32,9 @@ func (t *translator) tasks() ([]*api.Task, error) {
 		t.linuxParameters(i, task)
 		t.mountPoints(i, task)
 		t.firelensRouterTask(i, task)
+		if err := t.secrets(i, task); err != nil {
+			return nil, err
+		}
 		if err := t.healthCheck(i, task); err != nil {
 			return nil, err
 		}

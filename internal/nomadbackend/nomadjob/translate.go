@@ -62,6 +62,9 @@ type Translation struct {
 	// task definition, service and translation settings. It is stable across runs and
 	// never written into the job (see decision 2).
 	SpecHash string
+	// Secrets lists the Nomad variable keys the job's tasks read when they start
+	// (secrets.go): the plan checks they exist, `ecsgit secrets policy` grants them.
+	Secrets []SecretNeed
 }
 
 // Translate turns one service of d into a Nomad job. It is pure: no I/O, no clock, no
@@ -87,7 +90,7 @@ func Translate(d *spec.Desired, svc *spec.ServiceDoc, opts TranslateOptions) (*T
 	if err != nil {
 		return nil, fmt.Errorf("translate service %q: %w", svc.ServiceName, err)
 	}
-	return &Translation{Job: job, Fidelity: t.notes.sorted(), Rollout: t.rollout, SpecHash: hash}, nil
+	return &Translation{Job: job, Fidelity: t.notes.sorted(), Rollout: t.rollout, SpecHash: hash, Secrets: t.secretNeeds}, nil
 }
 
 // translator holds the state of one translation; its methods live in the translate_*.go
@@ -104,6 +107,8 @@ type translator struct {
 	// firelensLabel is the group port label of the FireLens router's forward input
 	// ("" when the task has no router that its containers can reach).
 	firelensLabel string
+	// secretNeeds collects the variable keys the tasks read (secrets.go).
+	secretNeeds []SecretNeed
 }
 
 // withConfigDefaults fills the zero fields of c from spec.DefaultConfig, so a Desired

@@ -2,6 +2,8 @@ package nomadjob
 
 import (
 	"strings"
+
+	"github.com/ecsgit/ecsgit/internal/spec"
 )
 
 // The fields that no translation step reads are noted by the fidelity registry
@@ -14,7 +16,8 @@ func (t *translator) containerValueNotes(i int) {
 		// ECS resolves the tag to a digest once per deployment; Nomad's docker driver
 		// uses whatever the tag points to on each client. Only worth a note for tags
 		// that move; a pinned digest behaves the same.
-		if !strings.Contains(c.Image, "@") && isMutableTag(c.Image) {
+		// An image with a registry host is pinned by the planner (reconcile/plan_images.go).
+		if !strings.Contains(c.Image, "@") && isMutableTag(c.Image) && !spec.ImageHasRegistryHost(c.Image) {
 			t.notes.approx(t.containerField(i, "image"), RuleApproximate, "the image tag %q is resolved on each client when a task starts (ECS pins the digest for a deployment); \"latest\" is pulled every time", c.Image)
 		}
 	}

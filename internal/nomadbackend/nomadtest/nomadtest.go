@@ -28,6 +28,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -67,13 +68,29 @@ type Env struct {
 	Namespace string // unique per test, deleted at cleanup
 	// keepNamespace: the namespace is shared (TrafficCluster); cleanup purges it only.
 	keepNamespace bool
+	// Token is the cluster's management token (ACLCluster); "" without ACLs.
+	Token string
+	// ClusterDir is the state dir of the local cluster ("" for ECSGIT_TEST_NOMAD_ADDR).
+	ClusterDir string
 }
 
 // clusterOnce caches a successful cluster start for the test binary; a failed
 // attempt is retried by the next test (and fails it too, with the reason).
 var (
-	clusterMu   sync.Mutex
-	clusterAddr string
+	clusterMu sync.Mutex
+	clusters  = map[bool]clusterInfo{} // by acl
+)
+
+// clusterInfo is a ready cluster: its address and, with ACLs, its management token.
+type clusterInfo struct{ addr, token, dir string }
+
+// The ACL cluster (ACLCluster) is a second local cluster of scripts/cluster.sh with
+// ECSGIT_NOMAD_ACL=1, in <repo>/.cluster-acl, on its own ports: ECSGIT_NOMAD_ACL_PORT
+// (default: the main cluster's base port + 100) and ECSGIT_NOMAD_ACL_DYN_PORT
+// (default: the main cluster's dynamic range + 3000).
+const (
+	EnvACLPort    = "ECSGIT_NOMAD_ACL_PORT"
+	EnvACLDynPort = "ECSGIT_NOMAD_ACL_DYN_PORT"
 )
 
 // Cluster returns an Env for the running local cluster, starting it with
@@ -83,12 +100,26 @@ var (
 // is fatal to the test.
 func Cluster(t testing.TB) *Env {
 	t.Helper()
+	return cluster(t, false)
+}
+
+// ACLCluster is Cluster on the local cluster with ACLs enabled (started with
+// scripts/cluster.sh up under ECSGIT_NOMAD_ACL=1 when it is not running). Env.Client
+// and Env.Token carry its management token; anonymous requests are denied there.
+func ACLCluster(t testing.TB) *Env {
+	t.Helper()
+	return cluster(t, true)
+}
+
+func cluster(t testing.TB, acl bool) *Env {
+	t.Helper()
 	skipIfShort(t)
-	addr, err := clusterAddress()
+	info, err := clusterAddress(acl)
 	if err != nil {
-		t.Fatalf("nomadtest: no Nomad cluster: %v", err)
+		t.Fatalf("nomadtest: no Nomad cluster (acl %v): %v", acl, err)
 	}
-	client, err := newClient(addr)
+	addr := info.addr
+	client, err := newClient(addr, info.token)
 	if err != nil {
 		t.Fatalf("nomadtest: %v", err)
 	}
@@ -99,7 +130,7 @@ func Cluster(t testing.TB) *Env {
 	}, nil); err != nil {
 		t.Fatalf("nomadtest: register namespace %s: %v", ns, err)
 	}
-	env := &Env{T: t, Client: client, Addr: addr, Namespace: ns}
+	env := &Env{T: t, Client: client, Addr: addr, Namespace: ns, Token: info.token, ClusterDir: info.dir}
 	t.Cleanup(env.cleanup)
 	return env
 }
@@ -109,11 +140,11 @@ func Cluster(t testing.TB) *Env {
 func Client(t testing.TB) *api.Client {
 	t.Helper()
 	skipIfShort(t)
-	addr, err := clusterAddress()
+	info, err := clusterAddress(false)
 	if err != nil {
 		t.Fatalf("nomadtest: no Nomad cluster: %v", err)
 	}
-	c, err := newClient(addr)
+	c, err := newClient(info.addr, info.token)
 	if err != nil {
 		t.Fatalf("nomadtest: %v", err)
 	}
@@ -138,7 +169,7 @@ func ClientAt(t testing.TB, addr string) *api.Client {
 	if c, ok := sharedClients.Load(addr); ok {
 		return c.(*api.Client)
 	}
-	c, err := newClient(addr)
+	c, err := newClient(addr, "")
 	if err != nil {
 		t.Fatalf("nomadtest: %v", err)
 	}
@@ -148,9 +179,12 @@ func ClientAt(t testing.TB, addr string) *api.Client {
 
 var sharedClients sync.Map // address → *api.Client
 
-func newClient(addr string) (*api.Client, error) {
+func newClient(addr, token string) (*api.Client, error) {
 	cfg := api.DefaultConfig()
 	cfg.Address = addr
+	if token != "" { // else api.DefaultConfig's NOMAD_TOKEN, as before
+		cfg.SecretID = token
+	}
 	c, err := api.NewClient(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("nomad client for %s: %w", addr, err)
@@ -159,22 +193,22 @@ func newClient(addr string) (*api.Client, error) {
 }
 
 // clusterAddress finds a ready cluster, starting the local one if needed.
-func clusterAddress() (string, error) {
+func clusterAddress(acl bool) (clusterInfo, error) {
 	clusterMu.Lock()
 	defer clusterMu.Unlock()
-	if clusterAddr != "" {
-		return clusterAddr, nil
+	if c, ok := clusters[acl]; ok {
+		return c, nil
 	}
-	if addr := os.Getenv(EnvAddr); addr != "" {
-		if err := checkReady(addr); err != nil {
-			return "", fmt.Errorf("%s=%s: %w", EnvAddr, addr, err)
+	if addr := os.Getenv(EnvAddr); addr != "" && !acl {
+		if err := checkReady(addr, ""); err != nil {
+			return clusterInfo{}, fmt.Errorf("%s=%s: %w", EnvAddr, addr, err)
 		}
-		clusterAddr = addr
-		return addr, nil
+		clusters[acl] = clusterInfo{addr: addr}
+		return clusters[acl], nil
 	}
 	root, err := RepoRoot()
 	if err != nil {
-		return "", err
+		return clusterInfo{}, err
 	}
 	// scripts/cluster.sh honours ECSGIT_CLUSTER_DIR (it inherits our
 	// environment), so the env file is where the script writes it.
@@ -182,31 +216,52 @@ func clusterAddress() (string, error) {
 	if dir == "" {
 		dir = filepath.Join(root, ".cluster")
 	}
+	var extraEnv []string
+	if acl {
+		dir = filepath.Join(root, ".cluster-acl")
+		extraEnv = aclClusterEnv(dir)
+	}
 	envFile := filepath.Join(dir, "env")
-	if addr, err := readEnvFile(envFile); err == nil && checkReady(addr) == nil {
-		clusterAddr = addr
-		return addr, nil
+	if c, err := readEnvFile(envFile); err == nil && checkReady(c.addr, c.token) == nil {
+		c.dir = dir
+		clusters[acl] = c
+		return c, nil
 	}
 	// Not running (or not healthy): the script starts or repairs it and waits
 	// until it is ready; it is a no-op for a healthy cluster.
-	if out, err := runScript(root, 10*time.Minute, "scripts/cluster.sh", "up"); err != nil {
-		return "", fmt.Errorf("scripts/cluster.sh up: %w\n%s", err, out)
+	if out, err := runScriptEnv(root, 10*time.Minute, extraEnv, "scripts/cluster.sh", "up"); err != nil {
+		return clusterInfo{}, fmt.Errorf("scripts/cluster.sh up: %w\n%s", err, out)
 	}
-	addr, err := readEnvFile(envFile)
+	c, err := readEnvFile(envFile)
 	if err != nil {
-		return "", err
+		return clusterInfo{}, err
 	}
-	if err := checkReady(addr); err != nil {
-		return "", fmt.Errorf("after scripts/cluster.sh up: %w", err)
+	if err := checkReady(c.addr, c.token); err != nil {
+		return clusterInfo{}, fmt.Errorf("after scripts/cluster.sh up: %w", err)
 	}
-	clusterAddr = addr
-	return addr, nil
+	c.dir = dir
+	clusters[acl] = c
+	return c, nil
+}
+
+// aclClusterEnv is the environment of scripts/cluster.sh for the ACL cluster.
+func aclClusterEnv(dir string) []string {
+	num := func(name string, def int) int {
+		if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
+			return v
+		}
+		return def
+	}
+	port := num(EnvACLPort, num("ECSGIT_NOMAD_PORT", 4646)+100)
+	dyn := num(EnvACLDynPort, num("ECSGIT_NOMAD_DYN_PORT", 20000)+3000)
+	return []string{"ECSGIT_NOMAD_ACL=1", "ECSGIT_CLUSTER_DIR=" + dir,
+		"ECSGIT_NOMAD_PORT=" + strconv.Itoa(port), "ECSGIT_NOMAD_DYN_PORT=" + strconv.Itoa(dyn)}
 }
 
 // checkReady requires a leader and at least one ready node with a healthy
 // docker driver.
-func checkReady(addr string) error {
-	c, err := newClient(addr)
+func checkReady(addr, token string) error {
+	c, err := newClient(addr, token)
 	if err != nil {
 		return err
 	}
@@ -232,21 +287,31 @@ func checkReady(addr string) error {
 	return fmt.Errorf("no ready node with a healthy docker driver at %s", addr)
 }
 
-var envLine = regexp.MustCompile(`^\s*(?:export\s+)?NOMAD_ADDR=(\S+)\s*$`)
+var envLine = regexp.MustCompile(`^\s*(?:export\s+)?(NOMAD_ADDR|NOMAD_TOKEN)=(\S+)\s*$`)
 
-// readEnvFile reads NOMAD_ADDR from the .cluster/env file the script writes.
-func readEnvFile(path string) (string, error) {
+// readEnvFile reads NOMAD_ADDR (and NOMAD_TOKEN, on an ACL cluster) from the
+// .cluster/env file the script writes.
+func readEnvFile(path string) (clusterInfo, error) {
+	var c clusterInfo
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return "", fmt.Errorf("read cluster env: %w", err)
+		return c, fmt.Errorf("read cluster env: %w", err)
 	}
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
 		if m := envLine.FindStringSubmatch(sc.Text()); m != nil {
-			return strings.Trim(m[1], `"'`), nil
+			v := strings.Trim(m[2], `"'`)
+			if m[1] == "NOMAD_ADDR" {
+				c.addr = v
+			} else {
+				c.token = v
+			}
 		}
 	}
-	return "", fmt.Errorf("%s has no NOMAD_ADDR line", path)
+	if c.addr == "" {
+		return c, fmt.Errorf("%s has no NOMAD_ADDR line", path)
+	}
+	return c, nil
 }
 
 // RepoRoot walks up from the working directory (a test runs in its package
@@ -269,10 +334,18 @@ func RepoRoot() (string, error) {
 // runScript runs a repository script with a deadline and returns its combined
 // output.
 func runScript(root string, timeout time.Duration, script string, args ...string) (string, error) {
+	return runScriptEnv(root, timeout, nil, script, args...)
+}
+
+// runScriptEnv is runScript with extra environment variables (they win over ours).
+func runScriptEnv(root string, timeout time.Duration, env []string, script string, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, filepath.Join(root, script), args...)
 	cmd.Dir = root
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	out, err := cmd.CombinedOutput()
 	if ctx.Err() != nil {
 		return string(out), fmt.Errorf("%s timed out after %s", script, timeout)

@@ -57,11 +57,12 @@ func (p *Proxy) ListenerURL(t testing.TB, port int) string {
 func TrafficCluster(t testing.TB) (*Env, *Proxy) {
 	t.Helper()
 	skipIfShort(t)
-	addr, err := clusterAddress()
+	ci, err := clusterAddress(false)
 	if err != nil {
 		t.Fatalf("nomadtest: no Nomad cluster: %v", err)
 	}
-	client, err := newClient(addr)
+	addr := ci.addr
+	client, err := newClient(addr, ci.token)
 	if err != nil {
 		t.Fatalf("nomadtest: %v", err)
 	}
@@ -79,7 +80,7 @@ func TrafficCluster(t testing.TB) (*Env, *Proxy) {
 	if _, err := client.Namespaces().Register(&api.Namespace{Name: ns, Description: "ecsgit traffic tests (watched by the proxy)"}, nil); err != nil {
 		t.Fatalf("nomadtest: register namespace %s: %v", ns, err)
 	}
-	env := &Env{T: t, Client: client, Addr: addr, Namespace: ns, keepNamespace: true}
+	env := &Env{T: t, Client: client, Addr: addr, Namespace: ns, keepNamespace: true, ClusterDir: ci.dir}
 	t.Cleanup(env.cleanup)
 	return env, proxy
 }
