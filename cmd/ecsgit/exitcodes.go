@@ -36,15 +36,20 @@ var exitCodes = []exitCode{
 	{exitFailure, "all", "Error: an invalid repository, a Nomad or Git error, a failed, refused or cancelled apply or rollback, --strict findings, and usage errors (unknown flag or command, a bad --output value, wrong arguments). A usage error also prints \"Run 'ecsgit --help' for usage.\""},
 	{exitChanges, "plan", "Only with --detailed-exitcode: planning succeeded and apply would create, update or delete a service."},
 	{exitDegraded, "apply", "No service failed otherwise, but at least one is degraded: its rollout failed and was rolled back (now, or in an earlier apply whose failed spec is not retried until Git changes it). The cluster runs the previous revision; Git and the cluster differ."},
+	{exitTaskNotStarted, "run-task", "No task started, or one stopped without an exit code: it could not be placed (the placement reason is printed), its image could not be pulled or its container not started (stopCode TaskFailedToStart). 125 is docker run's code for the same case."},
 }
+
+// exitCodesNote is the one command whose code is not from the table.
+const exitCodesNote = "run-task --wait exits with the exit code of the essential container (of the first task\nthat did not exit 0): any code 0-255, so a script sees what the task itself returned."
 
 // exitCodesHelp renders the table for the help topic.
 func exitCodesHelp() string {
 	var b strings.Builder
 	b.WriteString("ecsgit exits with one of these codes; scripts and CI pipelines may branch on them.\n\n")
 	for _, c := range exitCodes {
-		fmt.Fprintf(&b, "  %d  %-7s%s\n", c.Code, c.Commands, wrap(c.Meaning, 67, strings.Repeat(" ", 12)))
+		fmt.Fprintf(&b, "  %-3d  %-9s%s\n", c.Code, c.Commands, wrap(c.Meaning, 63, strings.Repeat(" ", 16)))
 	}
+	b.WriteString("\n" + exitCodesNote + "\n")
 	b.WriteString("\nA failure has precedence over a degraded service: an apply in which one service\nfailed and another is degraded exits 1.")
 	return b.String()
 }

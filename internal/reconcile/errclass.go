@@ -46,6 +46,7 @@ func Classify(err error) ErrorClass {
 	var invalid *InvalidRevisionError
 	var content *ContentError
 	var load *LoadError
+	var taskInput *TaskInputError
 	switch {
 	case err == nil:
 		return ClassRetry
@@ -55,7 +56,7 @@ func Classify(err error) ErrorClass {
 		return ClassStalled
 	case nomadbackend.IsForbidden(err), source.IsAccessDenied(err):
 		return ClassStalled
-	case errors.As(err, &load):
+	case errors.As(err, &load), errors.As(err, &taskInput):
 		return ClassUser
 	case errors.Is(err, ErrPlacementFailures), errors.Is(err, source.ErrPathMissing):
 		// Nothing to fix in ecsgit's input by retrying faster: capacity may come back,
