@@ -114,6 +114,19 @@ type ServicePlan struct {
 	NomadDiffType string `json:"nomad_diff_type,omitempty"`
 	// After lists services that apply first (apply order).
 	After []string `json:"after,omitempty"`
+	// PreDeploy are the tasks apply runs, in order and each to completion, before it
+	// registers this service (ecsgit.yaml services.<name>.preDeploy); only on a create
+	// or update. A task that does not exit 0 stops this service's deployment.
+	PreDeploy []PreDeployTask `json:"pre_deploy,omitempty"`
+}
+
+// PreDeployTask is one pre-deploy task as the plan shows it.
+type PreDeployTask struct {
+	// TaskDefinition is family:revision (the revision the content gets when it runs).
+	TaskDefinition string `json:"task_definition"`
+	// Overridden names what the overrides change ("command of app, environment of app").
+	Overridden     string `json:"overridden,omitempty"`
+	TimeoutSeconds int    `json:"timeout_seconds"`
 }
 
 // FieldChange is one changed field, by its ECS path, e.g.
@@ -207,4 +220,12 @@ func (p *Plan) Summarize() {
 		}
 	}
 	p.Summary = s
+}
+
+// IsDeployment reports whether applying sp starts a deployment in ECS's sense: a new
+// service, or an update that replaces its tasks. A scale, an in-place update or a
+// records-only change is not one (UpdateService with only desiredCount starts none), so
+// pre-deploy tasks do not run for them.
+func IsDeployment(sp ServicePlan) bool {
+	return sp.Action == ActionCreate || sp.Action == ActionUpdate && sp.Update == UpdateReplace
 }

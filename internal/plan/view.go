@@ -118,6 +118,15 @@ func buildServiceView(sp *ServicePlan) serviceView {
 			sv.Notes = append(sv.Notes, "circuit breaker: "+r.CircuitBreaker)
 		}
 	}
+	if IsDeployment(*sp) {
+		for _, t := range sp.PreDeploy {
+			what := t.TaskDefinition
+			if t.Overridden != "" {
+				what += " (overrides: " + t.Overridden + ")"
+			}
+			sv.Notes = append(sv.Notes, fmt.Sprintf("pre-deploy: runs %s to completion first (timeout %ds); if it does not exit 0, %s is not deployed", what, t.TimeoutSeconds, sp.Service))
+		}
+	}
 	for _, f := range sp.Fidelity {
 		sv.Notes = append(sv.Notes, fmt.Sprintf("fidelity: %s %s: %s", f.Level, f.Field, f.Detail))
 	}

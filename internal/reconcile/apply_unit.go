@@ -41,6 +41,8 @@ type UnitECS struct {
 	// claims the record with check-and-set at this index before registering (see
 	// claim in apply_service.go).
 	RecordIndex uint64 `json:"record_index,omitempty"`
+	// PreDeploy are the tasks run before the register (predeploy.go).
+	PreDeploy []PreDeployUnit `json:"pre_deploy,omitempty"`
 }
 
 // UnitsFromPlanned builds the units of a plan computed in this process.
@@ -66,7 +68,7 @@ func UnitsFromPlanned(pl *Planned) (map[string]*Unit, error) {
 			return nil, fmt.Errorf("apply %s: %w", sp.Service, err)
 		}
 		u.ECS = &UnitECS{Family: ps.TaskDefinition.Family, ContentHash: ps.ContentHash,
-			TaskDefinition: td, Service: svc, FailureThreshold: ps.Translation.Rollout.FailureThreshold}
+			TaskDefinition: td, Service: svc, FailureThreshold: ps.Translation.Rollout.FailureThreshold, PreDeploy: ps.PreDeploy}
 		if ps.Record != nil {
 			u.ECS.RecordIndex = ps.Record.ModifyIndex
 		}

@@ -59,6 +59,9 @@ type Cluster interface {
 	// AssignRevision returns the revision of contentHash in family, assigning the next
 	// one when the content is new.
 	AssignRevision(ctx context.Context, ns, family, contentHash string) (int, error)
+
+	// TaskRunner runs one-off tasks: pre-deploy tasks before a service's register.
+	TaskRunner
 }
 
 // EventSource is the cluster's event stream, for the DriftWatcher.

@@ -109,6 +109,8 @@ type PlannedService struct {
 	// Unpause: PlanOptions.Unpause lifts this service's pause, if it has one; apply then
 	// clears it in the record.
 	Unpause bool
+	// PreDeploy are the tasks apply runs before registering (predeploy.go).
+	PreDeploy []PreDeployUnit
 
 	// ReadAt is when the Nomad reads behind Live and Record began (for a service
 	// planned from PlanOptions.Reuse: when the original reads began). The daemon trusts
@@ -237,6 +239,11 @@ func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.Serv
 		Unpause: pl.unpause != nil && pl.unpause(id, tr.SpecHash)}
 	sp := plan.ServicePlan{Service: svc.ServiceName, JobID: id, SpecHash: tr.SpecHash, After: svc.After,
 		Fidelity: fidelity(ps), Rollout: rolloutPreview(tr.Rollout)}
+	if len(svc.PreDeploy) > 0 {
+		if ps.PreDeploy, sp.PreDeploy, err = pl.preDeploy(ctx, svc); err != nil {
+			return sp, ps, err
+		}
+	}
 	if pl.reuse != nil {
 		if prior := pl.reuse(id); prior != nil {
 			ok, err := fromPrior(ps, &sp, prior, pl.source)

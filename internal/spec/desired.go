@@ -21,8 +21,11 @@ type ServiceDoc struct {
 	Origin string `json:"-"`
 	// After lists services that must be applied (and healthy) before this one: from
 	// ecsgit.yaml `services.<name>.after`, or from compose depends_on across services.
-	After    []string       `json:"-"`
-	Fidelity []FidelityNote `json:"-"`
+	After []string `json:"-"`
+	// PreDeploy are the tasks run before each deployment (ecsgit.yaml
+	// services.<name>.preDeploy), checked against the repository.
+	PreDeploy []PreDeployTask `json:"-"`
+	Fidelity  []FidelityNote  `json:"-"`
 }
 
 // Desired is the whole desired state of a repository: every service with the task

@@ -50,10 +50,13 @@ type RunTaskParams struct {
 
 // RunTaskJobID is a new job ID for one run of family: prefix, family, "run" and 8 random
 // hex digits, the way ECS gives every task its own ID.
-func RunTaskJobID(cfg spec.Config, family string) string {
+func RunTaskJobID(cfg spec.Config, family string) string { return NewRunID(cfg.JobPrefix + family) }
+
+// NewRunID is base + "-run-" + 8 random hex digits.
+func NewRunID(base string) string {
 	var b [4]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go ≥ 1.24)
-	return cfg.JobPrefix + family + "-run-" + hex.EncodeToString(b[:])
+	return base + "-run-" + hex.EncodeToString(b[:])
 }
 
 // TranslateRunTask turns one RunTask of td into a Nomad batch job of Count allocations,
