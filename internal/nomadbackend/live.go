@@ -33,7 +33,10 @@ func OwnershipFilter(source string) (string, error) {
 // in Git, so prune must never take them for removed services; they end by themselves
 // and are purged after their retention (PurgeExpiredTasks). A job without the key
 // matches (go-bexpr: a missing map key is != any value).
-var notRunTask = fmt.Sprintf("Meta[%q] != %q", nomadjob.MetaKind, nomadjob.KindRunTask)
+//
+// Nor the launches of a schedule's periodic job (ParentID set): they carry the parent's
+// meta, but the schedule is the parent.
+var notRunTask = fmt.Sprintf("Meta[%q] != %q and ParentID == \"\"", nomadjob.MetaKind, nomadjob.KindRunTask)
 
 // bexprString quotes s as a go-bexpr string literal. The grammar ends a double-quoted
 // literal at the first `"` whatever precedes it (then unquotes it with strconv), so a value

@@ -106,7 +106,7 @@ type TaskFilter struct {
 }
 
 // ListTasks lists the tasks of the run-task jobs in ns (the allocations of every job
-// with nomadjob.MetaKind = run-task), newest first.
+// with nomadjob.MetaKind = run-task) and of the schedules' launches, newest first.
 func (c *Client) ListTasks(ctx context.Context, ns string, f TaskFilter) ([]Task, error) {
 	jobs, err := c.listTaskJobs(ctx, ns)
 	if err != nil {
@@ -139,7 +139,9 @@ func familyOfRef(ref string) string {
 // listTaskJobs reads the full run-task jobs of ns (meta is not in job stubs).
 func (c *Client) listTaskJobs(ctx context.Context, ns string) ([]*api.Job, error) {
 	q := queryOpts(ctx, ns)
-	q.Filter = fmt.Sprintf("Meta[%q] == %q and Meta[%q] == %q", nomadjob.MetaManagedBy, nomadjob.ManagedByValue, nomadjob.MetaKind, nomadjob.KindRunTask)
+	// One-off tasks, and the launches of schedules (the children of periodic jobs).
+	q.Filter = fmt.Sprintf("Meta[%q] == %q and (Meta[%q] == %q or (Meta[%q] == %q and ParentID != \"\"))", nomadjob.MetaManagedBy, nomadjob.ManagedByValue,
+		nomadjob.MetaKind, nomadjob.KindRunTask, nomadjob.MetaKind, nomadjob.KindSchedule)
 	stubs, err := c.listJobs(q)
 	if err != nil {
 		return nil, fmt.Errorf("list run-task jobs in %s: %w", ns, err)
@@ -183,7 +185,7 @@ func (c *Client) StopTask(ctx context.Context, ns, jobID string) error {
 	if err != nil {
 		return err
 	}
-	if job == nil || job.Meta[nomadjob.MetaKind] != nomadjob.KindRunTask {
+	if job == nil || job.Meta[nomadjob.MetaKind] != nomadjob.KindRunTask && (job.ParentID == nil || *job.ParentID == "") {
 		return fmt.Errorf("stop task %s/%s: no ecsgit run-task job with that ID (see ecsgit list-tasks)", ns, jobID)
 	}
 	_, err = c.Deregister(ctx, ns, jobID, false)

@@ -63,7 +63,7 @@ func UnitsFromPlanned(pl *Planned) (map[string]*Unit, error) {
 		if err != nil {
 			return nil, fmt.Errorf("apply %s: %w", sp.Service, err)
 		}
-		svc, err := nomadbackend.CanonicalJSON(&ps.Service.Service)
+		svc, err := nomadbackend.CanonicalJSON(serviceDocument(ps.Service))
 		if err != nil {
 			return nil, fmt.Errorf("apply %s: %w", sp.Service, err)
 		}

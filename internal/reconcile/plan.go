@@ -417,9 +417,20 @@ func describeRevision(ps *PlannedService, sp *plan.ServicePlan) error {
 	td := ps.TaskDefinition
 	sp.OldTaskDefinition = ps.Record.TaskDefinitionRef()
 	sp.NewTaskDefinition = fmt.Sprintf("%s:%d", td.Family, ps.Revision)
-	changes, err := ecsChanges(ps.Record, &td.TaskDefinition, &ps.Service.Service)
+	svc := &ps.Service.Service
+	if ps.Service.Schedule != nil {
+		svc = nil // a schedule's stand-in service is not shown: its schedule is
+	}
+	changes, err := ecsChanges(ps.Record, &td.TaskDefinition, svc)
 	if err != nil {
 		return err
+	}
+	if s := ps.Service.Schedule; s != nil {
+		old, err := recordedSchedule(ps.Record)
+		if err != nil {
+			return err
+		}
+		changes = append(changes, plan.DiffSchedules(old, &s.Schedule)...)
 	}
 	sp.Changes = changes
 	return nil

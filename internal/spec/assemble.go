@@ -57,6 +57,9 @@ func (a *assembler) add(r fileResult) {
 	if r.svc != nil {
 		a.addService(r.svc, validate)
 	}
+	if r.sched != nil {
+		a.addSchedule(r.sched, validate)
+	}
 }
 
 func (a *assembler) addBroken(r fileResult) {
@@ -185,6 +188,7 @@ func (a *assembler) finish() *Desired {
 			a.checkPreDeploy(s, set.PreDeploy)
 		}
 	}
+	a.scheduleServices()
 	for name := range d.Config.Services {
 		if _, ok := a.svcFile[name]; !ok {
 			d.Diagnostics = append(d.Diagnostics, followOn(diag(Pos{File: path.Join(d.Root, ConfigFileName)}, SeverityWarning, RuleConfigService,

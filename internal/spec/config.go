@@ -47,6 +47,8 @@ type Config struct {
 	HostLogDrivers []string `json:"hostLogDrivers,omitempty"`
 	// Services holds per-service settings that ECS JSON has no place for.
 	Services map[string]ServiceSettings `json:"services,omitempty"`
+	// Schedules holds per-schedule settings that EventBridge has no place for.
+	Schedules map[string]ScheduleSettings `json:"schedules,omitempty"`
 	// Compose settings: profiles to enable and the project name (default: directory name).
 	Compose *ComposeSettings `json:"compose,omitempty"`
 }
@@ -60,6 +62,13 @@ type ServiceSettings struct {
 	// deployment of the service (a migration): a task that does not exit 0 stops the
 	// service's deployment (docs/tasks.md).
 	PreDeploy []PreDeployTask `json:"preDeploy,omitempty"`
+}
+
+// ScheduleSettings are ecsgit-only settings for one schedule (by Name).
+type ScheduleSettings struct {
+	// ProhibitOverlap: a run does not start while the previous one still runs (Nomad's
+	// periodic prohibit_overlap). EventBridge itself starts every run regardless.
+	ProhibitOverlap bool `json:"prohibitOverlap,omitempty"`
 }
 
 // PreDeployTask is one task run before a service's deployment: a task definition of

@@ -26,6 +26,9 @@ type ServiceDoc struct {
 	// services.<name>.preDeploy), checked against the repository.
 	PreDeploy []PreDeployTask `json:"-"`
 	Fidelity  []FidelityNote  `json:"-"`
+	// Schedule is set on the service that stands for a schedule (ScheduleJobName): the
+	// pipeline plans, applies, prunes and records a schedule as it does a service.
+	Schedule *ScheduleDoc `json:"-"`
 }
 
 // Desired is the whole desired state of a repository: every service with the task
@@ -35,8 +38,10 @@ type Desired struct {
 	Config Config
 	// TaskDefinitions by family. A family defined twice is an error (ECS-REPO-002).
 	TaskDefinitions map[string]*TaskDefinitionDoc
-	// Services in a stable order (by serviceName).
+	// Services in a stable order (by serviceName), including one per schedule.
 	Services []*ServiceDoc
+	// Schedules as found (each also stands in Services, see ServiceDoc.Schedule).
+	Schedules []*ScheduleDoc
 	// Diagnostics from decoding, normalization and validation, sorted.
 	Diagnostics Diagnostics
 	// Files lists every file that contributed, relative to Root, sorted (for change

@@ -12,6 +12,7 @@ const (
 	DocOther          DocKind = iota // not an ECS definition; ignored
 	DocTaskDefinition                // has containerDefinitions, or the {"taskDefinition": {...}} wrapper
 	DocService                       // has serviceName, or the {"service": {...}} wrapper
+	DocSchedule                      // has ScheduleExpression (EventBridge Scheduler schedule or rule)
 )
 
 // readOnlyTaskDefinitionFields are what `aws ecs describe-task-definition` prints but

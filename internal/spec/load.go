@@ -170,6 +170,7 @@ type fileResult struct {
 	kind  DocKind
 	td    *TaskDefinitionDoc
 	svc   *ServiceDoc
+	sched *ScheduleDoc
 	diags Diagnostics
 	// family and serviceName of a file that is not valid JSON, as far as they come before
 	// the syntax error (salvageNames); "" when unknown.
@@ -232,6 +233,11 @@ func decodeFile(root, rel string) fileResult {
 		if h := findTemplatesInText(name, src); h != nil {
 			r.diags = append(r.diags, templateDiagnostic(h))
 		}
+		return r
+	}
+	if classifySchedule(tree) {
+		r.kind = DocSchedule
+		r.sched, r.diags = decodeScheduleNode(tree)
 		return r
 	}
 	kind := classify(tree)

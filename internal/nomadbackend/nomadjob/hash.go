@@ -21,6 +21,10 @@ type specHashInput struct {
 	TaskDefinition *spec.TaskDefinition `json:"taskDefinition"`
 	Service        *spec.Service        `json:"service"`
 	Settings       hashSettings         `json:"settings"`
+	// Schedule is set for a schedule's job only (so the hash of a service is unchanged).
+	Schedule *spec.Schedule `json:"schedule,omitempty"`
+	// ProhibitOverlap is ecsgit.yaml's setting of the schedule.
+	ProhibitOverlap bool `json:"prohibitOverlap,omitempty"`
 }
 
 // hashSettings are the configuration values that change the translated job.
@@ -47,6 +51,9 @@ func specHash(td *spec.TaskDefinitionDoc, svc *spec.ServiceDoc, cfg spec.Config,
 			NodePool: cfg.NodePool, JobPrefix: cfg.JobPrefix, ZoneAttribute: cfg.ZoneAttribute,
 			CPUMHzPerVCPU: cfg.CPUMHzPerVCPU, Source: opts.Source, HostLogDrivers: cfg.HostLogDrivers,
 		},
+	}
+	if s := svc.Schedule; s != nil {
+		in.Schedule, in.ProhibitOverlap = &s.Schedule, s.ProhibitOverlap
 	}
 	b, err := json.Marshal(in)
 	if err != nil {

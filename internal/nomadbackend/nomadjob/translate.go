@@ -67,10 +67,26 @@ func Translate(d *spec.Desired, svc *spec.ServiceDoc, opts TranslateOptions) (*T
 		return nil, fmt.Errorf("translate service %q: task definition %q not found", svc.ServiceName, svc.TaskDefinition)
 	}
 	cfg := withConfigDefaults(d.Config)
+	if svc.Schedule != nil && !svc.Schedule.Overrides.IsZero() {
+		// A schedule runs its task definition with the target's Input applied.
+		overridden, err := spec.ApplyOverrides(td.TaskDefinition, svc.Schedule.Overrides)
+		if err != nil {
+			return nil, fmt.Errorf("translate schedule %q: %w", svc.Schedule.Name, err)
+		}
+		doc := *td
+		doc.TaskDefinition = overridden
+		td = &doc
+	}
 	t := &translator{cfg: cfg, td: td, svc: svc, opts: opts}
 	job, err := t.job()
 	if err != nil {
 		return nil, fmt.Errorf("translate service %q: %w", svc.ServiceName, err)
+	}
+	if svc.Schedule != nil {
+		if err := t.schedule(job); err != nil {
+			return nil, err
+		}
+		t.notes = notes(taskNotesOnly(t.notes))
 	}
 	hash, err := specHash(td, svc, cfg, opts)
 	if err != nil {
