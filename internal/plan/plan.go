@@ -118,6 +118,18 @@ type ServicePlan struct {
 	// registers this service (ecsgit.yaml services.<name>.preDeploy); only on a create
 	// or update. A task that does not exit 0 stops this service's deployment.
 	PreDeploy []PreDeployTask `json:"pre_deploy,omitempty"`
+	// Schedule is set when the "service" stands for a schedule (a periodic job).
+	Schedule *ScheduleSummary `json:"schedule,omitempty"`
+}
+
+// ScheduleSummary is how a schedule runs on Nomad.
+type ScheduleSummary struct {
+	Name       string `json:"name"`
+	Expression string `json:"expression"` // EventBridge's ScheduleExpression
+	TimeZone   string `json:"time_zone"`
+	NomadCron  string `json:"nomad_cron"`
+	Enabled    bool   `json:"enabled"`
+	TaskCount  int    `json:"task_count"`
 }
 
 // PreDeployTask is one pre-deploy task as the plan shows it.

@@ -151,6 +151,9 @@ func taskDefs(sp *ServicePlan) string {
 func verb(sp *ServicePlan) string {
 	switch sp.Action {
 	case ActionCreate:
+		if s := sp.Schedule; s != nil {
+			return "create: " + scheduleWords(s)
+		}
 		if n := desired(sp); n > 0 {
 			return "create: place " + plural(n, "task")
 		}
@@ -164,6 +167,9 @@ func verb(sp *ServicePlan) string {
 	case ActionSkip:
 		return "skip: " + orDefault(sp.Reason, "no reason recorded")
 	case ActionUpdate:
+		if s := sp.Schedule; s != nil && sp.Update != UpdateMetadata {
+			return "update: " + scheduleWords(s) + "; launches already running are not touched"
+		}
 		return "update: " + updateWords(sp)
 	}
 	return "unchanged"
@@ -296,4 +302,12 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+func scheduleWords(s *ScheduleSummary) string {
+	state := ""
+	if !s.Enabled {
+		state = ", disabled"
+	}
+	return fmt.Sprintf("periodic job %s (Nomad cron %q, %s%s), each launch runs %s", s.Expression, s.NomadCron, s.TimeZone, state, plural(s.TaskCount, "task"))
 }

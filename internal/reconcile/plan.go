@@ -239,6 +239,11 @@ func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.Serv
 		Unpause: pl.unpause != nil && pl.unpause(id, tr.SpecHash)}
 	sp := plan.ServicePlan{Service: svc.ServiceName, JobID: id, SpecHash: tr.SpecHash, After: svc.After,
 		Fidelity: fidelity(ps), Rollout: rolloutPreview(tr.Rollout)}
+	if s, p := svc.Schedule, tr.Periodic; s != nil && p != nil {
+		sp.Schedule = &plan.ScheduleSummary{Name: s.Name, Expression: s.ScheduleExpression, TimeZone: p.TimeZone,
+			NomadCron: p.Cron, Enabled: p.Enabled, TaskCount: desiredCountOf(svc)}
+		sp.Rollout = nil // a periodic job has no rollout
+	}
 	if len(svc.PreDeploy) > 0 {
 		if ps.PreDeploy, sp.PreDeploy, err = pl.preDeploy(ctx, svc); err != nil {
 			return sp, ps, err

@@ -35,3 +35,10 @@ func recordedSchedule(rec *nomadbackend.ServiceRecord) (*spec.Schedule, error) {
 	}
 	return r.Schedule, nil
 }
+
+func desiredCountOf(s *spec.ServiceDoc) int {
+	if s.DesiredCount == nil {
+		return 0
+	}
+	return *s.DesiredCount
+}

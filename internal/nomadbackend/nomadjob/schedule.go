@@ -79,7 +79,7 @@ func (t *translator) cronSpec(e spec.Expression) (string, error) {
 		if exact {
 			t.notes.approx(ref, RuleScheduleRate, "runs at clock-aligned times (cron %q); EventBridge counts the rate from when the schedule was created", spec)
 		} else {
-			t.notes.approx(ref, RuleScheduleRate, "rate(%s) is not a cron interval: runs on cron %q, so the interval restarts at each hour/day/month boundary (shorter gaps there)", e.Every, spec)
+			t.notes.approx(ref, RuleScheduleRate, "%s is not a cron interval: runs on cron %q, so the interval restarts at each hour/day/month boundary (shorter gaps there)", t.svc.Schedule.ScheduleExpression, spec)
 		}
 	}
 	if _, err := cronexpr.Parse(spec); err != nil {

@@ -51,6 +51,14 @@ type Translation struct {
 	// task definition, service and translation settings. It is stable across runs and
 	// never written into the job (see decision 2).
 	SpecHash string
+	// Periodic is how a schedule's job launches (nil for a service).
+	Periodic *Periodic
+}
+
+// Periodic summarises a schedule's periodic job for the plan.
+type Periodic struct {
+	Cron, TimeZone string
+	Enabled        bool
 }
 
 // Translate turns one service of d into a Nomad job. It is pure: no I/O, no clock, no
@@ -92,7 +100,11 @@ func Translate(d *spec.Desired, svc *spec.ServiceDoc, opts TranslateOptions) (*T
 	if err != nil {
 		return nil, fmt.Errorf("translate service %q: %w", svc.ServiceName, err)
 	}
-	return &Translation{Job: job, Fidelity: t.notes.sorted(), Rollout: t.rollout, SpecHash: hash}, nil
+	tr := &Translation{Job: job, Fidelity: t.notes.sorted(), Rollout: t.rollout, SpecHash: hash}
+	if p := job.Periodic; p != nil {
+		tr.Periodic = &Periodic{Cron: p.Specs[0], TimeZone: *p.TimeZone, Enabled: *p.Enabled}
+	}
+	return tr, nil
 }
 
 // translator holds the state of one translation; its methods live in the translate_*.go
