@@ -102,7 +102,11 @@ func buildServiceView(sp *ServicePlan) serviceView {
 		if !pl.OK && len(pl.Failures) == 0 {
 			sv.Loud = append(sv.Loud, "placement: the scheduler cannot place every task")
 		}
-		if pl.OK {
+		if pl.OK && sp.Schedule != nil {
+			// Registering a periodic job places nothing; the dry run says a launch fits.
+			sv.Notes = append(sv.Notes, "placement: ok (a launch's tasks fit the cluster now)")
+			sv.PlacementCol = "ok"
+		} else if pl.OK {
 			sv.Notes = append(sv.Notes, "placement: ok"+placementCounts(pl))
 			sv.PlacementCol = "ok"
 		} else {

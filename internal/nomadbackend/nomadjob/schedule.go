@@ -31,6 +31,8 @@ func (t *translator) schedule(job *api.Job) error {
 	batchify(job, t.td)
 	job.Meta[MetaKind] = KindSchedule
 	job.Meta[MetaSchedule] = s.Name
+	// The family only: the revision is assigned at apply, and list-tasks shows it.
+	job.Meta[MetaTaskDefinition] = t.td.Family
 	expr, err := spec.ParseScheduleExpression(s.ScheduleExpression)
 	if err != nil {
 		return fmt.Errorf("schedule %s: %w", s.Name, err)

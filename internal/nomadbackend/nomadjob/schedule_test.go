@@ -1,10 +1,15 @@
 package nomadjob
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/cronexpr"
+
+	"github.com/ecsgit/ecsgit/internal/spec"
 )
 
 // EventBridge cron fields become cronexpr's six fields; the day of week moves from
@@ -40,5 +45,55 @@ func TestRateCron(t *testing.T) {
 		if _, err := cronexpr.Parse(spec); err != nil {
 			t.Errorf("%q: %v", spec, err)
 		}
+	}
+}
+
+// A Scheduler schedule in Europe/Paris becomes a periodic batch job with the cron in
+// that time zone, the Input's overrides applied, and the flexible window reported.
+func TestTranslateSchedule(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("ecsgit.yaml", "version: 1\nschedules:\n  nightly:\n    prohibitOverlap: true\n")
+	write("report.json", `{"family":"report","containerDefinitions":[{"name":"app","image":"img:1","memory":32,"command":["serve"]}]}`)
+	write("nightly.json", `{"Name":"nightly","ScheduleExpression":"cron(30 2 ? * 2-6 *)","ScheduleExpressionTimezone":"Europe/Paris",
+		"FlexibleTimeWindow":{"Mode":"FLEXIBLE","MaximumWindowInMinutes":15},
+		"Target":{"Arn":"arn:aws:ecs:eu-west-1:123456789012:cluster/x","Input":"{\"containerOverrides\":[{\"name\":\"app\",\"command\":[\"report\"]}]}",
+		"EcsParameters":{"TaskDefinitionArn":"report","TaskCount":2,"Group":"reports"}}}`)
+	d, err := spec.Load(dir, spec.LoadOptions{})
+	if err != nil || d.Diagnostics.HasErrors(false) {
+		t.Fatalf("load: %v %v", err, d.Diagnostics)
+	}
+	if len(d.Services) != 1 || d.Services[0].ServiceName != "schedule-nightly" {
+		t.Fatalf("services: %+v", d.Services)
+	}
+	tr, err := Translate(d, d.Services[0], TranslateOptions{Source: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := tr.Job
+	p := j.Periodic
+	if *j.ID != "schedule-nightly" || *j.Type != "batch" || p == nil || p.Specs[0] != "30 2 ? * 1-5 *" || *p.TimeZone != "Europe/Paris" || !*p.ProhibitOverlap || !*p.Enabled {
+		t.Fatalf("job %s type %s periodic %+v", *j.ID, *j.Type, p)
+	}
+	tg := j.TaskGroups[0]
+	if *tg.Count != 2 || tg.Update != nil || *tg.ReschedulePolicy.Attempts != 0 || tg.Tasks[0].Config["args"].([]string)[0] != "report" {
+		t.Errorf("group: count %d update %v args %v", *tg.Count, tg.Update, tg.Tasks[0].Config["args"])
+	}
+	if j.Meta[MetaKind] != KindSchedule || j.Meta[MetaSchedule] != "nightly" || j.Meta[MetaGroup] != "reports" {
+		t.Errorf("meta %v", j.Meta)
+	}
+	var window bool
+	for _, n := range tr.Fidelity {
+		window = window || n.Rule == RuleScheduleWindow
+		if strings.HasPrefix(n.Field, "deploymentConfiguration") {
+			t.Errorf("a service-only note on a schedule: %+v", n)
+		}
+	}
+	if !window || tr.Periodic == nil || tr.Periodic.Cron != p.Specs[0] {
+		t.Errorf("fidelity %+v periodic %+v", tr.Fidelity, tr.Periodic)
 	}
 }
