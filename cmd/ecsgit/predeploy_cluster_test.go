@@ -46,9 +46,12 @@ func TestApplyRunsPreDeployTaskFirst(t *testing.T) {
 	dir := t.TempDir()
 	writePreDeployRepo(t, dir, e.Namespace, "ecsgit-demo/app:1", false)
 
-	code, out, _ := e.run(t, "apply", "--auto-approve", dir)
+	code, out, errOut := e.run(t, "apply", "--auto-approve", dir)
 	if code != exitOK || !strings.Contains(out, "pre-deploy: runs migrate:1 to completion first") {
 		t.Fatalf("apply with a migration: exit %d, want 0 and the migration in the plan\n%s", code, out)
+	}
+	if !strings.Contains(errOut, "web: pre-deploy migrate:1 | ") || !strings.Contains(errOut, "init done") {
+		t.Errorf("apply does not show the migration's log on stderr:\n%s", errOut)
 	}
 	ctx := context.Background()
 	tasks, err := e.b.ListTasks(ctx, e.Namespace, nomadbackend.TaskFilter{StartedBy: "ecsgit/pre-deploy/web"})
@@ -64,7 +67,7 @@ func TestApplyRunsPreDeployTaskFirst(t *testing.T) {
 	}
 
 	writePreDeployRepo(t, dir, e.Namespace, "ecsgit-demo/app:2", true)
-	code, out, errOut := e.run(t, "apply", "--auto-approve", dir)
+	code, out, errOut = e.run(t, "apply", "--auto-approve", dir)
 	if code != exitFailure || !strings.Contains(out+errOut, "pre-deploy task migrate:2 exited 3") {
 		t.Fatalf("apply with a failing migration: exit %d, want 1 with the task's exit code\n%s%s", code, out, errOut)
 	}

@@ -1,11 +1,13 @@
 package reconcile
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ecsgit/ecsgit/internal/nomadbackend"
@@ -139,7 +141,11 @@ func (a *applier) preDeployTask(ctx context.Context, sp plan.ServicePlan, t PreD
 	}
 	wctx, cancel := context.WithTimeout(ctx, time.Duration(t.TimeoutSeconds)*time.Second)
 	defer cancel()
-	tasks, err := a.b.WaitTasks(wctx, a.ns, id, t.Essential, nil)
+	logs := &eventLines{emit: func(line string) {
+		a.emit(Event{Service: sp.Service, Kind: EventProgress, Message: fmt.Sprintf("%s: pre-deploy %s | %s", sp.Service, t.TaskDefinition, line)})
+	}}
+	tasks, err := a.b.WaitTasks(wctx, a.ns, id, t.Essential, logs)
+	logs.flush()
 	if err != nil {
 		if wctx.Err() != nil && ctx.Err() == nil {
 			_ = a.b.StopTask(ctx, a.ns, id)
@@ -156,4 +162,35 @@ func (a *applier) preDeployTask(ctx context.Context, sp plan.ServicePlan, t PreD
 	}
 	a.emit(Event{Service: sp.Service, Kind: EventProgress, Message: fmt.Sprintf("%s: pre-deploy task %s exited 0", sp.Service, t.TaskDefinition)})
 	return ServiceResult{}, true
+}
+
+// eventLines turns a pre-deploy task's log stream into one progress event per line, so
+// apply shows the migration's output where it shows the rollouts'.
+type eventLines struct {
+	mu   sync.Mutex
+	buf  []byte
+	emit func(string)
+}
+
+func (w *eventLines) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = append(w.buf, p...)
+	for {
+		i := bytes.IndexByte(w.buf, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		w.emit(string(w.buf[:i]))
+		w.buf = w.buf[i+1:]
+	}
+}
+
+func (w *eventLines) flush() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.buf) > 0 {
+		w.emit(string(w.buf))
+		w.buf = nil
+	}
 }
