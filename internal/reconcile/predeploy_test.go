@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ecsgit/ecsgit/internal/nomadbackend"
 	"github.com/ecsgit/ecsgit/internal/plan"
 	"github.com/ecsgit/ecsgit/internal/spec"
 )
@@ -84,5 +85,31 @@ func TestEnginePreDeploy(t *testing.T) {
 	}
 	if n := len(f.callsOf("register ")); n != registers {
 		t.Errorf("web was registered although its pre-deploy task failed: %v", f.calls)
+	}
+}
+
+// OutcomeOf: the first task whose essential container did not exit 0 decides; a task
+// that never ran has no exit code.
+func TestOutcomeOf(t *testing.T) {
+	task := func(code *int, stop nomadbackend.StopCode, reason string) nomadbackend.Task {
+		return nomadbackend.Task{StopCode: stop, StoppedReason: reason,
+			Containers: []nomadbackend.TaskContainer{{Name: "side", ExitCode: new(9)}, {Name: "app", ExitCode: code}}}
+	}
+	ok, bad := task(new(0), nomadbackend.StopEssentialContainerExited, "x"), task(new(3), nomadbackend.StopEssentialContainerExited, "x")
+	pull := task(nil, nomadbackend.StopTaskFailedToStart, "CannotPullContainerError: no such image")
+	for name, tc := range map[string]struct {
+		tasks []nomadbackend.Task
+		exit  *int
+		stop  nomadbackend.StopCode
+	}{
+		"all ok":           {[]nomadbackend.Task{ok, ok}, new(0), nomadbackend.StopEssentialContainerExited},
+		"second fails":     {[]nomadbackend.Task{ok, bad}, new(3), nomadbackend.StopEssentialContainerExited},
+		"never ran":        {[]nomadbackend.Task{pull}, nil, nomadbackend.StopTaskFailedToStart},
+		"first fail stays": {[]nomadbackend.Task{bad, pull}, new(3), nomadbackend.StopEssentialContainerExited},
+	} {
+		out := OutcomeOf(tc.tasks, "app")
+		if (out.ExitCode == nil) != (tc.exit == nil) || out.ExitCode != nil && *out.ExitCode != *tc.exit || out.StopCode != tc.stop {
+			t.Errorf("%s: %+v", name, out)
+		}
 	}
 }
