@@ -347,7 +347,8 @@ func (c *Client) WaitTasks(ctx context.Context, ns, jobID, container string, log
 	var streams sync.WaitGroup
 	streaming := map[string]bool{}
 	streamCtx, stopStreams := context.WithCancel(ctx)
-	defer stopStreams()
+	// No stream may write to logs once WaitTasks has returned.
+	defer func() { stopStreams(); streams.Wait() }()
 	q := &api.QueryOptions{Namespace: ns, WaitTime: 5 * time.Second}
 	for {
 		allocs, meta, err := c.api.Jobs().Allocations(jobID, true, q.WithContext(ctx))
@@ -378,7 +379,6 @@ func (c *Client) WaitTasks(ctx context.Context, ns, jobID, container string, log
 			// A followed log stream does not end when its task does: the last frames
 			// are given logDrain to arrive (Nomad sends frames every 200 ms or so).
 			waitTimeout(&streams, logDrain)
-			stopStreams()
 			return c.JobTasks(ctx, ns, jobID)
 		}
 		q.WaitIndex = meta.LastIndex
