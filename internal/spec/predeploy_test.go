@@ -1,6 +1,8 @@
 package spec
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -28,5 +30,41 @@ func TestParseConfigPreDeploy(t *testing.T) {
 	}
 	if _, ds := ParseConfig("ecsgit.yaml", []byte("version: 1\nservices:\n  web:\n    preDeploy:\n      - taskDefinition: m\n        overrides: {taskRoleArn: x}\n")); !ds.HasErrors(false) {
 		t.Error("an override key ecsgit cannot honour must be an error")
+	}
+}
+
+// The repository-level checks of pre-deploy tasks: the family exists and is not
+// pinned, the overrides name its containers.
+func TestPreDeployAgainstRepository(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("ecsgit.yaml", "version: 1\nservices:\n  web:\n    preDeploy:\n      - taskDefinition: nope\n      - taskDefinition: migrate:3\n      - taskDefinition: migrate\n        overrides: {containerOverrides: [{name: db}]}\n      - taskDefinition: migrate\n")
+	write("migrate.json", `{"family":"migrate","containerDefinitions":[{"name":"app","image":"img:1","memory":32}]}`)
+	write("web.json", `{"family":"web","containerDefinitions":[{"name":"app","image":"img:1","memory":32}]}`)
+	write("web-service.json", `{"serviceName":"web","taskDefinition":"web","desiredCount":1}`)
+	d, err := Load(dir, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, dg := range d.Diagnostics {
+		if dg.Rule == RulePreDeploy {
+			got = append(got, strings.TrimPrefix(dg.String(), dir+"/"))
+		}
+	}
+	want := []string{
+		`ecsgit.yaml:5:25: error: services.web.preDeploy[0]: no task definition of family "nope" in the repository [ECS-CFG-003]`,
+		`ecsgit.yaml:6:25: error: services.web.preDeploy[1]: taskDefinition "migrate:3" pins a revision; write the family (ecsgit runs the definition the repository holds) [ECS-CFG-003]`,
+		`ecsgit.yaml:7:25: error: services.web.preDeploy[2]: overrides.containerOverrides[0]: task definition "migrate" has no container "db" (containers: [app]) [ECS-CFG-003]`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if svc := d.Services[0]; len(svc.PreDeploy) != 1 || svc.PreDeploy[0].TaskDefinition != "migrate" {
+		t.Errorf("the valid pre-deploy task is not attached: %+v", svc.PreDeploy)
 	}
 }
