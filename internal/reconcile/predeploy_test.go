@@ -59,6 +59,15 @@ func TestEnginePreDeploy(t *testing.T) {
 	if !strings.Contains(human.String(), "pre-deploy: runs migrate:1 (overrides: environment of app) to completion first (timeout 120s); if it does not exit 0, web is not deployed") {
 		t.Errorf("the human plan does not show the pre-deploy task:\n%s", human.String())
 	}
+	// A plan file binds the same task.
+	pf, err := NewPlanFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	units, err := UnitsFromPlanFile(pf)
+	if err != nil || units["web"].ECS == nil || len(units["web"].ECS.PreDeploy) != 1 || units["web"].ECS.PreDeploy[0].TaskDefinition != "migrate:1" {
+		t.Fatalf("plan file units: %v %+v", err, units["web"])
+	}
 	if res := fakeApply(t, f, p); !res.OK() {
 		t.Fatalf("apply: %+v", res.Services)
 	}
