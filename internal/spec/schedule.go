@@ -327,6 +327,10 @@ func (a *assembler) scheduleServices() {
 		count := t.EcsParameters.TaskCountOrDefault()
 		svc := &ServiceDoc{Service: Service{ServiceName: name, TaskDefinition: fam, DesiredCount: &count,
 			LaunchType: t.EcsParameters.LaunchType}, Pos: s.Pos, Fields: s.Fields, Origin: "schedule", Schedule: s}
+		if err := placementOf(t.EcsParameters, &svc.Service); err != nil {
+			a.errorf(s.Fields.At(s.targetPath()+".EcsParameters"), RuleScheduleTarget, "EcsParameters: %v", err)
+			continue
+		}
 		a.svcFile[name] = s.Pos.File
 		a.d.Services = append(a.d.Services, svc)
 	}
@@ -340,4 +344,34 @@ func (s *ScheduleDoc) targetPath() string {
 		}
 	}
 	return "Target"
+}
+
+// placementOf carries a target's PlacementConstraints and PlacementStrategy (EventBridge
+// spells them {"Type", "Expression"} and {"Type", "Field"}) onto the stand-in service,
+// which translates them as a service's (memberOf, distinctInstance, spread, binpack).
+func placementOf(p *EcsParameters, svc *Service) error {
+	if len(p.PlacementConstraints) > 0 {
+		var cs []struct{ Type, Expression string }
+		if err := json.Unmarshal(p.PlacementConstraints, &cs); err != nil {
+			return fmt.Errorf("PlacementConstraints: %w", err)
+		}
+		for _, c := range cs {
+			if c.Type == "memberOf" {
+				if _, err := ParseCQL(c.Expression); err != nil {
+					return fmt.Errorf("PlacementConstraints: memberOf %q: %v", c.Expression, err)
+				}
+			}
+			svc.PlacementConstraints = append(svc.PlacementConstraints, PlacementConstraint{Type: c.Type, Expression: c.Expression})
+		}
+	}
+	if len(p.PlacementStrategy) > 0 {
+		var ss []struct{ Type, Field string }
+		if err := json.Unmarshal(p.PlacementStrategy, &ss); err != nil {
+			return fmt.Errorf("PlacementStrategy: %w", err)
+		}
+		for _, st := range ss {
+			svc.PlacementStrategy = append(svc.PlacementStrategy, PlacementStrategy{Type: st.Type, Field: st.Field})
+		}
+	}
+	return nil
 }

@@ -165,8 +165,7 @@ func (t *translator) scheduleNotes() {
 	for _, f := range []struct {
 		name string
 		set  bool
-	}{{"NetworkConfiguration", len(p.NetworkConfiguration) > 0}, {"PlacementConstraints", len(p.PlacementConstraints) > 0},
-		{"PlacementStrategy", len(p.PlacementStrategy) > 0}, {"CapacityProviderStrategy", len(p.CapacityProviderStrategy) > 0},
+	}{{"NetworkConfiguration", len(p.NetworkConfiguration) > 0}, {"CapacityProviderStrategy", len(p.CapacityProviderStrategy) > 0},
 		{"PropagateTags", p.PropagateTags != ""}, {"Tags", len(p.Tags) > 0}, {"EnableExecuteCommand", p.EnableExecuteCommand != nil}} {
 		if f.set {
 			t.notes.unsupported(t.svcField("Target"), "EcsParameters.%s of a schedule is not translated yet: the tasks run with the task definition's settings only", f.name)

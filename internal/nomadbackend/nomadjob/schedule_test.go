@@ -62,7 +62,8 @@ func TestTranslateSchedule(t *testing.T) {
 	write("nightly.json", `{"Name":"nightly","ScheduleExpression":"cron(30 2 ? * 2-6 *)","ScheduleExpressionTimezone":"Europe/Paris",
 		"FlexibleTimeWindow":{"Mode":"FLEXIBLE","MaximumWindowInMinutes":15},
 		"Target":{"Arn":"arn:aws:ecs:eu-west-1:123456789012:cluster/x","Input":"{\"containerOverrides\":[{\"name\":\"app\",\"command\":[\"report\"]}]}",
-		"EcsParameters":{"TaskDefinitionArn":"report","TaskCount":2,"Group":"reports"}}}`)
+		"EcsParameters":{"TaskDefinitionArn":"report","TaskCount":2,"Group":"reports",
+		"PlacementConstraints":[{"Type":"memberOf","Expression":"attribute:ecs.availability-zone == b"}]}}}`)
 	d, err := spec.Load(dir, spec.LoadOptions{})
 	if err != nil || d.Diagnostics.HasErrors(false) {
 		t.Fatalf("load: %v %v", err, d.Diagnostics)
@@ -85,6 +86,13 @@ func TestTranslateSchedule(t *testing.T) {
 	}
 	if j.Meta[MetaKind] != KindSchedule || j.Meta[MetaSchedule] != "nightly" || j.Meta[MetaGroup] != "reports" {
 		t.Errorf("meta %v", j.Meta)
+	}
+	var zone bool
+	for _, c := range append(j.Constraints, tg.Constraints...) {
+		zone = zone || c.LTarget == "${meta.zone}" && c.RTarget == "b"
+	}
+	if !zone {
+		t.Errorf("the target's memberOf constraint is not on the job: %+v %+v", j.Constraints, tg.Constraints)
 	}
 	var window bool
 	for _, n := range tr.Fidelity {
