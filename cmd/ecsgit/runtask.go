@@ -51,6 +51,8 @@ type runTaskOptions struct {
 	Wait                 bool
 	Retention            time.Duration
 	Timeout              time.Duration
+
+	cluster string // --cli-input-json's cluster, reported as not used
 }
 
 func newCmdRunTask(f *factory, runF func(*runTaskOptions) error) *cobra.Command {
@@ -130,6 +132,9 @@ func runTaskRun(ctx context.Context, opts *runTaskOptions) error {
 	req, err := opts.request()
 	if err != nil {
 		return usageError{err}
+	}
+	if opts.cluster != "" {
+		fmt.Fprintf(opts.IO.ErrOut, "note: cluster %q of --cli-input-json is not used: the Nomad namespace stands for the ECS cluster (-n, else ecsgit.yaml's)\n", opts.cluster)
 	}
 	b, ns, err := opts.Cluster.client()
 	if err != nil {
@@ -244,6 +249,7 @@ func (o *runTaskOptions) request() (*reconcile.RunTaskRequest, error) {
 			}
 		}
 	}
+	o.cluster = in.Cluster
 	in.StartedBy = firstSet(o.StartedBy, in.StartedBy)
 	in.Group = firstSet(o.Group, in.Group)
 	in.LaunchType = firstSet(o.LaunchType, in.LaunchType)
