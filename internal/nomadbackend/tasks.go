@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -345,7 +347,7 @@ func (c *Client) WaitTasks(ctx context.Context, ns, jobID, container string, log
 	}
 	lw := &lockedWriter{w: logs}
 	var streams sync.WaitGroup
-	streaming := map[string]bool{}
+	followed := map[string][]*logStream{} // by allocation
 	streamCtx, stopStreams := context.WithCancel(ctx)
 	// No stream may write to logs once WaitTasks has returned.
 	defer func() { stopStreams(); streams.Wait() }()
@@ -357,48 +359,72 @@ func (c *Client) WaitTasks(ctx context.Context, ns, jobID, container string, log
 		}
 		done := len(allocs) >= want
 		for _, a := range allocs {
-			if logs != nil && !streaming[a.ID] && taskStarted(a, container) {
-				streaming[a.ID] = true
+			terminal := clientTerminal(a.ClientStatus)
+			if logs != nil && followed[a.ID] == nil && (taskStarted(a, container) || terminal) {
 				prefix := ""
 				if want > 1 {
 					prefix = "[" + a.ID[:8] + "] "
 				}
-				streams.Add(2)
 				for _, typ := range []string{"stdout", "stderr"} {
-					go func() {
-						defer streams.Done()
-						c.streamLogs(streamCtx, ns, a.ID, container, typ, &prefixWriter{w: lw, prefix: prefix})
-					}()
+					ls := &logStream{allocID: a.ID, task: container, typ: typ, w: &prefixWriter{w: lw, prefix: prefix}}
+					followed[a.ID] = append(followed[a.ID], ls)
+					if !terminal { // a finished task's log is read once, below
+						streams.Add(1)
+						go func() { defer streams.Done(); c.readLogs(streamCtx, ns, ls, true) }()
+					}
 				}
 			}
-			if !clientTerminal(a.ClientStatus) {
+			if !terminal {
 				done = false
 			}
 		}
 		if done {
-			// A followed log stream does not end when its task does: the last frames
-			// are given logDrain to arrive (Nomad sends frames every 200 ms or so).
+			// A followed stream does not end when its task does: it is given logDrain,
+			// then stopped, and what it had not delivered yet is read to the end.
 			waitTimeout(&streams, logDrain)
+			stopStreams()
+			streams.Wait()
+			for _, ls := range sortedStreams(followed) {
+				c.readLogs(ctx, ns, ls, false)
+			}
 			return c.JobTasks(ctx, ns, jobID)
 		}
 		q.WaitIndex = meta.LastIndex
 	}
 }
 
-// logDrain is how long the log streams of a finished task are read on.
+// logDrain is how long the followed log streams of a finished task are read on before
+// the rest is read without following.
 const logDrain = 1500 * time.Millisecond
+
+// logStream is one log (stdout or stderr) of one task's container, and how much of it
+// has been copied.
+type logStream struct {
+	allocID, task, typ string
+	w                  io.Writer
+	copied             int64
+}
+
+func sortedStreams(m map[string][]*logStream) []*logStream {
+	var out []*logStream
+	for _, id := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, m[id]...)
+	}
+	return out
+}
 
 func taskStarted(a *api.AllocationListStub, container string) bool {
 	s := a.TaskStates[container]
 	return s != nil && !s.StartedAt.IsZero()
 }
 
-func (c *Client) streamLogs(ctx context.Context, ns, allocID, task, typ string, w io.Writer) {
-	alloc, _, err := c.api.Allocations().Info(allocID, queryOpts(ctx, ns))
+// readLogs copies ls from where it stopped: following (until ctx ends) or to the end.
+func (c *Client) readLogs(ctx context.Context, ns string, ls *logStream, follow bool) {
+	alloc, _, err := c.api.Allocations().Info(ls.allocID, queryOpts(ctx, ns))
 	if err != nil {
 		return
 	}
-	frames, errs := c.api.AllocFS().Logs(alloc, true, task, typ, api.OriginStart, 0, ctx.Done(), queryOpts(ctx, ns))
+	frames, errs := c.api.AllocFS().Logs(alloc, follow, ls.task, ls.typ, api.OriginStart, ls.copied, ctx.Done(), queryOpts(ctx, ns))
 	for {
 		select {
 		case f, ok := <-frames:
@@ -406,7 +432,8 @@ func (c *Client) streamLogs(ctx context.Context, ns, allocID, task, typ string, 
 				return
 			}
 			if f != nil && len(f.Data) > 0 {
-				_, _ = w.Write(f.Data)
+				_, _ = ls.w.Write(f.Data)
+				ls.copied += int64(len(f.Data))
 			}
 		case <-errs:
 			return
