@@ -44,15 +44,20 @@ var exitCodes = []exitCode{
 	{exitChanges, "plan", "Only with --detailed-exitcode: planning succeeded and apply would create, update or delete a service."},
 	{exitDegraded, "apply", "No service failed otherwise, but at least one is degraded: its rollout failed and was rolled back (now, or in an earlier apply whose failed spec is not retried until Git changes it). The cluster runs the previous revision; Git and the cluster differ."},
 	{exitTransient, "all", "Transient: nothing is wrong with the repository, but Nomad or Git could not be reached or answered with a server error (5xx, 429), a rollout outlived --timeout (it goes on in Nomad), or a concurrent writer changed a job since the plan (nothing of that service was written). Running the same command again, after a pause, may succeed; a pipeline may retry on 4."},
+	{exitTaskNotStarted, "run-task", "No task started, or one stopped without an exit code: it could not be placed (the placement reason is printed), its image could not be pulled or its container not started (stopCode TaskFailedToStart). 125 is docker run's code for the same case."},
 }
+
+// exitCodesNote is the one command whose code is not from the table.
+const exitCodesNote = "run-task --wait exits with the exit code of the essential container (of the first task\nthat did not exit 0): any code 0-255, so a script sees what the task itself returned."
 
 // exitCodesHelp renders the table for the help topic.
 func exitCodesHelp() string {
 	var b strings.Builder
 	b.WriteString("ecsgit exits with one of these codes; scripts and CI pipelines may branch on them.\n\n")
 	for _, c := range exitCodes {
-		fmt.Fprintf(&b, "  %d  %-7s%s\n", c.Code, c.Commands, wrap(c.Meaning, 67, strings.Repeat(" ", 12)))
+		fmt.Fprintf(&b, "  %-3d  %-9s%s\n", c.Code, c.Commands, wrap(c.Meaning, 63, strings.Repeat(" ", 16)))
 	}
+	b.WriteString("\n" + exitCodesNote + "\n")
 	b.WriteString("\nPrecedence when services end differently: a failure (1) over a transient failure (4)\nover a degraded service (3): an apply in which one service failed and another is\ndegraded exits 1.")
 	return b.String()
 }

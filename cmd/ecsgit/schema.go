@@ -9,10 +9,11 @@ import (
 func newCmdSchema(f *factory) *cobra.Command {
 	s := f.IOStreams
 	return &cobra.Command{
-		Use:   "schema taskdef|service|config",
+		Use:   "schema taskdef|service|config|schedule",
 		Short: "Print the JSON Schema of a file ecsgit reads",
 		Long: `Schema prints a JSON Schema (draft 2020-12) to stdout: "taskdef" for ECS task
-definitions, "service" for ECS service definitions, "config" for ecsgit.yaml. Point
+definitions, "service" for ECS service definitions, "config" for ecsgit.yaml,
+"schedule" for EventBridge Scheduler schedules and CloudWatch Events rules. Point
 your editor at it for completion and inline errors; ecsgit validate checks more
 (ranges, references between fields and files) than a schema can.`,
 		Example:   `  ecsgit schema taskdef > .vscode/ecs-taskdef.schema.json`,

@@ -36,6 +36,10 @@ func (j *Job) Namespace() string { return jobNamespace(j.job) }
 // SetNamespace sets where the job goes.
 func (j *Job) SetNamespace(ns string) { j.job.Namespace = &ns }
 
+// SetID renames the job (ID and name): a one-off task job bound in a plan gets a new ID
+// for every run.
+func (j *Job) SetID(id string) { j.job.ID, j.job.Name = &id, &id }
+
 // JSON encodes the job as Nomad's API takes it (plan files).
 func (j *Job) JSON() (json.RawMessage, error) { return nomadjob.JobJSON(j.job) }
 

@@ -26,8 +26,17 @@ func OwnershipFilter(source string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("Meta[%q] == %q and Meta[%q] == %s", nomadjob.MetaManagedBy, nomadjob.ManagedByValue, nomadjob.MetaSource, lit), nil
+	return fmt.Sprintf("Meta[%q] == %q and Meta[%q] == %s and %s", nomadjob.MetaManagedBy, nomadjob.ManagedByValue, nomadjob.MetaSource, lit, notRunTask), nil
 }
+
+// notRunTask leaves out one-off task jobs (run-task, pre-deploy tasks): they are not
+// in Git, so prune must never take them for removed services; they end by themselves
+// and are purged after their retention (PurgeExpiredTasks). A job without the key
+// matches (go-bexpr: a missing map key is != any value).
+//
+// Nor the launches of a schedule's periodic job (ParentID set): they carry the parent's
+// meta, but the schedule is the parent.
+var notRunTask = fmt.Sprintf("Meta[%q] != %q and ParentID == \"\"", nomadjob.MetaKind, nomadjob.KindRunTask)
 
 // bexprString quotes s as a go-bexpr string literal. The grammar ends a double-quoted
 // literal at the first `"` whatever precedes it (then unquotes it with strconv), so a value
@@ -63,7 +72,7 @@ func (c *Client) ListOwned(ctx context.Context, ns, source string) ([]OwnedJob, 
 // (`ecsgit status`).
 func (c *Client) ListManaged(ctx context.Context, ns string) ([]OwnedJob, error) {
 	q := queryOpts(ctx, ns)
-	q.Filter = fmt.Sprintf("Meta[%q] == %q", nomadjob.MetaManagedBy, nomadjob.ManagedByValue)
+	q.Filter = fmt.Sprintf("Meta[%q] == %q and %s", nomadjob.MetaManagedBy, nomadjob.ManagedByValue, notRunTask)
 	out, err := c.listJobs(q)
 	if err != nil {
 		return nil, fmt.Errorf("list ecsgit jobs in %s: %w", ns, err)

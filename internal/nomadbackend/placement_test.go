@@ -25,9 +25,9 @@ func TestDescribePlacementFailures(t *testing.T) {
 
 func TestOwnershipFilterQuoting(t *testing.T) {
 	for src, want := range map[string]string{
-		"repo":       `Meta["ecsgit.managed-by"] == "ecsgit" and Meta["ecsgit.source"] == "repo"`,
-		`a "b"`:      "Meta[\"ecsgit.managed-by\"] == \"ecsgit\" and Meta[\"ecsgit.source\"] == `a \"b\"`",
-		`back\slash`: `Meta["ecsgit.managed-by"] == "ecsgit" and Meta["ecsgit.source"] == "back\\slash"`,
+		"repo":       `Meta["ecsgit.managed-by"] == "ecsgit" and Meta["ecsgit.source"] == "repo" and Meta["ecsgit.kind"] != "run-task" and ParentID == ""`,
+		`a "b"`:      "Meta[\"ecsgit.managed-by\"] == \"ecsgit\" and Meta[\"ecsgit.source\"] == `a \"b\"` and Meta[\"ecsgit.kind\"] != \"run-task\" and ParentID == \"\"",
+		`back\slash`: `Meta["ecsgit.managed-by"] == "ecsgit" and Meta["ecsgit.source"] == "back\\slash" and Meta["ecsgit.kind"] != "run-task" and ParentID == ""`,
 	} {
 		if got, err := OwnershipFilter(src); err != nil || got != want {
 			t.Errorf("%s: got %s (%v), want %s", src, got, err, want)

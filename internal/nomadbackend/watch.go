@@ -124,6 +124,11 @@ var revertRE = regexp.MustCompile(`rolling back to job version (\d+)`)
 // opts.Judge says so.
 func (c *Client) WatchRollout(ctx context.Context, ns, jobID, evalID string, opts WatchOptions, progress func(Progress)) (Outcome, error) {
 	opts = opts.withDefaults()
+	if evalID == "" {
+		// A periodic job's register creates no evaluation (its launches will): there is
+		// nothing to place or roll out now.
+		return finishWithoutDeployment(ctx, c.api, ns, jobID, nil, opts)
+	}
 	ev, err := waitEval(ctx, c.api, ns, evalID, opts.Poll)
 	if err != nil {
 		return Outcome{}, err

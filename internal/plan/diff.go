@@ -150,3 +150,29 @@ func toTree(b []byte) any {
 func sortChanges(cs []FieldChange) {
 	sort.SliceStable(cs, func(i, j int) bool { return cs[i].Path < cs[j].Path })
 }
+
+// DiffSchedules diffs two schedules (EventBridge JSON) under the path "schedule.": a
+// changed expression, time zone or target is an update of the periodic job, which
+// replaces no running task.
+func DiffSchedules(old, new *spec.Schedule) []FieldChange {
+	ob, nb := marshalSide(old), marshalSide(new)
+	if bytes.Equal(ob, nb) {
+		return nil
+	}
+	wrap := func(b []byte) any {
+		if b == nil {
+			return nil
+		}
+		return map[string]any{"schedule": toTree(b)}
+	}
+	changes := diffTrees(wrap(ob), wrap(nb), func(string) bool { return false })
+	for i, c := range changes {
+		// A target's Input is the overrides JSON as a string, environment values
+		// included: never shown.
+		if strings.HasSuffix(c.Path, ".Input") {
+			c.Masked = true
+			changes[i] = redactChange(c)
+		}
+	}
+	return changes
+}

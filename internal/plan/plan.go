@@ -130,6 +130,12 @@ type ServicePlan struct {
 	// Scaling: the service has a scalable target, so its count is the autoscaler's, not
 	// desiredCount (docs/autoscaling.md).
 	Scaling *Scaling `json:"scaling,omitempty"`
+	// PreDeploy are the tasks apply runs, in order and each to completion, before it
+	// registers this service (ecsgit.yaml services.<name>.preDeploy); only on a create
+	// or update. A task that does not exit 0 stops this service's deployment.
+	PreDeploy []PreDeployTask `json:"pre_deploy,omitempty"`
+	// Schedule is set when the "service" stands for a schedule (a periodic job).
+	Schedule *ScheduleSummary `json:"schedule,omitempty"`
 }
 
 // Route is one way a load balancer reaches a service: a listener ("LB:PORT"), a rule
@@ -178,6 +184,25 @@ func (s *Scaling) Line() string {
 		return fmt.Sprintf("count managed by autoscaling: %d now, moved to %d %s", *s.Current, s.Count, rng)
 	}
 	return fmt.Sprintf("count managed by autoscaling: %d now %s", *s.Current, rng)
+}
+
+// ScheduleSummary is how a schedule runs on Nomad.
+type ScheduleSummary struct {
+	Name       string `json:"name"`
+	Expression string `json:"expression"` // EventBridge's ScheduleExpression
+	TimeZone   string `json:"time_zone"`
+	NomadCron  string `json:"nomad_cron"`
+	Enabled    bool   `json:"enabled"`
+	TaskCount  int    `json:"task_count"`
+}
+
+// PreDeployTask is one pre-deploy task as the plan shows it.
+type PreDeployTask struct {
+	// TaskDefinition is family:revision (the revision the content gets when it runs).
+	TaskDefinition string `json:"task_definition"`
+	// Overridden names what the overrides change ("command of app, environment of app").
+	Overridden     string `json:"overridden,omitempty"`
+	TimeoutSeconds int    `json:"timeout_seconds"`
 }
 
 // FieldChange is one changed field, by its ECS path, e.g.
@@ -278,4 +303,12 @@ type ImagePin struct {
 	Container string `json:"container"`
 	Image     string `json:"image"`  // as written in the task definition (a tag)
 	Digest    string `json:"digest"` // sha256:… the tag pointed to when planned
+}
+
+// IsDeployment reports whether applying sp starts a deployment in ECS's sense: a new
+// service, or an update that replaces its tasks. A scale, an in-place update or a
+// records-only change is not one (UpdateService with only desiredCount starts none), so
+// pre-deploy tasks do not run for them.
+func IsDeployment(sp ServicePlan) bool {
+	return sp.Action == ActionCreate || sp.Action == ActionUpdate && sp.Update == UpdateReplace
 }

@@ -112,7 +112,11 @@ func buildServiceView(sp *ServicePlan) serviceView {
 		if !pl.OK && len(pl.Failures) == 0 {
 			sv.Loud = append(sv.Loud, "placement: the scheduler cannot place every task")
 		}
-		if pl.OK {
+		if pl.OK && sp.Schedule != nil {
+			// Registering a periodic job places nothing; the dry run says a launch fits.
+			sv.Notes = append(sv.Notes, "placement: ok (a launch's tasks fit the cluster now)")
+			sv.PlacementCol = "ok"
+		} else if pl.OK {
 			sv.Notes = append(sv.Notes, "placement: ok"+placementCounts(pl))
 			sv.PlacementCol = "ok"
 		} else {
@@ -130,6 +134,15 @@ func buildServiceView(sp *ServicePlan) serviceView {
 	}
 	for _, r := range sp.Routes {
 		sv.Notes = append(sv.Notes, "route: "+routeText(r))
+	}
+	if IsDeployment(*sp) {
+		for _, t := range sp.PreDeploy {
+			what := t.TaskDefinition
+			if t.Overridden != "" {
+				what += " (overrides: " + t.Overridden + ")"
+			}
+			sv.Notes = append(sv.Notes, fmt.Sprintf("pre-deploy: runs %s to completion first (timeout %ds); if it does not exit 0, %s is not deployed", what, t.TimeoutSeconds, sp.Service))
+		}
 	}
 	for _, f := range sp.Fidelity {
 		sv.Notes = append(sv.Notes, fmt.Sprintf("fidelity: %s %s: %s", f.Level, f.Field, f.Detail))
@@ -155,6 +168,9 @@ func taskDefs(sp *ServicePlan) string {
 func verb(sp *ServicePlan) string {
 	switch sp.Action {
 	case ActionCreate:
+		if s := sp.Schedule; s != nil {
+			return "create: " + scheduleWords(s)
+		}
 		if n := desired(sp); n > 0 {
 			return "create: place " + plural(n, "task")
 		}
@@ -168,6 +184,9 @@ func verb(sp *ServicePlan) string {
 	case ActionSkip:
 		return "skip: " + orDefault(sp.Reason, "no reason recorded")
 	case ActionUpdate:
+		if s := sp.Schedule; s != nil && sp.Update != UpdateMetadata {
+			return "update: " + scheduleWords(s) + "; launches already running are not touched"
+		}
 		return "update: " + updateWords(sp)
 	}
 	return "unchanged"
@@ -308,4 +327,12 @@ func routeText(r Route) string {
 		return fmt.Sprintf("%s default action → target group %s", r.Listener, r.TargetGroup)
 	}
 	return fmt.Sprintf("%s rule %d (%s) → target group %s", r.Listener, r.Priority, r.Conditions, r.TargetGroup)
+}
+
+func scheduleWords(s *ScheduleSummary) string {
+	state := ""
+	if !s.Enabled {
+		state = ", disabled"
+	}
+	return fmt.Sprintf("periodic job %s (Nomad cron %q, %s%s), each launch runs %s", s.Expression, s.NomadCron, s.TimeZone, state, plural(s.TaskCount, "task"))
 }

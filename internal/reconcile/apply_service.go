@@ -66,6 +66,11 @@ func (a *applier) service(ctx context.Context, sp plan.ServicePlan, u *Unit) Ser
 	case sp.NomadDiffType == string(nomadbackend.DiffNone):
 		return a.recordOnly(ctx, sp, u)
 	}
+	if u.ECS != nil && len(u.ECS.PreDeploy) > 0 && plan.IsDeployment(sp) {
+		if r, ok := a.preDeploy(ctx, sp, u); !ok {
+			return r
+		}
+	}
 	if r, ok := a.claim(ctx, sp, u, settled); !ok {
 		return r
 	}

@@ -45,6 +45,8 @@ type UnitECS struct {
 	// claims the record with check-and-set at this index before registering (see
 	// claim in apply_service.go).
 	RecordIndex uint64 `json:"record_index,omitempty"`
+	// PreDeploy are the tasks run before the register (predeploy.go).
+	PreDeploy []PreDeployUnit `json:"pre_deploy,omitempty"`
 }
 
 // UnitsFromPlanned builds the units of a plan computed in this process.
@@ -65,13 +67,13 @@ func UnitsFromPlanned(pl *Planned) (map[string]*Unit, error) {
 		if err != nil {
 			return nil, fmt.Errorf("apply %s: %w", sp.Service, err)
 		}
-		svc, err := nomadbackend.CanonicalJSON(&ps.Service.Service)
+		svc, err := nomadbackend.CanonicalJSON(serviceDocument(ps.Service))
 		if err != nil {
 			return nil, fmt.Errorf("apply %s: %w", sp.Service, err)
 		}
 		u.ECS = &UnitECS{Family: ps.TaskDefinition.Family, ContentHash: ps.ContentHash,
 			TaskDefinition: td, Service: svc, FailureThreshold: ps.Translation.Rollout.FailureThreshold,
-			SecretPaths: nomadjob.SecretPaths(ps.Translation.Secrets)}
+			SecretPaths: nomadjob.SecretPaths(ps.Translation.Secrets), PreDeploy: ps.PreDeploy}
 		if ps.Record != nil {
 			u.ECS.RecordIndex = ps.Record.ModifyIndex
 		}

@@ -71,6 +71,8 @@ type Cluster interface {
 	// ResolveImage is the digest an image's tag points to in its registry now
 	// (versionConsistency); creds name the variable with the registry's credentials.
 	ResolveImage(ctx context.Context, image string, creds *nomadbackend.RegistryCredentials) (digest string, err error)
+	// TaskRunner runs one-off tasks: pre-deploy tasks before a service's register.
+	TaskRunner
 }
 
 // EventSource is the cluster's event stream, for the DriftWatcher.

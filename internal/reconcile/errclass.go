@@ -57,6 +57,7 @@ func Classify(err error) ErrorClass {
 	var content *ContentError
 	var load *LoadError
 	var secretMissing *SecretMissingError
+	var taskInput *TaskInputError
 	switch {
 	case err == nil:
 		return ClassRetry
@@ -66,7 +67,7 @@ func Classify(err error) ErrorClass {
 		return ClassStalled
 	case nomadbackend.IsForbidden(err), source.IsAccessDenied(err):
 		return ClassStalled
-	case errors.As(err, &load):
+	case errors.As(err, &load), errors.As(err, &taskInput):
 		return ClassUser
 	case errors.Is(err, ErrPlacementFailures), errors.Is(err, source.ErrPathMissing), errors.As(err, &secretMissing):
 		// Nothing to fix in ecsgit's input by retrying faster: capacity may come back,

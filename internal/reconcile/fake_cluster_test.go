@@ -5,9 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ecsgit/ecsgit/internal/nomadbackend"
 	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadjob"
@@ -30,6 +33,8 @@ type fakeCluster struct {
 	calls    []string // "register web", "deregister api", "watch-deployment web", ...
 	scripts  map[string]*rolloutScript
 	secrets  map[string][]string // variable path → keys (SecretKeys)
+	// taskExits: see onTaskExit.
+	taskExits map[string]int
 }
 
 type fakeJob struct {
@@ -352,4 +357,44 @@ func (f *fakeCluster) SecretKeys(_ context.Context, _, path string) ([]string, b
 	defer f.mu.Unlock()
 	keys, ok := f.secrets[path]
 	return keys, ok, nil
+}
+
+// fakeTaskExits scripts the exit code of the fake's one-off tasks by job-ID prefix
+// (the family); a task without a script exits 0.
+var fakeTaskExitsMu sync.Mutex
+
+func (f *fakeCluster) onTaskExit(family string, code int) {
+	fakeTaskExitsMu.Lock()
+	defer fakeTaskExitsMu.Unlock()
+	if f.taskExits == nil {
+		f.taskExits = map[string]int{}
+	}
+	f.taskExits[family] = code
+}
+
+func (f *fakeCluster) RunTask(_ context.Context, job *nomadbackend.Job) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, "run-task "+job.ID())
+	return "eval-" + job.ID(), nil
+}
+
+func (f *fakeCluster) WaitTasks(_ context.Context, ns, jobID, container string, _ io.Writer) ([]nomadbackend.Task, error) {
+	fakeTaskExitsMu.Lock()
+	defer fakeTaskExitsMu.Unlock()
+	code := 0
+	for fam, c := range f.taskExits {
+		if strings.HasPrefix(jobID, fam+"-run-") {
+			code = c
+		}
+	}
+	return []nomadbackend.Task{{TaskID: "alloc-" + jobID, JobID: jobID, Namespace: ns, LastStatus: nomadbackend.TaskStopped,
+		StopCode: nomadbackend.StopEssentialContainerExited, StoppedReason: "Essential container in task exited",
+		Containers: []nomadbackend.TaskContainer{{Name: container, LastStatus: nomadbackend.TaskStopped, ExitCode: &code}}}}, nil
+}
+
+func (f *fakeCluster) StopTask(_ context.Context, ns, jobID string) error { return nil }
+
+func (f *fakeCluster) PurgeExpiredTasks(context.Context, string, time.Duration, time.Time) ([]string, error) {
+	return nil, nil
 }

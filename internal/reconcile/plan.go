@@ -109,6 +109,8 @@ type PlannedService struct {
 	// Unpause: PlanOptions.Unpause lifts this service's pause, if it has one; apply then
 	// clears it in the record.
 	Unpause bool
+	// PreDeploy are the tasks apply runs before registering (predeploy.go).
+	PreDeploy []PreDeployUnit
 
 	// ReadAt is when the Nomad reads behind Live and Record began (for a service
 	// planned from PlanOptions.Reuse: when the original reads began). The daemon trusts
@@ -244,6 +246,16 @@ func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.Serv
 	sp := plan.ServicePlan{Service: svc.ServiceName, JobID: id, SpecHash: tr.SpecHash, After: svc.After,
 		Fidelity: fidelity(ps), Rollout: rolloutPreview(tr.Rollout), Routes: routes(pl.desired, svc),
 		SecretNames: nomadjob.SecretEnvNames(tr.Secrets)}
+	if s, p := svc.Schedule, tr.Periodic; s != nil && p != nil {
+		sp.Schedule = &plan.ScheduleSummary{Name: s.Name, Expression: s.ScheduleExpression, TimeZone: p.TimeZone,
+			NomadCron: p.Cron, Enabled: p.Enabled, TaskCount: desiredCountOf(svc)}
+		sp.Rollout = nil // a periodic job has no rollout
+	}
+	if len(svc.PreDeploy) > 0 {
+		if ps.PreDeploy, sp.PreDeploy, err = pl.preDeploy(ctx, svc); err != nil {
+			return sp, ps, err
+		}
+	}
 	if pl.reuse != nil {
 		if prior := pl.reuse(id); prior != nil {
 			ok, err := fromPrior(ps, &sp, prior, pl.source)
@@ -437,9 +449,20 @@ func describeRevision(ps *PlannedService, sp *plan.ServicePlan) error {
 	td := ps.TaskDefinition
 	sp.OldTaskDefinition = ps.Record.TaskDefinitionRef()
 	sp.NewTaskDefinition = fmt.Sprintf("%s:%d", td.Family, ps.Revision)
-	changes, err := ecsChanges(ps.Record, &td.TaskDefinition, &ps.Service.Service)
+	svc := &ps.Service.Service
+	if ps.Service.Schedule != nil {
+		svc = nil // a schedule's stand-in service is not shown: its schedule is
+	}
+	changes, err := ecsChanges(ps.Record, &td.TaskDefinition, svc)
 	if err != nil {
 		return err
+	}
+	if s := ps.Service.Schedule; s != nil {
+		old, err := recordedSchedule(ps.Record)
+		if err != nil {
+			return err
+		}
+		changes = append(changes, plan.DiffSchedules(old, &s.Schedule)...)
 	}
 	sp.Changes = changes
 	return nil

@@ -206,7 +206,7 @@ func ecsChanges(rec *nomadbackend.ServiceRecord, td *spec.TaskDefinition, svc *s
 			return nil, fmt.Errorf("record's task definition: %w", err)
 		}
 	}
-	if rec != nil && len(rec.Service) > 0 {
+	if rec != nil && len(rec.Service) > 0 && svc != nil {
 		oldSvc = new(spec.Service)
 		if err := json.Unmarshal(rec.Service, oldSvc); err != nil {
 			return nil, fmt.Errorf("record's service: %w", err)

@@ -119,6 +119,7 @@ var generated = []struct {
 	{"taskdef", "ECS task definition (RegisterTaskDefinition input) as ecsgit reads it", reflect.TypeOf(spec.TaskDefinition{})},
 	{"service", "ECS service definition (CreateService input) as ecsgit reads it", reflect.TypeOf(spec.Service{})},
 	{"config", "ecsgit.yaml", reflect.TypeOf(spec.Config{})},
+	{"schedule", "EventBridge Scheduler schedule (CreateSchedule input) or CloudWatch Events rule (PutRule input with PutTargets' Targets) with an ECS target, as ecsgit reads it", reflect.TypeOf(spec.Schedule{})},
 }
 
 // TestSchemasMatchModel: the embedded schemas are exactly what the spec model generates, so

@@ -69,6 +69,9 @@ func (a *assembler) add(r fileResult) {
 		}
 		a.scaling = append(a.scaling, r.scale)
 	}
+	if r.sched != nil {
+		a.addSchedule(r.sched, validate)
+	}
 }
 
 func (a *assembler) addBroken(r fileResult) {
@@ -197,8 +200,12 @@ func (a *assembler) finish() *Desired {
 		if set, ok := d.Config.Services[s.ServiceName]; ok && len(set.After) > 0 {
 			s.After = append(slices.Clone(set.After), s.After...)
 		}
+		if set, ok := d.Config.Services[s.ServiceName]; ok && len(set.PreDeploy) > 0 {
+			a.checkPreDeploy(s, set.PreDeploy)
+		}
 	}
 	a.attachScaling()
+	a.scheduleServices()
 	for name := range d.Config.Services {
 		if _, ok := a.svcFile[name]; !ok {
 			d.Diagnostics = append(d.Diagnostics, followOn(diag(Pos{File: path.Join(d.Root, ConfigFileName)}, SeverityWarning, RuleConfigService,
@@ -283,4 +290,29 @@ func mapKeys[V any](m map[string]V) []string {
 
 func diag(pos Pos, sev Severity, rule, format string, args ...any) Diagnostic {
 	return Diagnostic{Pos: pos, Severity: sev, Rule: rule, Message: sprintf(format, args...)}
+}
+
+// checkPreDeploy checks a service's pre-deploy tasks against the repository (a family
+// it holds, overrides naming its containers) and attaches them to the service.
+func (a *assembler) checkPreDeploy(s *ServiceDoc, tasks []PreDeployTask) {
+	for i, t := range tasks {
+		if t.TaskDefinition == "" {
+			continue // reported by ParseConfig
+		}
+		at := fmt.Sprintf("services.%s.preDeploy[%d]", s.ServiceName, i)
+		if _, pinned := revisionOf(t.TaskDefinition); pinned {
+			a.errorf(t.Pos, RulePreDeploy, "%s: taskDefinition %q pins a revision; write the family (ecsgit runs the definition the repository holds)", at, t.TaskDefinition)
+			continue
+		}
+		td := a.d.TaskDefinitions[t.TaskDefinition]
+		if td == nil {
+			a.errorf(t.Pos, RulePreDeploy, "%s: no task definition of family %q in the repository", at, t.TaskDefinition)
+			continue
+		}
+		if _, err := ApplyOverrides(td.TaskDefinition, t.Overrides); err != nil {
+			a.errorf(t.Pos, RulePreDeploy, "%s: %v", at, err)
+			continue
+		}
+		s.PreDeploy = append(s.PreDeploy, t)
+	}
 }

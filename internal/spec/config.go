@@ -47,6 +47,8 @@ type Config struct {
 	HostLogDrivers []string `json:"hostLogDrivers,omitempty"`
 	// Services holds per-service settings that ECS JSON has no place for.
 	Services map[string]ServiceSettings `json:"services,omitempty"`
+	// Schedules holds per-schedule settings that EventBridge has no place for.
+	Schedules map[string]ScheduleSettings `json:"schedules,omitempty"`
 	// Compose settings: profiles to enable and the project name (default: directory name).
 	Compose *ComposeSettings `json:"compose,omitempty"`
 	// Secrets maps secret references (secrets[].valueFrom, secretOptions,
@@ -59,7 +61,33 @@ type ServiceSettings struct {
 	// After names services that are applied first and must be healthy before this one is
 	// applied (apply order).
 	After []string `json:"after,omitempty"`
+	// PreDeploy are one-off tasks run, in order and each to completion, before every
+	// deployment of the service (a migration): a task that does not exit 0 stops the
+	// service's deployment (docs/tasks.md).
+	PreDeploy []PreDeployTask `json:"preDeploy,omitempty"`
 }
+
+// ScheduleSettings are ecsgit-only settings for one schedule (by Name).
+type ScheduleSettings struct {
+	// ProhibitOverlap: a run does not start while the previous one still runs (Nomad's
+	// periodic prohibit_overlap). EventBridge itself starts every run regardless.
+	ProhibitOverlap bool `json:"prohibitOverlap,omitempty"`
+}
+
+// PreDeployTask is one task run before a service's deployment: a task definition of
+// the repository with RunTask's overrides.
+type PreDeployTask struct {
+	TaskDefinition string        `json:"taskDefinition"` // a family of the repository
+	Overrides      *TaskOverride `json:"overrides,omitempty"`
+	// TimeoutSeconds bounds the wait (default 600); a task still running then is
+	// stopped and counts as failed.
+	TimeoutSeconds int `json:"timeoutSeconds,omitempty"`
+	// Pos is where the entry's taskDefinition is in ecsgit.yaml.
+	Pos Pos `json:"-"`
+}
+
+// DefaultPreDeployTimeout is a pre-deploy task's TimeoutSeconds when unset.
+const DefaultPreDeployTimeout = 600
 
 // ComposeSettings configure how compose projects in the repository are loaded.
 type ComposeSettings struct {

@@ -11,6 +11,7 @@ import (
 const (
 	RuleConfigVersion = "ECS-CFG-001" // version missing or not understood
 	RuleConfigValue   = "ECS-CFG-002" // a setting with an invalid value
+	RulePreDeploy     = "ECS-CFG-003" // services.<name>.preDeploy: a family of the repository, overrides of its containers, timeoutSeconds ≥ 0
 )
 
 // ParseConfig strictly decodes ecsgit.yaml (file names it in positions). Absent fields keep
@@ -60,5 +61,29 @@ func ParseConfig(file string, src []byte) (Config, Diagnostics) {
 			}
 		}
 	}
+	checkPreDeploy(&cfg, d)
 	return cfg, d.diags
+}
+
+// checkPreDeploy positions the pre-deploy tasks and checks what needs no other file;
+// the family and the overrides' containers are checked against the repository later
+// (assembler.checkPreDeploy).
+func checkPreDeploy(cfg *Config, d *decoder) {
+	for name, set := range cfg.Services {
+		for i := range set.PreDeploy {
+			t := &set.PreDeploy[i]
+			at := fmt.Sprintf("services.%s.preDeploy[%d]", name, i)
+			t.Pos = d.fields.At(at + ".taskDefinition")
+			if t.Pos.Line == 0 {
+				t.Pos = d.fields.At(at)
+			}
+			if t.TaskDefinition == "" {
+				d.errorf(t.Pos, RulePreDeploy, "%s: taskDefinition is required (a task-definition family of this repository)", at)
+			}
+			if t.TimeoutSeconds < 0 {
+				d.errorf(d.fields.At(at+".timeoutSeconds"), RulePreDeploy, "%s.timeoutSeconds must be ≥ 0 (0: the default, %d), got %d", at, DefaultPreDeployTimeout, t.TimeoutSeconds)
+			}
+		}
+		cfg.Services[name] = set
+	}
 }

@@ -21,11 +21,17 @@ type ServiceDoc struct {
 	Origin string `json:"-"`
 	// After lists services that must be applied (and healthy) before this one: from
 	// ecsgit.yaml `services.<name>.after`, or from compose depends_on across services.
-	After    []string       `json:"-"`
-	Fidelity []FidelityNote `json:"-"`
+	After []string `json:"-"`
+	// PreDeploy are the tasks run before each deployment (ecsgit.yaml
+	// services.<name>.preDeploy), checked against the repository.
+	PreDeploy []PreDeployTask `json:"-"`
+	Fidelity  []FidelityNote  `json:"-"`
 	// Scaling is the Application Auto Scaling of the service (a scalable target with
 	// its policies and scheduled actions); nil when it has no scalable target.
 	Scaling *ServiceScaling `json:"-"`
+	// Schedule is set on the service that stands for a schedule (ScheduleJobName): the
+	// pipeline plans, applies, prunes and records a schedule as it does a service.
+	Schedule *ScheduleDoc `json:"-"`
 }
 
 // Desired is the whole desired state of a repository: every service with the task
@@ -35,13 +41,15 @@ type Desired struct {
 	Config Config
 	// TaskDefinitions by family. A family defined twice is an error (ECS-REPO-002).
 	TaskDefinitions map[string]*TaskDefinitionDoc
-	// Services in a stable order (by serviceName).
+	// Services in a stable order (by serviceName), including one per schedule.
 	Services []*ServiceDoc
 	// Load balancers, listeners, rules and target groups (elb.go), in file order.
 	LoadBalancers []*LoadBalancerDoc
 	Listeners     []*ListenerDoc
 	Rules         []*RuleDoc
 	TargetGroups  []*TargetGroupDoc
+	// Schedules as found (each also stands in Services, see ServiceDoc.Schedule).
+	Schedules []*ScheduleDoc
 	// Diagnostics from decoding, normalization and validation, sorted.
 	Diagnostics Diagnostics
 	// Files lists every file that contributed, relative to Root, sorted (for change

@@ -17,6 +17,7 @@ const (
 	DocELBRule                        // create-rule input
 	DocELBTargetGroup                 // create-target-group input
 	DocScaling                        // an Application Auto Scaling target, policy or scheduled action (scaling.go)
+	DocSchedule                       // has ScheduleExpression (EventBridge Scheduler schedule or rule)
 )
 
 // readOnlyTaskDefinitionFields are what `aws ecs describe-task-definition` prints but

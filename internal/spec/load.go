@@ -177,6 +177,7 @@ type fileResult struct {
 	tg       *TargetGroupDoc
 	diags    Diagnostics
 	scale    *ScalingDoc
+	sched    *ScheduleDoc
 	// family and serviceName of a file that is not valid JSON, as far as they come before
 	// the syntax error (salvageNames); "" when unknown.
 	family, serviceName string
@@ -238,6 +239,11 @@ func decodeFile(root, rel string) fileResult {
 		if h := findTemplatesInText(name, src); h != nil {
 			r.diags = append(r.diags, templateDiagnostic(h))
 		}
+		return r
+	}
+	if classifySchedule(tree) {
+		r.kind = DocSchedule
+		r.sched, r.diags = decodeScheduleNode(tree)
 		return r
 	}
 	kind := classify(tree)

@@ -368,7 +368,7 @@ func (v *validator) scheduledAction(a *ScheduledAction) {
 	if !scalingNameRE.MatchString(a.ScheduledActionName) {
 		v.errorf("ScheduledActionName", RuleScalingPolicyValue, "ScheduledActionName %q: 1 to 256 characters (letters, digits, _ - . / :)", a.ScheduledActionName)
 	}
-	if _, err := ParseSchedule(a.Schedule, a.Timezone); err != nil {
+	if _, err := ParseScalingSchedule(a.Schedule, a.Timezone); err != nil {
 		rule := RuleScalingSchedule
 		path := "Schedule"
 		if strings.Contains(err.Error(), "Timezone") {
@@ -504,7 +504,7 @@ func (s *ServiceScaling) RangeAt(now time.Time) EffectiveRange {
 	var fired []firing
 	for _, doc := range s.Scheduled {
 		a := doc.Action
-		sch, err := ParseSchedule(a.Schedule, a.Timezone)
+		sch, err := ParseScalingSchedule(a.Schedule, a.Timezone)
 		if err != nil {
 			continue // reported by validation
 		}
@@ -542,7 +542,7 @@ func (s *ServiceScaling) NextScheduled(now time.Time) (time.Time, bool) {
 	var next time.Time
 	for _, doc := range s.Scheduled {
 		a := doc.Action
-		sch, err := ParseSchedule(a.Schedule, a.Timezone)
+		sch, err := ParseScalingSchedule(a.Schedule, a.Timezone)
 		if err != nil {
 			continue
 		}

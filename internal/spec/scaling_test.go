@@ -172,7 +172,7 @@ func TestScheduleNext(t *testing.T) {
 		{"cron(*/15 * * * ? *)", "", "2026-12-01T12:15:00Z"},
 		{"cron(0 0 1 JAN ? 2027)", "", "2027-01-01T00:00:00Z"},
 	} {
-		s, err := ParseSchedule(tc.expr, tc.tz)
+		s, err := ParseScalingSchedule(tc.expr, tc.tz)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.expr, err)
 		}

@@ -1,271 +1,377 @@
 package spec
 
 import (
+	"encoding/json"
 	"fmt"
+	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// Schedule is a parsed Application Auto Scaling schedule expression: at(), rate() or
-// cron(), with its time zone (Timezone, UTC when empty).
-type Schedule struct {
-	Expr string
-	Loc  *time.Location
-	at   time.Time     // at(): a one-time action, in Loc
-	rate time.Duration // rate(): every rate, from the schedule's start
-	cron *cronFields
-}
-
-type cronFields struct {
-	minute, hour, dom, month, dow [64]bool
-	years                         map[int]bool // nil: every year
-}
-
-// ParseSchedule parses "at(yyyy-mm-ddThh:mm:ss)", "rate(N minute|minutes|hour|hours|day|days)"
-// or "cron(minutes hours day-of-month month day-of-week year)", the forms
-// PutScheduledAction takes, in the IANA time zone tz.
-func ParseSchedule(expr, tz string) (*Schedule, error) {
-	s := &Schedule{Expr: expr, Loc: time.UTC}
-	if tz != "" {
-		loc, err := time.LoadLocation(tz)
-		if err != nil {
-			return nil, fmt.Errorf("Timezone %q: not an IANA time zone name (e.g. \"UTC\", \"Europe/Berlin\", \"America/New_York\")", tz)
-		}
-		s.Loc = loc
-	}
-	open := strings.IndexByte(expr, '(')
-	if open < 0 || !strings.HasSuffix(expr, ")") {
-		return nil, fmt.Errorf("Schedule %q: expected at(yyyy-mm-ddThh:mm:ss), rate(value unit) or cron(fields)", expr)
-	}
-	kind, body := expr[:open], strings.TrimSpace(expr[open+1:len(expr)-1])
-	switch kind {
-	case "at":
-		t, err := time.ParseInLocation("2006-01-02T15:04:05", body, s.Loc)
-		if err != nil {
-			return nil, fmt.Errorf("Schedule %q: at() takes yyyy-mm-ddThh:mm:ss, e.g. at(2026-12-24T18:00:00)", expr)
-		}
-		s.at = t
-	case "rate":
-		f := strings.Fields(body)
-		n, err := strconv.Atoi(safeIndex(f, 0))
-		unit := map[string]time.Duration{"minute": time.Minute, "minutes": time.Minute, "hour": time.Hour, "hours": time.Hour, "day": 24 * time.Hour, "days": 24 * time.Hour}[safeIndex(f, 1)]
-		if len(f) != 2 || err != nil || n < 1 || unit == 0 {
-			return nil, fmt.Errorf("Schedule %q: rate() takes a positive whole number and minute(s), hour(s) or day(s), e.g. rate(5 minutes)", expr)
-		}
-		s.rate = time.Duration(n) * unit
-	case "cron":
-		c, err := parseCron(body)
-		if err != nil {
-			return nil, fmt.Errorf("Schedule %q: %v", expr, err)
-		}
-		s.cron = c
-	default:
-		return nil, fmt.Errorf("Schedule %q: unknown expression %q; allowed: at(), rate(), cron()", expr, kind)
-	}
-	return s, nil
-}
-
-func safeIndex(f []string, i int) string {
-	if i < len(f) {
-		return f[i]
-	}
-	return ""
-}
-
-var (
-	monthNames = map[string]int{"JAN": 1, "FEB": 2, "MAR": 3, "APR": 4, "MAY": 5, "JUN": 6, "JUL": 7, "AUG": 8, "SEP": 9, "OCT": 10, "NOV": 11, "DEC": 12}
-	dowNames   = map[string]int{"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU": 5, "FRI": 6, "SAT": 7}
+// Rule IDs of schedules (EventBridge Scheduler schedules, CloudWatch Events rules).
+const (
+	RuleScheduleName       = "ECS-SCHED-001" // Name required, [0-9A-Za-z_.-]{1,64}, unique
+	RuleScheduleExpression = "ECS-SCHED-002" // rate(N unit), cron(6 fields), at(yyyy-mm-ddThh:mm:ss)
+	RuleScheduleTimezone   = "ECS-SCHED-003" // an IANA time zone; Scheduler only
+	RuleScheduleTarget     = "ECS-SCHED-004" // one ECS target with EcsParameters naming a family of the repository
+	RuleScheduleTaskCount  = "ECS-SCHED-005" // TaskCount 1–10
+	RuleScheduleWindow     = "ECS-SCHED-006" // FlexibleTimeWindow Mode OFF | FLEXIBLE (1–1440 minutes)
+	RuleScheduleState      = "ECS-SCHED-007" // State ENABLED | DISABLED
+	RuleScheduleInput      = "ECS-SCHED-008" // Input: the task overrides JSON (containerOverrides, cpu, memory)
 )
 
-// parseCron reads the six fields of an EventBridge-style cron expression.
-func parseCron(body string) (*cronFields, error) {
-	f := strings.Fields(body)
-	if len(f) != 6 {
-		return nil, fmt.Errorf("cron() takes 6 fields (minutes hours day-of-month month day-of-week year), got %d", len(f))
-	}
-	c := &cronFields{}
-	specs := []struct {
-		name     string
-		dst      *[64]bool
-		lo, hi   int
-		names    map[string]int
-		question bool
-	}{
-		{"minutes", &c.minute, 0, 59, nil, false},
-		{"hours", &c.hour, 0, 23, nil, false},
-		{"day-of-month", &c.dom, 1, 31, nil, true},
-		{"month", &c.month, 1, 12, monthNames, false},
-		{"day-of-week", &c.dow, 1, 7, dowNames, true},
-	}
-	for i, sp := range specs {
-		if strings.ContainsAny(f[i], "LW#") && !isNamed(f[i], sp.names) {
-			return nil, fmt.Errorf("cron() %s %q: L, W and # are not supported by ecsgit yet", sp.name, f[i])
-		}
-		if f[i] == "?" {
-			if !sp.question {
-				return nil, fmt.Errorf("cron() %s: ? is allowed only in day-of-month and day-of-week", sp.name)
-			}
-			for v := sp.lo; v <= sp.hi; v++ {
-				sp.dst[v] = true
-			}
-			continue
-		}
-		if err := parseCronField(f[i], sp.lo, sp.hi, sp.names, sp.dst); err != nil {
-			return nil, fmt.Errorf("cron() %s %q: %v", sp.name, f[i], err)
-		}
-	}
-	if (f[2] == "?") == (f[4] == "?") {
-		return nil, fmt.Errorf("cron(): exactly one of day-of-month and day-of-week must be ?")
-	}
-	if f[5] != "*" {
-		var yrs = map[int]bool{}
-		for _, part := range strings.Split(f[5], ",") {
-			lo, hi, err := cronRange(part, 1970, 2199, nil)
-			if err != nil {
-				return nil, fmt.Errorf("cron() year %q: %v", f[5], err)
-			}
-			for y := lo; y <= hi; y++ {
-				yrs[y] = true
-			}
-		}
-		c.years = yrs
-	}
-	return c, nil
+// ScheduleKind tells the two APIs apart.
+type ScheduleKind string
+
+const (
+	// ScheduleScheduler is an EventBridge Scheduler schedule (CreateSchedule input: one
+	// Target).
+	ScheduleScheduler ScheduleKind = "scheduler"
+	// ScheduleRule is a CloudWatch Events / EventBridge rule (PutRule input) with its
+	// targets (PutTargets' Targets) in the same file.
+	ScheduleRule ScheduleKind = "rule"
+)
+
+// Schedule is the input of CreateSchedule (Scheduler) or PutRule + PutTargets (a rule),
+// as far as an ECS target goes. Shapes ecsgit does not translate are kept raw and
+// reported.
+type Schedule struct {
+	Name                       string              `json:"Name"`
+	GroupName                  string              `json:"GroupName,omitempty"`
+	Description                string              `json:"Description,omitempty"`
+	ScheduleExpression         string              `json:"ScheduleExpression"`
+	ScheduleExpressionTimezone string              `json:"ScheduleExpressionTimezone,omitempty"`
+	State                      string              `json:"State,omitempty"` // ENABLED (default) | DISABLED
+	FlexibleTimeWindow         *FlexibleTimeWindow `json:"FlexibleTimeWindow,omitempty"`
+	StartDate                  string              `json:"StartDate,omitempty"`
+	EndDate                    string              `json:"EndDate,omitempty"`
+	ActionAfterCompletion      string              `json:"ActionAfterCompletion,omitempty"`
+	KmsKeyArn                  string              `json:"KmsKeyArn,omitempty"`
+	ClientToken                string              `json:"ClientToken,omitempty"`
+	Target                     *ScheduleTarget     `json:"Target,omitempty"`
+	// Rule-only fields.
+	RoleArn      string           `json:"RoleArn,omitempty"`
+	EventBusName string           `json:"EventBusName,omitempty"`
+	EventPattern json.RawMessage  `json:"EventPattern,omitempty"`
+	Tags         json.RawMessage  `json:"Tags,omitempty"`
+	Targets      []ScheduleTarget `json:"Targets,omitempty"`
 }
 
-func isNamed(s string, names map[string]int) bool {
-	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '-' || r == '/' }) {
-		if _, ok := names[strings.ToUpper(part)]; !ok && strings.ContainsAny(part, "LW#") {
-			return false
-		}
-	}
-	return true
+// FlexibleTimeWindow is Scheduler's start window.
+type FlexibleTimeWindow struct {
+	Mode                   string `json:"Mode"` // OFF | FLEXIBLE
+	MaximumWindowInMinutes *int   `json:"MaximumWindowInMinutes,omitempty"`
 }
 
-func parseCronField(s string, lo, hi int, names map[string]int, dst *[64]bool) error {
-	for _, part := range strings.Split(s, ",") {
-		step := 1
-		if base, st, ok := strings.Cut(part, "/"); ok {
-			n, err := strconv.Atoi(st)
-			if err != nil || n < 1 {
-				return fmt.Errorf("step %q is not a positive number", st)
-			}
-			step, part = n, base
-			if !strings.Contains(part, "-") && part != "*" {
-				part += "-" + strconv.Itoa(hi)
-			}
-		}
-		a, b, err := cronRange(part, lo, hi, names)
-		if err != nil {
-			return err
-		}
-		for v := a; v <= b; v += step {
-			dst[v] = true
+// ScheduleTarget is a Scheduler Target or a rule's target.
+type ScheduleTarget struct {
+	Id               string          `json:"Id,omitempty"` // rules
+	Arn              string          `json:"Arn"`
+	RoleArn          string          `json:"RoleArn,omitempty"`
+	Input            string          `json:"Input,omitempty"`
+	EcsParameters    *EcsParameters  `json:"EcsParameters,omitempty"`
+	RetryPolicy      json.RawMessage `json:"RetryPolicy,omitempty"`
+	DeadLetterConfig json.RawMessage `json:"DeadLetterConfig,omitempty"`
+}
+
+// EcsParameters is the ECS part of a target.
+type EcsParameters struct {
+	TaskDefinitionArn        string          `json:"TaskDefinitionArn"`
+	TaskCount                *int            `json:"TaskCount,omitempty"`
+	LaunchType               string          `json:"LaunchType,omitempty"`
+	PlatformVersion          string          `json:"PlatformVersion,omitempty"`
+	Group                    string          `json:"Group,omitempty"`
+	NetworkConfiguration     json.RawMessage `json:"NetworkConfiguration,omitempty"`
+	PlacementConstraints     json.RawMessage `json:"PlacementConstraints,omitempty"`
+	PlacementStrategy        json.RawMessage `json:"PlacementStrategy,omitempty"`
+	CapacityProviderStrategy json.RawMessage `json:"CapacityProviderStrategy,omitempty"`
+	EnableECSManagedTags     *bool           `json:"EnableECSManagedTags,omitempty"`
+	EnableExecuteCommand     *bool           `json:"EnableExecuteCommand,omitempty"`
+	PropagateTags            string          `json:"PropagateTags,omitempty"`
+	ReferenceId              string          `json:"ReferenceId,omitempty"`
+	Tags                     json.RawMessage `json:"Tags,omitempty"`
+}
+
+// ScheduleDoc is a schedule as found in the repository.
+type ScheduleDoc struct {
+	Schedule
+	Kind   ScheduleKind `json:"-"`
+	Pos    Pos          `json:"-"`
+	Fields PosMap       `json:"-"`
+	// Overrides is Target.Input decoded (nil: none).
+	Overrides *TaskOverride `json:"-"`
+	// ProhibitOverlap is ecsgit.yaml schedules.<name>.prohibitOverlap.
+	ProhibitOverlap bool `json:"-"`
+}
+
+// ScheduleJobName is the serviceName a schedule is planned under ("schedule-" + Name):
+// the Nomad job ID is the job prefix + this, so a schedule never takes a service's job.
+func ScheduleJobName(name string) string { return "schedule-" + name }
+
+// EcsTarget is the schedule's ECS target (nil when it has none).
+func (s *Schedule) EcsTarget() *ScheduleTarget {
+	if s.Target != nil {
+		return s.Target
+	}
+	for i := range s.Targets {
+		if s.Targets[i].EcsParameters != nil {
+			return &s.Targets[i]
 		}
 	}
 	return nil
 }
 
-func cronRange(part string, lo, hi int, names map[string]int) (int, int, error) {
-	if part == "*" {
-		return lo, hi, nil
+// TaskCountOrDefault is EcsParameters.TaskCount (default 1).
+func (p *EcsParameters) TaskCountOrDefault() int {
+	if p == nil || p.TaskCount == nil {
+		return 1
 	}
-	a, b, isRange := strings.Cut(part, "-")
-	x, err := cronValue(a, lo, hi, names)
-	if err != nil {
-		return 0, 0, err
-	}
-	if !isRange {
-		return x, x, nil
-	}
-	y, err := cronValue(b, lo, hi, names)
-	if err != nil {
-		return 0, 0, err
-	}
-	if y < x {
-		return 0, 0, fmt.Errorf("range %s is backwards", part)
-	}
-	return x, y, nil
+	return *p.TaskCount
 }
 
-func cronValue(s string, lo, hi int, names map[string]int) (int, error) {
-	if v, ok := names[strings.ToUpper(s)]; ok {
-		return v, nil
-	}
-	v, err := strconv.Atoi(s)
-	if err != nil || v < lo || v > hi {
-		return 0, fmt.Errorf("%q is not a value from %d to %d", s, lo, hi)
-	}
-	return v, nil
+func classifySchedule(root *node) bool {
+	return root != nil && root.kind == kindObject && root.get("ScheduleExpression") != nil
 }
 
-// Next returns the first time the schedule fires strictly after `after`; start is when
-// a rate() schedule began (its StartTime, or when it was first seen). ok is false when
-// it never fires again (a past at()).
-func (s *Schedule) Next(after, start time.Time) (time.Time, bool) {
-	switch {
-	case !s.at.IsZero():
-		return s.at, s.at.After(after)
-	case s.rate > 0:
-		if start.After(after) {
-			return start, true
-		}
-		n := after.Sub(start)/s.rate + 1
-		return start.Add(n * s.rate), true
+func decodeScheduleNode(root *node) (*ScheduleDoc, Diagnostics) {
+	d := newDecoder()
+	doc := &ScheduleDoc{Pos: Pos{File: root.pos.File}, Kind: ScheduleScheduler}
+	d.decode(root, reflect.ValueOf(&doc.Schedule).Elem(), "")
+	doc.Fields = d.fields
+	if root.get("Targets") != nil || root.get("Target") == nil && root.get("EventPattern") != nil {
+		doc.Kind = ScheduleRule
 	}
-	// cron: minute by minute in the schedule's zone, at most about 5 years ahead.
-	t := after.In(s.Loc).Truncate(time.Minute).Add(time.Minute)
-	for i := 0; i < 5*366*24*60; i++ {
-		c := s.cron
-		if c.month[int(t.Month())] && c.dom[t.Day()] && c.dow[int(t.Weekday())+1] && c.hour[t.Hour()] && c.minute[t.Minute()] &&
-			(c.years == nil || c.years[t.Year()]) {
-			return t, true
+	return doc, d.diags
+}
+
+var scheduleNameRE = regexp.MustCompile(`^[0-9A-Za-z_.-]{1,64}$`)
+
+// ValidateSchedule checks one schedule on its own (the family is checked by the
+// assembler, which knows the repository).
+func ValidateSchedule(s *ScheduleDoc) Diagnostics {
+	var ds Diagnostics
+	add := func(field, rule, format string, args ...any) {
+		ds = append(ds, diag(s.Fields.At(field), SeverityError, rule, format, args...))
+	}
+	if !scheduleNameRE.MatchString(s.Name) {
+		add("Name", RuleScheduleName, "Name %q: 1 to 64 letters, digits, '.', '_' or '-'", s.Name)
+	}
+	if _, err := ParseScheduleExpression(s.ScheduleExpression); err != nil {
+		add("ScheduleExpression", RuleScheduleExpression, "ScheduleExpression %q: %v", s.ScheduleExpression, err)
+	}
+	if tz := s.ScheduleExpressionTimezone; tz != "" {
+		if s.Kind == ScheduleRule {
+			add("ScheduleExpressionTimezone", RuleScheduleTimezone, "ScheduleExpressionTimezone is a Scheduler setting; rules run in UTC")
+		} else if _, err := time.LoadLocation(tz); err != nil {
+			add("ScheduleExpressionTimezone", RuleScheduleTimezone, "ScheduleExpressionTimezone %q is not a time zone (IANA names such as Europe/Paris, America/New_York, UTC)", tz)
 		}
+	}
+	if st := s.State; st != "" && st != "ENABLED" && st != "DISABLED" {
+		add("State", RuleScheduleState, "State %q: ENABLED or DISABLED", st)
+	}
+	if w := s.FlexibleTimeWindow; w != nil {
 		switch {
-		case !c.month[int(t.Month())] || !c.dom[t.Day()] || !c.dow[int(t.Weekday())+1]:
-			t = time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, s.Loc)
-		case !c.hour[t.Hour()]:
-			t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour()+1, 0, 0, 0, s.Loc)
-		default:
-			t = t.Add(time.Minute)
+		case w.Mode != "OFF" && w.Mode != "FLEXIBLE":
+			add("FlexibleTimeWindow.Mode", RuleScheduleWindow, "FlexibleTimeWindow.Mode %q: OFF or FLEXIBLE", w.Mode)
+		case w.Mode == "FLEXIBLE" && (w.MaximumWindowInMinutes == nil || *w.MaximumWindowInMinutes < 1 || *w.MaximumWindowInMinutes > 1440):
+			add("FlexibleTimeWindow", RuleScheduleWindow, "FlexibleTimeWindow FLEXIBLE needs MaximumWindowInMinutes 1 to 1440")
 		}
+	} else if s.Kind == ScheduleScheduler {
+		add("Name", RuleScheduleWindow, "FlexibleTimeWindow is required by CreateSchedule (use {\"Mode\": \"OFF\"})")
 	}
-	return time.Time{}, false
+	ds = append(ds, validateScheduleTarget(s)...)
+	return ds
 }
 
-// Prev returns the last time at or before now that the schedule fired; start is when a
-// rate() schedule began (its StartTime; the zero time counts from the Unix epoch). ok
-// is false when it has not fired yet.
-func (s *Schedule) Prev(now, start time.Time) (time.Time, bool) {
+func validateScheduleTarget(s *ScheduleDoc) Diagnostics {
+	var ds Diagnostics
+	field := "Target"
+	if s.Kind == ScheduleRule {
+		field = "Targets"
+	}
+	t := s.EcsTarget()
+	n, at := 0, field
+	for i := range s.Targets {
+		if s.Targets[i].EcsParameters != nil {
+			n++
+			if n == 1 {
+				at = fmt.Sprintf("Targets[%d]", i)
+			}
+		}
+	}
 	switch {
-	case !s.at.IsZero():
-		return s.at, !s.at.After(now)
-	case s.rate > 0:
-		if start.IsZero() {
-			start = time.Unix(0, 0)
-		}
-		if now.Before(start) {
-			return time.Time{}, false
-		}
-		return start.Add(now.Sub(start) / s.rate * s.rate), true
+	case t == nil || t.EcsParameters == nil:
+		return append(ds, diag(s.Fields.At(field), SeverityError, RuleScheduleTarget, "%s: no ECS target (EcsParameters with TaskDefinitionArn); ecsgit runs schedules of ECS tasks only", field))
+	case n > 1:
+		return append(ds, diag(s.Fields.At(field), SeverityError, RuleScheduleTarget, "Targets: %d ECS targets; ecsgit runs one ECS target per rule (split the rule)", n))
+	case s.Kind == ScheduleRule && len(s.Targets) > 1:
+		ds = append(ds, diag(s.Fields.At(field), SeverityError, RuleScheduleTarget, "Targets: only the ECS target is run; remove the others (ecsgit drops no target silently)"))
 	}
-	c := s.cron
-	t := now.In(s.Loc).Truncate(time.Minute)
-	for i := 0; i < 5*366*24*60; i++ {
-		switch {
-		case c.years != nil && !c.years[t.Year()] && t.Year() < 1970:
-			return time.Time{}, false
-		case !c.month[int(t.Month())] || !c.dom[t.Day()] || !c.dow[int(t.Weekday())+1] || c.years != nil && !c.years[t.Year()]:
-			// the last minute of the previous day
-			t = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, s.Loc).Add(-time.Minute)
-		case !c.hour[t.Hour()]:
-			t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), 0, 0, 0, s.Loc).Add(-time.Minute)
-		case !c.minute[t.Minute()]:
-			t = t.Add(-time.Minute)
-		default:
-			return t, true
+	if t.EcsParameters.TaskDefinitionArn == "" {
+		ds = append(ds, diag(s.Fields.At(at+".EcsParameters"), SeverityError, RuleScheduleTarget, "EcsParameters.TaskDefinitionArn is required (the task-definition family)"))
+	}
+	if c := t.EcsParameters.TaskCount; c != nil && (*c < 1 || *c > 10) {
+		ds = append(ds, diag(s.Fields.At(at+".EcsParameters.TaskCount"), SeverityError, RuleScheduleTaskCount, "EcsParameters.TaskCount %d: 1 to 10", *c))
+	}
+	if t.Input != "" {
+		o, err := DecodeTaskOverride([]byte(t.Input))
+		if err != nil {
+			ds = append(ds, diag(s.Fields.At(at+".Input"), SeverityError, RuleScheduleInput, "Input: %v", err))
+		} else {
+			s.Overrides = o
 		}
 	}
-	return time.Time{}, false
+	return ds
+}
+
+// Expression is a parsed ScheduleExpression.
+type Expression struct {
+	Kind string // "rate", "cron" or "at"
+	// Rate: Every is the interval.
+	Every time.Duration
+	// Cron: the six fields (minute hour day-of-month month day-of-week year).
+	Cron []string
+	// At: the one time, in the schedule's time zone.
+	At time.Time
+}
+
+var (
+	rateRE = regexp.MustCompile(`^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$`)
+	cronRE = regexp.MustCompile(`^cron\((.*)\)$`)
+	atRE   = regexp.MustCompile(`^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$`)
+)
+
+// ParseScheduleExpression parses rate(), cron() and at() as EventBridge takes them.
+func ParseScheduleExpression(s string) (Expression, error) {
+	if m := rateRE.FindStringSubmatch(s); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		if n < 1 {
+			return Expression{}, fmt.Errorf("the rate must be a positive whole number")
+		}
+		if (n == 1) != !strings.HasSuffix(m[2], "s") {
+			return Expression{}, fmt.Errorf("write %q with the value 1 and %q otherwise (rate(1 hour), rate(5 hours))", strings.TrimSuffix(m[2], "s"), strings.TrimSuffix(m[2], "s")+"s")
+		}
+		unit := map[string]time.Duration{"minute": time.Minute, "hour": time.Hour, "day": 24 * time.Hour}[strings.TrimSuffix(m[2], "s")]
+		return Expression{Kind: "rate", Every: time.Duration(n) * unit}, nil
+	}
+	if m := cronRE.FindStringSubmatch(s); m != nil {
+		f := strings.Fields(m[1])
+		if len(f) != 6 {
+			return Expression{}, fmt.Errorf("cron() takes 6 fields (minutes hours day-of-month month day-of-week year), got %d", len(f))
+		}
+		if (f[2] == "?") == (f[4] == "?") {
+			return Expression{}, fmt.Errorf("exactly one of day-of-month and day-of-week must be '?'")
+		}
+		return Expression{Kind: "cron", Cron: f}, nil
+	}
+	if m := atRE.FindStringSubmatch(s); m != nil {
+		t, err := time.Parse("2006-01-02T15:04:05", m[1])
+		if err != nil {
+			return Expression{}, fmt.Errorf("at(): %v", err)
+		}
+		return Expression{Kind: "at", At: t}, nil
+	}
+	return Expression{}, fmt.Errorf("want rate(VALUE UNIT) (minute(s), hour(s), day(s)), cron(6 fields) or at(yyyy-mm-ddThh:mm:ss)")
+}
+
+// addSchedule validates a schedule and keeps it (duplicate names are refused).
+func (a *assembler) addSchedule(s *ScheduleDoc, validate bool) {
+	if validate {
+		a.d.Diagnostics = append(a.d.Diagnostics, ValidateSchedule(s)...)
+	}
+	if s.Name == "" {
+		return
+	}
+	for _, o := range a.d.Schedules {
+		if o.Name == s.Name {
+			a.errorf(s.Fields.At("Name"), RuleScheduleName, "schedule %q is already defined in %s", s.Name, o.Pos.File)
+			return
+		}
+	}
+	a.d.Schedules = append(a.d.Schedules, s)
+}
+
+// scheduleServices checks each schedule's task definition against the repository and
+// adds the service that stands for it: serviceName ScheduleJobName(Name), the family,
+// desiredCount = TaskCount. A schedule whose name is a service's is refused.
+func (a *assembler) scheduleServices() {
+	for _, s := range a.d.Schedules {
+		t := s.EcsTarget()
+		if t == nil || t.EcsParameters == nil || t.EcsParameters.TaskDefinitionArn == "" {
+			continue // reported by ValidateSchedule
+		}
+		ref := t.EcsParameters.TaskDefinitionArn
+		fam := FamilyOf(ref)
+		at := s.Fields.At(s.targetPath() + ".EcsParameters.TaskDefinitionArn")
+		if _, pinned := revisionOf(ref); pinned {
+			a.errorf(at, RuleScheduleTarget, "EcsParameters.TaskDefinitionArn %q pins a revision; write the family %q (ecsgit runs the definition the repository holds)", ref, fam)
+			continue
+		}
+		td := a.d.TaskDefinitions[fam]
+		if td == nil {
+			a.errorf(at, RuleScheduleTarget, "EcsParameters.TaskDefinitionArn: no task definition of family %q in the repository", fam)
+			continue
+		}
+		if _, err := ApplyOverrides(td.TaskDefinition, s.Overrides); err != nil {
+			a.errorf(s.Fields.At(s.targetPath()+".Input"), RuleScheduleInput, "Input: %v", err)
+			continue
+		}
+		name := ScheduleJobName(s.Name)
+		if first, dup := a.svcFile[name]; dup {
+			a.errorf(s.Fields.At("Name"), RuleScheduleName, "schedule %q would be job %q, which service %s already is", s.Name, name, first)
+			continue
+		}
+		s.ProhibitOverlap = a.d.Config.Schedules[s.Name].ProhibitOverlap
+		count := t.EcsParameters.TaskCountOrDefault()
+		svc := &ServiceDoc{Service: Service{ServiceName: name, TaskDefinition: fam, DesiredCount: &count,
+			LaunchType: t.EcsParameters.LaunchType}, Pos: s.Pos, Fields: s.Fields, Origin: "schedule", Schedule: s}
+		if err := placementOf(t.EcsParameters, &svc.Service); err != nil {
+			a.errorf(s.Fields.At(s.targetPath()+".EcsParameters"), RuleScheduleTarget, "EcsParameters: %v", err)
+			continue
+		}
+		a.svcFile[name] = s.Pos.File
+		a.d.Services = append(a.d.Services, svc)
+	}
+}
+
+// targetPath is the field path of the ECS target ("Target" or "Targets[i]").
+func (s *ScheduleDoc) targetPath() string {
+	for i := range s.Targets {
+		if s.Targets[i].EcsParameters != nil {
+			return fmt.Sprintf("Targets[%d]", i)
+		}
+	}
+	return "Target"
+}
+
+// placementOf carries a target's PlacementConstraints and PlacementStrategy (EventBridge
+// spells them {"Type", "Expression"} and {"Type", "Field"}) onto the stand-in service,
+// which translates them as a service's (memberOf, distinctInstance, spread, binpack).
+func placementOf(p *EcsParameters, svc *Service) error {
+	if len(p.PlacementConstraints) > 0 {
+		var cs []struct{ Type, Expression string }
+		if err := json.Unmarshal(p.PlacementConstraints, &cs); err != nil {
+			return fmt.Errorf("PlacementConstraints: %w", err)
+		}
+		for _, c := range cs {
+			if c.Type == "memberOf" {
+				if _, err := ParseCQL(c.Expression); err != nil {
+					return fmt.Errorf("PlacementConstraints: memberOf %q: %v", c.Expression, err)
+				}
+			}
+			svc.PlacementConstraints = append(svc.PlacementConstraints, PlacementConstraint{Type: c.Type, Expression: c.Expression})
+		}
+	}
+	if len(p.PlacementStrategy) > 0 {
+		var ss []struct{ Type, Field string }
+		if err := json.Unmarshal(p.PlacementStrategy, &ss); err != nil {
+			return fmt.Errorf("PlacementStrategy: %w", err)
+		}
+		for _, st := range ss {
+			svc.PlacementStrategy = append(svc.PlacementStrategy, PlacementStrategy{Type: st.Type, Field: st.Field})
+		}
+	}
+	return nil
 }

@@ -28,6 +28,10 @@ type specHashInput struct {
 	// Scaling: the scalable target and policies (absent without a target, so the hash
 	// of a service without auto scaling is unchanged).
 	Scaling *scalingHashInput `json:"scaling,omitempty"`
+	// Schedule is set for a schedule's job only (so the hash of a service is unchanged).
+	Schedule *spec.Schedule `json:"schedule,omitempty"`
+	// ProhibitOverlap is ecsgit.yaml's setting of the schedule.
+	ProhibitOverlap bool `json:"prohibitOverlap,omitempty"`
 }
 
 type scalingHashInput struct {
@@ -107,6 +111,9 @@ func specHash(td *spec.TaskDefinitionDoc, svc *spec.ServiceDoc, traffic *traffic
 		for _, a := range s.Scheduled {
 			in.Scaling.Scheduled = append(in.Scaling.Scheduled, a.Action)
 		}
+	}
+	if s := svc.Schedule; s != nil {
+		in.Schedule, in.ProhibitOverlap = &s.Schedule, s.ProhibitOverlap
 	}
 	b, err := json.Marshal(in)
 	if err != nil {

@@ -65,6 +65,14 @@ type Translation struct {
 	// Secrets lists the Nomad variable keys the job's tasks read when they start
 	// (secrets.go): the plan checks they exist, `ecsgit secrets policy` grants them.
 	Secrets []SecretNeed
+	// Periodic is how a schedule's job launches (nil for a service).
+	Periodic *Periodic
+}
+
+// Periodic summarises a schedule's periodic job for the plan.
+type Periodic struct {
+	Cron, TimeZone string
+	Enabled        bool
 }
 
 // Translate turns one service of d into a Nomad job. It is pure: no I/O, no clock, no
@@ -81,16 +89,36 @@ func Translate(d *spec.Desired, svc *spec.ServiceDoc, opts TranslateOptions) (*T
 		return nil, fmt.Errorf("translate service %q: task definition %q not found", svc.ServiceName, svc.TaskDefinition)
 	}
 	cfg := withConfigDefaults(d.Config)
+	if svc.Schedule != nil && !svc.Schedule.Overrides.IsZero() {
+		// A schedule runs its task definition with the target's Input applied.
+		overridden, err := spec.ApplyOverrides(td.TaskDefinition, svc.Schedule.Overrides)
+		if err != nil {
+			return nil, fmt.Errorf("translate schedule %q: %w", svc.Schedule.Name, err)
+		}
+		doc := *td
+		doc.TaskDefinition = overridden
+		td = &doc
+	}
 	t := &translator{cfg: cfg, d: d, td: td, svc: svc, opts: opts}
 	job, err := t.job()
 	if err != nil {
 		return nil, fmt.Errorf("translate service %q: %w", svc.ServiceName, err)
 	}
+	if svc.Schedule != nil {
+		if err := t.schedule(job); err != nil {
+			return nil, err
+		}
+		t.notes = notes(taskNotesOnly(t.notes))
+	}
 	hash, err := specHash(td, svc, trafficOf(d, svc), cfg, opts)
 	if err != nil {
 		return nil, fmt.Errorf("translate service %q: %w", svc.ServiceName, err)
 	}
-	return &Translation{Job: job, Fidelity: t.notes.sorted(), Rollout: t.rollout, SpecHash: hash, Secrets: t.secretNeeds}, nil
+	tr := &Translation{Job: job, Fidelity: t.notes.sorted(), Rollout: t.rollout, SpecHash: hash, Secrets: t.secretNeeds}
+	if p := job.Periodic; p != nil {
+		tr.Periodic = &Periodic{Cron: p.Specs[0], TimeZone: *p.TimeZone, Enabled: *p.Enabled}
+	}
+	return tr, nil
 }
 
 // translator holds the state of one translation; its methods live in the translate_*.go
