@@ -29,7 +29,7 @@ acl_bootstrap() {
   echo 1 >"$CLUSTER_DIR/acl"
   [ -s "$ACL_TOKEN_FILE" ] && return 0
   local deadline=$((SECONDS + READY_TIMEOUT)) t=$SECONDS token out
-  until curl -fsS "$ADDR/v1/status/leader" 2>/dev/null | grep -q '[0-9]'; do
+  until curl -fsS "$ADDR/v1/status/leader" 2>/dev/null | grep "[0-9]" >/dev/null; do
     [ "$SECONDS" -lt "$deadline" ] || die "no Nomad leader at $ADDR after ${READY_TIMEOUT}s: cannot bootstrap ACLs"
     sleep 0.5
   done

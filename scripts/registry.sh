@@ -77,7 +77,7 @@ CFG
   setsid "$bin" serve "$DIR/config.yml" >>"$DIR/registry.log" 2>&1 </dev/null 9>&- &
   echo $! >"$DIR/pid"
   for _ in $(seq 1 40); do
-    if curl -s -o /dev/null -w '%{http_code}' "http://$ADDR/v2/" | grep -q 401; then
+    if curl -s -o /dev/null -w '%{http_code}' "http://$ADDR/v2/" | grep 401 >/dev/null; then
       log "registry ready at $ADDR in $((SECONDS - t))s (user $USER_NAME, password in $DIR/password)"
       echo "$ADDR"
       return 0

@@ -17,7 +17,9 @@ CACHE_DIR="${ECSGIT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ecsgit}/traefik/${TRA
 
 log() { echo "traefik-bin: $*" >&2; }
 
-version_ok() { "$1" version 2>/dev/null | grep -Eq "^Version:[[:space:]]+${TRAEFIK_VERSION//./\\.}\$"; }
+# grep reads to the end (no -q): under pipefail an early exit of grep -q could kill the
+# writer with SIGPIPE and fail a check that matched.
+version_ok() { "$1" version 2>/dev/null | grep -E "^Version:[[:space:]]+${TRAEFIK_VERSION//./\\.}\$" >/dev/null; }
 
 use() { log "using $1 (v$TRAEFIK_VERSION)"; echo "$1"; exit 0; }
 
