@@ -155,6 +155,7 @@ func (b *bench) stepValidate(ctx context.Context, n int) {
 	if !b.has["validate"] {
 		e.Unavailable = missing
 	}
+	b.skipCLI(&s)
 	for i := 0; i < max(b.c.reps(n), b.c.seqReps(n)); i++ {
 		if e.Unavailable == "" && e.Err == "" && i < b.c.reps(n) {
 			r, err := runCmd(ctx, nil, b.c.Ecsgit, "validate", repo.Dir)
@@ -167,7 +168,7 @@ func (b *bench) stepValidate(ctx context.Context, n int) {
 				e.Stat.Add(r.Wall.Seconds())
 			}
 		}
-		if s.Err == "" && i < b.c.seqReps(n) {
+		if s.Err == "" && s.Unavailable == "" && i < b.c.seqReps(n) {
 			d, err := loopCLI(ctx, b.nomadEnv(ns), 1, repo.JobFiles, []int{0}, b.c.Nomad, "job", "validate", "-json")
 			if err != nil {
 				s.Err = err.Error()
@@ -212,6 +213,8 @@ func (b *bench) stepPlan(ctx context.Context, n int) {
 	if !b.has["plan"] {
 		e.Unavailable = missing
 	}
+	b.skipCLI(&s)
+	b.skipCLI(&p)
 	for i := 0; i < max(b.c.reps(n), b.c.seqReps(n)); i++ {
 		if e.Unavailable == "" && e.Err == "" && i < b.c.reps(n) {
 			r, err := runCmd(ctx, nil, b.c.Ecsgit, "plan", "--detailed-exitcode", "--address", b.k.addr, repo.Dir)
@@ -228,7 +231,7 @@ func (b *bench) stepPlan(ctx context.Context, n int) {
 				}
 			}
 		}
-		if s.Err == "" && i < b.c.seqReps(n) {
+		if s.Err == "" && s.Unavailable == "" && i < b.c.seqReps(n) {
 			d, err := loopCLI(ctx, b.nomadEnv(ns), 1, repo.JobFiles, []int{0, 1}, b.c.Nomad, "job", "plan", "-json")
 			if err != nil {
 				s.Err = err.Error()
@@ -236,7 +239,7 @@ func (b *bench) stepPlan(ctx context.Context, n int) {
 				s.Stat.Add(d.Seconds())
 			}
 		}
-		if p.Err == "" && i < b.c.reps(n) {
+		if p.Err == "" && p.Unavailable == "" && i < b.c.reps(n) {
 			d, err := loopCLI(ctx, b.nomadEnv(ns), b.c.Parallel, repo.JobFiles, []int{0, 1}, b.c.Nomad, "job", "plan", "-json")
 			if err != nil {
 				p.Err = err.Error()
@@ -299,6 +302,14 @@ func changedFiles(prev, next []string) []string {
 	return out
 }
 
+// skipCLI marks a Nomad CLI row as not run when -cli-loops=false (N = 5,000: the
+// loops start a process per file and would take most of an hour).
+func (b *bench) skipCLI(r *Row) {
+	if !b.c.CLILoops {
+		r.Unavailable = "not run (-cli-loops=false)"
+	}
+}
+
 // apiRegister registers every job of files through the API with apiClients workers and
 // returns the wall time.
 func (b *bench) apiRegister(ns string, files []string) (time.Duration, error) {
@@ -338,6 +349,10 @@ func (b *bench) stepApply(ctx context.Context, n int) {
 			}
 			rows[st+"|"+tool] = r
 		}
+	}
+	for _, st := range steps {
+		b.skipCLI(rows[st+"|nomad CLI sequential"])
+		b.skipCLI(rows[st+"|nomad CLI parallel"])
 	}
 	noop := NoopRow{N: n}
 	if !b.has["apply"] {
@@ -388,7 +403,7 @@ func (b *bench) stepApply(ctx context.Context, n int) {
 			if par > 1 {
 				tool, reps = "nomad CLI parallel", b.c.reps(n)
 			}
-			if i >= reps || rows[steps[0]+"|"+tool].Err != "" {
+			if i >= reps || rows[steps[0]+"|"+tool].Err != "" || !b.c.CLILoops {
 				continue
 			}
 			ns := b.ns(fmt.Sprintf("n%d-apply-%d", n, par))
