@@ -302,13 +302,15 @@ func changedFiles(prev, next []string) []string {
 	return out
 }
 
-// skipCLI marks a Nomad CLI row as not run when -cli-loops=false (N = 5,000: the
-// loops start a process per file and would take most of an hour).
+// skipCLI marks a Nomad CLI row as not run above -cli-max-n (N = 5,000: the loops
+// start a process per file and would take most of an hour).
 func (b *bench) skipCLI(r *Row) {
-	if !b.c.CLILoops {
-		r.Unavailable = "not run (-cli-loops=false)"
+	if !b.c.cliLoops(r.N) {
+		r.Unavailable = fmt.Sprintf("not run (-cli-max-n %d)", b.c.CLIMaxN)
 	}
 }
+
+func (c *config) cliLoops(n int) bool { return c.CLIMaxN == 0 || n <= c.CLIMaxN }
 
 // apiRegister registers every job of files through the API with apiClients workers and
 // returns the wall time.
@@ -403,7 +405,7 @@ func (b *bench) stepApply(ctx context.Context, n int) {
 			if par > 1 {
 				tool, reps = "nomad CLI parallel", b.c.reps(n)
 			}
-			if i >= reps || rows[steps[0]+"|"+tool].Err != "" || !b.c.CLILoops {
+			if i >= reps || rows[steps[0]+"|"+tool].Err != "" || !b.c.cliLoops(n) {
 				continue
 			}
 			ns := b.ns(fmt.Sprintf("n%d-apply-%d", n, par))
