@@ -22,12 +22,16 @@ type applied struct {
 // recordPending assigns the revision (decision 3) and writes the service record with
 // outcome "pending" right after the register: from then on, an interrupted apply is
 // visible and the next one settles it instead of guessing. base is the record as this
-// apply last wrote it (the claim; nil: read it first).
-func (a *applier) recordPending(ctx context.Context, sp plan.ServicePlan, u *Unit, live *nomadbackend.LiveJob, base *nomadbackend.ServiceRecord) (*nomadbackend.ServiceRecord, error) {
+// apply last wrote it (the claim; nil: read it first); revision, when set, is the
+// revision assignment this apply started earlier (startRevision).
+func (a *applier) recordPending(ctx context.Context, sp plan.ServicePlan, u *Unit, live *nomadbackend.LiveJob, base *nomadbackend.ServiceRecord, revision func() (string, int, error)) (*nomadbackend.ServiceRecord, error) {
 	if live == nil {
 		return nil, fmt.Errorf("record %s as pending: the job is gone from Nomad right after its register", sp.Service)
 	}
-	family, rev, err := a.revision(ctx, sp, u)
+	if revision == nil {
+		revision = func() (string, int, error) { return a.revision(ctx, sp, u) }
+	}
+	family, rev, err := revision()
 	if err != nil {
 		return nil, err
 	}
@@ -44,7 +48,7 @@ func (a *applier) recordPending(ctx context.Context, sp plan.ServicePlan, u *Uni
 
 // recordEnded records a register whose rollout ended with its evaluation (register):
 // the pending record and the outcome in one write.
-func (a *applier) recordEnded(ctx context.Context, sp plan.ServicePlan, u *Unit, base *nomadbackend.ServiceRecord) (ServiceResult, error) {
+func (a *applier) recordEnded(ctx context.Context, sp plan.ServicePlan, u *Unit, base *nomadbackend.ServiceRecord, revision func() (string, int, error)) (ServiceResult, error) {
 	live, err := a.b.ReadJob(ctx, a.ns, sp.JobID)
 	if err != nil {
 		return ServiceResult{}, err
@@ -52,7 +56,7 @@ func (a *applier) recordEnded(ctx context.Context, sp plan.ServicePlan, u *Unit,
 	if live == nil {
 		return ServiceResult{}, fmt.Errorf("record %s: the job is gone from Nomad right after its register", sp.Service)
 	}
-	family, rev, err := a.revision(ctx, sp, u)
+	family, rev, err := revision()
 	if err != nil {
 		return ServiceResult{}, err
 	}
@@ -81,6 +85,32 @@ func (a *applier) revision(ctx context.Context, sp plan.ServicePlan, u *Unit) (s
 	}
 	rev, err := a.b.AssignRevision(ctx, a.ns, u.ECS.Family, u.ECS.ContentHash)
 	return u.ECS.Family, rev, err
+}
+
+// startRevision runs revision concurrently with what follows (the register and its
+// evaluation) and returns the function that waits for it: the revision is needed only
+// by the record write after the register. A register refused after it leaves the
+// content with a revision number, as a task definition registered in ECS keeps its
+// revision whether or not a service ever runs it.
+func (a *applier) startRevision(ctx context.Context, sp plan.ServicePlan, u *Unit) func() (string, int, error) {
+	type result struct {
+		family string
+		rev    int
+		err    error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		family, rev, err := a.revision(ctx, sp, u)
+		ch <- result{family, rev, err}
+	}()
+	var r *result
+	return func() (string, int, error) {
+		if r == nil {
+			got := <-ch
+			r = &got
+		}
+		return r.family, r.rev, r.err
+	}
 }
 
 // markPending is the pending write's change of a record (repeatable, for writeOn).

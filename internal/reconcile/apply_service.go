@@ -164,6 +164,8 @@ func (a *applier) register(ctx context.Context, sp plan.ServicePlan, u *Unit, cl
 	if u.Job == nil {
 		return ServiceResult{Status: StatusError, Reason: "no Nomad job was bound to this service (plan file without jobs?); run plan again"}
 	}
+	revision := a.startRevision(ctx, sp, u)
+	defer func() { _, _, _ = revision() }() // never leave the assignment running behind the result
 	evalID, _, err := a.b.Register(ctx, u.Job, sp.JobModifyIndex)
 	if errors.Is(err, nomadbackend.ErrConflict) {
 		return ServiceResult{Status: StatusConflict, Reason: a.conflictReason(ctx, sp, err)}
@@ -182,17 +184,17 @@ func (a *applier) register(ctx context.Context, sp plan.ServicePlan, u *Unit, cl
 	var ev nomadbackend.Evaluation
 	if split {
 		if ev, err = w.WaitEvaluation(ctx, a.ns, evalID, a.opts.Poll); err != nil {
-			return registered(errorResult(err), nil)
+				return registered(errorResult(err), nil)
 		}
 		if ev.Ended() {
-			return registered(a.recordEnded(ctx, sp, u, claimed))
+			return registered(a.recordEnded(ctx, sp, u, claimed, revision))
 		}
 	}
 	live, err := a.b.ReadJob(ctx, a.ns, sp.JobID)
 	if err != nil {
 		return registered(ServiceResult{}, err)
 	}
-	rec, err := a.recordPending(ctx, sp, u, live, claimed)
+	rec, err := a.recordPending(ctx, sp, u, live, claimed, revision)
 	if err != nil {
 		return registered(ServiceResult{}, err)
 	}
@@ -217,7 +219,7 @@ func (a *applier) recordOnly(ctx context.Context, sp plan.ServicePlan, u *Unit) 
 	if live == nil || nomadbackend.JobModifyIndexOf(live) != sp.JobModifyIndex {
 		return ServiceResult{Status: StatusConflict, Reason: a.conflictReason(ctx, sp, nil)}
 	}
-	rec, err := a.recordPending(ctx, sp, u, live, nil)
+	rec, err := a.recordPending(ctx, sp, u, live, nil, nil)
 	if err != nil {
 		return errorResult(err)
 	}
