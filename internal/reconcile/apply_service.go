@@ -184,7 +184,7 @@ func (a *applier) register(ctx context.Context, sp plan.ServicePlan, u *Unit, cl
 	var ev nomadbackend.Evaluation
 	if split {
 		if ev, err = w.WaitEvaluation(ctx, a.ns, evalID, a.opts.Poll); err != nil {
-				return registered(errorResult(err), nil)
+			return registered(errorResult(err), nil)
 		}
 		if ev.Ended() {
 			return registered(a.recordEnded(ctx, sp, u, claimed, revision))
