@@ -335,7 +335,7 @@ func (b *bench) stepApply(ctx context.Context, n int) {
 			r := &Row{Step: st, N: n, Mode: modeControl, Tool: tool}
 			switch tool {
 			case "ecsgit":
-				r.Cmd = "ecsgit apply --auto-approve REPO"
+				r.Cmd = strings.Join(append([]string{"ecsgit apply --auto-approve"}, strings.Fields(b.c.ApplyFlags)...), " ") + " REPO"
 			case toolAPI:
 				r.Cmd = fmt.Sprintf("PUT /v1/jobs from %d concurrent API clients (Go api.Client, one process)", apiClients)
 				if st == steps[1] {
@@ -435,11 +435,17 @@ func (b *bench) stepApply(ctx context.Context, n int) {
 	b.res.Noop = append(b.res.Noop, noop)
 }
 
+// applyArgs is the ecsgit apply command line, with -apply-flags.
+func (b *bench) applyArgs(dir string) []string {
+	args := append([]string{"apply", "--auto-approve", "--address", b.k.addr}, strings.Fields(b.c.ApplyFlags)...)
+	return append(args, dir)
+}
+
 func (b *bench) ecsgitApply(ctx context.Context, row *Row, dir string) {
 	if row.Err != "" {
 		return
 	}
-	r, err := runCmd(ctx, nil, b.c.Ecsgit, "apply", "--auto-approve", "--address", b.k.addr, dir)
+	r, err := runCmd(ctx, nil, append([]string{b.c.Ecsgit}, b.applyArgs(dir)...)...)
 	if err == nil && r.Code != 0 {
 		err = fmt.Errorf("exit %d: %s", r.Code, tail(r.Stderr+r.Stdout, 300))
 	}
@@ -462,7 +468,7 @@ func (b *bench) noopApply(ctx context.Context, row *NoopRow, ns, dir string) {
 	}
 	q := &api.QueryOptions{Namespace: ns}
 	jobsBefore, _, _ := b.k.c.Jobs().List(q)
-	r, err := runCmd(ctx, nil, b.c.Ecsgit, "apply", "--auto-approve", "--address", b.k.addr, dir)
+	r, err := runCmd(ctx, nil, append([]string{b.c.Ecsgit}, b.applyArgs(dir)...)...)
 	if err == nil && r.Code != 0 {
 		err = fmt.Errorf("exit %d: %s", r.Code, tail(r.Stderr+r.Stdout, 300))
 	}
