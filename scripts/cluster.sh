@@ -29,6 +29,8 @@ ZONES=(a b c)
 if [ -f "$CLUSTER_DIR/port-base" ]; then
   PORT_BASE=$(cat "$CLUSTER_DIR/port-base")
 fi
+# shellcheck source=cluster-servers.sh
+. "$ROOT/scripts/cluster-servers.sh" # ECSGIT_NOMAD_SERVERS=3: a three-server quorum
 SERVER_HTTP=$PORT_BASE
 SERVER_RPC=$((PORT_BASE + 1))
 SERVER_SERF=$((PORT_BASE + 2))
@@ -57,7 +59,7 @@ client_max_port() { echo $((DYN_PORT_BASE + 999 + 1000 * $1)); }
 # It must differ from ECSGIT_CLUSTER_DIR, which the caller's shell may export.
 MARKER="ECSGIT_CLUSTER_AGENT_OF=$CLUSTER_DIR"
 
-agents() { echo server; for z in "${ZONES[@]}"; do echo "client-$z"; done; }
+agents() { echo server; extra_servers; for z in "${ZONES[@]}"; do echo "client-$z"; done; }
 pidfile() { echo "$CLUSTER_DIR/pids/$1.pid"; }
 logfile() { echo "$CLUSTER_DIR/logs/$1.log"; }
 
@@ -111,7 +113,8 @@ advertise {
 
 server {
   enabled          = true
-  bootstrap_expect = 1
+  bootstrap_expect = $NOMAD_SERVERS
+$(server_join_block)
   # The event stream's replay buffer (default 100 indexes): ecsgit events, status SERVICE
   # and the daemon's resume read it, and parallel tests fill 100 indexes in seconds.
   event_buffer_size = 10000
@@ -150,7 +153,7 @@ advertise {
 
 client {
   enabled           = true
-  servers           = ["127.0.0.1:$SERVER_RPC"]
+  servers           = [$(server_rpc_addrs)]
   network_interface = "lo"
   min_dynamic_port  = $(client_min_port "$i")
   max_dynamic_port  = $(client_max_port "$i")
@@ -349,6 +352,7 @@ cmd_up() {
     done
     echo "$PORT_BASE" >"$CLUSTER_DIR/port-base"
     write_server_config
+    write_extra_server_configs
     for i in "${!ZONES[@]}"; do write_client_config "$i"; done
     for a in "${missing[@]}"; do start_agent "$a"; done
   fi
@@ -373,7 +377,7 @@ cmd_up() {
     echo "export ECSGIT_REGISTRY=$registry"
   } >"$CLUSTER_DIR/env.tmp"
   mv "$CLUSTER_DIR/env.tmp" "$CLUSTER_DIR/env"
-  log "cluster ready in $((SECONDS - start))s: 1 server + 3 clients (zones ${ZONES[*]})"
+  log "cluster ready in $((SECONDS - start))s: $NOMAD_SERVERS server(s) + 3 clients (zones ${ZONES[*]})"
   log "NOMAD_ADDR=$ADDR (UI: $ADDR/ui); env file: $CLUSTER_DIR/env"
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/ecsgit/ecsgit/internal/iostreams"
@@ -66,5 +67,29 @@ func TestConfirm(t *testing.T) {
 		if tt.tty && !tt.auto && errOut.Len() == 0 {
 			t.Errorf("%s: no question on stderr", tt.name)
 		}
+	}
+}
+
+// On a terminal, an apply of many services redraws only the services in progress: the
+// output grows linearly with the number of services (it grew quadratically: every event
+// redrew every service started so far).
+func TestProgressPrinterIsLinear(t *testing.T) {
+	written := func(n int) int {
+		ios, _, _, errOut := iostreams.Test()
+		ios.SetStderrTTY(true)
+		p := newProgressPrinter(ios)
+		for i := 0; i < n; i++ {
+			svc := fmt.Sprintf("svc-%04d", i)
+			p.event(reconcile.Event{Service: svc, Kind: reconcile.EventStart})
+			if i >= 8 { // 8 in flight, as --parallelism 8
+				done := fmt.Sprintf("svc-%04d", i-8)
+				p.event(reconcile.Event{Service: done, Kind: reconcile.EventDone, Message: done + ": applied (" + done + ":1)"})
+			}
+		}
+		return errOut.Len()
+	}
+	small, large := written(100), written(1000)
+	if large > 12*small {
+		t.Errorf("terminal progress wrote %d bytes for 100 services and %d for 1,000: not linear", small, large)
 	}
 }

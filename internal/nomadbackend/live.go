@@ -200,3 +200,44 @@ func (c *Client) DiffJobVersions(ctx context.Context, ns, id string, from, to ui
 	}
 	return nil, nil
 }
+
+// JobStub is a job as Nomad's job listing shows it: enough to tell whether a job exists,
+// whose it is and whether it moved since a JobModifyIndex, but not its version or counts.
+type JobStub struct {
+	ID, Namespace     string
+	Status            JobStatus
+	Stopped           bool
+	JobModifyIndex    uint64
+	ManagedBy, Source string
+}
+
+// ListJobs lists every job of ns, ecsgit's or not, in one listing (paged by Nomad if it
+// pages), with the ownership meta: what a plan of many services reads once instead of
+// one job read per service (issue 12, "in bulk where Nomad allows").
+func (c *Client) ListJobs(ctx context.Context, ns string) (map[string]JobStub, error) {
+	q := queryOpts(ctx, ns)
+	opts := &api.JobListOptions{Fields: &api.JobListFields{Meta: true}}
+	out := map[string]JobStub{}
+	for {
+		stubs, meta, err := c.api.Jobs().ListOptions(opts, q)
+		if err != nil {
+			return nil, fmt.Errorf("list jobs in namespace %s: %w", ns, err)
+		}
+		for _, s := range stubs {
+			out[s.ID] = JobStub{ID: s.ID, Namespace: s.Namespace, Status: JobStatus(s.Status), Stopped: s.Stop,
+				JobModifyIndex: s.JobModifyIndex, ManagedBy: s.Meta[nomadjob.MetaManagedBy], Source: s.Meta[nomadjob.MetaSource]}
+		}
+		if meta == nil || meta.NextToken == "" {
+			return out, nil
+		}
+		q.NextToken = meta.NextToken
+	}
+}
+
+// Live is the summary of the listed job at version, which the caller knows from
+// elsewhere (a record of this very JobModifyIndex: one JobModifyIndex, one version).
+// Desired is not in a listing and stays 0.
+func (s JobStub) Live(version uint64) *LiveJob {
+	return &LiveJob{ID: s.ID, Namespace: s.Namespace, Status: s.Status, Stopped: s.Stopped, Version: version,
+		JobModifyIndex: s.JobModifyIndex, ManagedBy: s.ManagedBy, Source: s.Source}
+}

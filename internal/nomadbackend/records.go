@@ -140,6 +140,18 @@ func (r *ServiceRecord) FailedSpec(specHash string) bool {
 	return r != nil && r.Failed != nil && r.Failed.SpecHash == specHash
 }
 
+// Clone is a copy of r that a change to the copy's history or failure memory leaves
+// intact (the ECS documents and the commit are replaced, never changed in place).
+func (r *ServiceRecord) Clone() *ServiceRecord {
+	c := *r
+	c.History = append([]HistoryEntry(nil), r.History...)
+	if r.Failed != nil {
+		f := *r.Failed
+		c.Failed = &f
+	}
+	return &c
+}
+
 // ServiceRecordPath is the variable path of a service record.
 func ServiceRecordPath(jobID string) string { return variablePath(servicePrefix, jobID) }
 

@@ -129,15 +129,48 @@ func (c *Client) WatchRollout(ctx context.Context, ns, jobID, evalID string, opt
 		// nothing to place or roll out now.
 		return finishWithoutDeployment(ctx, c.api, ns, jobID, nil, opts)
 	}
-	ev, err := waitEval(ctx, c.api, ns, evalID, opts.Poll)
+	ev, err := c.WaitEvaluation(ctx, ns, evalID, opts.Poll)
 	if err != nil {
 		return Outcome{}, err
 	}
-	placementFailures := DescribePlacementFailures(ev.FailedTGAllocs)
-	if ev.DeploymentID == "" {
-		return finishWithoutDeployment(ctx, c.api, ns, jobID, placementFailures, opts)
+	return c.FollowEvaluation(ctx, ns, jobID, ev, opts, progress)
+}
+
+// Evaluation is what the evaluation of a register decided, once it was processed.
+type Evaluation struct {
+	ID string
+	// DeploymentID is the deployment the evaluation started ("" when none).
+	DeploymentID string
+	// PlacementFailures are its reasons for tasks it could not place, in words.
+	PlacementFailures []string
+}
+
+// Ended reports that the rollout ended with the evaluation: no deployment to follow and
+// every task placed. There is nothing left to watch, so the outcome (success) is known
+// now; FollowEvaluation would return it without waiting.
+func (e Evaluation) Ended() bool { return e.DeploymentID == "" && len(e.PlacementFailures) == 0 }
+
+// WaitEvaluation waits (blocking queries of poll, default 2s) until the scheduler has
+// processed the evaluation of a register: the first half of WatchRollout.
+func (c *Client) WaitEvaluation(ctx context.Context, ns, evalID string, poll time.Duration) (Evaluation, error) {
+	if poll == 0 {
+		poll = WatchOptions{}.withDefaults().Poll
 	}
-	return followDeployment(ctx, c.api, ns, jobID, ev.DeploymentID, placementFailures, opts, progress)
+	ev, err := waitEval(ctx, c.api, ns, evalID, poll)
+	if err != nil {
+		return Evaluation{}, err
+	}
+	return Evaluation{ID: ev.ID, DeploymentID: ev.DeploymentID, PlacementFailures: DescribePlacementFailures(ev.FailedTGAllocs)}, nil
+}
+
+// FollowEvaluation is the second half of WatchRollout: it follows what the evaluation
+// started (a deployment, or queued placements) to the end of the rollout.
+func (c *Client) FollowEvaluation(ctx context.Context, ns, jobID string, ev Evaluation, opts WatchOptions, progress func(Progress)) (Outcome, error) {
+	opts = opts.withDefaults()
+	if ev.DeploymentID == "" {
+		return finishWithoutDeployment(ctx, c.api, ns, jobID, ev.PlacementFailures, opts)
+	}
+	return followDeployment(ctx, c.api, ns, jobID, ev.DeploymentID, ev.PlacementFailures, opts, progress)
 }
 
 // WatchDeployment follows an existing deployment (and its auto-revert) to its end, like

@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -20,45 +21,142 @@ type applied struct {
 
 // recordPending assigns the revision (decision 3) and writes the service record with
 // outcome "pending" right after the register: from then on, an interrupted apply is
-// visible and the next one settles it instead of guessing.
-func (a *applier) recordPending(ctx context.Context, sp plan.ServicePlan, u *Unit, live *nomadbackend.LiveJob) (*nomadbackend.ServiceRecord, error) {
-	family, rev := splitTaskDefinitionRef(sp.NewTaskDefinition)
-	if u.ECS != nil && u.ECS.Family != "" {
-		family = u.ECS.Family
-		var err error
-		if rev, err = a.b.AssignRevision(ctx, a.ns, family, u.ECS.ContentHash); err != nil {
-			return nil, err
-		}
+// visible and the next one settles it instead of guessing. base is the record as this
+// apply last wrote it (the claim; nil: read it first); revision, when set, is the
+// revision assignment this apply started earlier (startRevision).
+func (a *applier) recordPending(ctx context.Context, sp plan.ServicePlan, u *Unit, live *nomadbackend.LiveJob, base *nomadbackend.ServiceRecord, revision func() (string, int, error)) (*nomadbackend.ServiceRecord, error) {
+	if live == nil {
+		return nil, fmt.Errorf("record %s as pending: the job is gone from Nomad right after its register", sp.Service)
+	}
+	if revision == nil {
+		revision = func() (string, int, error) { return a.revision(ctx, sp, u) }
+	}
+	family, rev, err := revision()
+	if err != nil {
+		return nil, err
 	}
 	now := time.Now().UTC()
-	rec, err := a.b.UpdateServiceRecord(ctx, a.ns, sp.JobID, func(r *nomadbackend.ServiceRecord) error {
-		if r.Outcome != nomadbackend.OutcomePending && r.Revision > 0 {
-			a.remember(sp.JobID, applied{r.TaskDefinition, r.Service})
-		}
-		r.Source = live.Source
-		r.Claim = "" // the register the claim announced is recorded now
-		if u.Unpause {
-			r.Paused, r.PausedReason = false, ""
-		}
-		r.Family, r.Revision, r.SpecHash = family, rev, sp.SpecHash
-		if u.ECS != nil && len(u.ECS.TaskDefinition) > 0 {
-			r.TaskDefinition, r.Service = u.ECS.TaskDefinition, u.ECS.Service
-		}
-		r.Commit = a.opts.Commit
-		r.JobVersion, r.JobModifyIndex = nomadbackend.JobVersionOf(live), nomadbackend.JobModifyIndexOf(live)
-		r.Outcome, r.AppliedAt, r.AppliedBy = nomadbackend.OutcomePending, now, a.opts.Who
-		e := nomadbackend.HistoryEntry{Revision: rev, Time: now, Who: a.opts.Who, Outcome: nomadbackend.OutcomePending,
-			SpecHash: sp.SpecHash, JobVersion: r.JobVersion}
-		if a.opts.Commit != nil {
-			e.Commit = a.opts.Commit.SHA
-		}
-		r.AddHistory(e)
+	rec, err := a.writeOn(ctx, sp.JobID, base, func(r *nomadbackend.ServiceRecord) error {
+		a.markPending(r, sp, u, live, family, rev, now)
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("record %s as pending: %w", sp.Service, err)
 	}
 	return rec, nil
+}
+
+// recordEnded records a register whose rollout ended with its evaluation (register):
+// the pending record and the outcome in one write.
+func (a *applier) recordEnded(ctx context.Context, sp plan.ServicePlan, u *Unit, base *nomadbackend.ServiceRecord, revision func() (string, int, error)) (ServiceResult, error) {
+	live, err := a.b.ReadJob(ctx, a.ns, sp.JobID)
+	if err != nil {
+		return ServiceResult{}, err
+	}
+	if live == nil {
+		return ServiceResult{}, fmt.Errorf("record %s: the job is gone from Nomad right after its register", sp.Service)
+	}
+	family, rev, err := revision()
+	if err != nil {
+		return ServiceResult{}, err
+	}
+	out := nomadbackend.Outcome{Status: nomadbackend.RolloutSucceeded, JobVersion: nomadbackend.JobVersionOf(live)}
+	now := time.Now().UTC()
+	rec, err := a.writeOn(ctx, sp.JobID, base, func(r *nomadbackend.ServiceRecord) error {
+		a.markPending(r, sp, u, live, family, rev, now)
+		a.markOutcome(r, sp.SpecHash, out, live, now)
+		return nil
+	})
+	if err != nil {
+		return ServiceResult{}, fmt.Errorf("record %s: %w", sp.Service, err)
+	}
+	return ServiceResult{Status: StatusApplied, TaskDefinition: rec.TaskDefinitionRef(), JobVersion: rec.JobVersion}, nil
+}
+
+// revision is the task definition's family and the revision its content gets: the one
+// the plan found in the family record, or the one AssignRevision gives new content.
+func (a *applier) revision(ctx context.Context, sp plan.ServicePlan, u *Unit) (string, int, error) {
+	family, rev := splitTaskDefinitionRef(sp.NewTaskDefinition)
+	if u.ECS == nil || u.ECS.Family == "" {
+		return family, rev, nil
+	}
+	if u.ECS.RevisionKnown && u.ECS.Family == family && rev > 0 {
+		return family, rev, nil
+	}
+	rev, err := a.b.AssignRevision(ctx, a.ns, u.ECS.Family, u.ECS.ContentHash)
+	return u.ECS.Family, rev, err
+}
+
+// startRevision runs revision concurrently with what follows (the register and its
+// evaluation) and returns the function that waits for it: the revision is needed only
+// by the record write after the register. A register refused after it leaves the
+// content with a revision number, as a task definition registered in ECS keeps its
+// revision whether or not a service ever runs it.
+func (a *applier) startRevision(ctx context.Context, sp plan.ServicePlan, u *Unit) func() (string, int, error) {
+	type result struct {
+		family string
+		rev    int
+		err    error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		family, rev, err := a.revision(ctx, sp, u)
+		ch <- result{family, rev, err}
+	}()
+	var r *result
+	return func() (string, int, error) {
+		if r == nil {
+			got := <-ch
+			r = &got
+		}
+		return r.family, r.rev, r.err
+	}
+}
+
+// markPending is the pending write's change of a record (repeatable, for writeOn).
+func (a *applier) markPending(r *nomadbackend.ServiceRecord, sp plan.ServicePlan, u *Unit, live *nomadbackend.LiveJob, family string, rev int, now time.Time) {
+	if r.Outcome != nomadbackend.OutcomePending && r.Revision > 0 {
+		a.remember(sp.JobID, applied{r.TaskDefinition, r.Service})
+	}
+	r.Source = live.Source
+	r.Claim = "" // the register the claim announced is recorded now
+	if u.Unpause {
+		r.Paused, r.PausedReason = false, ""
+	}
+	r.Family, r.Revision, r.SpecHash = family, rev, sp.SpecHash
+	if u.ECS != nil && len(u.ECS.TaskDefinition) > 0 {
+		r.TaskDefinition, r.Service = u.ECS.TaskDefinition, u.ECS.Service
+	}
+	r.Commit = a.opts.Commit
+	r.JobVersion, r.JobModifyIndex = nomadbackend.JobVersionOf(live), nomadbackend.JobModifyIndexOf(live)
+	r.Outcome, r.AppliedAt, r.AppliedBy = nomadbackend.OutcomePending, now, a.opts.Who
+	e := nomadbackend.HistoryEntry{Revision: rev, Time: now, Who: a.opts.Who, Outcome: nomadbackend.OutcomePending,
+		SpecHash: sp.SpecHash, JobVersion: r.JobVersion}
+	if a.opts.Commit != nil {
+		e.Commit = a.opts.Commit.SHA
+	}
+	r.AddHistory(e)
+}
+
+// writeOn changes a record with fn and writes it: on base (a record this apply just
+// read or wrote) with check-and-set at its index, without reading it again; when base
+// is nil or the record moved since, by UpdateServiceRecord (read, fn, write, retried).
+// fn must be repeatable.
+func (a *applier) writeOn(ctx context.Context, jobID string, base *nomadbackend.ServiceRecord, fn func(*nomadbackend.ServiceRecord) error) (*nomadbackend.ServiceRecord, error) {
+	if base != nil && base.ModifyIndex != 0 {
+		r := base.Clone()
+		if err := fn(r); err != nil {
+			return nil, err
+		}
+		err := a.b.WriteServiceRecord(ctx, r)
+		if err == nil {
+			return r, nil
+		}
+		if !errors.Is(err, nomadbackend.ErrRecordConflict) {
+			return nil, err
+		}
+	}
+	return a.b.UpdateServiceRecord(ctx, a.ns, jobID, fn)
 }
 
 func (a *applier) remember(jobID string, p applied) {
@@ -117,34 +215,10 @@ func (a *applier) finish(ctx context.Context, sp plan.ServicePlan, pending *noma
 		return ServiceResult{}, err
 	}
 	status := statusOfRollout(out.Status)
-	outcome := status.Record()
 	now := time.Now().UTC()
 	res := ServiceResult{Status: status, Reason: out.Reason, JobVersion: out.JobVersion}
-	rec, err := a.b.UpdateServiceRecord(ctx, a.ns, sp.JobID, func(r *nomadbackend.ServiceRecord) error {
-		if r.Outcome != nomadbackend.OutcomePending || r.SpecHash != pending.SpecHash {
-			return nil // another apply took over the record since; it settles it
-		}
-		r.Outcome = outcome
-		if out.JobVersion != 0 || live != nil {
-			r.JobVersion = max(out.JobVersion, nomadbackend.JobVersionOf(live))
-		}
-		r.JobModifyIndex = nomadbackend.JobModifyIndexOf(live)
-		for i := len(r.History) - 1; i >= 0; i-- {
-			if h := &r.History[i]; h.Outcome == nomadbackend.OutcomePending && h.SpecHash == pending.SpecHash {
-				h.Outcome = outcome
-				break
-			}
-		}
-		switch outcome {
-		case nomadbackend.OutcomeSucceeded:
-			if r.Failed != nil && r.Failed.SpecHash != r.SpecHash {
-				r.Failed = nil // a newer spec succeeded: the old failure no longer matters
-			}
-		case nomadbackend.OutcomeRolledBack:
-			r.Failed = &nomadbackend.Failure{SpecHash: pending.SpecHash, Reason: shortReason(out.Reason), Time: now}
-			a.restorePrevious(r)
-		}
-		r.AppliedAt = now
+	rec, err := a.writeOn(ctx, sp.JobID, pending, func(r *nomadbackend.ServiceRecord) error {
+		a.markOutcome(r, pending.SpecHash, out, live, now)
 		return nil
 	})
 	if err != nil {
@@ -152,7 +226,7 @@ func (a *applier) finish(ctx context.Context, sp plan.ServicePlan, pending *noma
 	}
 	res.TaskDefinition = rec.TaskDefinitionRef()
 	res.JobVersion = rec.JobVersion
-	if outcome == nomadbackend.OutcomeRolledBack {
+	if status.Record() == nomadbackend.OutcomeRolledBack {
 		v := ""
 		if out.RevertedToVersion != nil {
 			v = fmt.Sprintf(" (job version %d)", *out.RevertedToVersion)
@@ -160,6 +234,37 @@ func (a *applier) finish(ctx context.Context, sp plan.ServicePlan, pending *noma
 		res.Reason = fmt.Sprintf("rolled back to %s%s; the failed spec is not retried until Git changes: %s", rec.TaskDefinitionRef(), v, out.Reason)
 	}
 	return res, nil
+}
+
+// markOutcome is the outcome write's change of a pending record (repeatable, for
+// writeOn): how the rollout of specHash ended. A record another apply took over since
+// is left to that apply.
+func (a *applier) markOutcome(r *nomadbackend.ServiceRecord, specHash string, out nomadbackend.Outcome, live *nomadbackend.LiveJob, now time.Time) {
+	if r.Outcome != nomadbackend.OutcomePending || r.SpecHash != specHash {
+		return // another apply took over the record since; it settles it
+	}
+	outcome := statusOfRollout(out.Status).Record()
+	r.Outcome = outcome
+	if out.JobVersion != 0 || live != nil {
+		r.JobVersion = max(out.JobVersion, nomadbackend.JobVersionOf(live))
+	}
+	r.JobModifyIndex = nomadbackend.JobModifyIndexOf(live)
+	for i := len(r.History) - 1; i >= 0; i-- {
+		if h := &r.History[i]; h.Outcome == nomadbackend.OutcomePending && h.SpecHash == specHash {
+			h.Outcome = outcome
+			break
+		}
+	}
+	switch outcome {
+	case nomadbackend.OutcomeSucceeded:
+		if r.Failed != nil && r.Failed.SpecHash != r.SpecHash {
+			r.Failed = nil // a newer spec succeeded: the old failure no longer matters
+		}
+	case nomadbackend.OutcomeRolledBack:
+		r.Failed = &nomadbackend.Failure{SpecHash: specHash, Reason: shortReason(out.Reason), Time: now}
+		a.restorePrevious(r)
+	}
+	r.AppliedAt = now
 }
 
 // restorePrevious points the record back at the last revision that succeeded, which

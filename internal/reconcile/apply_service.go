@@ -33,8 +33,13 @@ func (a *applier) service(ctx context.Context, sp plan.ServicePlan, u *Unit) Ser
 	// Records are read, never written, for a service whose plan is a no-op and whose
 	// record is settled: a no-op apply performs no write at all. A no-op planned in this
 	// process uses the record the plan just read.
+	// A change planned in this process also starts from the plan's record: every write
+	// below is check-and-set at its index, so a record that moved since is a conflict,
+	// not a silent overwrite.
 	rec := u.PlannedRecord
-	if rec == nil || sp.Action != plan.ActionNoop {
+	if planned, ok := u.plannedRecord(); ok {
+		rec = planned
+	} else if rec == nil || sp.Action != plan.ActionNoop {
 		var err error
 		if rec, err = a.b.ReadServiceRecord(ctx, a.ns, sp.JobID); err != nil {
 			return errorResult(err)
@@ -71,10 +76,11 @@ func (a *applier) service(ctx context.Context, sp plan.ServicePlan, u *Unit) Ser
 			return r
 		}
 	}
-	if r, ok := a.claim(ctx, sp, u, settled); !ok {
+	claimed, r, ok := a.claimRecord(ctx, sp, u, settled)
+	if !ok {
 		return r
 	}
-	return a.register(ctx, sp, u)
+	return a.register(ctx, sp, u, claimed)
 }
 
 // claim makes the service record the point where concurrent applies are ordered. Nomad
@@ -83,20 +89,39 @@ func (a *applier) service(ctx context.Context, sp plan.ServicePlan, u *Unit) Ser
 // check-and-set is decided inside the Raft apply, so the record is claimed first, at
 // the index the plan saw: of two applies planned against the same state exactly one
 // claim succeeds and the other stops with a conflict, before any Nomad job write.
+//
+// The claim is written on the record the plan read when the plan was computed in this
+// process (no read: check-and-set at the plan's index is the very comparison a read
+// would make), and on a fresh read otherwise. It returns the claimed record (nil when
+// nothing was claimed), whose index the next write of this apply checks against.
 func (a *applier) claim(ctx context.Context, sp plan.ServicePlan, u *Unit, settled bool) (ServiceResult, bool) {
+	_, r, ok := a.claimRecord(ctx, sp, u, settled)
+	return r, ok
+}
+
+// claimRecord is claim, returning the claimed record too.
+func (a *applier) claimRecord(ctx context.Context, sp plan.ServicePlan, u *Unit, settled bool) (*nomadbackend.ServiceRecord, ServiceResult, bool) {
 	if u.ECS == nil || u.ECS.Family == "" {
-		return ServiceResult{}, true // a plan file without ECS documents: EnforceIndex alone
-	}
-	rec, err := a.b.ReadServiceRecord(ctx, a.ns, sp.JobID)
-	if err != nil {
-		return errorResult(err), false
+		return nil, ServiceResult{}, true // a plan file without ECS documents: EnforceIndex alone
 	}
 	want := u.ECS.RecordIndex
-	if settled && rec != nil {
-		want = rec.ModifyIndex // this apply's own settle moved it
+	planned, ok := u.plannedRecord()
+	var rec *nomadbackend.ServiceRecord
+	switch {
+	case ok && !settled && planned == nil && want == 0:
+	case ok && !settled && planned != nil && planned.ModifyIndex == want:
+		rec = planned.Clone()
+	default:
+		var err error
+		if rec, err = a.b.ReadServiceRecord(ctx, a.ns, sp.JobID); err != nil {
+			return nil, errorResult(err), false
+		}
+		if settled && rec != nil {
+			want = rec.ModifyIndex // this apply's own settle moved it
+		}
 	}
-	conflict := func(now uint64) (ServiceResult, bool) {
-		return ServiceResult{Status: StatusConflict, Reason: fmt.Sprintf(
+	conflict := func(now uint64) (*nomadbackend.ServiceRecord, ServiceResult, bool) {
+		return nil, ServiceResult{Status: StatusConflict, Reason: fmt.Sprintf(
 			"another apply changed this service since the plan (record index %d → %d); nothing was written; run plan again", want, now)}, false
 	}
 	if rec == nil {
@@ -116,14 +141,31 @@ func (a *applier) claim(ctx context.Context, sp plan.ServicePlan, u *Unit, settl
 			}
 			return conflict(now)
 		}
-		return errorResult(err), false
+		return nil, errorResult(err), false
 	}
-	return ServiceResult{}, true
+	return rec, ServiceResult{}, true
 }
 
+// evaluationWaiter is the watch in two halves, which the Nomad backend offers (an
+// optional part of Cluster: without it, apply takes the full write sequence). Between
+// them, apply learns whether the rollout already ended with the register's evaluation.
+type evaluationWaiter interface {
+	WaitEvaluation(ctx context.Context, ns, evalID string, poll time.Duration) (nomadbackend.Evaluation, error)
+	FollowEvaluation(ctx context.Context, ns, jobID string, ev nomadbackend.Evaluation, opts nomadbackend.WatchOptions, progress func(nomadbackend.Progress)) (nomadbackend.Outcome, error)
+}
+
+var _ evaluationWaiter = (*nomadbackend.Client)(nil)
+
 // register submits the job at the plan's index, records it pending, and follows the
-// rollout.
-func (a *applier) register(ctx context.Context, sp plan.ServicePlan, u *Unit) ServiceResult {
+// rollout. claimed is the record as this apply's claim left it (nil: no claim).
+//
+// The pending record exists so that an apply interrupted during a rollout is finished
+// by the next one. When the register's evaluation started no deployment and placed
+// every task (desiredCount 0, a change that needs no new allocation), the rollout has
+// ended before anything could be interrupted: the pending and the outcome record are
+// then one write. An apply killed before that write left the claim, which the next
+// plan reads as this spec's interrupted register (plan_drift.go), as before.
+func (a *applier) register(ctx context.Context, sp plan.ServicePlan, u *Unit, claimed *nomadbackend.ServiceRecord) ServiceResult {
 	if u.Job == nil {
 		return ServiceResult{Status: StatusError, Reason: "no Nomad job was bound to this service (plan file without jobs?); run plan again"}
 	}
@@ -133,6 +175,8 @@ func (a *applier) register(ctx context.Context, sp plan.ServicePlan, u *Unit) Se
 			return errorResult(fmt.Errorf("secrets policy of %s: %w", sp.JobID, err))
 		}
 	}
+	revision := a.startRevision(ctx, sp, u)
+	defer func() { _, _, _ = revision() }() // never leave the assignment running behind the result
 	evalID, _, err := a.b.Register(ctx, u.Job, sp.JobModifyIndex)
 	if errors.Is(err, nomadbackend.ErrConflict) {
 		return ServiceResult{Status: StatusConflict, Reason: a.conflictReason(ctx, sp, err)}
@@ -140,21 +184,41 @@ func (a *applier) register(ctx context.Context, sp plan.ServicePlan, u *Unit) Se
 	if err != nil {
 		return errorResult(err)
 	}
+	registered := func(r ServiceResult, err error) ServiceResult {
+		r.Registered = true
+		if err != nil {
+			r.Status, r.Reason, r.cause = StatusError, err.Error(), err
+		}
+		return r
+	}
+	w, split := a.b.(evaluationWaiter)
+	// A periodic job's register creates no evaluation: WatchRollout handles that case.
+	split = split && evalID != ""
+	var ev nomadbackend.Evaluation
+	if split {
+		if ev, err = w.WaitEvaluation(ctx, a.ns, evalID, a.opts.Poll); err != nil {
+			return registered(errorResult(err), nil)
+		}
+		if ev.Ended() {
+			return registered(a.recordEnded(ctx, sp, u, claimed, revision))
+		}
+	}
 	live, err := a.b.ReadJob(ctx, a.ns, sp.JobID)
 	if err != nil {
-		return ServiceResult{Status: StatusError, Registered: true, Reason: err.Error(), cause: err}
+		return registered(ServiceResult{}, err)
 	}
-	rec, err := a.recordPending(ctx, sp, u, live)
+	rec, err := a.recordPending(ctx, sp, u, live, claimed, revision)
 	if err != nil {
-		return ServiceResult{Status: StatusError, Registered: true, Reason: err.Error(), cause: err}
+		return registered(ServiceResult{}, err)
 	}
-	out, werr := a.b.WatchRollout(ctx, a.ns, sp.JobID, evalID, a.watchOptions(rec, u), a.progress(sp.Service))
-	r, err := a.finish(ctx, sp, rec, out, werr)
-	r.Registered = true
-	if err != nil {
-		r.Status, r.Reason, r.cause = StatusError, err.Error(), err
+	var out nomadbackend.Outcome
+	var werr error
+	if split {
+		out, werr = w.FollowEvaluation(ctx, a.ns, sp.JobID, ev, a.watchOptions(rec, u), a.progress(sp.Service))
+	} else {
+		out, werr = a.b.WatchRollout(ctx, a.ns, sp.JobID, evalID, a.watchOptions(rec, u), a.progress(sp.Service))
 	}
-	return r
+	return registered(a.finish(ctx, sp, rec, out, werr))
 }
 
 // recordOnly handles a service whose job already matches in Nomad but whose record does
@@ -168,7 +232,7 @@ func (a *applier) recordOnly(ctx context.Context, sp plan.ServicePlan, u *Unit) 
 	if live == nil || nomadbackend.JobModifyIndexOf(live) != sp.JobModifyIndex {
 		return ServiceResult{Status: StatusConflict, Reason: a.conflictReason(ctx, sp, nil)}
 	}
-	rec, err := a.recordPending(ctx, sp, u, live)
+	rec, err := a.recordPending(ctx, sp, u, live, nil, nil)
 	if err != nil {
 		return errorResult(err)
 	}

@@ -27,6 +27,23 @@ type Unit struct {
 	// Unpause: the plan lifted this service's pause (PlanOptions.Unpause); the record
 	// apply writes clears it. In-process plans only: a plan file never lifts a pause.
 	Unpause bool
+
+	// inProcess: the unit comes from a plan computed in this process (UnitsFromPlanned),
+	// so PlannedRecord is what the record held at RecordIndex, nil meaning there was
+	// none. recordPartial: PlannedRecord came from an earlier pass (PlanOptions.Reuse)
+	// without its history, good for a no-op only. Apply writes a complete in-process
+	// record with check-and-set at its index instead of reading it again: the write is
+	// refused if anything changed since the plan (claim in apply_service.go).
+	inProcess, recordPartial bool
+}
+
+// plannedRecord is the record the plan read, when apply may write on it without reading
+// it again (ok false: read it).
+func (u *Unit) plannedRecord() (rec *nomadbackend.ServiceRecord, ok bool) {
+	if !u.inProcess || u.recordPartial {
+		return nil, false
+	}
+	return u.PlannedRecord, true
 }
 
 // UnitECS is the record side of a unit: the task definition's family and content hash
@@ -47,6 +64,10 @@ type UnitECS struct {
 	RecordIndex uint64 `json:"record_index,omitempty"`
 	// PreDeploy are the tasks run before the register (predeploy.go).
 	PreDeploy []PreDeployUnit `json:"pre_deploy,omitempty"`
+	// RevisionKnown: the family record already gave this content the revision the plan
+	// shows (PlannedService.RevisionIsKnown), so apply uses it without AssignRevision's
+	// read (a mapping of content to revision never changes).
+	RevisionKnown bool `json:"revision_known,omitempty"`
 }
 
 // UnitsFromPlanned builds the units of a plan computed in this process.
@@ -58,6 +79,7 @@ func UnitsFromPlanned(pl *Planned) (map[string]*Unit, error) {
 		units[sp.Service] = u
 		if ps != nil {
 			u.PlannedRecord, u.Unpause = ps.Record, ps.Unpause
+			u.inProcess, u.recordPartial = true, ps.recordPartial
 		}
 		if ps == nil || ps.Translation == nil || ps.TaskDefinition == nil || ps.Service == nil {
 			continue
@@ -73,7 +95,8 @@ func UnitsFromPlanned(pl *Planned) (map[string]*Unit, error) {
 		}
 		u.ECS = &UnitECS{Family: ps.TaskDefinition.Family, ContentHash: ps.ContentHash,
 			TaskDefinition: td, Service: svc, FailureThreshold: ps.Translation.Rollout.FailureThreshold,
-			SecretPaths: nomadjob.SecretPaths(ps.Translation.Secrets), PreDeploy: ps.PreDeploy}
+			SecretPaths: nomadjob.SecretPaths(ps.Translation.Secrets), PreDeploy: ps.PreDeploy,
+			RevisionKnown: ps.RevisionIsKnown}
 		if ps.Record != nil {
 			u.ECS.RecordIndex = ps.Record.ModifyIndex
 		}

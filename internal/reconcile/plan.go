@@ -112,6 +112,9 @@ type PlannedService struct {
 	// PreDeploy are the tasks apply runs before registering (predeploy.go).
 	PreDeploy []PreDeployUnit
 
+	// recordPartial: Record came from an earlier pass (fromPrior), without its history.
+	recordPartial bool
+
 	// ReadAt is when the Nomad reads behind Live and Record began (for a service
 	// planned from PlanOptions.Reuse: when the original reads began). The daemon trusts
 	// them only while its event stream shows no change of the job after that.
@@ -144,6 +147,13 @@ func ComputePlanned(ctx context.Context, desired *spec.Desired, b Cluster, opts 
 	pl.now = time.Now()
 	if opts.Now != nil {
 		pl.now = opts.Now()
+	}
+	if l, ok := b.(jobLister); ok && opts.Reuse == nil && len(desired.Services) >= listJobsFrom {
+		listed, err := l.ListJobs(ctx, ns)
+		if err != nil {
+			return nil, fmt.Errorf("plan: %w", err)
+		}
+		pl.listed = listed
 	}
 
 	svcs := make([]*PlannedService, len(desired.Services))
@@ -231,7 +241,23 @@ type planner struct {
 	readAt         time.Time
 	// now is the pass's clock for the scheduled scaling actions (PlanOptions.Now).
 	now time.Time
+	// listed is the namespace's job listing taken before any record read (nil: none
+	// taken; each service reads its job).
+	listed map[string]nomadbackend.JobStub
 }
+
+// jobLister is the bulk job read (issue 12), an optional part of Cluster that the Nomad
+// backend has: one listing instead of a job read per service.
+type jobLister interface {
+	ListJobs(ctx context.Context, ns string) (map[string]nomadbackend.JobStub, error)
+}
+
+var _ jobLister = (*nomadbackend.Client)(nil)
+
+// listJobsFrom is the number of services from which a plan lists the namespace's jobs
+// instead of reading them one by one. The daemon (PlanOptions.Reuse) reads only the
+// services a commit or an event touched and never lists.
+const listJobsFrom = 16
 
 func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.ServicePlan, *PlannedService, error) {
 	tr, err := nomadjob.Translate(pl.desired, svc, nomadjob.TranslateOptions{Source: pl.source, TestDriver: pl.testDriver, Now: pl.now})
@@ -321,14 +347,23 @@ func (pl *planner) read(ctx context.Context, ps *PlannedService, sp *plan.Servic
 	id := sp.JobID
 	// The job before its record, always: an apply claims the record before it registers,
 	// so a register this read sees has its claim in the record read after it, and
-	// unrecordedRegister can tell ecsgit's own writes in flight from drift.
-	if r.Live, err = pl.b.ReadJob(ctx, pl.ns, id); err != nil {
-		return r, fmt.Errorf("plan %s: %w", id, err)
+	// unrecordedRegister can tell ecsgit's own writes in flight from drift. The listing,
+	// when taken, is such a read of every job (readListed).
+	stub, listed := pl.listed[id]
+	if pl.listed == nil || (listed && stub.ManagedBy == "") {
+		if r.Live, err = pl.b.ReadJob(ctx, pl.ns, id); err != nil {
+			return r, fmt.Errorf("plan %s: %w", id, err)
+		}
+	} else if listed {
+		r.Live = stub.Live(0) // ownership only; readListed settles the version
 	}
 	if r.Live != nil {
 		if own, why := nomadbackend.OwnershipOf(r.Live, pl.source); own != nomadbackend.OwnedBySource {
 			r.Foreign = why
-			return r, nil
+			if pl.listed != nil && listed && stub.ManagedBy != "" { // the plan shows the job as it is
+				r.Live, err = pl.b.ReadJob(ctx, pl.ns, id)
+			}
+			return r, err
 		}
 	}
 	if job, err = pl.followLiveCount(ps, sp, job, r.Live); err != nil {
@@ -337,11 +372,21 @@ func (pl *planner) read(ctx context.Context, ps *PlannedService, sp *plan.Servic
 	if r.Record, err = pl.b.ReadServiceRecord(ctx, pl.ns, id); err != nil {
 		return r, fmt.Errorf("plan %s: %w", id, err)
 	}
+	if pl.listed != nil && listed && stub.ManagedBy != "" {
+		if err := pl.readListed(ctx, &r, stub); err != nil {
+			return r, fmt.Errorf("plan %s: %w", id, err)
+		}
+	}
 	td := ps.TaskDefinition
 	if r.ContentHash, err = nomadbackend.TaskDefinitionHash(&td.TaskDefinition); err != nil {
 		return r, fmt.Errorf("plan %s: %w", id, err)
 	}
-	if r.Revision, r.RevisionKnown, err = pl.families.revisionFor(ctx, td.Family, r.ContentHash); err != nil {
+	if rec := r.Record; rec != nil && rec.SpecHash == sp.SpecHash && rec.Family == td.Family && rec.Revision > 0 {
+		// The spec hash covers the whole task definition: the recorded revision is the
+		// one the family record maps this content to (a mapping never changes), so the
+		// family record is not read (one read fewer per unchanged service).
+		r.Revision, r.RevisionKnown = rec.Revision, true
+	} else if r.Revision, r.RevisionKnown, err = pl.families.revisionFor(ctx, td.Family, r.ContentHash); err != nil {
 		return r, fmt.Errorf("plan %s: %w", id, err)
 	}
 	probe := plan.ServicePlan{SpecHash: sp.SpecHash, JobModifyIndex: nomadbackend.JobModifyIndexOf(r.Live),
@@ -358,6 +403,29 @@ func (pl *planner) read(ctx context.Context, ps *PlannedService, sp *plan.Servic
 		}
 	}
 	return r, nil
+}
+
+// readListed completes the live job of a service that the listing showed. The record
+// read after the listing vouches for the version when it recorded this very
+// JobModifyIndex (no job read: the unchanged services of a no-op plan). Otherwise the
+// job is read; if it moved since the listing, the record is read again after it, so
+// that the job is still read before its record.
+func (pl *planner) readListed(ctx context.Context, r *serviceReads, stub nomadbackend.JobStub) error {
+	if rec := r.Record; rec != nil && rec.JobModifyIndex != 0 && rec.JobModifyIndex == stub.JobModifyIndex {
+		r.Live = stub.Live(rec.JobVersion)
+		return nil
+	}
+	live, err := pl.b.ReadJob(ctx, pl.ns, stub.ID)
+	if err != nil {
+		return err
+	}
+	r.Live = live
+	if nomadbackend.JobModifyIndexOf(live) != stub.JobModifyIndex || live == nil {
+		if r.Record, err = pl.b.ReadServiceRecord(ctx, pl.ns, stub.ID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // decide plans one service from the desired spec (ps, sp as the translation left them)
@@ -421,7 +489,7 @@ func fromPrior(ps *PlannedService, sp *plan.ServicePlan, prior *PlannedService, 
 		return false, err
 	}
 	cand, c := *ps, *sp
-	cand.Live, cand.Record, cand.ReadAt = prior.Live, prior.Record, prior.ReadAt
+	cand.Live, cand.Record, cand.ReadAt, cand.recordPartial = prior.Live, prior.Record, prior.ReadAt, true
 	cand.ContentHash, cand.Revision, cand.RevisionIsKnown = prior.ContentHash, prior.Revision, prior.RevisionIsKnown
 	if err := describeRevision(&cand, &c); err != nil {
 		return false, err

@@ -27,18 +27,37 @@ var (
 	regionPattern  = regexp.MustCompile(`^(?:[a-z]{2}(?:-[a-z]+)+-\d+)?$`)
 )
 
+// templateChecks are the template syntaxes in the order placeholder reports them, each
+// with a substring test that every match contains: most strings of a repository hold
+// none of them, and the test is far cheaper than the regexp (validate of 5,000 services
+// spent a fifth of its time in these regexps).
+var templateChecks = []struct {
+	re    *regexp.Regexp
+	maybe func(string) bool
+}{
+	{goTemplate, func(s string) bool { return strings.Contains(s, "{{") }},
+	{dollarBrace, func(s string) bool { return strings.Contains(s, "${") }},
+	{angle, func(s string) bool { return strings.IndexByte(s, '<') >= 0 }},
+	{shouting, func(s string) bool {
+		return strings.Contains(s, "YOUR_") || strings.Contains(s, "_HERE") || strings.Contains(s, "REPLACE") || strings.Contains(s, "CHANGE")
+	}},
+}
+
 // shellFields hold commands that a shell or the program in the container expands itself:
 // ${VAR} there is not template syntax.
 var shellFields = []string{".command[", ".entryPoint[", ".healthCheck.command["}
 
 // placeholder returns the template-looking part of s, or "".
 func placeholder(s string) string {
-	for _, re := range []*regexp.Regexp{goTemplate, dollarBrace, angle, shouting} {
-		if m := re.FindString(s); m != "" {
+	for _, c := range templateChecks {
+		if !c.maybe(s) {
+			continue
+		}
+		if m := c.re.FindString(s); m != "" {
 			return m
 		}
 	}
-	if m := fakeID.FindString(s); m != "" {
+	if strings.ContainsAny(s, "xX") && strings.IndexByte(s, '-') > 0 && fakeID.MatchString(s) {
 		return s
 	}
 	if strings.HasPrefix(s, "arn:") {

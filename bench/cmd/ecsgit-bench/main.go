@@ -30,6 +30,8 @@ type config struct {
 	RepsLarge    int // N >= 1000
 	SeqRepsLarge int // sequential CLI loops at N >= 1000 (each is 1,000 processes)
 	Parallel     int
+	CLIMaxN      int
+	ApplyFlags   string
 	Seed         uint64
 	Steps        map[string]bool
 	Soak         time.Duration
@@ -63,6 +65,8 @@ func main() {
 	flag.IntVar(&c.RepsSmall, "reps", 5, "repetitions for N < 1000")
 	flag.IntVar(&c.RepsLarge, "reps-large", 3, "repetitions for N >= 1000")
 	flag.IntVar(&c.SeqRepsLarge, "seq-reps-large", 3, "repetitions of the SEQUENTIAL Nomad CLI loops for N >= 1000 (1,000 processes each, about 1 min per loop)")
+	flag.StringVar(&c.ApplyFlags, "apply-flags", "", "extra flags of every timed `ecsgit apply` (e.g. \"--parallelism 16\")")
+	flag.IntVar(&c.CLIMaxN, "cli-max-n", 0, "run the Nomad CLI loops only up to this N (0: at every N; e.g. 1000 leaves them out at N = 5,000, where they would take most of an hour)")
 	flag.IntVar(&c.Parallel, "parallel", 8, "concurrency of the parallel Nomad CLI loop (xargs -P)")
 	flag.Uint64Var(&c.Seed, "seed", 1, "generator seed")
 	flag.StringVar(&steps, "steps", "validate,plan,apply,noop,daemon,rollout,gobench", "steps to run")

@@ -155,6 +155,7 @@ func (b *bench) stepValidate(ctx context.Context, n int) {
 	if !b.has["validate"] {
 		e.Unavailable = missing
 	}
+	b.skipCLI(&s)
 	for i := 0; i < max(b.c.reps(n), b.c.seqReps(n)); i++ {
 		if e.Unavailable == "" && e.Err == "" && i < b.c.reps(n) {
 			r, err := runCmd(ctx, nil, b.c.Ecsgit, "validate", repo.Dir)
@@ -167,7 +168,7 @@ func (b *bench) stepValidate(ctx context.Context, n int) {
 				e.Stat.Add(r.Wall.Seconds())
 			}
 		}
-		if s.Err == "" && i < b.c.seqReps(n) {
+		if s.Err == "" && s.Unavailable == "" && i < b.c.seqReps(n) {
 			d, err := loopCLI(ctx, b.nomadEnv(ns), 1, repo.JobFiles, []int{0}, b.c.Nomad, "job", "validate", "-json")
 			if err != nil {
 				s.Err = err.Error()
@@ -212,6 +213,8 @@ func (b *bench) stepPlan(ctx context.Context, n int) {
 	if !b.has["plan"] {
 		e.Unavailable = missing
 	}
+	b.skipCLI(&s)
+	b.skipCLI(&p)
 	for i := 0; i < max(b.c.reps(n), b.c.seqReps(n)); i++ {
 		if e.Unavailable == "" && e.Err == "" && i < b.c.reps(n) {
 			r, err := runCmd(ctx, nil, b.c.Ecsgit, "plan", "--detailed-exitcode", "--address", b.k.addr, repo.Dir)
@@ -228,7 +231,7 @@ func (b *bench) stepPlan(ctx context.Context, n int) {
 				}
 			}
 		}
-		if s.Err == "" && i < b.c.seqReps(n) {
+		if s.Err == "" && s.Unavailable == "" && i < b.c.seqReps(n) {
 			d, err := loopCLI(ctx, b.nomadEnv(ns), 1, repo.JobFiles, []int{0, 1}, b.c.Nomad, "job", "plan", "-json")
 			if err != nil {
 				s.Err = err.Error()
@@ -236,7 +239,7 @@ func (b *bench) stepPlan(ctx context.Context, n int) {
 				s.Stat.Add(d.Seconds())
 			}
 		}
-		if p.Err == "" && i < b.c.reps(n) {
+		if p.Err == "" && p.Unavailable == "" && i < b.c.reps(n) {
 			d, err := loopCLI(ctx, b.nomadEnv(ns), b.c.Parallel, repo.JobFiles, []int{0, 1}, b.c.Nomad, "job", "plan", "-json")
 			if err != nil {
 				p.Err = err.Error()
@@ -299,6 +302,16 @@ func changedFiles(prev, next []string) []string {
 	return out
 }
 
+// skipCLI marks a Nomad CLI row as not run above -cli-max-n (N = 5,000: the loops
+// start a process per file and would take most of an hour).
+func (b *bench) skipCLI(r *Row) {
+	if !b.c.cliLoops(r.N) {
+		r.Unavailable = fmt.Sprintf("not run (-cli-max-n %d)", b.c.CLIMaxN)
+	}
+}
+
+func (c *config) cliLoops(n int) bool { return c.CLIMaxN == 0 || n <= c.CLIMaxN }
+
 // apiRegister registers every job of files through the API with apiClients workers and
 // returns the wall time.
 func (b *bench) apiRegister(ns string, files []string) (time.Duration, error) {
@@ -322,7 +335,7 @@ func (b *bench) stepApply(ctx context.Context, n int) {
 			r := &Row{Step: st, N: n, Mode: modeControl, Tool: tool}
 			switch tool {
 			case "ecsgit":
-				r.Cmd = "ecsgit apply --auto-approve REPO"
+				r.Cmd = strings.Join(append([]string{"ecsgit apply --auto-approve"}, strings.Fields(b.c.ApplyFlags)...), " ") + " REPO"
 			case toolAPI:
 				r.Cmd = fmt.Sprintf("PUT /v1/jobs from %d concurrent API clients (Go api.Client, one process)", apiClients)
 				if st == steps[1] {
@@ -338,6 +351,10 @@ func (b *bench) stepApply(ctx context.Context, n int) {
 			}
 			rows[st+"|"+tool] = r
 		}
+	}
+	for _, st := range steps {
+		b.skipCLI(rows[st+"|nomad CLI sequential"])
+		b.skipCLI(rows[st+"|nomad CLI parallel"])
 	}
 	noop := NoopRow{N: n}
 	if !b.has["apply"] {
@@ -388,7 +405,7 @@ func (b *bench) stepApply(ctx context.Context, n int) {
 			if par > 1 {
 				tool, reps = "nomad CLI parallel", b.c.reps(n)
 			}
-			if i >= reps || rows[steps[0]+"|"+tool].Err != "" {
+			if i >= reps || rows[steps[0]+"|"+tool].Err != "" || !b.c.cliLoops(n) {
 				continue
 			}
 			ns := b.ns(fmt.Sprintf("n%d-apply-%d", n, par))
@@ -418,11 +435,17 @@ func (b *bench) stepApply(ctx context.Context, n int) {
 	b.res.Noop = append(b.res.Noop, noop)
 }
 
+// applyArgs is the ecsgit apply command line, with -apply-flags.
+func (b *bench) applyArgs(dir string) []string {
+	args := append([]string{"apply", "--auto-approve", "--address", b.k.addr}, strings.Fields(b.c.ApplyFlags)...)
+	return append(args, dir)
+}
+
 func (b *bench) ecsgitApply(ctx context.Context, row *Row, dir string) {
 	if row.Err != "" {
 		return
 	}
-	r, err := runCmd(ctx, nil, b.c.Ecsgit, "apply", "--auto-approve", "--address", b.k.addr, dir)
+	r, err := runCmd(ctx, nil, append([]string{b.c.Ecsgit}, b.applyArgs(dir)...)...)
 	if err == nil && r.Code != 0 {
 		err = fmt.Errorf("exit %d: %s", r.Code, tail(r.Stderr+r.Stdout, 300))
 	}
@@ -445,7 +468,7 @@ func (b *bench) noopApply(ctx context.Context, row *NoopRow, ns, dir string) {
 	}
 	q := &api.QueryOptions{Namespace: ns}
 	jobsBefore, _, _ := b.k.c.Jobs().List(q)
-	r, err := runCmd(ctx, nil, b.c.Ecsgit, "apply", "--auto-approve", "--address", b.k.addr, dir)
+	r, err := runCmd(ctx, nil, append([]string{b.c.Ecsgit}, b.applyArgs(dir)...)...)
 	if err == nil && r.Code != 0 {
 		err = fmt.Errorf("exit %d: %s", r.Code, tail(r.Stderr+r.Stdout, 300))
 	}
