@@ -125,6 +125,14 @@ $(server_join_block)
     memory_oversubscription_enabled = true
   }
 }
+
+# Every test process, daemon, the proxy and the autoscaler reach the server from
+# 127.0.0.1, one address for what would be many hosts in production: Nomad's default of
+# 100 concurrent HTTP connections per client address answered 429 to a full parallel
+# test run (docs/cluster.md).
+limits {
+  http_max_conns_per_client = 1000
+}
 $(acl_config)
 EOF
 }
