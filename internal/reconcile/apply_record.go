@@ -87,11 +87,10 @@ func (a *applier) revision(ctx context.Context, sp plan.ServicePlan, u *Unit) (s
 	return u.ECS.Family, rev, err
 }
 
-// startRevision runs revision concurrently with what follows (the register and its
+// startRevision runs revision concurrently with what follows (the register's
 // evaluation) and returns the function that waits for it: the revision is needed only
-// by the record write after the register. A register refused after it leaves the
-// content with a revision number, as a task definition registered in ECS keeps its
-// revision whether or not a service ever runs it.
+// by the record write after the register. It is started only after Nomad accepted the
+// register, so a refused register leaves no revision number behind.
 func (a *applier) startRevision(ctx context.Context, sp plan.ServicePlan, u *Unit) func() (string, int, error) {
 	type result struct {
 		family string

@@ -175,8 +175,6 @@ func (a *applier) register(ctx context.Context, sp plan.ServicePlan, u *Unit, cl
 			return errorResult(fmt.Errorf("secrets policy of %s: %w", sp.JobID, err))
 		}
 	}
-	revision := a.startRevision(ctx, sp, u)
-	defer func() { _, _, _ = revision() }() // never leave the assignment running behind the result
 	evalID, _, err := a.b.Register(ctx, u.Job, sp.JobModifyIndex)
 	if errors.Is(err, nomadbackend.ErrConflict) {
 		return ServiceResult{Status: StatusConflict, Reason: a.conflictReason(ctx, sp, err)}
@@ -184,6 +182,12 @@ func (a *applier) register(ctx context.Context, sp plan.ServicePlan, u *Unit, cl
 	if err != nil {
 		return errorResult(err)
 	}
+	// The revision is assigned once the register is accepted, alongside its evaluation:
+	// a register refused by a racing apply must not consume a revision number
+	// (TestFaultConcurrentApplies checks that revisions stay consecutive; it failed when
+	// the assignment started before the register).
+	revision := a.startRevision(ctx, sp, u)
+	defer func() { _, _, _ = revision() }() // never leave the assignment running behind the result
 	registered := func(r ServiceResult, err error) ServiceResult {
 		r.Registered = true
 		if err != nil {
