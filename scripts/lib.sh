@@ -18,3 +18,55 @@ need_docker() {
 
 # repo_root is the directory holding the Makefile and go.mod.
 repo_root() { cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd; }
+
+# component_dir NAME VERSION is the per-user cache directory of a component built from
+# the Go module proxy (Nomad, Traefik, the autoscaler, the registry): one per version.
+component_dir() { echo "${ECSGIT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ecsgit}/$1/$2"; }
+
+# module_build MODULE VERSION BIN CHECK BUILD builds a pinned Go program from the module
+# proxy into BIN (a path in a component_dir), once per machine, and prints BIN.
+#   CHECK BIN     a function that succeeds when BIN is the wanted build (its version);
+#   BUILD OUT     a function run in a writable copy of the module's source, with Go's
+#                 output going to a build log, that compiles the program to OUT.
+# Parallel callers (make targets, test binaries, .ci/run's prebuild) build once: a
+# second caller waits on the lock and then uses the first one's binary. The module is
+# fetched with `go mod download` and built with its own go.mod: `go install pkg@version`
+# would also ask the proxy for the version list, which the proxy here may refuse.
+# LOG_PREFIX names the calling script in every message.
+module_build() {
+  local module=$1 version=$2 bin=$3 check=$4 build=$5 dir start json src
+  dir=$(dirname "$bin")
+  command -v go >/dev/null 2>&1 || die "Go is not installed: it is needed to build $module@$version"
+  mkdir -p "$dir"
+  exec 9>"$dir/.build.lock"
+  if ! flock -n 9; then
+    log "another process is building $module into $dir; waiting for it (up to 30 min)"
+    flock -w 1800 9 || die "timed out waiting for the other build of $module"
+    if [ -x "$bin" ] && "$check" "$bin"; then echo "$bin"; return 0; fi
+  fi
+  start=$(date +%s)
+  log "building $module@$version from the Go module proxy into $dir (once per machine)"
+  MODULE_BUILD_WORK=$(mktemp -d)
+  trap 'chmod -R u+w "$MODULE_BUILD_WORK" 2>/dev/null; rm -rf "$MODULE_BUILD_WORK"' EXIT
+  log "downloading $module@$version"
+  if ! json=$(cd "$MODULE_BUILD_WORK" && GOFLAGS=-mod=mod go mod download -json "$module@$version" 2>&1); then
+    log "error: go mod download failed (is the Go module proxy reachable? GOPROXY=$(go env GOPROXY)):"
+    echo "$json" | tail -20 >&2
+    exit 1
+  fi
+  src=$(echo "$json" | sed -nE 's/^\s*"Dir": "(.*)",?$/\1/p')
+  [ -d "$src" ] || die "go mod download did not give a source directory for $module@$version"
+  cp -r "$src" "$MODULE_BUILD_WORK/src"
+  chmod -R u+w "$MODULE_BUILD_WORK/src"
+  log "compiling (downloads the dependencies on a cold module cache)"
+  if ! (cd "$MODULE_BUILD_WORK/src" && "$build" "$MODULE_BUILD_WORK/out") >"$MODULE_BUILD_WORK/build.log" 2>&1; then
+    log "error: build failed after $(( $(date +%s) - start ))s; last lines:"
+    tail -30 "$MODULE_BUILD_WORK/build.log" >&2
+    exit 1
+  fi
+  # Rename into place: a reader never sees a half-written binary.
+  mv "$MODULE_BUILD_WORK/out" "$bin.tmp" && mv "$bin.tmp" "$bin"
+  "$check" "$bin" || die "the binary built from $module@$version does not report that version"
+  log "built $module@$version in $(( $(date +%s) - start ))s"
+  echo "$bin"
+}
