@@ -1,35 +1,15 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/ecsgit/ecsgit/internal/ecsevents"
 	"github.com/ecsgit/ecsgit/internal/iostreams"
 )
-
-// syncBuffer is a bytes.Buffer safe for one writer and a reader.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 type envLine struct {
 	DetailType string `json:"detail-type"`
@@ -91,7 +71,7 @@ func TestEventsCommandOnCluster(t *testing.T) {
 	}
 
 	// Follow the bad release.
-	var follow syncBuffer
+	var follow iostreams.SyncBuffer
 	ctx, cancel := context.WithCancel(t.Context())
 	ended := make(chan error, 1)
 	go func() {

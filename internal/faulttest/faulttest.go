@@ -30,6 +30,7 @@ import (
 
 	"github.com/hashicorp/nomad/api"
 
+	"github.com/ecsgit/ecsgit/internal/iostreams"
 	"github.com/ecsgit/ecsgit/internal/nomadbackend"
 	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadtest"
 )
@@ -106,7 +107,7 @@ type Result struct {
 // Proc is a running ecsgit command.
 type Proc struct {
 	cmd   *exec.Cmd
-	out   *syncBuffer
+	out   *iostreams.SyncBuffer
 	start time.Time
 	done  chan struct{}
 	res   Result
@@ -118,7 +119,7 @@ func (c CLI) Start(args ...string) *Proc {
 	full := append([]string{args[0], "--address", c.Addr, "-n", c.Namespace}, args[1:]...)
 	cmd := exec.Command(c.Bin, full...)
 	cmd.Env = append(os.Environ(), "NOMAD_ADDR="+c.Addr)
-	p := &Proc{cmd: cmd, out: &syncBuffer{}, done: make(chan struct{})}
+	p := &Proc{cmd: cmd, out: &iostreams.SyncBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	p.start = time.Now()
 	if err := cmd.Start(); err != nil {
@@ -169,23 +170,6 @@ func exitCode(err error, cmd *exec.Cmd) int {
 		return 128 + int(ws.Signal())
 	}
 	return cmd.ProcessState.ExitCode()
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // CheckHistory fails t with every HistoryProblems of h and returns a one-line summary

@@ -38,3 +38,21 @@ func TestNewDetects(t *testing.T) {
 		t.Error("NO_COLOR set in the environment, colour still enabled")
 	}
 }
+
+func TestSyncBufferConcurrentWriteAndRead(t *testing.T) {
+	var b SyncBuffer
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 1000; i++ {
+			b.Write([]byte("x"))
+		}
+	}()
+	for i := 0; i < 100; i++ {
+		_ = b.String()
+	}
+	<-done
+	if got := len(b.String()); got != 1000 {
+		t.Fatalf("after 1000 one-byte writes the buffer holds %d bytes", got)
+	}
+}
