@@ -34,26 +34,23 @@ func ParseScalingSchedule(expr, tz string) (*ScalingSchedule, error) {
 		}
 		s.Loc = loc
 	}
-	open := strings.IndexByte(expr, '(')
-	if open < 0 || !strings.HasSuffix(expr, ")") {
+	kind, body, ok := splitExpression(expr)
+	if !ok {
 		return nil, fmt.Errorf("Schedule %q: expected at(yyyy-mm-ddThh:mm:ss), rate(value unit) or cron(fields)", expr)
 	}
-	kind, body := expr[:open], strings.TrimSpace(expr[open+1:len(expr)-1])
 	switch kind {
 	case "at":
-		t, err := time.ParseInLocation("2006-01-02T15:04:05", body, s.Loc)
+		t, err := parseAt(body, s.Loc)
 		if err != nil {
-			return nil, fmt.Errorf("Schedule %q: at() takes yyyy-mm-ddThh:mm:ss, e.g. at(2026-12-24T18:00:00)", expr)
+			return nil, fmt.Errorf("Schedule %q: %v", expr, err)
 		}
 		s.at = t
 	case "rate":
-		f := strings.Fields(body)
-		n, err := strconv.Atoi(safeIndex(f, 0))
-		unit := map[string]time.Duration{"minute": time.Minute, "minutes": time.Minute, "hour": time.Hour, "hours": time.Hour, "day": 24 * time.Hour, "days": 24 * time.Hour}[safeIndex(f, 1)]
-		if len(f) != 2 || err != nil || n < 1 || unit == 0 {
-			return nil, fmt.Errorf("Schedule %q: rate() takes a positive whole number and minute(s), hour(s) or day(s), e.g. rate(5 minutes)", expr)
+		_, _, every, err := parseRate(body)
+		if err != nil {
+			return nil, fmt.Errorf("Schedule %q: %v", expr, err)
 		}
-		s.rate = time.Duration(n) * unit
+		s.rate = every
 	case "cron":
 		c, err := parseCron(body)
 		if err != nil {
@@ -66,13 +63,6 @@ func ParseScalingSchedule(expr, tz string) (*ScalingSchedule, error) {
 	return s, nil
 }
 
-func safeIndex(f []string, i int) string {
-	if i < len(f) {
-		return f[i]
-	}
-	return ""
-}
-
 var (
 	monthNames = map[string]int{"JAN": 1, "FEB": 2, "MAR": 3, "APR": 4, "MAY": 5, "JUN": 6, "JUL": 7, "AUG": 8, "SEP": 9, "OCT": 10, "NOV": 11, "DEC": 12}
 	dowNames   = map[string]int{"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU": 5, "FRI": 6, "SAT": 7}
@@ -80,9 +70,9 @@ var (
 
 // parseCron reads the six fields of an EventBridge-style cron expression.
 func parseCron(body string) (*cronFields, error) {
-	f := strings.Fields(body)
-	if len(f) != 6 {
-		return nil, fmt.Errorf("cron() takes 6 fields (minutes hours day-of-month month day-of-week year), got %d", len(f))
+	f, err := cronShape(body)
+	if err != nil {
+		return nil, err
 	}
 	c := &cronFields{}
 	specs := []struct {
@@ -114,9 +104,6 @@ func parseCron(body string) (*cronFields, error) {
 		if err := parseCronField(f[i], sp.lo, sp.hi, sp.names, sp.dst); err != nil {
 			return nil, fmt.Errorf("cron() %s %q: %v", sp.name, f[i], err)
 		}
-	}
-	if (f[2] == "?") == (f[4] == "?") {
-		return nil, fmt.Errorf("cron(): exactly one of day-of-month and day-of-week must be ?")
 	}
 	if f[5] != "*" {
 		var yrs = map[int]bool{}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -237,39 +236,31 @@ type Expression struct {
 	At time.Time
 }
 
-var (
-	rateRE = regexp.MustCompile(`^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$`)
-	cronRE = regexp.MustCompile(`^cron\((.*)\)$`)
-	atRE   = regexp.MustCompile(`^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$`)
-)
-
-// ParseScheduleExpression parses rate(), cron() and at() as EventBridge takes them.
+// ParseScheduleExpression parses rate(), cron() and at() as EventBridge takes them. The
+// cron fields are checked for their shape only: Nomad's cron parser (cronexpr) reads
+// them, L, W and # included, when the schedule is translated.
 func ParseScheduleExpression(s string) (Expression, error) {
-	if m := rateRE.FindStringSubmatch(s); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		if n < 1 {
-			return Expression{}, fmt.Errorf("the rate must be a positive whole number")
+	kind, body, ok := splitExpression(s)
+	switch {
+	case ok && kind == "rate":
+		n, unit, every, err := parseRate(body)
+		if err != nil {
+			return Expression{}, err
 		}
-		if (n == 1) != !strings.HasSuffix(m[2], "s") {
-			return Expression{}, fmt.Errorf("write %q with the value 1 and %q otherwise (rate(1 hour), rate(5 hours))", strings.TrimSuffix(m[2], "s"), strings.TrimSuffix(m[2], "s")+"s")
+		if singular := strings.TrimSuffix(unit, "s"); (n == 1) != (unit == singular) {
+			return Expression{}, fmt.Errorf("write %q with the value 1 and %q otherwise (rate(1 hour), rate(5 hours))", singular, singular+"s")
 		}
-		unit := map[string]time.Duration{"minute": time.Minute, "hour": time.Hour, "day": 24 * time.Hour}[strings.TrimSuffix(m[2], "s")]
-		return Expression{Kind: "rate", Every: time.Duration(n) * unit}, nil
-	}
-	if m := cronRE.FindStringSubmatch(s); m != nil {
-		f := strings.Fields(m[1])
-		if len(f) != 6 {
-			return Expression{}, fmt.Errorf("cron() takes 6 fields (minutes hours day-of-month month day-of-week year), got %d", len(f))
-		}
-		if (f[2] == "?") == (f[4] == "?") {
-			return Expression{}, fmt.Errorf("exactly one of day-of-month and day-of-week must be '?'")
+		return Expression{Kind: "rate", Every: every}, nil
+	case ok && kind == "cron":
+		f, err := cronShape(body)
+		if err != nil {
+			return Expression{}, err
 		}
 		return Expression{Kind: "cron", Cron: f}, nil
-	}
-	if m := atRE.FindStringSubmatch(s); m != nil {
-		t, err := time.Parse("2006-01-02T15:04:05", m[1])
+	case ok && kind == "at":
+		t, err := parseAt(body, time.UTC)
 		if err != nil {
-			return Expression{}, fmt.Errorf("at(): %v", err)
+			return Expression{}, err
 		}
 		return Expression{Kind: "at", At: t}, nil
 	}
