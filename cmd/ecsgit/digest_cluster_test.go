@@ -2,18 +2,15 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/nomad/api"
 
-	"github.com/ecsgit/ecsgit/internal/clustertest"
 	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadtest"
+	"github.com/ecsgit/ecsgit/internal/repotest"
 )
 
 // TestDigestPinnedDuringRollout (ACL cluster, the private registry): the plan resolves
@@ -21,23 +18,11 @@ import (
 // other content in the middle of a one-at-a-time rollout does not change what the
 // remaining tasks run: all three run the content the tag had when planned.
 func TestDigestPinnedDuringRollout(t *testing.T) {
-	ce := clustertest.NewACL(t)
-	e := &cmdEnv{ce}
-	t.Setenv("NOMAD_TOKEN", e.Token)
+	e := newACLCmdEnv(t)
 	reg := e.PrivateRegistry()
-	target := []string{"--address", e.Addr, "-n", e.Namespace}
-	cli := func(stdin string, args ...string) (int, string) {
-		t.Helper()
-		var out, errOut strings.Builder
-		code := run(args, strings.NewReader(stdin), &out, &errOut)
-		t.Logf("ecsgit %s → %d\n%s%s", strings.Join(args, " "), code, out.String(), errOut.String())
-		return code, out.String() + errOut.String()
-	}
-	for _, kv := range [][3]string{{"secrets/registry", "username", reg.User}, {"secrets/registry", "password", reg.Password}} {
-		if code, _ := cli(kv[2], append([]string{"secrets", "put"}, append(target, kv[0], kv[1])...)...); code != exitOK {
-			t.Fatalf("secrets put: exit %d", code)
-		}
-	}
+	target := e.target()
+	e.putSecret(t, "secrets/registry", "username", reg.User)
+	e.putSecret(t, "secrets/registry", "password", reg.Password)
 	// A per-test tag: other tests share the registry.
 	tag := "ecsgit-demo/app:" + strings.TrimPrefix(e.Namespace, "t-")
 	tag = tag[:min(len(tag), 120)]
@@ -58,29 +43,24 @@ func TestDigestPinnedDuringRollout(t *testing.T) {
 			"web-service.json": map[string]any{"serviceName": "web", "taskDefinition": "web", "desiredCount": 3,
 				"deploymentConfiguration": map[string]any{"minimumHealthyPercent": 50, "maximumPercent": 100}},
 		}
-		for name, v := range files {
-			b, _ := json.MarshalIndent(v, "", "  ")
-			if err := os.WriteFile(filepath.Join(repoDir, name), b, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
+		repotest.WriteJSON(t, repoDir, files)
 	}
 	e.Tag(reg, nomadtest.ImageV1, tag)
 	write("1")
-	if code, _ := cli("", append([]string{"apply", "--auto-approve"}, append(target, repoDir)...)...); code != exitOK {
+	if code, _ := e.cli(t, "", append([]string{"apply", "--auto-approve"}, append(target, repoDir)...)...); code != exitOK {
 		t.Fatalf("first apply: exit %d", code)
 	}
 
 	// Release 2: the tag now has app:2's content; the plan pins it.
 	e.Tag(reg, nomadtest.ImageV2, tag)
 	write("2")
-	code, out := cli("", append([]string{"plan"}, append(target, repoDir)...)...)
+	code, out := e.cli(t, "", append([]string{"plan"}, append(target, repoDir)...)...)
 	if code != exitOK || !strings.Contains(out, "image app: "+image+" (sha256:") {
 		t.Fatalf("plan: exit %d; want the line %q", code, "image app: "+image+" (sha256:…)")
 	}
 	done := make(chan int, 1)
 	go func() {
-		code, _ := cli("", append([]string{"apply", "--auto-approve"}, append(target, repoDir)...)...)
+		code, _ := e.cli(t, "", append([]string{"apply", "--auto-approve"}, append(target, repoDir)...)...)
 		done <- code
 	}()
 	// Once the first task of release 2 runs, the tag moves back to app:1's content.

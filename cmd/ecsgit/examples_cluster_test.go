@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/nomad/api"
 
 	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadtest"
+	"github.com/ecsgit/ecsgit/internal/repotest"
 )
 
 // TestComposeExampleDeploys applies examples/compose-app, exactly as the quick start
@@ -90,12 +91,7 @@ func TestDaemonServiceRollsOut(t *testing.T) {
 			}}},
 			"agent-service.json": map[string]any{"serviceName": "agent", "taskDefinition": "agent", "schedulingStrategy": "DAEMON"},
 		}
-		for name, v := range files {
-			b, _ := json.MarshalIndent(v, "", "  ")
-			if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
+		repotest.WriteJSON(t, dir, files)
 	}
 	runningImages := func() map[string]string { // node → image of its running alloc
 		allocs, _, err := e.Client.Jobs().Allocations("agent", false, e.QueryOptions())

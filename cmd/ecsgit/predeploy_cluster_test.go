@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -30,12 +27,7 @@ func writePreDeployRepo(t *testing.T, dir, ns, webImage string, migrationFails b
 			"name": "app", "image": "ecsgit-demo/app:1", "memory": 32, "command": []string{mode},
 			"environment": []any{map[string]any{"name": "INIT_DURATION", "value": "2s"}}}}},
 	}
-	for name, v := range files {
-		b, _ := json.MarshalIndent(v, "", "  ")
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	repotest.WriteJSON(t, dir, files)
 }
 
 // TestApplyRunsPreDeployTaskFirst: the migration declared for web in ecsgit.yaml is in

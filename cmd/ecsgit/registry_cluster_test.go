@@ -2,13 +2,10 @@ package main
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
+	"github.com/ecsgit/ecsgit/internal/repotest"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/ecsgit/ecsgit/internal/clustertest"
 )
 
 // writeRegistryRepo: two tasks of the demo image from the private registry, pulled with
@@ -27,12 +24,7 @@ func writeRegistryRepo(t *testing.T, dir, ns, image, credentials string) {
 		"web-service.json": map[string]any{"serviceName": "web", "taskDefinition": "web", "desiredCount": 2,
 			"deploymentConfiguration": map[string]any{"deploymentCircuitBreaker": map[string]any{"enable": true, "rollback": true}}},
 	}
-	for name, v := range files {
-		b, _ := json.MarshalIndent(v, "", "  ")
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	repotest.WriteJSON(t, dir, files)
 }
 
 // TestPrivateRegistryPull (ACL cluster, the CNCF distribution registry with htpasswd):
@@ -41,26 +33,15 @@ func writeRegistryRepo(t *testing.T, dir, ns, image, credentials string) {
 // registry's error, the circuit breaker rolls back, and the previous revision keeps
 // running. The password is in no output and not in the job spec.
 func TestPrivateRegistryPull(t *testing.T) {
-	ce := clustertest.NewACL(t)
-	e := &cmdEnv{ce}
-	t.Setenv("NOMAD_TOKEN", e.Token)
+	e := newACLCmdEnv(t)
 	reg := e.PrivateRegistry()
-	cli := func(stdin string, args ...string) (int, string) {
-		t.Helper()
-		var out, errOut strings.Builder
-		code := run(args, strings.NewReader(stdin), &out, &errOut)
-		t.Logf("ecsgit %s → %d\n%s%s", strings.Join(args, " "), code, out.String(), errOut.String())
-		return code, out.String() + errOut.String()
-	}
-	target := []string{"--address", e.Addr, "-n", e.Namespace}
+	target := e.target()
 	const wrong = "Zq8-wrong-password-31"
 	for _, kv := range [][3]string{
 		{"secrets/registry", "username", reg.User}, {"secrets/registry", "password", reg.Password},
 		{"secrets/registry-bad", "username", reg.User}, {"secrets/registry-bad", "password", wrong},
 	} {
-		if code, _ := cli(kv[2], append([]string{"secrets", "put"}, append(target, kv[0], kv[1])...)...); code != exitOK {
-			t.Fatalf("secrets put %s %s: exit %d", kv[0], kv[1], code)
-		}
+		e.putSecret(t, kv[0], kv[1], kv[2])
 	}
 	noPassword := func(what, out string) {
 		t.Helper()
@@ -71,7 +52,7 @@ func TestPrivateRegistryPull(t *testing.T) {
 	dir := t.TempDir()
 	good := "arn:aws:secretsmanager:eu-west-1:123456789012:secret:registry-AbCdEf"
 	writeRegistryRepo(t, dir, e.Namespace, reg.Image("ecsgit-demo/app:1"), good)
-	code, out := cli("", append([]string{"apply", "--auto-approve"}, append(target, dir)...)...)
+	code, out := e.cli(t, "", append([]string{"apply", "--auto-approve"}, append(target, dir)...)...)
 	if code != exitOK {
 		t.Fatalf("apply with the registry's credentials: exit %d", code)
 	}
@@ -86,7 +67,7 @@ func TestPrivateRegistryPull(t *testing.T) {
 
 	// The next revision reads credentials with a wrong password.
 	writeRegistryRepo(t, dir, e.Namespace, reg.Image("ecsgit-demo/app:2"), "arn:aws:secretsmanager:eu-west-1:123456789012:secret:registry-bad-AbCdEf")
-	code, out = cli("", append([]string{"apply", "--auto-approve"}, append(target, dir)...)...)
+	code, out = e.cli(t, "", append([]string{"apply", "--auto-approve"}, append(target, dir)...)...)
 	if code != exitDegraded || !strings.Contains(out, "web: rolled-back") {
 		t.Fatalf("apply with a wrong registry password: exit %d, want %d (rolled back)", code, exitDegraded)
 	}

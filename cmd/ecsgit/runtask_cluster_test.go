@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ecsgit/ecsgit/internal/nomadbackend"
+	"github.com/ecsgit/ecsgit/internal/repotest"
 )
 
 // writeTaskRepo writes a repository with one task definition "job" (the demo image with
@@ -27,12 +28,7 @@ func writeTaskRepo(t *testing.T, dir, ns string, memory int, command []string, e
 			"command": command, "environment": kv,
 		}}},
 	}
-	for name, v := range files {
-		b, _ := json.MarshalIndent(v, "", "  ")
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	repotest.WriteJSON(t, dir, files)
 }
 
 // TestRunTaskWaitExitsWithContainerCode: run-task --wait of a task whose essential

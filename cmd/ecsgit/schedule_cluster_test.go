@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/hashicorp/nomad/api"
 
 	"github.com/ecsgit/ecsgit/internal/nomadbackend"
+	"github.com/ecsgit/ecsgit/internal/repotest"
 )
 
 // writeScheduleRepo writes task definition "report" (the demo image's init mode) and
@@ -30,12 +30,7 @@ func writeScheduleRepo(t *testing.T, dir, ns string, schedules map[string]any) {
 	for name, v := range schedules {
 		files[name] = v
 	}
-	for name, v := range files {
-		b, _ := json.MarshalIndent(v, "", "  ")
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	repotest.WriteJSON(t, dir, files)
 }
 
 func schedulerSchedule(name, expr, state string) map[string]any {

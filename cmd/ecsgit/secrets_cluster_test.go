@@ -15,7 +15,6 @@ import (
 
 	"github.com/hashicorp/nomad/api"
 
-	"github.com/ecsgit/ecsgit/internal/clustertest"
 	"github.com/ecsgit/ecsgit/internal/gittest"
 	"github.com/ecsgit/ecsgit/internal/nomadbackend"
 	"github.com/ecsgit/ecsgit/internal/synctest"
@@ -29,13 +28,7 @@ import (
 // /metrics, also after an out-of-band change of the value and a drifted job that
 // carries the value in clear.
 func TestSecretsReachTheContainerAndNoOutput(t *testing.T) {
-	ce := clustertest.NewACL(t)
-	e := &cmdEnv{ce}
-	if e.Token == "" {
-		t.Fatal("the ACL cluster has no management token (scripts/cluster.sh up with ECSGIT_NOMAD_ACL=1)")
-	}
-	t.Setenv("NOMAD_TOKEN", e.Token) // the CLI and the daemon read it, as api.DefaultConfig does
-	requireACLsEnforced(t, e.Addr)
+	e := newACLCmdEnv(t)
 
 	const (
 		dbPassword = "Zq8-db-value-7741"
@@ -58,17 +51,10 @@ func TestSecretsReachTheContainerAndNoOutput(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cli := func(stdin string, args ...string) (int, string) {
-		t.Helper()
-		var out, errOut bytes.Buffer
-		code := run(args, strings.NewReader(stdin), &out, &errOut)
-		t.Logf("ecsgit %s → %d\n%s%s", strings.Join(args, " "), code, out.String(), errOut.String())
-		return code, out.String() + errOut.String()
-	}
-	target := []string{"--address", e.Addr, "-n", e.Namespace}
+	target := e.target()
 
 	// 1. Missing: a plan error at the reference, with the path; nothing registered.
-	code, out := cli("", append([]string{"plan"}, append(target, dir)...)...)
+	code, out := e.cli(t, "", append([]string{"plan"}, append(target, dir)...)...)
 	if code != exitFailure {
 		t.Fatalf("plan with missing secrets: exit %d, want %d", code, exitFailure)
 	}
@@ -86,20 +72,16 @@ func TestSecretsReachTheContainerAndNoOutput(t *testing.T) {
 
 	// 2. The values go in through stdin only.
 	for _, put := range [][3]string{{"secrets/prod/db/password", "value", dbPassword + "\n"}, {"secrets/prod/app", "token", apiToken}} {
-		code, out := cli(put[2], append([]string{"secrets", "put"}, append(target, put[0], put[1])...)...)
-		if code != exitOK {
-			t.Fatalf("secrets put %s: exit %d", put[0], code)
-		}
-		noValue("secrets put", out)
+		noValue("secrets put", e.putSecret(t, put[0], put[1], put[2]))
 	}
-	code, out = cli("", append([]string{"secrets", "list"}, target...)...)
+	code, out = e.cli(t, "", append([]string{"secrets", "list"}, target...)...)
 	if code != exitOK || !strings.Contains(out, "secrets/prod/app") || !strings.Contains(out, "token") {
 		t.Fatalf("secrets list: exit %d, want the paths and keys", code)
 	}
 	noValue("secrets list", out)
 
 	// 3. Apply: the job's policy, then the job; the container has the values.
-	code, out = cli("", append([]string{"apply", "--auto-approve"}, append(target, dir)...)...)
+	code, out = e.cli(t, "", append([]string{"apply", "--auto-approve"}, append(target, dir)...)...)
 	if code != exitOK {
 		t.Fatalf("apply: exit %d", code)
 	}
@@ -137,19 +119,19 @@ func TestSecretsReachTheContainerAndNoOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, format := range []string{"human", "json", "markdown"} {
-		code, out := cli("", append([]string{"plan", "--output", format, "--detailed-exitcode"}, append(target, dir)...)...)
+		code, out := e.cli(t, "", append([]string{"plan", "--output", format, "--detailed-exitcode"}, append(target, dir)...)...)
 		if code != exitChanges {
 			t.Errorf("plan --output %s after drift: exit %d, want %d (changes)", format, code, exitChanges)
 		}
 		noValue("plan --output "+format, out)
 	}
-	code, out = cli("", append([]string{"apply", "--auto-approve"}, append(target, dir)...)...)
+	code, out = e.cli(t, "", append([]string{"apply", "--auto-approve"}, append(target, dir)...)...)
 	if code != exitOK {
 		t.Fatalf("apply correcting the drift: exit %d", code)
 	}
 	noValue("apply (drift)", out)
 	for _, args := range [][]string{{"status"}, {"status", "--output", "json"}, {"history", "web"}, {"history", "web", "--output", "json"}} {
-		code, out := cli("", append(append([]string{args[0]}, target...), args[1:]...)...)
+		code, out := e.cli(t, "", append(append([]string{args[0]}, target...), args[1:]...)...)
 		if code != exitOK {
 			t.Errorf("%v: exit %d", args, code)
 		}

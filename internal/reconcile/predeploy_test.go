@@ -1,9 +1,6 @@
 package reconcile
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -30,12 +27,7 @@ func writePreDeployRepo(t *testing.T, dir, ns, webImage string, fail bool) *spec
 		"migrate.json": map[string]any{"family": "migrate", "containerDefinitions": []any{map[string]any{
 			"name": "app", "image": "ecsgit-demo/app:1", "memory": 32, "command": []string{mode}}}},
 	}
-	for name, v := range files {
-		b, _ := json.MarshalIndent(v, "", "  ")
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	repotest.WriteJSON(t, dir, files)
 	d, err := spec.Load(dir, spec.LoadOptions{})
 	if err != nil || d.Diagnostics.HasErrors(false) {
 		t.Fatalf("load: %v %v", err, d.Diagnostics)

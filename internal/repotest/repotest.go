@@ -259,3 +259,14 @@ func mustJSON(v any) string {
 	}
 	return string(b) + "\n"
 }
+
+// WriteJSON writes each value of files as indented JSON under dir (see WriteFiles): the
+// hand-made task definitions and services of a test that Service cannot express.
+func WriteJSON(t testing.TB, dir string, files map[string]any) {
+	t.Helper()
+	text := make(map[string]string, len(files))
+	for name, v := range files {
+		text[name] = mustJSON(v)
+	}
+	WriteFiles(t, dir, text)
+}
