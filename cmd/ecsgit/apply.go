@@ -214,6 +214,14 @@ func applyExitCode(res *reconcile.Result) int {
 			}
 		}
 	}
+	for _, r := range res.LoadBalancing {
+		switch statusExit(r.Status) {
+		case exitFailure:
+			return exitFailure
+		case exitTransient:
+			code = exitTransient
+		}
+	}
 	return code
 }
 
@@ -298,6 +306,9 @@ func printApplySummary(ios *iostreams.IOStreams, res *reconcile.Result, code int
 		counts[r.Status]++
 		fmt.Fprintln(ios.Out, r)
 	}
+	for _, r := range res.LoadBalancing {
+		fmt.Fprintln(ios.Out, r)
+	}
 	var parts []string
 	for _, s := range applyStatuses {
 		if n := counts[s.Status]; n > 0 {
@@ -316,6 +327,11 @@ func printApplySummary(ios *iostreams.IOStreams, res *reconcile.Result, code int
 func printApplyProblems(ios *iostreams.IOStreams, res *reconcile.Result) {
 	for _, r := range res.Services {
 		if serviceExit(r) != exitOK {
+			fmt.Fprintf(ios.ErrOut, "ecsgit: %s\n", r)
+		}
+	}
+	for _, r := range res.LoadBalancing {
+		if statusExit(r.Status) != exitOK {
 			fmt.Fprintf(ios.ErrOut, "ecsgit: %s\n", r)
 		}
 	}

@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"regexp"
 	"slices"
 	"strconv"
@@ -158,6 +160,24 @@ func (p *Plan) Redact() {
 			sp.DriftChanges[j] = redactChange(sp.markSecret(sp.DriftChanges[j]))
 		}
 	}
+	for i := range p.LoadBalancing {
+		r := &p.LoadBalancing[i]
+		for j := range r.Changes {
+			r.Changes[j] = redactChange(r.Changes[j])
+		}
+	}
+}
+
+// HideSecretValue returns v, or "sha256:" and 16 hex digits of its hash when the secret
+// rules match the value at path. What is recorded and diffed then still changes with
+// the value, and no plan, record or view holds the value itself. Load-balancing
+// resources use it for their fields (a tag value may hold anything).
+func HideSecretValue(path, v string) string {
+	if !shouldMask(path, v, "") {
+		return v
+	}
+	sum := sha256.Sum256([]byte(v))
+	return "sha256:" + hex.EncodeToString(sum[:8])
 }
 
 // markSecret marks c masked when it names one of the service's secret variables.
@@ -178,6 +198,13 @@ func (p *Plan) redacted() *Plan {
 			sp.Changes = slices.Clone(sp.Changes)
 			sp.DriftChanges = slices.Clone(sp.DriftChanges)
 			cp.Services[i] = sp
+		}
+	}
+	if p.LoadBalancing != nil {
+		cp.LoadBalancing = make([]ResourcePlan, len(p.LoadBalancing))
+		for i, r := range p.LoadBalancing {
+			r.Changes = slices.Clone(r.Changes)
+			cp.LoadBalancing[i] = r
 		}
 	}
 	cp.Redact()

@@ -54,6 +54,9 @@ type Plan struct {
 	NomadAddress string `json:"nomad_address"`
 
 	Services []ServicePlan `json:"services"`
+	// LoadBalancing are the repository's load balancers, listeners, rules and target
+	// groups against what ecsgit recorded of them (plan_elb.go), sorted by kind and name.
+	LoadBalancing []ResourcePlan `json:"load_balancing,omitempty"`
 	// Diagnostics are the validation warnings (errors stop planning before a Plan exists).
 	Diagnostics spec.Diagnostics `json:"diagnostics,omitempty"`
 	Summary     Summary          `json:"summary"`
@@ -69,6 +72,8 @@ type Summary struct {
 	Drifted   int `json:"drifted"`
 	// PlacementFailures counts services whose scheduler dry-run could not place every task.
 	PlacementFailures int `json:"placement_failures"`
+	// LoadBalancing counts the load-balancing resources (nil when the plan has none).
+	LoadBalancing *ResourceSummary `json:"load_balancing,omitempty"`
 }
 
 // ServicePlan is the plan for one ECS service (= one Nomad job).
@@ -263,9 +268,13 @@ type Rollout struct {
 	CircuitBreaker string `json:"circuit_breaker,omitempty"`
 }
 
-// HasChanges reports whether applying the plan would change anything.
+// HasChanges reports whether applying the plan would change anything: a service, or a
+// load-balancing resource's record.
 func (p *Plan) HasChanges() bool {
 	s := p.Summary
+	if s.LoadBalancing != nil && s.LoadBalancing.changes() > 0 {
+		return true
+	}
 	return s.Create+s.Update+s.Delete > 0
 }
 
@@ -295,6 +304,7 @@ func (p *Plan) Summarize() {
 			s.PlacementFailures++
 		}
 	}
+	s.LoadBalancing = summarizeResources(p.LoadBalancing)
 	p.Summary = s
 }
 

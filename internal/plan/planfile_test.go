@@ -114,3 +114,29 @@ func TestWouldChange(t *testing.T) {
 		t.Error("no changes (noop, skip): true, want false")
 	}
 }
+
+// TestPlanFileKeepsLoadBalancing: apply writes load-balancing records from the plan
+// file's plan alone (after, record_modify_index, owner), so a round trip keeps them.
+func TestPlanFileKeepsLoadBalancing(t *testing.T) {
+	p := elbPlan()
+	p.LoadBalancing[3].RecordModifyIndex, p.LoadBalancing[3].Owner = 417, "shop"
+	p.Redact() // as Save does: the tag under a secret-looking key is masked
+	pf, err := NewPlanFile(p, map[string]json.RawMessage{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := Save(&b, pf); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(pf.Plan.LoadBalancing, got.Plan.LoadBalancing); diff != "" {
+		t.Errorf("load balancing after a round trip (-want +got):\n%s", diff)
+	}
+	if got.Plan.LoadBalancing[3].After["Priority"] != "5" || got.Plan.LoadBalancing[3].RecordModifyIndex != 417 {
+		t.Errorf("rule binding lost: %+v", got.Plan.LoadBalancing[3])
+	}
+}

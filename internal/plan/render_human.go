@@ -79,8 +79,12 @@ func (h humanRenderer) render(w io.Writer, p *Plan) error {
 		h.service(&b, sv)
 	}
 	h.unchanged(&b, v)
+	h.resources(&b, v.Resources)
 	if v.NoChanges {
 		b.WriteString("No changes. The cluster matches the desired state.\n")
+	}
+	if v.Resources.Summary != "" {
+		b.WriteString(h.paint(ansiBold, v.Resources.Summary) + "\n")
 	}
 	b.WriteString(h.paint(ansiBold, v.Summary) + "\n")
 	_, err := io.WriteString(w, b.String())
@@ -90,6 +94,12 @@ func (h humanRenderer) render(w io.Writer, p *Plan) error {
 // legend lists only the markers the plan uses, in a fixed order.
 func (h humanRenderer) legend(b *strings.Builder, v planView) {
 	used := map[Action]bool{}
+	for _, rv := range v.Resources.Changed {
+		used[rv.Marker] = true
+		for _, c := range rv.Changes {
+			used[kindMarker(c.Kind)] = true
+		}
+	}
 	for _, sv := range v.Changed {
 		used[sv.Marker] = true
 		for _, c := range append(sv.Changes, sv.Drift...) {
@@ -160,5 +170,35 @@ func (h humanRenderer) unchanged(b *strings.Builder, v planView) {
 			}
 		}
 		fmt.Fprintf(b, "%s hidden; -v to show\n\n", plural(len(v.Unchanged), "unchanged service"))
+	}
+}
+
+// resources is the load-balancing section: one block per changed load balancer,
+// listener, rule or target group, the unchanged ones collapsed as services are.
+func (h humanRenderer) resources(b *strings.Builder, v resourcesView) {
+	if len(v.Changed) == 0 && len(v.Unchanged) == 0 {
+		return
+	}
+	b.WriteString("Load balancing (listeners, rules, target groups):\n\n")
+	for _, rv := range v.Changed {
+		fmt.Fprintf(b, "%s %s\n", h.paint(actionColor(rv.Marker), string(rv.Marker)+" "+rv.Title), rv.Verb)
+		for _, c := range rv.Changes {
+			m := kindMarker(c.Kind)
+			fmt.Fprintf(b, "    %s %s\n", h.paint(actionColor(m), string(m)), c.Text)
+		}
+		for _, n := range rv.Notes {
+			b.WriteString("    " + n + "\n")
+		}
+		b.WriteString("\n")
+	}
+	switch {
+	case len(v.Unchanged) == 0:
+	case h.opts.Verbose:
+		for _, rv := range v.Unchanged {
+			fmt.Fprintf(b, "  %s unchanged (routes to: %s)\n", rv.Title, orDefault(rv.Routes, "no service"))
+		}
+		b.WriteString("\n")
+	default:
+		fmt.Fprintf(b, "%s hidden; -v to show\n\n", plural(len(v.Unchanged), "unchanged resource"))
 	}
 }

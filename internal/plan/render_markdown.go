@@ -26,8 +26,10 @@ func (m markdownRenderer) render(w io.Writer, p *Plan) error {
 	if len(v.Warnings) > 0 {
 		b.WriteString("\n")
 	}
-	if len(v.Changed) > 0 {
-		m.table(&b, v.Changed)
+	if len(v.Changed) > 0 || len(v.Resources.Changed) > 0 {
+		if len(v.Changed) > 0 {
+			m.table(&b, v.Changed)
+		}
 		for _, sv := range v.Changed {
 			m.details(&b, sv)
 		}
@@ -44,6 +46,10 @@ func (m markdownRenderer) render(w io.Writer, p *Plan) error {
 		}
 		fmt.Fprintf(&b, "<details><summary>%s</summary>\n\n%s\n\n</details>\n\n",
 			plural(len(v.Unchanged), "unchanged service"), strings.Join(names, ", "))
+	}
+	m.resources(&b, v.Resources)
+	if v.Resources.Summary != "" {
+		b.WriteString("**" + v.Resources.Summary + "**\n\n")
 	}
 	b.WriteString("**" + v.Summary + "**\n")
 	_, err := io.WriteString(w, b.String())
@@ -162,4 +168,47 @@ func mdEscape(s string) string {
 
 func htmlEscape(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// resources is the load-balancing part of the comment: a table of the changed load
+// balancers, listeners, rules and target groups, then one <details> each with its field
+// diff, and the unchanged ones collapsed.
+func (markdownRenderer) resources(b *strings.Builder, v resourcesView) {
+	if len(v.Changed) == 0 && len(v.Unchanged) == 0 {
+		return
+	}
+	if len(v.Changed) > 0 {
+		b.WriteString("| | load balancing | action | routes to |\n")
+		b.WriteString("|---|---|---|---|\n")
+		for _, rv := range v.Changed {
+			fmt.Fprintf(b, "| `%s` | `%s` | %s | %s |\n", mdMarker(rv.Marker), rv.Title, cell(rv.Verb), cell(rv.Routes))
+		}
+		b.WriteString("\n")
+	}
+	for _, rv := range v.Changed {
+		fmt.Fprintf(b, "<details><summary><code>%s</code> %s</summary>\n\n", htmlEscape(string(rv.Marker)+" "+rv.Title), htmlEscape(rv.Verb))
+		var diff []string
+		for _, c := range rv.Changes {
+			diff = append(diff, mdDiffMarker(c.Kind)+" "+c.Text)
+		}
+		if len(diff) > 0 {
+			fence := codeFence(diff)
+			b.WriteString(fence + "diff\n" + strings.Join(diff, "\n") + "\n" + fence + "\n\n")
+		}
+		for _, n := range rv.Notes {
+			b.WriteString("- " + mdEscape(n) + "\n")
+		}
+		if len(rv.Notes) > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString("</details>\n\n")
+	}
+	if len(v.Unchanged) > 0 {
+		names := make([]string, len(v.Unchanged))
+		for i, rv := range v.Unchanged {
+			names[i] = "`" + rv.Title + "`"
+		}
+		fmt.Fprintf(b, "<details><summary>%s</summary>\n\n%s\n\n</details>\n\n",
+			plural(len(v.Unchanged), "unchanged load-balancing resource"), strings.Join(names, ", "))
+	}
 }

@@ -35,17 +35,19 @@ type changeLine struct {
 }
 
 type planView struct {
-	Title        string
-	Warnings     []string
-	Changed      []serviceView // every service whose action is not noop
-	Unchanged    []serviceView
-	Summary      string
+	Title     string
+	Warnings  []string
+	Changed   []serviceView // every service whose action is not noop
+	Unchanged []serviceView
+	Summary   string
+	// Resources are the load balancers, listeners, rules and target groups.
+	Resources    resourcesView
 	NoChanges    bool
 	NotApplyable string
 }
 
 func buildView(p *Plan) planView {
-	v := planView{Title: planTitle(p), Summary: SummaryLine(p.Summary), NoChanges: !p.HasChanges()}
+	v := planView{Title: planTitle(p), Summary: SummaryLine(p.Summary), Resources: buildResourcesView(p), NoChanges: !p.HasChanges()}
 	for _, d := range p.Diagnostics {
 		v.Warnings = append(v.Warnings, d.String())
 	}

@@ -120,6 +120,7 @@ func Apply(ctx context.Context, b Cluster, p *plan.Plan, units map[string]*Unit,
 			res.Services = append(res.Services, *r)
 		}
 	}
+	res.LoadBalancing = a.applyLoadBalancing(ctx, p)
 	return res, nil
 }
 

@@ -169,12 +169,20 @@ func (r ServiceResult) String() string {
 type Result struct {
 	Namespace string          `json:"namespace"`
 	Services  []ServiceResult `json:"services"`
+	// LoadBalancing are the load-balancing resources whose records the apply wrote or
+	// deleted (apply_elb.go).
+	LoadBalancing []ResourceResult `json:"load_balancing,omitempty"`
 }
 
-// OK reports whether every service ended well (exit code 0).
+// OK reports whether every service and load-balancing record ended well (exit code 0).
 func (r *Result) OK() bool {
 	for _, s := range r.Services {
 		if s.Status.Failed() {
+			return false
+		}
+	}
+	for _, l := range r.LoadBalancing {
+		if l.Status.Failed() {
 			return false
 		}
 	}

@@ -176,9 +176,15 @@ func ComputePlanned(ctx context.Context, desired *spec.Desired, b Cluster, opts 
 			reused++
 		}
 	}
+	lbs, err := pl.planLoadBalancing(ctx, opts.Prune || desired.Config.Prune, opts.AllowEmptyPrune)
+	if err != nil {
+		return nil, err
+	}
 	sps = append(sps, pruned...)
 	svcs = append(svcs, prunedSvcs...)
 	out := assemble(desired, b, ns, opts, sps, svcs)
+	out.Plan.LoadBalancing = lbs
+	out.Plan.Summarize()
 	out.Reused = reused
 	if opts.DriftMode == DriftReport {
 		holdDrift(out)
