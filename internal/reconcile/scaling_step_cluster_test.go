@@ -23,7 +23,7 @@ func stepFiles(service string, out, cooldown int) map[string]any {
 	alarm := func(name, op string, threshold float64, policy string) map[string]any {
 		return map[string]any{"AlarmName": name, "Namespace": "AWS/ECS", "MetricName": "CPUUtilization",
 			"Dimensions": []any{map[string]any{"Name": "ClusterName", "Value": "default"}, map[string]any{"Name": "ServiceName", "Value": service}},
-			"Statistic": "Average", "Period": 60, "EvaluationPeriods": 1, "Threshold": threshold, "ComparisonOperator": op,
+			"Statistic":  "Average", "Period": 60, "EvaluationPeriods": 1, "Threshold": threshold, "ComparisonOperator": op,
 			"AlarmActions": []string{"arn:aws:autoscaling:eu-west-1:123456789012:scalingPolicy:6d8e1f3c-0b4a-4a7e-9c1d-2f5b8a9e7c10:resource/ecs/" + res + ":policyName/" + policy}}
 	}
 	return map[string]any{

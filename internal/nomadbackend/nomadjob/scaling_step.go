@@ -21,6 +21,9 @@ const (
 	// prometheusQueryWindow is the range the prometheus APM queries (1 s steps); the
 	// target-value strategy uses its last point.
 	prometheusQueryWindow = "10s"
+	// StepScalingCheckGroup is the check group of every step check (see
+	// stepScalingChecks).
+	StepScalingCheckGroup = "step-scaling"
 	// defaultStepCooldown is Application Auto Scaling's Cooldown of a step scaling
 	// policy for an ECS service when none is given.
 	defaultStepCooldown = 300
@@ -124,8 +127,14 @@ func (t *translator) stepScalingChecks(doc *spec.ScalingDoc) ([]any, int) {
 				strategy["value"] = adj
 			}
 			check := map[string]any{
-				"source":   source,
-				"query":    query,
+				"source": source,
+				"query":  query,
+				// One group for every step: the Nomad Autoscaler lets a check that does not
+				// act ("none") veto another's scale-in unless both are in the same group,
+				// where "none" votes are ignored. ECS runs each alarm's policy on its own,
+				// so the scale-out step that is not in ALARM must not block the scale-in
+				// alarm's step.
+				"group":    StepScalingCheckGroup,
 				"strategy": []any{map[string]any{"threshold": []any{strategy}}},
 			}
 			if window != "" {

@@ -142,6 +142,7 @@ func TestTranslateStepScaling(t *testing.T) {
     {
       "cpu-in-step0": [
         {
+          "group": "step-scaling",
           "query": "avg_cpu-allocated",
           "source": "nomad-apm",
           "strategy": [
@@ -161,6 +162,7 @@ func TestTranslateStepScaling(t *testing.T) {
     {
       "cpu-step-step0": [
         {
+          "group": "step-scaling",
           "query": "avg_cpu-allocated",
           "source": "nomad-apm",
           "strategy": [
@@ -181,6 +183,7 @@ func TestTranslateStepScaling(t *testing.T) {
     {
       "cpu-step-step1": [
         {
+          "group": "step-scaling",
           "query": "avg_cpu-allocated",
           "source": "nomad-apm",
           "strategy": [
