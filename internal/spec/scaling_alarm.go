@@ -77,6 +77,9 @@ const (
 
 var alarmOperators = []string{CompareGreaterOrEqual, CompareGreater, CompareLess, CompareLessOrEqual}
 
+// treatMissingData are CloudWatch's values of TreatMissingData.
+var treatMissingData = []string{"breaching", "notBreaching", "ignore", "missing"}
+
 // Breaches reports whether the alarm is in ALARM above its threshold (true) or below it.
 func (m *MetricAlarm) Breaches() (above bool) {
 	return m.ComparisonOperator == CompareGreaterOrEqual || m.ComparisonOperator == CompareGreater
@@ -162,6 +165,9 @@ func validateAlarm(doc *ScalingDoc) Diagnostics {
 	}
 	if m.DatapointsToAlarm != nil && (*m.DatapointsToAlarm < 1 || m.EvaluationPeriods != nil && *m.DatapointsToAlarm > *m.EvaluationPeriods) {
 		v.errorf("DatapointsToAlarm", RuleScalingAlarm, "DatapointsToAlarm %d: must be from 1 to EvaluationPeriods", *m.DatapointsToAlarm)
+	}
+	if m.TreatMissingData != "" && !slices.Contains(treatMissingData, m.TreatMissingData) {
+		v.errorf("TreatMissingData", RuleScalingAlarm, "TreatMissingData %q: allowed: %s%s", m.TreatMissingData, strings.Join(treatMissingData, ", "), didYouMean(m.TreatMissingData, treatMissingData))
 	}
 	if len(m.AlarmActions) == 0 {
 		v.warnf("AlarmName", RuleScalingAlarm, "alarm %q has no AlarmActions: it triggers no scaling policy and is not translated", m.AlarmName)

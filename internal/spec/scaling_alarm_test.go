@@ -112,6 +112,11 @@ func TestAlarmAndRequestCountValidation(t *testing.T) {
 			want:  `alarm.json:7:13: error: Period 45: allowed: 10, 20, 30 or a multiple of 60 seconds [ECS-AAS-009]`,
 		},
 		{
+			name:  "treat missing data",
+			files: map[string]string{"alarm.json": cpuAlarm(`"Threshold": 40,`, `"Threshold": 40, "TreatMissingData": "notbreaching",`), "step.json": stepPolicy},
+			want:  `alarm.json:9:40: error: TreatMissingData "notbreaching": allowed: breaching, notBreaching, ignore, missing; did you mean "notBreaching"? [ECS-AAS-009]`,
+		},
+		{
 			name:  "statistic",
 			files: map[string]string{"alarm.json": cpuAlarm(`"Average"`, `"SampleCount"`), "step.json": stepPolicy},
 			want:  `alarm.json:6:16: error: Statistic "SampleCount" for CPUUtilization: allowed: Average, Maximum, Minimum [ECS-AAS-009]`,
