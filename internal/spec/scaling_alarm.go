@@ -252,6 +252,7 @@ func (a *assembler) attachAlarms(alarms []*ScalingDoc) {
 			found, msg := a.policyOfAction(resID, policy)
 			if msg != "" {
 				a.errorf(doc.Fields.At(path), RuleScalingAlarm, "%s %q: %s", path, act, msg)
+				brokenAlarm = true // it may have meant a policy that now looks unused
 				continue
 			}
 			if found.Policy.PolicyType == "TargetTrackingScaling" {
@@ -278,7 +279,7 @@ func (a *assembler) attachAlarms(alarms []*ScalingDoc) {
 		}
 	}
 	for _, s := range a.d.Services {
-		if s.Scaling == nil || brokenAlarm { // a broken alarm file may name the policy
+		if s.Scaling == nil || brokenAlarm { // a broken alarm (file or action) may name the policy
 			continue
 		}
 		for _, p := range s.Scaling.Policies {
