@@ -268,3 +268,36 @@ func TestTranslateAtLiveCount(t *testing.T) {
 		}
 	}
 }
+
+// TestTranslateRequestCountAlarm: a step policy on an AWS/ApplicationELB
+// RequestCountPerTarget alarm (Sum over Period) checks the proxy's requests per
+// target over Period on the prometheus source.
+func TestTranslateRequestCountAlarm(t *testing.T) {
+	alarm, _ := json.Marshal(map[string]any{"AlarmName": "busy", "Namespace": "AWS/ApplicationELB", "MetricName": "RequestCountPerTarget",
+		"Dimensions": []map[string]string{{"Name": "TargetGroup", "Value": "targetgroup/web-tg/73e2d6bc24d8a067"}},
+		"Statistic": "Sum", "Period": 120, "EvaluationPeriods": 1, "Threshold": 1000, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+		"AlarmActions": []string{"cpu-step"}})
+	d := loadScalingFixture(t, map[string]string{
+		"svc.json": `{"serviceName": "web", "taskDefinition": "web", "desiredCount": 1,
+		  "loadBalancers": [{"targetGroupArn": "web-tg", "containerName": "app", "containerPort": 8080}]}`,
+		"td.json": `{"family": "web", "containerDefinitions": [{"name": "app", "image": "demo:1", "cpu": 256, "memory": 64, "essential": true,
+		  "portMappings": [{"containerPort": 8080}]}]}`,
+		"tg.json":    `{"Name": "web-tg", "Protocol": "HTTP", "Port": 8080, "TargetType": "instance"}`,
+		"step.json":  stepPolicyJSON,
+		"alarm.json": string(alarm),
+	})
+	tr, err := Translate(d, d.Services[0], TranslateOptions{Source: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := json.Marshal(tr.Job.TaskGroups[0].Scaling.Policy["check"])
+	q, _ := json.Marshal(RequestsPerTargetQuery("default", "web-tg", 120))
+	want := `[{"cpu-step-step0":[{"group":"step-scaling","query":` + string(q) + `,"query_window":"10s","source":"prometheus","strategy":[{"threshold":[{"delta":1,"lower_bound":1000,"upper_bound":1020,"within_bounds_trigger":1}]}]}]},` +
+		`{"cpu-step-step1":[{"group":"step-scaling","query":` + string(q) + `,"query_window":"10s","source":"prometheus","strategy":[{"threshold":[{"delta":3,"lower_bound":1020,"within_bounds_trigger":1}]}]}]}]`
+	if string(got) != want {
+		t.Errorf("checks =\n  %s\nwant\n  %s", got, want)
+	}
+	if !strings.Contains(string(q), "* 120 /") {
+		t.Errorf("query %s does not count over the alarm's Period (120 s)", q)
+	}
+}
