@@ -275,7 +275,7 @@ func TestTranslateAtLiveCount(t *testing.T) {
 func TestTranslateRequestCountAlarm(t *testing.T) {
 	alarm, _ := json.Marshal(map[string]any{"AlarmName": "busy", "Namespace": "AWS/ApplicationELB", "MetricName": "RequestCountPerTarget",
 		"Dimensions": []map[string]string{{"Name": "TargetGroup", "Value": "targetgroup/web-tg/73e2d6bc24d8a067"}},
-		"Statistic": "Sum", "Period": 120, "EvaluationPeriods": 1, "Threshold": 1000, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+		"Statistic":  "Sum", "Period": 120, "EvaluationPeriods": 1, "Threshold": 1000, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
 		"AlarmActions": []string{"cpu-step"}})
 	d := loadScalingFixture(t, map[string]string{
 		"svc.json": `{"serviceName": "web", "taskDefinition": "web", "desiredCount": 1,
