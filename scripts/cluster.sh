@@ -36,6 +36,7 @@ SERVER_RPC=$((PORT_BASE + 1))
 SERVER_SERF=$((PORT_BASE + 2))
 ADDR="http://127.0.0.1:$SERVER_HTTP"
 AUTOSCALER_HTTP=$((PORT_BASE + 5)) # the Nomad Autoscaler (scripts/autoscaler.sh)
+PROMETHEUS_HTTP=$((PORT_BASE + 6)) # Prometheus on the proxy's metrics (scripts/prometheus.sh)
 acl_init
 
 client_http() { echo $((PORT_BASE + 10 * ($1 + 1))); } # zone index 0..2 -> 4656, 4666, 4676
@@ -373,7 +374,9 @@ cmd_up() {
   # neither component is configured with a token.
   if [ "$ACL" != 1 ]; then
     "$ROOT/scripts/proxy.sh" up || die "the load balancer did not start (see above)"
-    "$ROOT/scripts/autoscaler.sh" up "$CLUSTER_DIR" "$ADDR" "$AUTOSCALER_HTTP"
+    # The proxy's metrics store (Traefik's API port, base + 89), for request-count policies.
+    "$ROOT/scripts/prometheus.sh" up "$CLUSTER_DIR" "$PROMETHEUS_HTTP" "127.0.0.1:$((PORT_BASE + 89))"
+    "$ROOT/scripts/autoscaler.sh" up "$CLUSTER_DIR" "$ADDR" "$AUTOSCALER_HTTP" "http://127.0.0.1:$PROMETHEUS_HTTP"
   fi
   registry=$("$ROOT/scripts/registry.sh" up) || die "the private registry did not start (scripts/registry.sh)"
   echo "$PORT_BASE" >"$CLUSTER_DIR/port-base"
@@ -381,6 +384,7 @@ cmd_up() {
     echo "# Written by scripts/cluster.sh up. Source it: . .cluster/env"
     echo "export NOMAD_ADDR=$ADDR"
     echo "export ECSGIT_AUTOSCALER_ADDR=http://127.0.0.1:$AUTOSCALER_HTTP"
+    echo "export ECSGIT_PROMETHEUS_ADDR=http://127.0.0.1:$PROMETHEUS_HTTP"
     acl_env_line
     echo "export ECSGIT_REGISTRY=$registry"
   } >"$CLUSTER_DIR/env.tmp"
@@ -441,6 +445,7 @@ cmd_down() {
   NOMAD=$("$ROOT/scripts/nomad-bin.sh" 2>/dev/null || true)
   # 0. The autoscaler first: it must not scale groups while they are drained.
   "$ROOT/scripts/autoscaler.sh" down "$CLUSTER_DIR" || true
+  "$ROOT/scripts/prometheus.sh" down "$CLUSTER_DIR" || true
 
   # 1. Stop every allocation while the agents still run, so the clients stop
   #    their own tasks (containers, logmon, executors) cleanly. Force-draining

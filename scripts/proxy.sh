@@ -67,6 +67,10 @@ write_config() {
     echo "ping: {entryPoint: traefik}"
     echo "log: {level: INFO}"
     echo "accessLog: {filePath: \"$DIR/access.log\"}"
+    # Request counters and server health per service (target group) at
+    # http://127.0.0.1:$API_PORT/metrics, scraped by scripts/prometheus.sh for the
+    # ALBRequestCountPerTarget policies (docs/autoscaling.md).
+    echo "metrics: {prometheus: {entryPoint: traefik, addServicesLabels: true, addRoutersLabels: true}}"
     echo "providers:"
     echo "  nomad:"
     # watch: Nomad's event stream instead of 15 s polling, so a deregistration (the

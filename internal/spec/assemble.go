@@ -63,7 +63,11 @@ func (a *assembler) add(r fileResult) {
 	a.addELB(r, validate)
 	if r.scale != nil {
 		if validate {
-			a.d.Diagnostics = append(a.d.Diagnostics, validateScaling(r.scale)...)
+			ds := validateScaling(r.scale)
+			a.d.Diagnostics = append(a.d.Diagnostics, ds...)
+			if r.scale.Alarm != nil && ds.HasErrors(false) {
+				a.unchecked[r.scale] = true // its actions are not linked: no follow-on errors
+			}
 		} else {
 			a.unchecked[r.scale] = true
 		}

@@ -117,12 +117,13 @@ const (
 // ECSScalingMetrics are the predefined metrics valid for ecs:service:DesiredCount.
 var ECSScalingMetrics = []string{MetricECSCPU, MetricECSMemory, MetricALBRequestRate}
 
-// ScalingDoc is one Application Auto Scaling definition file; exactly one of Target,
-// Policy and Action is set.
+// ScalingDoc is one Application Auto Scaling definition file, or the CloudWatch alarm
+// of a step scaling policy; exactly one of Target, Policy, Action and Alarm is set.
 type ScalingDoc struct {
 	Target *ScalableTarget
 	Policy *ScalingPolicy
 	Action *ScheduledAction
+	Alarm  *MetricAlarm
 	Pos    Pos
 	Fields PosMap
 }
@@ -133,6 +134,8 @@ type ServiceScaling struct {
 	TargetDoc *ScalingDoc
 	Policies  []*ScalingDoc // sorted by PolicyName
 	Scheduled []*ScalingDoc // sorted by ScheduledActionName
+	// Alarms are, by PolicyName, the alarms whose actions trigger a step scaling policy.
+	Alarms map[string][]AlarmLink
 }
 
 // Min and Max are the scalable target's capacity range.
@@ -148,7 +151,7 @@ func deref(p *int) int {
 
 // isScalingDoc tells an Application Auto Scaling definition from the rest.
 func isScalingDoc(root *node) bool {
-	return root.get("ScalableDimension") != nil || root.get("ServiceNamespace") != nil && root.get("ResourceId") != nil
+	return root.get("ScalableDimension") != nil || root.get("ServiceNamespace") != nil && root.get("ResourceId") != nil || isAlarmDoc(root)
 }
 
 func decodeScalingNode(root *node) (*ScalingDoc, Diagnostics) {
@@ -156,6 +159,9 @@ func decodeScalingNode(root *node) (*ScalingDoc, Diagnostics) {
 	doc := &ScalingDoc{Pos: Pos{File: root.pos.File}}
 	var v reflect.Value
 	switch {
+	case isAlarmDoc(root):
+		doc.Alarm = &MetricAlarm{}
+		v = reflect.ValueOf(doc.Alarm).Elem()
 	case root.get("ScheduledActionName") != nil:
 		doc.Action = &ScheduledAction{}
 		v = reflect.ValueOf(doc.Action).Elem()
@@ -190,6 +196,8 @@ func (doc *ScalingDoc) What() string {
 		return "scalable target"
 	case doc.Policy != nil:
 		return sprintf("scaling policy %q", doc.Policy.PolicyName)
+	case doc.Alarm != nil:
+		return sprintf("alarm %q", doc.Alarm.AlarmName)
 	default:
 		return sprintf("scheduled action %q", doc.Action.ScheduledActionName)
 	}
@@ -208,6 +216,9 @@ var scalingNameRE = regexp.MustCompile(`^[\p{L}\p{N}_\-./:]{1,256}$`)
 
 // validateScaling checks one definition on its own.
 func validateScaling(doc *ScalingDoc) Diagnostics {
+	if doc.Alarm != nil {
+		return validateAlarm(doc)
+	}
 	v := &validator{fields: doc.Fields, file: doc.Pos.File}
 	ns, id, dim := doc.resource()
 	if ns != "ecs" {
@@ -400,8 +411,12 @@ func (a *assembler) attachScaling() {
 		byName[s.ServiceName] = s
 	}
 	targets := map[string]*ScalingDoc{} // ResourceId → target
-	var rest []*ScalingDoc
+	var rest, alarms []*ScalingDoc
 	for _, doc := range a.scaling {
+		if doc.Alarm != nil {
+			alarms = append(alarms, doc)
+			continue
+		}
 		if doc.Target == nil {
 			rest = append(rest, doc)
 			continue
@@ -461,9 +476,35 @@ func (a *assembler) attachScaling() {
 		}
 		if doc.Policy != nil {
 			svc.Scaling.Policies = append(svc.Scaling.Policies, doc)
+			a.checkRequestCountLabel(svc, doc)
 		} else {
 			svc.Scaling.Scheduled = append(svc.Scaling.Scheduled, doc)
 		}
+	}
+	slices.SortFunc(alarms, func(x, y *ScalingDoc) int { return strings.Compare(x.Alarm.AlarmName, y.Alarm.AlarmName) })
+	a.attachAlarms(alarms)
+}
+
+// checkRequestCountLabel checks that an ALBRequestCountPerTarget policy's ResourceLabel
+// names a load balancer and a target group of the repository, and a target group the
+// service registers its tasks in: the proxy's request counters of that target group are
+// the policy's metric.
+func (a *assembler) checkRequestCountLabel(svc *ServiceDoc, doc *ScalingDoc) {
+	c := doc.Policy.TargetTrackingScalingPolicyConfiguration
+	if a.unchecked[doc] || c == nil || c.PredefinedMetricSpecification == nil || c.PredefinedMetricSpecification.PredefinedMetricType != MetricALBRequestRate {
+		return
+	}
+	lb, tg := ALBTargetGroupOfLabel(c.PredefinedMetricSpecification.ResourceLabel)
+	if tg == "" {
+		return // reported by validateScaling
+	}
+	pos := doc.Fields.At(ttPath + ".PredefinedMetricSpecification.ResourceLabel")
+	if !slices.ContainsFunc(a.d.LoadBalancers, func(l *LoadBalancerDoc) bool { return l.Name == lb }) {
+		a.errorf(pos, RuleScalingMetric, "ResourceLabel %q: no load balancer named %q in the repository (add its create-load-balancer JSON)", c.PredefinedMetricSpecification.ResourceLabel, lb)
+		return
+	}
+	if msg := a.checkTargetGroupOf(svc, tg); msg != "" {
+		a.errorf(pos, RuleScalingMetric, "ResourceLabel %q: %s", c.PredefinedMetricSpecification.ResourceLabel, msg)
 	}
 }
 
@@ -473,6 +514,8 @@ func (doc *ScalingDoc) name() string {
 		return "p\x00" + doc.Policy.PolicyName
 	case doc.Action != nil:
 		return "s\x00" + doc.Action.ScheduledActionName
+	case doc.Alarm != nil:
+		return "a\x00" + doc.Alarm.AlarmName
 	}
 	return ""
 }

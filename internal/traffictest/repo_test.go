@@ -52,6 +52,8 @@ type repo struct {
 	TargetGroups []targetGroup
 	Rules        []rule
 	DefaultTG    string
+	// Extra are more definition files (name → JSON value), e.g. auto scaling.
+	Extra map[string]any
 }
 
 // write writes r into dir as ECS and elbv2 JSON and loads it as the CLI does.
@@ -116,6 +118,9 @@ func (r repo) write(t *testing.T, dir, ns string) *spec.Desired {
 		write(fmt.Sprintf("rule-%d.json", ru.Priority), map[string]any{"ListenerArn": "front:80", "Priority": ru.Priority,
 			"Conditions": []any{map[string]any{"Field": "path-pattern", "Values": []string{ru.Path}}},
 			"Actions":    []any{map[string]any{"Type": "forward", "TargetGroupArn": ru.TG}}})
+	}
+	for name, v := range r.Extra {
+		write(name, v)
 	}
 	d, err := spec.Load(dir, spec.LoadOptions{})
 	if err != nil {

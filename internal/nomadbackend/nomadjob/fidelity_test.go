@@ -68,6 +68,7 @@ var registries = []struct {
 	{"scalable target", reflect.TypeOf(spec.ScalableTarget{}), scalableTargetFields},
 	{"scaling policy", reflect.TypeOf(spec.ScalingPolicy{}), scalingPolicyFields},
 	{"scheduled action", reflect.TypeOf(spec.ScheduledAction{}), scheduledActionFields},
+	{"metric alarm", reflect.TypeOf(spec.MetricAlarm{}), metricAlarmFields},
 }
 
 // TestFidelityRegistryCoversModel walks the ECS model by reflection (as

@@ -78,5 +78,6 @@ func TestMappingDocIsGenerated(t *testing.T) {
 	doc = replaceBetween(t, doc, "scalable target fields", fieldTable(reflect.TypeOf(spec.ScalableTarget{}), scalableTargetFields))
 	doc = replaceBetween(t, doc, "scaling policy fields", fieldTable(reflect.TypeOf(spec.ScalingPolicy{}), scalingPolicyFields))
 	doc = replaceBetween(t, doc, "scheduled action fields", fieldTable(reflect.TypeOf(spec.ScheduledAction{}), scheduledActionFields))
+	doc = replaceBetween(t, doc, "metric alarm fields", fieldTable(reflect.TypeOf(spec.MetricAlarm{}), metricAlarmFields))
 	golden.Check(t, mappingDoc, []byte(doc), "the per-field tables are generated from the fidelity registry")
 }

@@ -26,6 +26,10 @@ const (
 	defaultScaleInCooldown  = 300
 	// NomadAPMSource is the Nomad Autoscaler's built-in APM of allocation metrics.
 	NomadAPMSource = "nomad-apm"
+	// PrometheusSource is the autoscaler's prometheus APM, configured by
+	// scripts/autoscaler.sh to query the cluster's Prometheus (scripts/prometheus.sh),
+	// which scrapes the proxy's request counters.
+	PrometheusSource = "prometheus"
 )
 
 // scalingQueries maps the predefined metrics ecsgit translates to nomad-apm queries:
@@ -60,8 +64,11 @@ func (t *translator) scaling(tg *api.TaskGroup) {
 	for _, doc := range s.Policies {
 		p := doc.Policy
 		if p.PolicyType != "TargetTrackingScaling" {
-			t.notes.unsupported(ref(doc, "StepScalingPolicyConfiguration"),
-				"step scaling policy %q is not translated: it acts on a CloudWatch alarm, which ecsgit does not have; use a TargetTrackingScaling policy", p.PolicyName)
+			stepChecks, stepCooldown := t.stepScalingChecks(doc)
+			if len(stepChecks) > 0 {
+				checks = append(checks, stepChecks...)
+				cooldown = maxInt(cooldown, stepCooldown)
+			}
 			continue
 		}
 		c := p.TargetTrackingScalingPolicyConfiguration
@@ -69,14 +76,16 @@ func (t *translator) scaling(tg *api.TaskGroup) {
 		if c.PredefinedMetricSpecification != nil {
 			metric = c.PredefinedMetricSpecification.PredefinedMetricType
 		}
-		query, ok := scalingQueries[metric]
-		if !ok {
-			what := "CustomizedMetricSpecification (a CloudWatch metric)"
-			if metric == spec.MetricALBRequestRate {
-				what = "ALBRequestCountPerTarget (the load balancer's request count per target is not yet a metric source of the cluster's autoscaler)"
-			}
+		source, query, window := NomadAPMSource, scalingQueries[metric], ""
+		if metric == spec.MetricALBRequestRate {
+			_, tg := spec.ALBTargetGroupOfLabel(c.PredefinedMetricSpecification.ResourceLabel)
+			source, query, window = PrometheusSource, RequestsPerTargetQuery(t.cfg.Namespace, tg, 60), prometheusQueryWindow
+			t.notes.approx(ref(doc, "TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification"), RuleScaling,
+				"ALBRequestCountPerTarget of target group %q: the proxy's request rate to the target group over the last %s, per minute, divided by the number of targets the proxy counts healthy (Prometheus on Traefik's metrics, scraped every %s); ALB counts the requests of each 1-minute period", tg, requestRateWindow, PrometheusScrapeInterval)
+		}
+		if query == "" {
 			t.notes.unsupported(ref(doc, "TargetTrackingScalingPolicyConfiguration"),
-				"target tracking policy %q is not translated yet: %s; the service scales on its other policies only", p.PolicyName, what)
+				"target tracking policy %q is not translated: CustomizedMetricSpecification (a CloudWatch metric) has no source on the cluster; the service scales on its other policies only", p.PolicyName)
 			continue
 		}
 		out, in := defaultScaleOutCooldown, defaultScaleInCooldown
@@ -100,11 +109,15 @@ func (t *translator) scaling(tg *api.TaskGroup) {
 		if susp != nil && susp.DynamicScalingOutSuspended {
 			strategy["max_scale_up"] = 0
 		}
-		checks = append(checks, map[string]any{p.PolicyName: []any{map[string]any{
-			"source":   NomadAPMSource,
+		check := map[string]any{
+			"source":   source,
 			"query":    query,
 			"strategy": []any{map[string]any{"target-value": []any{strategy}}},
-		}}})
+		}
+		if window != "" {
+			check["query_window"] = window
+		}
+		checks = append(checks, map[string]any{p.PolicyName: []any{check}})
 	}
 	if susp != nil && susp.DynamicScalingInSuspended && susp.DynamicScalingOutSuspended {
 		enabled = false
@@ -131,8 +144,10 @@ func (t *translator) scaling(tg *api.TaskGroup) {
 		t.notes.approx(t.svcField("desiredCount"), RuleScaling,
 			"desiredCount %d is outside the scalable target's range [%d, %d]: the service starts with %d tasks, as Application Auto Scaling moves it into the range", git, min, max, t.desiredCount())
 	}
-	t.notes.approx(ref(s.TargetDoc, "MinCapacity"), RuleScaling,
-		"scaled by the Nomad Autoscaler (target-value strategy on nomad-apm, every %s, ±%d %% dead band): Application Auto Scaling's CloudWatch alarms (3 breaching minutes to scale out, 15 to scale in) are not reproduced; see docs/autoscaling.md", ScalingEvaluationInterval, int(scalingThreshold*100))
+	if len(checks) > 0 {
+		t.notes.approx(ref(s.TargetDoc, "MinCapacity"), RuleScaling,
+			"scaled by the Nomad Autoscaler (every %s; target tracking: target-value strategy with a ±%d %% dead band; step scaling: threshold strategy): Application Auto Scaling's CloudWatch alarms (target tracking: 3 breaching minutes to scale out, 15 to scale in; step scaling: EvaluationPeriods × Period) are not reproduced; see docs/autoscaling.md", ScalingEvaluationInterval, int(scalingThreshold*100))
+	}
 }
 
 func maxInt(a, b int) int {
