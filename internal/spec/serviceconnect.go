@@ -156,10 +156,7 @@ func (td *TaskDefinition) portNames() []string {
 // definition (portName, network mode) and the namespace (a discovery name or alias
 // given twice, a client in a namespace nobody provides an endpoint in).
 func (a *assembler) finishServiceConnect() {
-	type owner struct {
-		service string
-		file    string
-	}
+	type owner = struct{ service, file string }
 	discovery := map[string]owner{} // namespace/discoveryName
 	aliases := map[string]owner{}   // namespace/dnsName:port
 	providers := map[string]bool{}  // namespaces with at least one client alias
@@ -230,12 +227,46 @@ func (a *assembler) finishServiceConnect() {
 			}
 		}
 	}
+	a.checkAliasPorts(aliases)
 	for _, s := range clients {
 		c := s.ServiceConnect()
 		ns := ConnectNamespace(c.Namespace)
 		if !providers[ns] {
 			a.errorf(s.Fields.At("serviceConnectConfiguration.namespace"), RuleServiceConnectNamespace,
 				"serviceConnectConfiguration.namespace %q: no service of the repository provides a client alias in this namespace, so this client would have no alias to call; add the providing service (services[].portName and clientAliases) or correct the namespace", c.Namespace)
+		}
+	}
+}
+
+// checkAliasPorts refuses a Service Connect task whose containers listen on the port of
+// another service's alias in its namespace. The task's proxy listens on the alias port
+// at a 127.255.0.x address inside the task's namespace, and a container listening on
+// all addresses on that port excludes it (Linux refuses the second bind); ECS redirects
+// alias traffic with iptables rules instead, which ecsgit does not set up. A service's
+// own alias on its own port is allowed: its calls reach its own container.
+func (a *assembler) checkAliasPorts(aliases map[string]struct{ service, file string }) {
+	for _, s := range a.d.Services {
+		c := s.ServiceConnect()
+		td := a.d.TaskDefinitionFor(s)
+		if c == nil || c.Namespace == "" || td == nil || td.NetworkMode != "awsvpc" {
+			continue
+		}
+		ns := ConnectNamespace(c.Namespace)
+		for _, key := range mapKeys(aliases) {
+			owner := aliases[key]
+			alias, found := strings.CutPrefix(key, ns+"/")
+			if !found || owner.service == s.ServiceName {
+				continue
+			}
+			_, portText, _ := strings.Cut(alias, ":")
+			for _, cd := range td.ContainerDefinitions {
+				for _, pm := range cd.PortMappings {
+					if pm.ContainerPort != nil && fmt.Sprint(*pm.ContainerPort) == portText {
+						a.errorf(s.Fields.At("serviceConnectConfiguration"), RuleServiceConnect,
+							"serviceConnectConfiguration: container %q of task definition %q listens on port %s, the port of client alias %s (service %q) in namespace %q; the task's Service Connect proxy must listen on that port, and ecsgit does not redirect alias traffic with iptables as ECS does: give the alias another port (clientAliases[].port) or the container another port", cd.Name, td.Family, portText, alias, owner.service, ns)
+					}
+				}
+			}
 		}
 	}
 }

@@ -67,6 +67,11 @@ func TestServiceConnectValidation(t *testing.T) {
 			"orders-td.json": scOrdersTD, "orders.json": scService("orders", orders),
 			"client-td.json": scClientTD, "client.json": scService("client", `{"enabled": true, "namespace": "shopp"}`)},
 			`client.json:3:65: ECS-SVC-021 serviceConnectConfiguration.namespace "shopp": no service of the repository provides a client alias in this namespace`},
+		{"client listens on an alias port", map[string]string{
+			"orders-td.json": scOrdersTD, "orders.json": scService("orders", orders),
+			"client-td.json": strings.Replace(scOrdersTD, `"orders"`, `"client"`, 1),
+			"client.json":    scService("client", `{"enabled": true, "namespace": "shop"}`)},
+			`client.json:3:34: ECS-SVC-020 serviceConnectConfiguration: container "app" of task definition "client" listens on port 8080, the port of client alias orders:8080 (service "orders") in namespace "shop"`},
 		{"bridge network", map[string]string{
 			"orders-td.json": strings.Replace(scOrdersTD, `"awsvpc"`, `"bridge"`, 1), "orders.json": scService("orders", orders)},
 			`orders.json:3:46: ECS-SVC-020 serviceConnectConfiguration: task definition "orders" uses networkMode bridge; ecsgit translates Service Connect for networkMode awsvpc only`},
