@@ -176,7 +176,7 @@ var serviceFields = map[string]fieldRule{
 		notedWhen(isTrue),
 	"availabilityZoneRebalancing": unsupported("Nomad never moves running allocations to rebalance zones").
 		notedWhen(equals("ENABLED")),
-	"serviceConnectConfiguration": approx("awsvpc only: each `services[]` port a task service `sc-<namespace>-<discoveryName>` (`address_mode = \"alloc\"`); every task a prestart sidecar `ecs-service-connect` (ecsgit's proxy, image `ecsgit/connect-proxy:1`) listening on 127.255.0.N:<alias port> per client alias of the namespace, endpoints from a `nomadService` template; aliases as docker `extra_hosts` in the allocation's hosts file; providers' `shutdown_delay` ≥ 5 s (docs/traffic.md)", "http aliases proxied per request with a retry on another endpoint, others as TCP; no TLS, ingressPortOverride, access logs or proxy metrics (notes)", RuleServiceConnect).
+	"serviceConnectConfiguration": approx("awsvpc only: each `services[]` port a group service `sc-<namespace>-<discoveryName>` (`address_mode = \"alloc\"`); every task a prestart sidecar `ecs-service-connect` (ecsgit's proxy, image `ecsgit/connect-proxy:1`) listening on 127.255.0.N:<alias port> per client alias of the namespace, endpoints from a `nomadService` template; aliases as docker `extra_hosts` in the allocation's hosts file; providers' group `shutdown_delay` ≥ 5 s (docs/traffic.md)", "http aliases proxied per request with a retry on another endpoint, others as TCP; no TLS, ingressPortOverride, access logs or proxy metrics (notes)", RuleServiceConnect).
 		covers(),
 	"volumeConfigurations":     unsupported("volumeConfigurations is not translated").noted(),
 	"vpcLatticeConfigurations": unsupported("vpcLatticeConfigurations is not translated").noted(),

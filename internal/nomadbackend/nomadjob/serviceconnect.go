@@ -37,7 +37,7 @@ const (
 	ConnectServicePrefix = "sc-"
 	// ConnectTag marks the catalog entries of Service Connect endpoints.
 	ConnectTag = "ecsgit.service-connect"
-	// connectDrain is the least shutdown_delay of a provider's tasks: the time between
+	// connectDrain is the least group shutdown_delay of a provider: the time between
 	// the deregistration of a stopping task and its SIGTERM, in which every client's
 	// template re-renders (a blocking query, well under a second here) and the proxies
 	// stop choosing it. What reaches it in that window still finishes: the task has not
@@ -109,12 +109,10 @@ func (t *translator) serviceConnect(tg *api.TaskGroup) error {
 		if !ok {
 			return fmt.Errorf("serviceConnectConfiguration.services[%d]: port %q has no port label", i, cs.PortName)
 		}
-		name := t.td.ContainerDefinitions[ci].Name
-		ti := slices.IndexFunc(tg.Tasks, func(task *api.Task) bool { return task.Name == name })
-		if ti < 0 {
-			return fmt.Errorf("serviceConnectConfiguration.services[%d]: container %q has no task", i, name)
-		}
-		tg.Tasks[ti].Services = append(tg.Tasks[ti].Services, &api.Service{
+		// A group service: Nomad allows address_mode "alloc" there only. It is in the
+		// catalog from the allocation's start (before the container listens: the
+		// proxies retry another endpoint) until the group's shutdown_delay begins.
+		tg.Services = append(tg.Services, &api.Service{
 			Name:        ConnectServiceName(ns, cs.Discovery()),
 			Provider:    "nomad",
 			PortLabel:   label,
@@ -159,11 +157,18 @@ func (t *translator) serviceConnect(tg *api.TaskGroup) error {
 	}
 	for _, task := range tg.Tasks {
 		if task.Driver == "docker" && len(hosts) > 0 {
-			task.Config["extra_hosts"] = hosts
+			own, _ := task.Config["extra_hosts"].([]string)
+			task.Config["extra_hosts"] = append(slices.Clone(own), hosts...)
 		}
-		if provider {
-			task.ShutdownDelay = max(task.ShutdownDelay, connectDrain)
+	}
+	if provider {
+		// The group's delay runs after its services are deregistered and before any
+		// task is signalled.
+		delay := connectDrain
+		if tg.ShutdownDelay != nil {
+			delay = max(delay, *tg.ShutdownDelay)
 		}
+		tg.ShutdownDelay = &delay
 	}
 	if len(aliases) == 0 {
 		return nil // nothing to listen on: no proxy
@@ -187,7 +192,7 @@ func (t *translator) serviceConnect(tg *api.TaskGroup) error {
 		sidecar.Config["extra_hosts"] = hosts // the hosts file is the allocation's: every task writes the same
 	}
 	if task := tg.Tasks[0]; task.ShutdownDelay > 0 {
-		sidecar.ShutdownDelay = task.ShutdownDelay
+		sidecar.ShutdownDelay = task.ShutdownDelay // a load balancer's deregistration delay
 	}
 	tg.Tasks = append(tg.Tasks, sidecar)
 	return nil
