@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,6 +43,7 @@ func (r repo) write(t *testing.T, dir, ns string) *spec.Desired {
 		map[string]any{"name": "app", "image": r.Image, "memory": 32, "essential": true,
 			"portMappings": []any{map[string]any{"name": "http", "containerPort": 8080, "appProtocol": "http"}}}}})
 	orders := map[string]any{"serviceName": "orders", "taskDefinition": "orders", "desiredCount": r.Count, "networkConfiguration": awsvpc,
+		"serviceRegistries": []any{map[string]any{"registryArn": "arn:aws:servicediscovery:eu-west-1:123456789012:service/srv-utcrh6wavdkggqtk"}},
 		"serviceConnectConfiguration": map[string]any{"enabled": true, "namespace": "shop", "services": []any{
 			map[string]any{"portName": "http", "discoveryName": "orders", "clientAliases": []any{map[string]any{"dnsName": "orders", "port": 8080}}}}}}
 	if r.Min != 0 || r.Max != 0 {
@@ -189,6 +192,7 @@ func TestClientReachesServiceByAliasDuringRollout(t *testing.T) {
 				t.Logf("before the rollout: %d failed while orders started (last %q)", before.Failed, before.LastError)
 			}
 			h.checkAcrossClients(t, client)
+			h.checkCatalog(t)
 
 			r.Image = nomadtest.ImageV2
 			start := time.Now()
@@ -248,4 +252,28 @@ func (h *harness) waitOldStopped(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// checkCatalog: Nomad's catalog has the Service Connect endpoint sc-shop-orders at the
+// tasks' own (bridge) addresses and container port, and the Cloud Map registry as the
+// service "orders" with the registry's id as a tag.
+func (h *harness) checkCatalog(t *testing.T) {
+	t.Helper()
+	for _, name := range []string{"sc-shop-orders", "orders"} {
+		regs, _, err := h.env.Client.Services().Get(name, h.env.QueryOptions())
+		if err != nil {
+			t.Fatalf("nomad service info %s: %v", name, err)
+		}
+		if len(regs) != 2 {
+			t.Fatalf("nomad service info %s: %d registrations, want 2 (one per orders task)", name, len(regs))
+		}
+		for _, r := range regs {
+			if !strings.HasPrefix(r.Address, "10.") || r.Port != 8080 {
+				t.Errorf("%s registered at %s:%d, want the allocation's bridge address (10.x) and container port 8080", name, r.Address, r.Port)
+			}
+			if name == "orders" && !slices.Contains(r.Tags, "ecsgit.cloud-map.service=srv-utcrh6wavdkggqtk") {
+				t.Errorf("orders registration tags %v lack the Cloud Map service id", r.Tags)
+			}
+		}
+	}
 }

@@ -292,9 +292,14 @@ func (t *translator) serviceRegistries(tg *api.TaskGroup) error {
 			svc.Tags = append(svc.Tags, "ecsgit.cloud-map.service="+id)
 		}
 		if t.networkMode() == networkAwsvpc {
+			// The allocation's own address, in a group service (the only place Nomad
+			// allows address_mode alloc): registered from the allocation's start.
 			svc.AddressMode = "alloc"
+			tg.Services = append(tg.Services, svc)
+		} else {
+			// The host's address and port, registered once the container started.
+			tg.Tasks[ti].Services = append(tg.Tasks[ti].Services, svc)
 		}
-		tg.Tasks[ti].Services = append(tg.Tasks[ti].Services, svc)
 		t.notes.approx(ref.child("registryArn"), RuleServiceRegistry,
 			"registered in Nomad's service catalog as %q (the ECS service name: the ARN names no Cloud Map service name); no DNS name is served for it, and its records follow the task's start and stop, not its health check", svc.Name)
 	}
