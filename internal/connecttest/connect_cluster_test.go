@@ -16,6 +16,7 @@ import (
 
 	"github.com/ecsgit/ecsgit/internal/nomadbackend"
 	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadtest"
+	"github.com/ecsgit/ecsgit/internal/plan"
 	"github.com/ecsgit/ecsgit/internal/reconcile"
 	"github.com/ecsgit/ecsgit/internal/spec"
 )
@@ -27,6 +28,10 @@ type repo struct {
 	Image    string
 	Count    int
 	Min, Max int
+	// Payments adds a second provider: payments (1 task listening on 9000), alias
+	// payments:9090 (not 8080: orders listens there, and no container may listen on
+	// another service's alias port, ECS-SVC-020).
+	Payments bool
 }
 
 func (r repo) write(t *testing.T, dir, ns string) *spec.Desired {
@@ -50,6 +55,15 @@ func (r repo) write(t *testing.T, dir, ns string) *spec.Desired {
 		orders["deploymentConfiguration"] = map[string]any{"minimumHealthyPercent": r.Min, "maximumPercent": r.Max}
 	}
 	write("orders-service.json", orders)
+	if r.Payments {
+		write("payments-taskdef.json", map[string]any{"family": "payments", "networkMode": "awsvpc", "containerDefinitions": []any{
+			map[string]any{"name": "app", "image": nomadtest.ImageV1, "memory": 32, "essential": true,
+				"environment":  []any{map[string]any{"name": "PORT", "value": "9000"}},
+				"portMappings": []any{map[string]any{"name": "http", "containerPort": 9000, "appProtocol": "http"}}}}})
+		write("payments-service.json", map[string]any{"serviceName": "payments", "taskDefinition": "payments", "desiredCount": 1, "networkConfiguration": awsvpc,
+			"serviceConnectConfiguration": map[string]any{"enabled": true, "namespace": "shop", "services": []any{
+				map[string]any{"portName": "http", "clientAliases": []any{map[string]any{"dnsName": "payments", "port": 9090}}}}}})
+	}
 	write("client-taskdef.json", map[string]any{"family": "client", "networkMode": "awsvpc", "containerDefinitions": []any{
 		map[string]any{"name": "client", "image": nomadtest.ImageV1, "memory": 32, "essential": true, "command": []string{"--mode=client"},
 			"environment": []any{
@@ -89,13 +103,19 @@ func newHarness(t *testing.T) *harness {
 	return &harness{env: env, b: b, dir: t.TempDir()}
 }
 
-func (h *harness) mustApply(ctx context.Context, t *testing.T, r repo) {
+func (h *harness) plan(ctx context.Context, t *testing.T, r repo) *reconcile.Planned {
 	t.Helper()
 	d := r.write(t, h.dir, h.env.Namespace)
 	p, err := reconcile.ComputePlanned(ctx, d, h.b, reconcile.PlanOptions{Source: "connect-test"})
 	if err != nil {
 		t.Fatalf("plan: %v", err)
 	}
+	return p
+}
+
+func (h *harness) mustApply(ctx context.Context, t *testing.T, r repo) {
+	t.Helper()
+	p := h.plan(ctx, t, r)
 	res, err := reconcile.ApplyPlanned(ctx, h.b, p, reconcile.ApplyOptions{Who: "test", Poll: 500 * time.Millisecond, PlacementTimeout: 90 * time.Second,
 		Events: func(ev reconcile.Event) {
 			if ev.Kind != reconcile.EventStart {
@@ -124,7 +144,7 @@ func (h *harness) clientAlloc(t *testing.T) *api.Allocation {
 		t.Fatal(err)
 	}
 	for _, s := range stubs {
-		if s.ClientStatus == "running" {
+		if s.ClientStatus == "running" && s.DesiredStatus == "run" {
 			a, _, err := h.env.Client.Allocations().Info(s.ID, h.env.QueryOptions())
 			if err != nil {
 				t.Fatal(err)
@@ -276,4 +296,47 @@ func (h *harness) checkCatalog(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestNewAliasInNamespaceRollsClients: a service that adds an alias to the namespace
+// changes every client's job (hosts entry, proxy listener): the plan shows it under the
+// client's serviceConnectConfiguration, and after the apply the client's new task has
+// the alias while it keeps reaching orders.
+func TestNewAliasInNamespaceRollsClients(t *testing.T) {
+	h := newHarness(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
+	defer cancel()
+	r := repo{Image: nomadtest.ImageV1, Count: 1}
+	h.mustApply(ctx, t, r)
+	r.Payments = true
+	p := h.plan(ctx, t, r)
+	var client *plan.ServicePlan
+	for i := range p.Plan.Services {
+		if p.Plan.Services[i].Service == "client" {
+			client = &p.Plan.Services[i]
+		}
+	}
+	if client == nil || client.Action != plan.ActionUpdate {
+		t.Fatalf("client plan %+v, want an update", client)
+	}
+	var text []string
+	for _, c := range client.Changes {
+		text = append(text, c.Path+" "+string(c.Kind)+" "+c.New)
+	}
+	if !slices.ContainsFunc(text, func(s string) bool { return strings.Contains(s, "extra_hosts") && strings.Contains(s, "payments:127.255.0.2") }) {
+		t.Errorf("client changes %q lack the payments hosts entry", text)
+	}
+	if sc := client.ServiceConnect; sc == nil || !slices.Contains(sc.Uses, "payments:9090 at 127.255.0.2:9090 → sc-shop-http") {
+		t.Errorf("client service_connect %+v lacks payments", client.ServiceConnect)
+	}
+	h.mustApply(ctx, t, r)
+	job, _, err := h.env.Client.Jobs().Info("client", h.env.QueryOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	hosts := fmt.Sprint(job.TaskGroups[0].Tasks[0].Config["extra_hosts"])
+	if !strings.Contains(hosts, "payments:127.255.0.2") || !strings.Contains(hosts, "orders:127.255.0.1") {
+		t.Errorf("client task extra_hosts %s, want orders and payments", hosts)
+	}
+	waitAnswers(t, h.clientAlloc(t), stats{}, "1", 20, time.Minute)
 }

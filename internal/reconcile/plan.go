@@ -458,6 +458,7 @@ func decide(ps *PlannedService, sp *plan.ServicePlan, r serviceReads) error {
 	sp.Placement = placement(ps.DryRun)
 	drift(ps, sp, r.DriftDiff)
 	trafficChanges(ps, sp)
+	connectChanges(ps, sp)
 	classify(ps, sp)
 	return nil
 }

@@ -2,7 +2,9 @@ package reconcile
 
 import (
 	"fmt"
+	"strings"
 
+	"github.com/ecsgit/ecsgit/internal/nomadbackend"
 	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadjob"
 	"github.com/ecsgit/ecsgit/internal/plan"
 	"github.com/ecsgit/ecsgit/internal/spec"
@@ -38,4 +40,41 @@ func serviceConnect(d *spec.Desired, svc *spec.ServiceDoc) *plan.ServiceConnect 
 		}
 	}
 	return out
+}
+
+// connectChanges shows what changes in a service's Service Connect wiring when the
+// namespace changes around it (another service adds, renames or drops an alias): the
+// service's own files are unchanged, so the ECS field diff shows nothing, but its proxy's
+// listeners (the sidecar's template) and its tasks' hosts entries change. From Nomad's
+// diff of the dry-run, under "serviceConnectConfiguration".
+func connectChanges(ps *PlannedService, sp *plan.ServicePlan) {
+	if ps.Service == nil || ps.Service.ServiceConnect() == nil || ps.DryRun == nil || ps.DryRun.Diff == nil || ps.DryRun.DiffType != nomadbackend.DiffEdited {
+		return
+	}
+	const base = "serviceConnectConfiguration: "
+	for _, tg := range ps.DryRun.Diff.TaskGroups {
+		for _, t := range tg.Tasks {
+			if t.Name == nomadjob.ConnectProxyTask && (t.Type == nomadbackend.DiffAdded || t.Type == nomadbackend.DiffDeleted) {
+				sp.Changes = append(sp.Changes, plan.NewFieldChange(base+"proxy sidecar "+t.Name, changeKind(t.Type), "", ""))
+				continue
+			}
+			for _, o := range t.Objects {
+				if o.Type == nomadbackend.DiffNone {
+					continue
+				}
+				switch {
+				case t.Name == nomadjob.ConnectProxyTask && o.Name == "Template":
+					walkFields(fmt.Sprintf(base+"nomad:task[%s].Template", t.Name), o.Fields, o.Objects, func(p string, f nomadbackend.FieldDiff) {
+						sp.Changes = append(sp.Changes, plan.NewFieldChange(p, changeKind(f.Type), f.Old, f.New))
+					})
+				case o.Name == "Config":
+					for _, f := range o.Fields {
+						if strings.HasPrefix(f.Name, "extra_hosts") && f.Type != nomadbackend.DiffNone {
+							sp.Changes = append(sp.Changes, plan.NewFieldChange(fmt.Sprintf(base+"nomad:task[%s].Config.%s", t.Name, f.Name), changeKind(f.Type), f.Old, f.New))
+						}
+					}
+				}
+			}
+		}
+	}
 }
