@@ -323,7 +323,9 @@ func TestNewAliasInNamespaceRollsClients(t *testing.T) {
 	for _, c := range client.Changes {
 		text = append(text, c.Path+" "+string(c.Kind)+" "+c.New)
 	}
-	if !slices.ContainsFunc(text, func(s string) bool { return strings.Contains(s, "extra_hosts") && strings.Contains(s, "payments:127.255.0.2") }) {
+	if !slices.ContainsFunc(text, func(s string) bool {
+		return strings.Contains(s, "extra_hosts") && strings.Contains(s, "payments:127.255.0.2")
+	}) {
 		t.Errorf("client changes %q lack the payments hosts entry", text)
 	}
 	if sc := client.ServiceConnect; sc == nil || !slices.Contains(sc.Uses, "payments:9090 at 127.255.0.2:9090 → sc-shop-http") {
