@@ -96,13 +96,24 @@ type ConnectEndpoint struct {
 // ConnectEndpoints lists the client aliases of every Service Connect service of
 // namespace ns, sorted by dnsName and port: what a client of ns can call.
 func (d *Desired) ConnectEndpoints(ns string) []ConnectEndpoint {
-	var out []ConnectEndpoint
+	if d.connectEndpoints != nil {
+		return slices.Clone(d.connectEndpoints[ns])
+	}
+	return d.computeConnectEndpoints()[ns]
+}
+
+// computeConnectEndpoints lists the endpoints of every namespace in one pass over the
+// services (a translation asks for its namespace's once per service: with thousands
+// of services, a pass per service would be quadratic).
+func (d *Desired) computeConnectEndpoints() map[string][]ConnectEndpoint {
+	out := map[string][]ConnectEndpoint{}
 	for _, s := range d.Services {
 		c := s.ServiceConnect()
 		td := d.TaskDefinitionFor(s)
-		if c == nil || td == nil || ConnectNamespace(c.Namespace) != ns {
+		if c == nil || td == nil {
 			continue
 		}
+		ns := ConnectNamespace(c.Namespace)
 		for _, cs := range c.Services {
 			ci, pm := td.portNamed(cs.PortName)
 			if pm == nil {
@@ -112,18 +123,20 @@ func (d *Desired) ConnectEndpoints(ns string) []ConnectEndpoint {
 				if a.Port == nil {
 					continue
 				}
-				out = append(out, ConnectEndpoint{Namespace: ns, Discovery: cs.Discovery(), DNSName: cs.AliasName(a), Port: *a.Port,
+				out[ns] = append(out[ns], ConnectEndpoint{Namespace: ns, Discovery: cs.Discovery(), DNSName: cs.AliasName(a), Port: *a.Port,
 					Service: s.ServiceName, Container: td.ContainerDefinitions[ci].Name, ContainerPort: *pm.ContainerPort,
 					AppProtocol: pm.AppProtocol, Timeout: cs.Timeout})
 			}
 		}
 	}
-	slices.SortFunc(out, func(a, b ConnectEndpoint) int {
-		if c := strings.Compare(a.DNSName, b.DNSName); c != 0 {
-			return c
-		}
-		return a.Port - b.Port
-	})
+	for _, eps := range out {
+		slices.SortFunc(eps, func(a, b ConnectEndpoint) int {
+			if c := strings.Compare(a.DNSName, b.DNSName); c != 0 {
+				return c
+			}
+			return a.Port - b.Port
+		})
+	}
 	return out
 }
 
@@ -228,6 +241,7 @@ func (a *assembler) finishServiceConnect() {
 		}
 	}
 	a.checkAliasPorts(aliases)
+	a.d.connectEndpoints = a.d.computeConnectEndpoints()
 	for _, s := range clients {
 		c := s.ServiceConnect()
 		ns := ConnectNamespace(c.Namespace)
@@ -245,6 +259,13 @@ func (a *assembler) finishServiceConnect() {
 // alias traffic with iptables rules instead, which ecsgit does not set up. A service's
 // own alias on its own port is allowed: its calls reach its own container.
 func (a *assembler) checkAliasPorts(aliases map[string]struct{ service, file string }) {
+	type alias struct{ name, service string }
+	byPort := map[string][]alias{} // namespace/port → the aliases on it
+	for _, key := range mapKeys(aliases) {
+		ns, name, _ := strings.Cut(key, "/")
+		_, port, _ := strings.Cut(name, ":")
+		byPort[ns+"/"+port] = append(byPort[ns+"/"+port], alias{name, aliases[key].service})
+	}
 	for _, s := range a.d.Services {
 		c := s.ServiceConnect()
 		td := a.d.TaskDefinitionFor(s)
@@ -252,19 +273,17 @@ func (a *assembler) checkAliasPorts(aliases map[string]struct{ service, file str
 			continue
 		}
 		ns := ConnectNamespace(c.Namespace)
-		for _, key := range mapKeys(aliases) {
-			owner := aliases[key]
-			alias, found := strings.CutPrefix(key, ns+"/")
-			if !found || owner.service == s.ServiceName {
-				continue
-			}
-			_, portText, _ := strings.Cut(alias, ":")
-			for _, cd := range td.ContainerDefinitions {
-				for _, pm := range cd.PortMappings {
-					if pm.ContainerPort != nil && fmt.Sprint(*pm.ContainerPort) == portText {
-						a.errorf(s.Fields.At("serviceConnectConfiguration"), RuleServiceConnect,
-							"serviceConnectConfiguration: container %q of task definition %q listens on port %s, the port of client alias %s (service %q) in namespace %q; the task's Service Connect proxy must listen on that port, and ecsgit does not redirect alias traffic with iptables as ECS does: give the alias another port (clientAliases[].port) or the container another port", cd.Name, td.Family, portText, alias, owner.service, ns)
+		for _, cd := range td.ContainerDefinitions {
+			for _, pm := range cd.PortMappings {
+				if pm.ContainerPort == nil {
+					continue
+				}
+				for _, al := range byPort[fmt.Sprintf("%s/%d", ns, *pm.ContainerPort)] {
+					if al.service == s.ServiceName {
+						continue
 					}
+					a.errorf(s.Fields.At("serviceConnectConfiguration"), RuleServiceConnect,
+						"serviceConnectConfiguration: container %q of task definition %q listens on port %d, the port of client alias %s (service %q) in namespace %q; the task's Service Connect proxy must listen on that port, and ecsgit does not redirect alias traffic with iptables as ECS does: give the alias another port (clientAliases[].port) or the container another port", cd.Name, td.Family, *pm.ContainerPort, al.name, al.service, ns)
 				}
 			}
 		}

@@ -224,9 +224,11 @@ func (t *translator) portNamed(name string) (int, int) {
 
 func extraHosts(aliases []ConnectAlias) []string {
 	var hosts []string
+	seen := map[string]bool{}
 	for _, a := range aliases {
 		ip, _, _ := strings.Cut(a.Listen, ":")
-		if h := a.DNSName + ":" + ip; !slices.Contains(hosts, h) {
+		if h := a.DNSName + ":" + ip; !seen[h] {
+			seen[h] = true
 			hosts = append(hosts, h)
 		}
 	}
