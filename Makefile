@@ -60,6 +60,7 @@ cluster-status:
 
 demo-images:
 	scripts/demo-images.sh
+	scripts/connect-proxy-image.sh
 
 ## Quick start: build, cluster, images, deploy the example, print addresses
 ## (scripts/demo.sh: ecsgit apply of examples/gitops and examples/compose-app).

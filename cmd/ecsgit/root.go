@@ -71,6 +71,7 @@ Exit codes are listed in 'ecsgit help exit-codes'.`,
 		newCmdSchema(f),
 		newCmdCompletion(f),
 		newCmdVersion(f),
+		newCmdConnectProxy(f),
 		newHelpTopicExitCodes(),
 	)
 	return root

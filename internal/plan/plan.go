@@ -132,6 +132,9 @@ type ServicePlan struct {
 	// service's target groups, in the proxy's evaluation order. A change to them (or to
 	// a target group) shows in Changes under "loadBalancers".
 	Routes []Route `json:"routes,omitempty"`
+	// ServiceConnect: the Service Connect endpoints the service provides and the client
+	// aliases its tasks' proxy serves (docs/traffic.md).
+	ServiceConnect *ServiceConnect `json:"service_connect,omitempty"`
 	// Scaling: the service has a scalable target, so its count is the autoscaler's, not
 	// desiredCount (docs/autoscaling.md).
 	Scaling *Scaling `json:"scaling,omitempty"`
@@ -150,6 +153,16 @@ type Route struct {
 	Priority    int    `json:"priority,omitempty"`   // 0: the listener's default action
 	Conditions  string `json:"conditions,omitempty"` // "path-pattern /api/* AND host-header api.example.com"
 	TargetGroup string `json:"target_group"`
+}
+
+// ServiceConnect is one service's part in a Service Connect namespace.
+type ServiceConnect struct {
+	Namespace string `json:"namespace"`
+	// Provides: "orders:8080 → app:8080 (Nomad service sc-shop-orders)", one per client alias.
+	Provides []string `json:"provides,omitempty"`
+	// Uses: "orders:8080 at 127.255.0.1 → sc-shop-orders", every alias the task's proxy
+	// listens on (all of the namespace's but those on the task's own ports).
+	Uses []string `json:"uses,omitempty"`
 }
 
 // Scaling is the count range of a service with a scalable target and its count now.

@@ -137,6 +137,14 @@ func buildServiceView(sp *ServicePlan) serviceView {
 	for _, r := range sp.Routes {
 		sv.Notes = append(sv.Notes, "route: "+routeText(r))
 	}
+	if sc := sp.ServiceConnect; sc != nil {
+		for _, e := range sc.Provides {
+			sv.Notes = append(sv.Notes, "service connect ("+sc.Namespace+"): provides "+e)
+		}
+		for _, e := range sc.Uses {
+			sv.Notes = append(sv.Notes, "service connect ("+sc.Namespace+"): calls "+e)
+		}
+	}
 	if IsDeployment(*sp) {
 		for _, t := range sp.PreDeploy {
 			what := t.TaskDefinition

@@ -277,7 +277,8 @@ func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.Serv
 		Unpause: pl.unpause != nil && pl.unpause(id, tr.SpecHash)}
 	sp := plan.ServicePlan{Service: svc.ServiceName, JobID: id, SpecHash: tr.SpecHash, After: svc.After,
 		Fidelity: fidelity(ps), Rollout: rolloutPreview(tr.Rollout), Routes: routes(pl.desired, svc),
-		SecretNames: nomadjob.SecretEnvNames(tr.Secrets)}
+		ServiceConnect: serviceConnect(pl.desired, svc),
+		SecretNames:    nomadjob.SecretEnvNames(tr.Secrets)}
 	if s, p := svc.Schedule, tr.Periodic; s != nil && p != nil {
 		sp.Schedule = &plan.ScheduleSummary{Name: s.Name, Expression: s.ScheduleExpression, TimeZone: p.TimeZone,
 			NomadCron: p.Cron, Enabled: p.Enabled, TaskCount: desiredCountOf(svc)}
@@ -463,6 +464,7 @@ func decide(ps *PlannedService, sp *plan.ServicePlan, r serviceReads) error {
 	sp.Placement = placement(ps.DryRun)
 	drift(ps, sp, r.DriftDiff)
 	trafficChanges(ps, sp)
+	connectChanges(ps, sp)
 	classify(ps, sp)
 	return nil
 }

@@ -196,6 +196,7 @@ func (a *assembler) errorf(pos Pos, rule, format string, args ...any) {
 func (a *assembler) finish() *Desired {
 	d := a.d
 	a.finishELB()
+	a.finishServiceConnect()
 	for _, family := range mapKeys(d.TaskDefinitions) {
 		a.checkSecretRefs(d.TaskDefinitions[family])
 	}

@@ -55,6 +55,9 @@ type Desired struct {
 	// Files lists every file that contributed, relative to Root, sorted (for change
 	// detection and for `validate` output).
 	Files []string
+	// connectEndpoints: ConnectEndpoints by namespace, computed once by the loader
+	// (read-only afterwards); nil for a Desired built by hand.
+	connectEndpoints map[string][]ConnectEndpoint
 }
 
 // TaskDefinitionFor returns the task definition a service runs (by family; a

@@ -53,23 +53,25 @@ const (
 	RuleContainerLimits      = "ECS-CD-026" // environmentFiles ≤ 10, restartPolicy 60–1800 s and ≤ 50 exit codes, swappiness 0–100
 
 	// Service definition.
-	RuleServiceName          = "ECS-SVC-001" // serviceName required, [A-Za-z0-9_-]{1,255}
-	RuleServiceTaskDef       = "ECS-SVC-002" // taskDefinition required, family[:revision] or ARN
-	RuleDesiredCount         = "ECS-SVC-003" // desiredCount ≥ 0, required for REPLICA
-	RuleSchedulingStrategy   = "ECS-SVC-004" // REPLICA | DAEMON; DAEMON not with Fargate or non-ECS controllers
-	RuleLaunchType           = "ECS-SVC-005" // EC2 | FARGATE | EXTERNAL | MANAGED_INSTANCES; not with capacityProviderStrategy
-	RuleDeploymentPercents   = "ECS-SVC-006" // maximumPercent ≥ 100, 0 ≤ minimumHealthyPercent ≤ 100, min < max
-	RuleDeploymentStuck      = "ECS-SVC-007" // the configuration can never replace a task
-	RulePlacementStrategy    = "ECS-SVC-008" // ≤ 5; random | spread(field) | binpack(cpu|memory)
-	RulePlacementConstraint  = "ECS-SVC-009" // ≤ 10 with the task's; distinctInstance | memberOf(expression)
-	RuleCQL                  = "ECS-SVC-010" // memberOf expression syntax
-	RuleDeploymentController = "ECS-SVC-011" // ECS | CODE_DEPLOY | EXTERNAL
-	RuleAwsvpcNetworkConfig  = "ECS-SVC-012" // awsvpc task without networkConfiguration (warning)
-	RuleLoadBalancerTarget   = "ECS-SVC-013" // loadBalancers/serviceRegistries name a container and port of the task
-	RuleCircuitBreaker       = "ECS-SVC-014" // thresholdConfiguration type and value
-	RuleGracePeriod          = "ECS-SVC-015" // healthCheckGracePeriodSeconds ≥ 0
-	RuleDeploymentStrategy   = "ECS-SVC-016" // ROLLING | BLUE_GREEN | LINEAR | CANARY
-	RuleLaunchCompat         = "ECS-SVC-017" // launchType is one of the task's requiresCompatibilities
-	RuleServiceEnums         = "ECS-SVC-018" // propagateTags, availabilityZoneRebalancing values
-	RuleServiceTags          = "ECS-SVC-019" // at most 50 tags
+	RuleServiceName             = "ECS-SVC-001" // serviceName required, [A-Za-z0-9_-]{1,255}
+	RuleServiceTaskDef          = "ECS-SVC-002" // taskDefinition required, family[:revision] or ARN
+	RuleDesiredCount            = "ECS-SVC-003" // desiredCount ≥ 0, required for REPLICA
+	RuleSchedulingStrategy      = "ECS-SVC-004" // REPLICA | DAEMON; DAEMON not with Fargate or non-ECS controllers
+	RuleLaunchType              = "ECS-SVC-005" // EC2 | FARGATE | EXTERNAL | MANAGED_INSTANCES; not with capacityProviderStrategy
+	RuleDeploymentPercents      = "ECS-SVC-006" // maximumPercent ≥ 100, 0 ≤ minimumHealthyPercent ≤ 100, min < max
+	RuleDeploymentStuck         = "ECS-SVC-007" // the configuration can never replace a task
+	RulePlacementStrategy       = "ECS-SVC-008" // ≤ 5; random | spread(field) | binpack(cpu|memory)
+	RulePlacementConstraint     = "ECS-SVC-009" // ≤ 10 with the task's; distinctInstance | memberOf(expression)
+	RuleCQL                     = "ECS-SVC-010" // memberOf expression syntax
+	RuleDeploymentController    = "ECS-SVC-011" // ECS | CODE_DEPLOY | EXTERNAL
+	RuleAwsvpcNetworkConfig     = "ECS-SVC-012" // awsvpc task without networkConfiguration (warning)
+	RuleLoadBalancerTarget      = "ECS-SVC-013" // loadBalancers/serviceRegistries name a container and port of the task
+	RuleCircuitBreaker          = "ECS-SVC-014" // thresholdConfiguration type and value
+	RuleGracePeriod             = "ECS-SVC-015" // healthCheckGracePeriodSeconds ≥ 0
+	RuleDeploymentStrategy      = "ECS-SVC-016" // ROLLING | BLUE_GREEN | LINEAR | CANARY
+	RuleLaunchCompat            = "ECS-SVC-017" // launchType is one of the task's requiresCompatibilities
+	RuleServiceEnums            = "ECS-SVC-018" // propagateTags, availabilityZoneRebalancing values
+	RuleServiceTags             = "ECS-SVC-019" // at most 50 tags
+	RuleServiceConnect          = "ECS-SVC-020" // serviceConnectConfiguration: namespace, awsvpc, portName, alias port
+	RuleServiceConnectNamespace = "ECS-SVC-021" // a discovery name or alias once per namespace; a client needs a provider
 )

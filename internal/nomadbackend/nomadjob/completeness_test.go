@@ -170,6 +170,7 @@ func fullService(strategy string) spec.Service {
 	s.AvailabilityZoneRebalancing = "ENABLED"
 	s.LoadBalancers[0].TargetGroupArn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/1"
 	s.LoadBalancers[0].ContainerName, s.LoadBalancers[0].ContainerPort = "app", new(8080)
+	s.ServiceConnectConfiguration = json.RawMessage(`{"enabled": true, "namespace": "shop", "services": [{"portName": "web", "clientAliases": [{"dnsName": "web", "port": 80}]}]}`)
 	return s
 }
 

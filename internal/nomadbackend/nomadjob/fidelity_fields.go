@@ -30,7 +30,7 @@ var taskDefinitionFields = map[string]fieldRule{
 	"containerDefinitions[].portMappings[].hostPort":           exact("port `static`"),
 	"containerDefinitions[].portMappings[].protocol":           approx("—", "`udp`: Nomad's docker driver publishes each port for tcp and udp (note)", RuleNetwork),
 	"containerDefinitions[].portMappings[].name":               exact("the port label (non `[A-Za-z0-9_]` → `_`)"),
-	"containerDefinitions[].portMappings[].appProtocol":        unsupported("Service Connect protocols are not translated (note)"),
+	"containerDefinitions[].portMappings[].appProtocol":        approx("Service Connect: `http` → the proxy works per request; `http2`, `grpc` → TCP (note)", "without serviceConnectConfiguration it has no effect (note)", RuleServiceConnect),
 	"containerDefinitions[].portMappings[].containerPortRange": unsupported("port ranges are not translated; no port of the range is reachable (note)"),
 	"containerDefinitions[].healthCheck": approx("a recognised probe (`--probe URL`, `curl -f`, `wget`, `nc -z` on localhost and a mapped port) → task `service { check { http/tcp } }` with `check_restart`, `update.health_check = \"checks\"`; anything else: not run, `task_states` (note)", "a probe Nomad cannot run from the client (a script, an unpublished port, a container without a network) is not run (note)", RuleHealthCheck).
 		covers(),
@@ -162,8 +162,8 @@ var serviceFields = map[string]fieldRule{
 	"loadBalancers": approx("task `service { name = \"tg-<target group>\", provider = \"nomad\", port = <containerPort's label> }` with the proxy's (Traefik) routing tags, one router per listener rule and default action; the target group's health check as the service's `check` (http, path, interval, timeout, `check_restart.limit = UnhealthyThresholdCount`, `grace = healthCheckGracePeriodSeconds`); every task's `shutdown_delay = deregistration_delay.timeout_seconds`; `canary_tags` keep canaries out of the proxy until promotion (docs/traffic.md)",
 		"a task is healthy after one passing check (HealthyThresholdCount is not counted) and a Nomad check passes on any 2xx (a matcher with other codes is noted); the deregistration delay is always waited in full (ELB stops early once no request is in flight); without canaries (max_parallel rolling updates, a first deployment) a task is routed to from its registration on, until the proxy's own check of the same path fails", RuleLoadBalancer).
 		covers(),
-	"serviceRegistries": approx("Nomad service registration of checked containers", "Cloud Map registration is not translated; health-checked containers are registered as Nomad services (no DNS)", RuleServiceRegistry).
-		covers().notedEach(),
+	"serviceRegistries": approx("`service { name = \"<serviceName>\", provider = \"nomad\", tags = [\"ecsgit.cloud-map\", \"ecsgit.cloud-map.service=<srv-id>\"] }` on the registry's container port: a task service (host address and port), for awsvpc a group service with `address_mode = \"alloc\"`", "registered under the ECS service name (a registry ARN names no Cloud Map service name); no DNS name is served; the registration follows the task's start and stop, not its health (note)", RuleServiceRegistry).
+		covers(),
 	"networkConfiguration": unsupported("subnets, security groups and public IPs have no Nomad equivalent").
 		noted(),
 	"platformVersion": unsupported("Fargate platform versions do not apply").noted(),
@@ -176,12 +176,13 @@ var serviceFields = map[string]fieldRule{
 		notedWhen(isTrue),
 	"availabilityZoneRebalancing": unsupported("Nomad never moves running allocations to rebalance zones").
 		notedWhen(equals("ENABLED")),
-	"serviceConnectConfiguration": unsupported("serviceConnectConfiguration is not translated").noted(),
-	"volumeConfigurations":        unsupported("volumeConfigurations is not translated").noted(),
-	"vpcLatticeConfigurations":    unsupported("vpcLatticeConfigurations is not translated").noted(),
-	"monitoring":                  unsupported("monitoring is not translated").noted(),
-	"gatewayConnectors":           unsupported("gatewayConnectors is not translated").noted(),
-	"clientToken":                 unsupported("the ECS API's idempotency token has no use: applying the same repository twice changes nothing").noted(),
+	"serviceConnectConfiguration": approx("awsvpc only: each `services[]` port a group service `sc-<namespace>-<discoveryName>` (`address_mode = \"alloc\"`); every task a prestart sidecar `ecs-service-connect` (ecsgit's proxy, image `ecsgit/connect-proxy:1`) listening on 127.255.0.N:<alias port> per client alias of the namespace, endpoints from a `nomadService` template; aliases as docker `extra_hosts` in the allocation's hosts file; providers' group `shutdown_delay` ≥ 5 s (docs/traffic.md)", "http aliases proxied per request with a retry on another endpoint, others as TCP; no TLS, ingressPortOverride, access logs or proxy metrics (notes)", RuleServiceConnect).
+		covers(),
+	"volumeConfigurations":     unsupported("volumeConfigurations is not translated").noted(),
+	"vpcLatticeConfigurations": unsupported("vpcLatticeConfigurations is not translated").noted(),
+	"monitoring":               unsupported("monitoring is not translated").noted(),
+	"gatewayConnectors":        unsupported("gatewayConnectors is not translated").noted(),
+	"clientToken":              unsupported("the ECS API's idempotency token has no use: applying the same repository twice changes nothing").noted(),
 	"cluster": approx("`namespace`, `datacenters`, `node_pool`, `region` from `ecsgit.yaml`", "the service runs where ecsgit.yaml says (namespace, datacenters, node pool); the cluster name %v is not used", RuleApproximate).
 		noted(),
 }

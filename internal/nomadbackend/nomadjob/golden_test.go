@@ -31,6 +31,7 @@ var goldenCases = []struct{ name, reason string }{
 	{"logdrivers-awslogs", "hostLogDrivers opts in awslogs: awslogs-stream-prefix becomes awslogs-stream prefix/container/alloc-id; syslog, not listed, stays with Nomad"},
 	{"disable-networking", "disableNetworking with a probe of a mapped port: no Nomad check (it could never reach the container), a note instead (audit W9)"},
 	{"loadbalancer", "loadBalancers → a group service tg-web-tg on the dynamic port with Traefik routers (path-pattern and host-header wildcards, ELB priority), the target group's health check, shutdown_delay = deregistration delay, canary_tags; a 3xx matcher noted"},
+	{"serviceconnect", "serviceConnectConfiguration (awsvpc): sc-shop-orders / sc-shop-orders-grpc group services with address_mode alloc, the ecs-service-connect sidecar with its nomadService template (http listener with the service's timeouts, grpc as tcp), aliases as extra_hosts on every task, group shutdown_delay 5 s; serviceRegistries as a service named after the ECS service; tls noted"},
 	{"rollout-surge", "min 100 / max 150: partial surge with canaries, COUNT circuit-breaker threshold"},
 }
 

@@ -25,6 +25,9 @@ type specHashInput struct {
 	// rules that route to them (absent without loadBalancers, so such services keep
 	// their hash).
 	Traffic *trafficInput `json:"traffic,omitempty"`
+	// Connect: the client aliases of the service's Service Connect namespace, which its
+	// proxy listens on (absent without Service Connect, so other hashes are unchanged).
+	Connect []ConnectAlias `json:"connect,omitempty"`
 	// Scaling: the scalable target and policies (absent without a target, so the hash
 	// of a service without auto scaling is unchanged).
 	Scaling *scalingHashInput `json:"scaling,omitempty"`
@@ -89,9 +92,19 @@ func trafficOf(d *spec.Desired, svc *spec.ServiceDoc) *trafficInput {
 	return in
 }
 
-func specHash(td *spec.TaskDefinitionDoc, svc *spec.ServiceDoc, traffic *trafficInput, cfg spec.Config, opts TranslateOptions) (string, error) {
+// connectOf is what a Service Connect service's job depends on outside its own files.
+func connectOf(d *spec.Desired, svc *spec.ServiceDoc) []ConnectAlias {
+	c := svc.ServiceConnect()
+	if c == nil {
+		return nil
+	}
+	return ConnectAliases(d, spec.ConnectNamespace(c.Namespace))
+}
+
+func specHash(td *spec.TaskDefinitionDoc, svc *spec.ServiceDoc, traffic *trafficInput, connect []ConnectAlias, cfg spec.Config, opts TranslateOptions) (string, error) {
 	in := specHashInput{
 		Traffic:        traffic,
+		Connect:        connect,
 		Translator:     TranslatorVersion,
 		TaskDefinition: &td.TaskDefinition,
 		Service:        &svc.Service,

@@ -99,7 +99,7 @@ func (t *translator) network(tg *api.TaskGroup) error {
 			if pm.Protocol == "udp" {
 				t.notes.approx(ref.child("protocol"), RuleNetwork, "Nomad's docker driver publishes the port for both tcp and udp")
 			}
-			if pm.AppProtocol != "" {
+			if pm.AppProtocol != "" && t.svc.ServiceConnect() == nil {
 				t.notes.unsupported(ref.child("appProtocol"), "Service Connect protocols are not translated")
 			}
 		}

@@ -23,6 +23,7 @@ const (
 	RuleStopTimeout     = "FID-NOMAD-STOPTIMEOUT"  // kill_timeout capped by the client
 	RuleServiceRegistry = "FID-NOMAD-REGISTRATION" // load balancers / service registries
 	RuleLoadBalancer    = "FID-NOMAD-LB"           // a target group's routing or health check differs on the proxy
+	RuleServiceConnect  = "FID-NOMAD-CONNECT"      // Service Connect through ecsgit's own proxy
 	RuleLogging         = "FID-NOMAD-LOGGING"      // log driver the hosts cannot run, FireLens metadata
 )
 

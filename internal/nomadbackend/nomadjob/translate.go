@@ -110,7 +110,7 @@ func Translate(d *spec.Desired, svc *spec.ServiceDoc, opts TranslateOptions) (*T
 		}
 		t.notes = notes(taskNotesOnly(t.notes))
 	}
-	hash, err := specHash(td, svc, trafficOf(d, svc), cfg, opts)
+	hash, err := specHash(td, svc, trafficOf(d, svc), connectOf(d, svc), cfg, opts)
 	if err != nil {
 		return nil, fmt.Errorf("translate service %q: %w", svc.ServiceName, err)
 	}
@@ -213,6 +213,12 @@ func (t *translator) group() (*api.TaskGroup, error) {
 	}
 	t.volumes(tg)
 	if err := t.loadBalancing(tg); err != nil {
+		return nil, err
+	}
+	if err := t.serviceRegistries(tg); err != nil {
+		return nil, err
+	}
+	if err := t.serviceConnect(tg); err != nil {
 		return nil, err
 	}
 	update, rollout, err := t.update(hasCheck(tasks))

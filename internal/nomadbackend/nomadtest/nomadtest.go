@@ -665,3 +665,31 @@ func deref[T any](p *T) T {
 	}
 	return *p
 }
+
+// ImageConnectProxy is ecsgit's Service Connect sidecar (scripts/connect-proxy-image.sh).
+const ImageConnectProxy = "ecsgit/connect-proxy:1"
+
+var connectProxyOnce sync.Once
+var connectProxyErr error
+
+// RequireConnectProxyImage builds the Service Connect sidecar image once per test
+// binary (the script is idempotent and locked) and fails the test without it.
+func RequireConnectProxyImage(t testing.TB) {
+	t.Helper()
+	connectProxyOnce.Do(func() {
+		root, err := RepoRoot()
+		if err != nil {
+			connectProxyErr = err
+			return
+		}
+		if out, err := runScript(root, 15*time.Minute, "scripts/connect-proxy-image.sh"); err != nil {
+			connectProxyErr = fmt.Errorf("scripts/connect-proxy-image.sh: %w\n%s", err, out)
+		}
+	})
+	if connectProxyErr != nil {
+		t.Fatalf("nomadtest: connect proxy image: %v", connectProxyErr)
+	}
+	if err := ImagesPresent(ImageConnectProxy); err != nil {
+		t.Fatalf("nomadtest: %v", err)
+	}
+}
