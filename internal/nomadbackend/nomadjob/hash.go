@@ -12,7 +12,7 @@ import (
 // TranslatorVersion changes whenever a translation rule changes what a job looks like,
 // so that SpecHash changes too and failure memory (decision 8) does not keep an old,
 // differently translated spec marked as failed.
-const TranslatorVersion = 3 // 3: secrets, secretOptions and repositoryCredentials from Nomad Variables
+const TranslatorVersion = 4 // 4: Service Connect, serviceRegistries, request-count and step scaling policies; 3: secrets from Nomad Variables
 
 // specHashInput is what SpecHash covers. encoding/json gives a canonical form: struct
 // fields in declaration order, map keys sorted, raw JSON compacted.
