@@ -143,6 +143,10 @@ type Evaluation struct {
 	DeploymentID string
 	// PlacementFailures are its reasons for tasks it could not place, in words.
 	PlacementFailures []string
+	// JobModifyIndex is the index of the job register that created the evaluation in
+	// the same Raft entry (Nomad's FSM sets it there), 0 for an evaluation created
+	// alone (the register of an unchanged spec: no new job version).
+	JobModifyIndex uint64
 }
 
 // Ended reports that the rollout ended with the evaluation: no deployment to follow and
@@ -160,7 +164,8 @@ func (c *Client) WaitEvaluation(ctx context.Context, ns, evalID string, poll tim
 	if err != nil {
 		return Evaluation{}, err
 	}
-	return Evaluation{ID: ev.ID, DeploymentID: ev.DeploymentID, PlacementFailures: DescribePlacementFailures(ev.FailedTGAllocs)}, nil
+	return Evaluation{ID: ev.ID, DeploymentID: ev.DeploymentID, PlacementFailures: DescribePlacementFailures(ev.FailedTGAllocs),
+		JobModifyIndex: ev.JobModifyIndex}, nil
 }
 
 // FollowEvaluation is the second half of WatchRollout: it follows what the evaluation

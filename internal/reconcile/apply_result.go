@@ -169,6 +169,8 @@ func (r ServiceResult) String() string {
 type Result struct {
 	Namespace string          `json:"namespace"`
 	Services  []ServiceResult `json:"services"`
+	// Warnings are problems that failed no service (the record digest not updated).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // OK reports whether every service ended well (exit code 0).
