@@ -154,7 +154,16 @@ type evaluationWaiter interface {
 	FollowEvaluation(ctx context.Context, ns, jobID string, ev nomadbackend.Evaluation, opts nomadbackend.WatchOptions, progress func(nomadbackend.Progress)) (nomadbackend.Outcome, error)
 }
 
-var _ evaluationWaiter = (*nomadbackend.Client)(nil)
+// evaluationWaiterAfter starts the evaluation wait with a blocking query at the
+// register's index (nomadbackend.Client.WaitEvaluationAfter): one read fewer.
+type evaluationWaiterAfter interface {
+	WaitEvaluationAfter(ctx context.Context, ns, evalID string, created uint64, poll time.Duration) (nomadbackend.Evaluation, error)
+}
+
+var (
+	_ evaluationWaiter      = (*nomadbackend.Client)(nil)
+	_ evaluationWaiterAfter = (*nomadbackend.Client)(nil)
+)
 
 // register submits the job at the plan's index, records it pending, and follows the
 // rollout. claimed is the record as this apply's claim left it (nil: no claim).
@@ -200,7 +209,12 @@ func (a *applier) register(ctx context.Context, sp plan.ServicePlan, u *Unit, cl
 	split = split && evalID != ""
 	var ev nomadbackend.Evaluation
 	if split {
-		if ev, err = w.WaitEvaluation(ctx, a.ns, evalID, a.opts.Poll); err != nil {
+		if wa, ok := a.b.(evaluationWaiterAfter); ok {
+			ev, err = wa.WaitEvaluationAfter(ctx, a.ns, evalID, jobIndex, a.opts.Poll)
+		} else {
+			ev, err = w.WaitEvaluation(ctx, a.ns, evalID, a.opts.Poll)
+		}
+		if err != nil {
 			return registered(errorResult(err), nil)
 		}
 		if ev.Ended() {
