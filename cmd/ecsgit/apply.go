@@ -138,6 +138,9 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 		return err
 	}
 	code := applyExitCode(res)
+	for _, w := range res.Warnings {
+		fmt.Fprintf(ios.ErrOut, "ecsgit: warning: %s\n", w)
+	}
 	if opts.Output == outputJSON {
 		if err := writeJSON(ios.Out, res); err != nil {
 			return err

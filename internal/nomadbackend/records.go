@@ -113,6 +113,10 @@ type ServiceRecord struct {
 	// pending write clears it. A live job registered after a claim that no pending
 	// write followed is ecsgit's own interrupted write, not drift (fault trial D6).
 	Claim string
+	// Summary: the record as the digest summarises it (records_digest.go): no ECS
+	// documents, commit or history. Good for planning an unchanged service only; it is
+	// never written (WriteServiceRecord refuses it), a write starts from a full read.
+	Summary bool
 
 	// ModifyIndex is the variable's index when read (0: not stored yet); writes are
 	// check-and-set against it.
@@ -198,6 +202,9 @@ func (c *Client) ReadServiceRecord(ctx context.Context, ns, jobID string) (*Serv
 // and updates r.ModifyIndex. A concurrent change returns an error matching
 // ErrRecordConflict.
 func (c *Client) WriteServiceRecord(ctx context.Context, r *ServiceRecord) error {
+	if r.Summary {
+		return fmt.Errorf("write record of %s/%s: refusing to write a digest summary over the full record (read it first)", r.Namespace, r.JobID)
+	}
 	items, err := encodeServiceRecord(r)
 	if err != nil {
 		return fmt.Errorf("write record of %s/%s: %w", r.Namespace, r.JobID, err)

@@ -124,3 +124,42 @@ func TestRecordsHonourContextAndPathRules(t *testing.T) {
 		t.Fatalf("read back: %v %v", got, err)
 	}
 }
+
+// AssignRevisionFrom starts from what a plan read (here: every goroutine believes the
+// family has no record, as the record listing of one plan showed): exactly one
+// create-only write wins, the others fall back to the read-and-retry, and the numbers
+// stay distinct and consecutive.
+func TestAssignRevisionFromStaleRecordConcurrent(t *testing.T) {
+	c, ns := clusterClient(t)
+	ctx := ctxT(t)
+	const n = 8
+	known := EmptyFamilyRecord(ns, "api")
+	revs := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var err error
+			revs[i], err = c.AssignRevisionFrom(ctx, known, fmt.Sprintf("content-%d", i))
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	seen := map[int]bool{}
+	for _, r := range revs {
+		if r < 1 || r > n || seen[r] {
+			t.Fatalf("revisions %v are not distinct numbers 1..%d", revs, n)
+		}
+		seen[r] = true
+	}
+	if len(known.Revisions) != 0 || known.Latest != 0 {
+		t.Errorf("the plan's record was changed: %+v", known)
+	}
+	// From a record read before those writes: the same content keeps its revision.
+	if r, err := c.AssignRevisionFrom(ctx, known, "content-5"); err != nil || r != revs[5] {
+		t.Errorf("same content from a stale record: rev %d (%v), want %d", r, err, revs[5])
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 
 	"github.com/hashicorp/nomad/api"
@@ -36,7 +37,7 @@ func (f *FamilyRecord) RevisionFor(contentHash string) (rev int, known bool) {
 
 // ReadFamilyRecord returns the family's record; an empty one (Latest 0) when none exists.
 func (c *Client) ReadFamilyRecord(ctx context.Context, ns, family string) (*FamilyRecord, error) {
-	f := &FamilyRecord{Namespace: ns, Family: family, Revisions: map[string]int{}}
+	f := EmptyFamilyRecord(ns, family)
 	v, _, err := c.api.Variables().Peek(FamilyRecordPath(family), queryOpts(ctx, ns))
 	if err != nil {
 		return nil, fmt.Errorf("read family record %s/%s: %w", ns, family, err)
@@ -83,6 +84,39 @@ func (c *Client) AssignRevision(ctx context.Context, ns, family, contentHash str
 			return 0, err
 		}
 	}
+}
+
+// AssignRevisionFrom is AssignRevision starting from known, the family record as a
+// plan read it (or found absent in the record listing: ModifyIndex 0), instead of
+// reading it again: the first write is check-and-set at known's index, which is the
+// comparison a fresh read would make. Only when that write is refused (the family moved
+// since the plan) does it fall back to AssignRevision's read-and-retry. known is not
+// changed.
+func (c *Client) AssignRevisionFrom(ctx context.Context, known *FamilyRecord, contentHash string) (int, error) {
+	rev, seen := known.RevisionFor(contentHash)
+	if seen {
+		return rev, nil
+	}
+	f := &FamilyRecord{Namespace: known.Namespace, Family: known.Family, Latest: rev,
+		Revisions: maps.Clone(known.Revisions), ModifyIndex: known.ModifyIndex}
+	if f.Revisions == nil {
+		f.Revisions = map[string]int{}
+	}
+	f.Revisions[contentHash] = rev
+	err := c.writeFamilyRecord(ctx, f)
+	if err == nil {
+		return rev, nil
+	}
+	if !errors.Is(err, ErrRecordConflict) {
+		return 0, fmt.Errorf("assign revision of %s: %w", known.Family, err)
+	}
+	return c.AssignRevision(ctx, known.Namespace, known.Family, contentHash)
+}
+
+// EmptyFamilyRecord is the record of a family that has none yet (what ReadFamilyRecord
+// returns for it), for a planner that knows from the record listing that none exists.
+func EmptyFamilyRecord(ns, family string) *FamilyRecord {
+	return &FamilyRecord{Namespace: ns, Family: family, Revisions: map[string]int{}}
 }
 
 func (c *Client) writeFamilyRecord(ctx context.Context, f *FamilyRecord) error {

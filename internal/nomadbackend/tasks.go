@@ -89,7 +89,7 @@ func (c *Client) RunTask(ctx context.Context, job *Job) (evalID string, err erro
 	}
 	// The dry run and the register are not atomic: if the evaluation could not place
 	// everything after all, the job is purged rather than left blocked.
-	ev, err := waitEval(ctx, c.api, job.Namespace(), evalID, 5*time.Second)
+	ev, err := waitEval(ctx, c.api, job.Namespace(), evalID, 0, 5*time.Second)
 	if err != nil {
 		return evalID, err
 	}

@@ -143,6 +143,10 @@ type Evaluation struct {
 	DeploymentID string
 	// PlacementFailures are its reasons for tasks it could not place, in words.
 	PlacementFailures []string
+	// JobModifyIndex is the index of the job register that created the evaluation in
+	// the same Raft entry (Nomad's FSM sets it there), 0 for an evaluation created
+	// alone (the register of an unchanged spec: no new job version).
+	JobModifyIndex uint64
 }
 
 // Ended reports that the rollout ended with the evaluation: no deployment to follow and
@@ -153,14 +157,25 @@ func (e Evaluation) Ended() bool { return e.DeploymentID == "" && len(e.Placemen
 // WaitEvaluation waits (blocking queries of poll, default 2s) until the scheduler has
 // processed the evaluation of a register: the first half of WatchRollout.
 func (c *Client) WaitEvaluation(ctx context.Context, ns, evalID string, poll time.Duration) (Evaluation, error) {
+	return c.WaitEvaluationAfter(ctx, ns, evalID, 0, poll)
+}
+
+// WaitEvaluationAfter is WaitEvaluation for an evaluation created at Raft index
+// created (the register's index): its first read is already a blocking query at that
+// index, which Nomad answers once the scheduler has updated the evaluation (Eval.GetEval
+// blocks on the evaluation's own ModifyIndex). That saves the read that would only find
+// it pending, one call per register (issue 19). An index that is too low (0, or
+// another write's) only makes the first read return at once, as WaitEvaluation's does.
+func (c *Client) WaitEvaluationAfter(ctx context.Context, ns, evalID string, created uint64, poll time.Duration) (Evaluation, error) {
 	if poll == 0 {
 		poll = WatchOptions{}.withDefaults().Poll
 	}
-	ev, err := waitEval(ctx, c.api, ns, evalID, poll)
+	ev, err := waitEval(ctx, c.api, ns, evalID, created, poll)
 	if err != nil {
 		return Evaluation{}, err
 	}
-	return Evaluation{ID: ev.ID, DeploymentID: ev.DeploymentID, PlacementFailures: DescribePlacementFailures(ev.FailedTGAllocs)}, nil
+	return Evaluation{ID: ev.ID, DeploymentID: ev.DeploymentID, PlacementFailures: DescribePlacementFailures(ev.FailedTGAllocs),
+		JobModifyIndex: ev.JobModifyIndex}, nil
 }
 
 // FollowEvaluation is the second half of WatchRollout: it follows what the evaluation
@@ -238,8 +253,8 @@ func followDeployment(ctx context.Context, c *api.Client, ns, jobID, depID strin
 	return out, nil
 }
 
-func waitEval(ctx context.Context, c *api.Client, ns, evalID string, poll time.Duration) (*api.Evaluation, error) {
-	q := &api.QueryOptions{Namespace: ns, WaitTime: poll}
+func waitEval(ctx context.Context, c *api.Client, ns, evalID string, index uint64, poll time.Duration) (*api.Evaluation, error) {
+	q := &api.QueryOptions{Namespace: ns, WaitTime: poll, WaitIndex: index}
 	for {
 		ev, meta, err := c.Evaluations().Info(evalID, q.WithContext(ctx))
 		if err != nil {

@@ -115,6 +115,9 @@ func Apply(ctx context.Context, b Cluster, p *plan.Plan, units map[string]*Unit,
 		})
 	}
 	res := &Result{Namespace: p.Namespace}
+	if w := a.updateDigest(ctx, units); w != "" {
+		res.Warnings = append(res.Warnings, w)
+	}
 	for _, sp := range p.Services {
 		if r := a.results[sp.Service]; r != nil {
 			res.Services = append(res.Services, *r)
@@ -144,6 +147,9 @@ type applier struct {
 	// prev holds, per job, what the record described before this apply's pending write,
 	// so that a rollback can point the record back at it.
 	prev map[string]applied
+	// written is the digest view of the last record this apply wrote, per job
+	// (apply_digest.go).
+	written map[string]nomadbackend.DigestView
 }
 
 func (a *applier) emit(e Event) {

@@ -30,7 +30,7 @@ func (a *applier) delete(ctx context.Context, sp plan.ServicePlan) ServiceResult
 		return errorResult(err)
 	}
 	now := time.Now().UTC()
-	_, err = a.b.UpdateServiceRecord(ctx, a.ns, sp.JobID, func(r *nomadbackend.ServiceRecord) error {
+	_, err = a.updateRecord(ctx, sp.JobID, func(r *nomadbackend.ServiceRecord) error {
 		r.Outcome, r.AppliedAt, r.AppliedBy = nomadbackend.OutcomeDeleted, now, a.opts.Who
 		e := nomadbackend.HistoryEntry{Revision: r.Revision, Time: now, Who: a.opts.Who, Outcome: nomadbackend.OutcomeDeleted, SpecHash: r.SpecHash}
 		if a.opts.Commit != nil {

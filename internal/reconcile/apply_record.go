@@ -48,10 +48,14 @@ func (a *applier) recordPending(ctx context.Context, sp plan.ServicePlan, u *Uni
 
 // recordEnded records a register whose rollout ended with its evaluation (register):
 // the pending record and the outcome in one write.
-func (a *applier) recordEnded(ctx context.Context, sp plan.ServicePlan, u *Unit, base *nomadbackend.ServiceRecord, revision func() (string, int, error)) (ServiceResult, error) {
-	live, err := a.b.ReadJob(ctx, a.ns, sp.JobID)
-	if err != nil {
-		return ServiceResult{}, err
+// live is the registered job when registeredJob could tell it without a read (nil: it
+// is read here).
+func (a *applier) recordEnded(ctx context.Context, sp plan.ServicePlan, u *Unit, base *nomadbackend.ServiceRecord, revision func() (string, int, error), live *nomadbackend.LiveJob) (ServiceResult, error) {
+	if live == nil {
+		var err error
+		if live, err = a.b.ReadJob(ctx, a.ns, sp.JobID); err != nil {
+			return ServiceResult{}, err
+		}
 	}
 	if live == nil {
 		return ServiceResult{}, fmt.Errorf("record %s: the job is gone from Nomad right after its register", sp.Service)
@@ -82,6 +86,12 @@ func (a *applier) revision(ctx context.Context, sp plan.ServicePlan, u *Unit) (s
 	}
 	if u.ECS.RevisionKnown && u.ECS.Family == family && rev > 0 {
 		return family, rev, nil
+	}
+	if f := u.plannedFamily; f != nil && f.Family == u.ECS.Family && f.Namespace == a.ns {
+		if ra, ok := a.b.(revisionAssignerFrom); ok {
+			rev, err := ra.AssignRevisionFrom(ctx, f, u.ECS.ContentHash)
+			return u.ECS.Family, rev, err
+		}
 	}
 	rev, err := a.b.AssignRevision(ctx, a.ns, u.ECS.Family, u.ECS.ContentHash)
 	return u.ECS.Family, rev, err
@@ -147,7 +157,7 @@ func (a *applier) writeOn(ctx context.Context, jobID string, base *nomadbackend.
 		if err := fn(r); err != nil {
 			return nil, err
 		}
-		err := a.b.WriteServiceRecord(ctx, r)
+		err := a.writeRecord(ctx, r)
 		if err == nil {
 			return r, nil
 		}
@@ -155,7 +165,7 @@ func (a *applier) writeOn(ctx context.Context, jobID string, base *nomadbackend.
 			return nil, err
 		}
 	}
-	return a.b.UpdateServiceRecord(ctx, a.ns, jobID, fn)
+	return a.updateRecord(ctx, jobID, fn)
 }
 
 func (a *applier) remember(jobID string, p applied) {

@@ -172,6 +172,8 @@ type Result struct {
 	// LoadBalancing are the load-balancing resources whose records the apply wrote or
 	// deleted (apply_elb.go).
 	LoadBalancing []ResourceResult `json:"load_balancing,omitempty"`
+	// Warnings are problems that failed no service (the record digest not updated).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // OK reports whether every service and load-balancing record ended well (exit code 0).

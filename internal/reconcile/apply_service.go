@@ -133,7 +133,7 @@ func (a *applier) claimRecord(ctx context.Context, sp plan.ServicePlan, u *Unit,
 	// "An apply of this spec started": the write must change the record, and the claim
 	// tells the next plan that a register after it is ecsgit's own.
 	rec.AppliedAt, rec.AppliedBy, rec.Claim = time.Now().UTC(), a.opts.Who, sp.SpecHash
-	if err := a.b.WriteServiceRecord(ctx, rec); err != nil {
+	if err := a.writeRecord(ctx, rec); err != nil {
 		if errors.Is(err, nomadbackend.ErrRecordConflict) {
 			now := uint64(0)
 			if cur, rerr := a.b.ReadServiceRecord(ctx, a.ns, sp.JobID); rerr == nil && cur != nil {
@@ -154,7 +154,16 @@ type evaluationWaiter interface {
 	FollowEvaluation(ctx context.Context, ns, jobID string, ev nomadbackend.Evaluation, opts nomadbackend.WatchOptions, progress func(nomadbackend.Progress)) (nomadbackend.Outcome, error)
 }
 
-var _ evaluationWaiter = (*nomadbackend.Client)(nil)
+// evaluationWaiterAfter starts the evaluation wait with a blocking query at the
+// register's index (nomadbackend.Client.WaitEvaluationAfter): one read fewer.
+type evaluationWaiterAfter interface {
+	WaitEvaluationAfter(ctx context.Context, ns, evalID string, created uint64, poll time.Duration) (nomadbackend.Evaluation, error)
+}
+
+var (
+	_ evaluationWaiter      = (*nomadbackend.Client)(nil)
+	_ evaluationWaiterAfter = (*nomadbackend.Client)(nil)
+)
 
 // register submits the job at the plan's index, records it pending, and follows the
 // rollout. claimed is the record as this apply's claim left it (nil: no claim).
@@ -175,7 +184,7 @@ func (a *applier) register(ctx context.Context, sp plan.ServicePlan, u *Unit, cl
 			return errorResult(fmt.Errorf("secrets policy of %s: %w", sp.JobID, err))
 		}
 	}
-	evalID, _, err := a.b.Register(ctx, u.Job, sp.JobModifyIndex)
+	evalID, jobIndex, err := a.b.Register(ctx, u.Job, sp.JobModifyIndex)
 	if errors.Is(err, nomadbackend.ErrConflict) {
 		return ServiceResult{Status: StatusConflict, Reason: a.conflictReason(ctx, sp, err)}
 	}
@@ -200,11 +209,16 @@ func (a *applier) register(ctx context.Context, sp plan.ServicePlan, u *Unit, cl
 	split = split && evalID != ""
 	var ev nomadbackend.Evaluation
 	if split {
-		if ev, err = w.WaitEvaluation(ctx, a.ns, evalID, a.opts.Poll); err != nil {
+		if wa, ok := a.b.(evaluationWaiterAfter); ok {
+			ev, err = wa.WaitEvaluationAfter(ctx, a.ns, evalID, jobIndex, a.opts.Poll)
+		} else {
+			ev, err = w.WaitEvaluation(ctx, a.ns, evalID, a.opts.Poll)
+		}
+		if err != nil {
 			return registered(errorResult(err), nil)
 		}
 		if ev.Ended() {
-			return registered(a.recordEnded(ctx, sp, u, claimed, revision))
+			return registered(a.recordEnded(ctx, sp, u, claimed, revision, registeredJob(u, sp, jobIndex, ev)))
 		}
 	}
 	live, err := a.b.ReadJob(ctx, a.ns, sp.JobID)
@@ -223,6 +237,34 @@ func (a *applier) register(ctx context.Context, sp plan.ServicePlan, u *Unit, cl
 		out, werr = a.b.WatchRollout(ctx, a.ns, sp.JobID, evalID, a.watchOptions(rec, u), a.progress(sp.Service))
 	}
 	return registered(a.finish(ctx, sp, rec, out, werr))
+}
+
+// registeredJob is the job as a register just stored it, when Nomad's rules give its
+// version without reading it back (nil otherwise: read it). A register whose
+// evaluation was created in the same Raft entry as the job (ev.JobModifyIndex is the
+// register's index, newer than the plan's) stored a new job version: Nomad's state
+// store makes it the previous version + 1, or keeps the submitted version (0, ecsgit
+// never sets one) for a job that did not exist (nomad/state/state_store.go
+// upsertJobImpl, Nomad 1.11.3). The previous version is the one the plan saw, which the
+// register's EnforceIndex at the plan's index vouches is still the live one. The
+// register of an unchanged spec creates its evaluation alone (ev.JobModifyIndex 0) and
+// is read back as before.
+func registeredJob(u *Unit, sp plan.ServicePlan, jobIndex uint64, ev nomadbackend.Evaluation) *nomadbackend.LiveJob {
+	if !u.inProcess || u.Job == nil || jobIndex == 0 || ev.JobModifyIndex != jobIndex || jobIndex <= sp.JobModifyIndex {
+		return nil
+	}
+	if (u.plannedLive == nil) != (sp.JobModifyIndex == 0) {
+		return nil // the plan's view of the live job and its index disagree: read it
+	}
+	live := u.Job.Summary()
+	if live.Version != 0 {
+		return nil // a submitted version is kept when it is newer: not ecsgit's case, read it
+	}
+	live.JobModifyIndex, live.Stopped = jobIndex, false
+	if u.plannedLive != nil {
+		live.Version = u.plannedLive.Version + 1
+	}
+	return live
 }
 
 // recordOnly handles a service whose job already matches in Nomad but whose record does

@@ -35,6 +35,14 @@ type Unit struct {
 	// record with check-and-set at its index instead of reading it again: the write is
 	// refused if anything changed since the plan (claim in apply_service.go).
 	inProcess, recordPartial bool
+	// plannedFamily is the family record the plan read or knew absent (in-process
+	// plans): apply assigns a new revision on it with check-and-set, without a read.
+	plannedFamily *nomadbackend.FamilyRecord
+	// digest is the record digest the plan read, which apply updates at its end.
+	digest *nomadbackend.Digest
+	// plannedLive is the live job the plan saw (in-process plans; nil: none), whose
+	// version the register's new version follows (registeredJob).
+	plannedLive *nomadbackend.LiveJob
 }
 
 // plannedRecord is the record the plan read, when apply may write on it without reading
@@ -80,6 +88,7 @@ func UnitsFromPlanned(pl *Planned) (map[string]*Unit, error) {
 		if ps != nil {
 			u.PlannedRecord, u.Unpause = ps.Record, ps.Unpause
 			u.inProcess, u.recordPartial = true, ps.recordPartial
+			u.plannedFamily, u.digest, u.plannedLive = ps.family, pl.digest, ps.Live
 		}
 		if ps == nil || ps.Translation == nil || ps.TaskDefinition == nil || ps.Service == nil {
 			continue

@@ -89,6 +89,10 @@ type Planned struct {
 	Services map[string]*PlannedService
 	// Reused counts the services planned from PlanOptions.Reuse (no Nomad call).
 	Reused int
+
+	// digest is the record digest this plan read (nil: none read, the plan read every
+	// record); apply brings it up to date at its end (apply_digest.go).
+	digest *nomadbackend.Digest
 }
 
 // PlannedService is the working state behind one ServicePlan.
@@ -112,8 +116,11 @@ type PlannedService struct {
 	// PreDeploy are the tasks apply runs before registering (predeploy.go).
 	PreDeploy []PreDeployUnit
 
-	// recordPartial: Record came from an earlier pass (fromPrior), without its history.
+	// recordPartial: Record came from an earlier pass (fromPrior), without its history,
+	// or from the digest (ServiceRecord.Summary).
 	recordPartial bool
+	// family is the family record the plan found the revision in (read-only, shared).
+	family *nomadbackend.FamilyRecord
 
 	// ReadAt is when the Nomad reads behind Live and Record began (for a service
 	// planned from PlanOptions.Reuse: when the original reads began). The daemon trusts
@@ -154,6 +161,18 @@ func ComputePlanned(ctx context.Context, desired *spec.Desired, b Cluster, opts 
 			return nil, fmt.Errorf("plan: %w", err)
 		}
 		pl.listed = listed
+		// After the job listing, as every record read comes after its job's read
+		// (unrecordedRegister): one call tells which records exist, a few more read the
+		// digest of the settled ones (records_digest.go).
+		if rl, ok := b.(recordLister); ok {
+			if pl.records, err = rl.ListRecords(ctx, ns); err != nil {
+				return nil, fmt.Errorf("plan: %w", err)
+			}
+			if pl.digest, err = rl.ReadDigest(ctx, pl.records); err != nil {
+				return nil, fmt.Errorf("plan: %w", err)
+			}
+			pl.families.listing = pl.records
+		}
 	}
 
 	svcs := make([]*PlannedService, len(desired.Services))
@@ -186,6 +205,7 @@ func ComputePlanned(ctx context.Context, desired *spec.Desired, b Cluster, opts 
 	out.Plan.LoadBalancing = lbs
 	out.Plan.Summarize()
 	out.Reused = reused
+	out.digest = pl.digest
 	if opts.DriftMode == DriftReport {
 		holdDrift(out)
 	}
@@ -250,7 +270,22 @@ type planner struct {
 	// listed is the namespace's job listing taken before any record read (nil: none
 	// taken; each service reads its job).
 	listed map[string]nomadbackend.JobStub
+	// records and digest are the record listing and digest read right after the job
+	// listing (nil: not taken; each service reads its record).
+	records *nomadbackend.RecordListing
+	digest  *nomadbackend.Digest
 }
+
+// recordLister is the bulk side of the records (issue 19), an optional part of Cluster
+// that the Nomad backend has: which records exist, in one listing, and the digest that
+// summarises the settled ones.
+type recordLister interface {
+	ListRecords(ctx context.Context, ns string) (*nomadbackend.RecordListing, error)
+	ReadDigest(ctx context.Context, l *nomadbackend.RecordListing) (*nomadbackend.Digest, error)
+	WriteDigest(ctx context.Context, d *nomadbackend.Digest, views map[string]nomadbackend.DigestView) (int, error)
+}
+
+var _ recordLister = (*nomadbackend.Client)(nil)
 
 // jobLister is the bulk job read (issue 12), an optional part of Cluster that the Nomad
 // backend has: one listing instead of a job read per service.
@@ -335,6 +370,9 @@ type serviceReads struct {
 	ContentHash   string
 	Revision      int
 	RevisionKnown bool
+	// Family is the family record the revision came from (nil: the service record
+	// vouched for it); apply assigns a new revision on it without reading it again.
+	Family *nomadbackend.FamilyRecord
 	// DryRun is Nomad's scheduler dry-run; nil when UnchangedSinceApplied vouches that
 	// Nomad's diff is None (the dry-run, the most expensive call of a plan, would tell
 	// nothing).
@@ -376,7 +414,7 @@ func (pl *planner) read(ctx context.Context, ps *PlannedService, sp *plan.Servic
 	if job, err = pl.followLiveCount(ps, sp, job, r.Live); err != nil {
 		return r, err
 	}
-	if r.Record, err = pl.b.ReadServiceRecord(ctx, pl.ns, id); err != nil {
+	if r.Record, err = pl.readRecord(ctx, id, stub, listed && stub.ManagedBy != "", sp.SpecHash, ps.TaskDefinition.Family); err != nil {
 		return r, fmt.Errorf("plan %s: %w", id, err)
 	}
 	if pl.listed != nil && listed && stub.ManagedBy != "" {
@@ -393,8 +431,11 @@ func (pl *planner) read(ctx context.Context, ps *PlannedService, sp *plan.Servic
 		// one the family record maps this content to (a mapping never changes), so the
 		// family record is not read (one read fewer per unchanged service).
 		r.Revision, r.RevisionKnown = rec.Revision, true
-	} else if r.Revision, r.RevisionKnown, err = pl.families.revisionFor(ctx, td.Family, r.ContentHash); err != nil {
-		return r, fmt.Errorf("plan %s: %w", id, err)
+	} else {
+		if r.Family, err = pl.families.lookup(ctx, td.Family); err != nil {
+			return r, fmt.Errorf("plan %s: %w", id, err)
+		}
+		r.Revision, r.RevisionKnown = r.Family.RevisionFor(r.ContentHash)
 	}
 	probe := plan.ServicePlan{SpecHash: sp.SpecHash, JobModifyIndex: nomadbackend.JobModifyIndexOf(r.Live),
 		OldTaskDefinition: r.Record.TaskDefinitionRef(), NewTaskDefinition: fmt.Sprintf("%s:%d", td.Family, r.Revision)}
@@ -410,6 +451,26 @@ func (pl *planner) read(ctx context.Context, ps *PlannedService, sp *plan.Servic
 		}
 	}
 	return r, nil
+}
+
+// readRecord is id's service record: read, or known from the record listing and the
+// digest taken after the job listing. A record the listing does not show does not exist
+// (nil, no read). A record the digest summarises at the very index the listing shows is
+// taken from the summary when that is all the plan needs: the service is unchanged
+// since its last successful apply (its spec hash and family are the desired ones, the
+// listed job is the one the record registered, and it runs), so no ECS diff, dry-run or
+// drift read follows. Anything else reads the whole record.
+func (pl *planner) readRecord(ctx context.Context, id string, stub nomadbackend.JobStub, listedOwned bool, specHash, family string) (*nomadbackend.ServiceRecord, error) {
+	if pl.records != nil {
+		if _, ok := pl.records.ServiceRecordIndex(id); !ok {
+			return nil, nil
+		}
+		if rec := pl.digest.Summary(id); rec != nil && listedOwned && !stub.Stopped &&
+			rec.JobModifyIndex == stub.JobModifyIndex && rec.SpecHash == specHash && rec.Family == family {
+			return rec, nil
+		}
+	}
+	return pl.b.ReadServiceRecord(ctx, pl.ns, id)
 }
 
 // readListed completes the live job of a service that the listing showed. The record
@@ -444,7 +505,9 @@ func decide(ps *PlannedService, sp *plan.ServicePlan, r serviceReads) error {
 		return nil
 	}
 	ps.Record = r.Record
+	ps.recordPartial = r.Record != nil && r.Record.Summary
 	ps.ContentHash, ps.Revision, ps.RevisionIsKnown = r.ContentHash, r.Revision, r.RevisionKnown
+	ps.family = r.Family
 	if err := describeRevision(ps, sp); err != nil {
 		return err
 	}
@@ -525,6 +588,12 @@ func describeRevision(ps *PlannedService, sp *plan.ServicePlan) error {
 	td := ps.TaskDefinition
 	sp.OldTaskDefinition = ps.Record.TaskDefinitionRef()
 	sp.NewTaskDefinition = fmt.Sprintf("%s:%d", td.Family, ps.Revision)
+	if rec := ps.Record; rec != nil && rec.Summary && rec.SpecHash == sp.SpecHash {
+		// A digest summary has no ECS documents to diff; it is used only for a service
+		// whose spec hash, which covers both documents, is the recorded one: no change.
+		sp.Changes = nil
+		return nil
+	}
 	svc := &ps.Service.Service
 	if ps.Service.Schedule != nil {
 		svc = nil // a schedule's stand-in service is not shown: its schedule is

@@ -14,6 +14,9 @@ type familyCache struct {
 	ns string
 	mu sync.Mutex
 	m  map[string]*familyEntry
+	// listing, when set, is the record listing of the plan: a family it does not show
+	// has no record, and is not read.
+	listing *nomadbackend.RecordListing
 }
 
 type familyEntry struct {
@@ -30,6 +33,17 @@ func newFamilyCache(b Cluster, ns string) *familyCache {
 // its existing revision, or the family's latest + 1. Two services of one family with new
 // contents would both show latest + 1 here; apply assigns them distinct numbers.
 func (fc *familyCache) revisionFor(ctx context.Context, family, contentHash string) (int, bool, error) {
+	rec, err := fc.lookup(ctx, family)
+	if err != nil {
+		return 0, false, err
+	}
+	rev, known := rec.RevisionFor(contentHash)
+	return rev, known, nil
+}
+
+// lookup is the family record, read once per plan (or known absent from the listing).
+// It is shared by every service of the family: read-only.
+func (fc *familyCache) lookup(ctx context.Context, family string) (*nomadbackend.FamilyRecord, error) {
 	fc.mu.Lock()
 	e := fc.m[family]
 	if e == nil {
@@ -37,10 +51,14 @@ func (fc *familyCache) revisionFor(ctx context.Context, family, contentHash stri
 		fc.m[family] = e
 	}
 	fc.mu.Unlock()
-	e.once.Do(func() { e.rec, e.err = fc.b.ReadFamilyRecord(ctx, fc.ns, family) })
-	if e.err != nil {
-		return 0, false, e.err
-	}
-	rev, known := e.rec.RevisionFor(contentHash)
-	return rev, known, nil
+	e.once.Do(func() {
+		if fc.listing != nil {
+			if _, ok := fc.listing.FamilyRecordIndex(family); !ok {
+				e.rec = nomadbackend.EmptyFamilyRecord(fc.ns, family)
+				return
+			}
+		}
+		e.rec, e.err = fc.b.ReadFamilyRecord(ctx, fc.ns, family)
+	})
+	return e.rec, e.err
 }
