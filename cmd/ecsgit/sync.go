@@ -23,6 +23,7 @@ import (
 	"github.com/ecsgit/ecsgit/internal/reconcile"
 	"github.com/ecsgit/ecsgit/internal/reconcile/syncloop"
 	"github.com/ecsgit/ecsgit/internal/source"
+	"github.com/ecsgit/ecsgit/internal/spec"
 	"github.com/ecsgit/ecsgit/internal/syncserver"
 )
 
@@ -172,6 +173,10 @@ func syncEngine(nomad reconcile.Cluster, o *syncOptions, src source.Source, iden
 		Pipeline: pipeline(nomad, o.Strict, reconcile.PlanOptions{Source: o.Source, Namespace: o.Namespace, Prune: o.Prune,
 			Label: src.Describe(), DriftMode: reconcile.DriftMode(o.Drift)})}
 	engine.PinNamespace, engine.Identity = true, identity
+	// A pass decodes and checks again only the files that changed since the previous
+	// one (spec.FileCache); positions name files inside the repository, as the status
+	// page shows them, so that they do not change with each commit's snapshot directory.
+	engine.Load.RelativeNames, engine.Load.Cache = true, spec.NewFileCache()
 	return withStrict(engine, o.Strict)
 }
 
