@@ -1,7 +1,6 @@
 package spec
 
 import (
-	"crypto/sha256"
 	"sync"
 )
 
@@ -13,10 +12,12 @@ import (
 // scaling targets, ecsgit.yaml's services) run on every Load, over every file, cached or
 // not, because their outcome depends on the other files.
 //
-// A file is the same when its name (as positions show it) and the SHA-256 of its bytes
-// are: the name is part of the key because every position in the cached result names
-// the file, so a cache only pays off with LoadOptions.RelativeNames when the repository
-// is checked out at a new directory for each commit (the daemon's snapshots).
+// A file is the same when its name (as positions show it) and its content key are: the
+// git blob hash from LoadOptions.Digests when the caller knows it (the file is then not
+// even read), else the SHA-256 of its bytes. The name is part of the key because every
+// position in the cached result names the file, so a cache only pays off with
+// LoadOptions.RelativeNames when the repository is checked out at a new directory for
+// each commit (the daemon's snapshots).
 //
 // Only files without errors are kept (a broken file is decoded again, so what it reports
 // is always computed fresh), and only the files of the latest Load: the cache never
@@ -37,7 +38,7 @@ type CacheStats struct {
 }
 
 type cachedFile struct {
-	sum [sha256.Size]byte
+	key string // "git:<blob hash>" or "sha256:<hex>"
 	r   fileResult
 }
 
@@ -65,12 +66,12 @@ func (c *FileCache) end() {
 	c.entries, c.next = c.next, nil
 }
 
-// get returns a copy of the result cached for name with content sum.
-func (c *FileCache) get(name string, sum [sha256.Size]byte) (fileResult, bool) {
+// get returns a copy of the result cached for name with content key.
+func (c *FileCache) get(name, key string) (fileResult, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[name]
-	if !ok || e.sum != sum {
+	if !ok || e.key != key {
 		c.stats.Misses++
 		return fileResult{}, false
 	}
@@ -81,13 +82,13 @@ func (c *FileCache) get(name string, sum [sha256.Size]byte) (fileResult, bool) {
 
 // put keeps r for name when it may be reused: a task definition or service without
 // errors.
-func (c *FileCache) put(name string, sum [sha256.Size]byte, r fileResult) {
+func (c *FileCache) put(name, key string, r fileResult) {
 	if !r.cacheable() {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.next[name] = cachedFile{sum: sum, r: r.copy()}
+	c.next[name] = cachedFile{key: key, r: r.copy()}
 }
 
 func (r fileResult) cacheable() bool {

@@ -55,3 +55,37 @@ func TestRelativeNames(t *testing.T) {
 		}
 	}
 }
+
+// With Digests, a file whose key is the cached one is not read: here its bytes change
+// behind an unchanged key and the cached result is still served (which is why only the
+// code that wrote the files may give the keys), while a changed key decodes it again.
+func TestFileCacheDigestsSkipReading(t *testing.T) {
+	dir := t.TempDir()
+	write := func(image string) {
+		td := `{"family": "web", "containerDefinitions": [{"name": "app", "image": "` + image + `", "memory": 64, "essential": true}]}`
+		if err := os.WriteFile(filepath.Join(dir, "web-taskdef.json"), []byte(td), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	image := func(d *Desired) string { return d.TaskDefinitions["web"].ContainerDefinitions[0].Image }
+	cache := NewFileCache()
+	load := func(blob string) *Desired {
+		t.Helper()
+		d, err := Load(dir, LoadOptions{RelativeNames: true, Cache: cache, Digests: map[string]string{"web-taskdef.json": blob}})
+		if err != nil || d.TaskDefinitions["web"] == nil {
+			t.Fatalf("load: %v %v", err, d.Diagnostics)
+		}
+		return d
+	}
+	write("app:1")
+	if got := image(load("b1")); got != "app:1" {
+		t.Fatalf("first load: image %s", got)
+	}
+	write("app:2")
+	if got, st := image(load("b1")), cache.Stats(); got != "app:1" || st.Hits != 1 {
+		t.Fatalf("same key: want the cached app:1 without a read, got %s (%+v)", got, st)
+	}
+	if got, st := image(load("b2")), cache.Stats(); got != "app:2" || st.Misses != 1 {
+		t.Fatalf("new key: want app:2 decoded, got %s (%+v)", got, st)
+	}
+}

@@ -48,6 +48,11 @@ type LoadOptions struct {
 	// Cache, when set, reuses the results of files unchanged since the previous Load
 	// with this cache (FileCache).
 	Cache *FileCache
+	// Digests are content keys of files known without reading them, by slash path
+	// inside root: the git blob hashes of a snapshot (source.SnapshotBlobs). With a
+	// Cache, a file whose key is the cached one is not read at all. A wrong key makes the
+	// cache serve a stale result, so only the code that wrote the files may give them.
+	Digests map[string]string
 }
 
 // ComposeFileNames are the file names that make a directory a compose project.
@@ -219,7 +224,7 @@ func load(root string, files []string, cfg Config, opts LoadOptions) *Desired {
 			defer wg.Done()
 			for i := range next {
 				rel := jsonFiles[i]
-				results[i] = loadFile(filepath.Join(root, filepath.FromSlash(rel)), a.name(rel), rel, opts.Cache)
+				results[i] = loadFile(filepath.Join(root, filepath.FromSlash(rel)), a.name(rel), rel, opts)
 			}
 		}()
 	}
@@ -237,8 +242,16 @@ func load(root string, files []string, cfg Config, opts LoadOptions) *Desired {
 }
 
 // loadFile reads the file at path (rel inside the repository, name in positions) and
-// decodes it, or takes its result from cache when its content is the one cached.
-func loadFile(path, name, rel string, cache *FileCache) fileResult {
+// decodes it, or takes its result from opts.Cache when its content is the one cached.
+func loadFile(path, name, rel string, opts LoadOptions) fileResult {
+	cache := opts.Cache
+	key := ""
+	if blob, ok := opts.Digests[rel]; ok && cache != nil {
+		key = "git:" + blob
+		if r, ok := cache.get(name, key); ok {
+			return r
+		}
+	}
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return fileResult{rel: rel, kind: DocTaskDefinition, // counted as a contributing file
@@ -247,12 +260,14 @@ func loadFile(path, name, rel string, cache *FileCache) fileResult {
 	if cache == nil {
 		return decodeFile(name, rel, src)
 	}
-	sum := sha256.Sum256(src)
-	if r, ok := cache.get(name, sum); ok {
-		return r
+	if key == "" {
+		key = fmt.Sprintf("sha256:%x", sha256.Sum256(src))
+		if r, ok := cache.get(name, key); ok {
+			return r
+		}
 	}
 	r := decodeFile(name, rel, src)
-	cache.put(name, sum, r)
+	cache.put(name, key, r)
 	return r
 }
 
