@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"bytes"
 	"encoding/json"
 	"unicode/utf8"
 )
@@ -21,6 +22,9 @@ import (
 // encoding/json, so string values are exactly Go's.
 func scanJSON(file string, src []byte) (*node, bool) {
 	s := &scanner{src: src, text: string(src), file: file}
+	// Every value but the top-level one follows a '[', '{' or ',', so their count bounds
+	// the nodes: one block of that size (commas inside strings only make it larger).
+	s.block = make([]node, 0, 1+bytes.Count(src, []byte{','})+bytes.Count(src, []byte{'['})+bytes.Count(src, []byte{'{'}))
 	s.skipSpace()
 	n, ok := s.value()
 	if !ok {
