@@ -16,7 +16,8 @@ import (
 // files a commit did not change (spec.FileCache), yet the rules across files run on
 // every pass. worker's service file names web's task definition; a commit that changes
 // only that task definition's file updates both web and worker in Nomad, and a commit
-// that removes it is refused at worker's unchanged service file (relative position),
+// that removes it is refused at worker's unchanged service file (and web's; positions
+// inside the repository),
 // with nothing deployed, until it comes back.
 func TestSyncCacheFollowsSharedTaskDefinition(t *testing.T) {
 	c, ns, addr := synctest.Nomad(t)
@@ -56,8 +57,8 @@ func TestSyncCacheFollowsSharedTaskDefinition(t *testing.T) {
 
 	removed := repo.Commit("web's task definition removed", map[string]string{"web-taskdef.json": ""})
 	waitFor(removed, "invalid")
-	diags := strings.Join(st.LastAttempt.Diagnostics, "\n")
-	if !strings.HasPrefix(diags, "worker-service.json:") || !strings.Contains(diags, "ECS-REPO-001") {
+	diags := "\n" + strings.Join(st.LastAttempt.Diagnostics, "\n")
+	if !strings.Contains(diags, "\nworker-service.json:4:21: error: ") || !strings.Contains(diags, "[ECS-REPO-001]") {
 		t.Fatalf("removed task definition: want ECS-REPO-001 at worker-service.json (a path inside the repository), got\n%s", diags)
 	}
 	if k := version("worker"); k != "2" {
