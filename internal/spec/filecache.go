@@ -29,6 +29,10 @@ type FileCache struct {
 	entries map[string]cachedFile // file name as positions show it → result
 	next    map[string]cachedFile // what the Load in progress saw
 	stats   CacheStats
+	// paths interns the field paths of the PosMaps kept during one Load: most are the
+	// same in every file ("containerDefinitions[0].image"), and their strings were an
+	// eighth of the cache's memory.
+	paths map[string]string
 }
 
 // CacheStats counts, for the latest Load, the files taken from the cache and the files
@@ -57,13 +61,14 @@ func (c *FileCache) begin() {
 	defer c.mu.Unlock()
 	c.next = make(map[string]cachedFile, len(c.entries))
 	c.stats = CacheStats{}
+	c.paths = map[string]string{}
 }
 
 // end keeps only what this Load saw.
 func (c *FileCache) end() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.entries, c.next = c.next, nil
+	c.entries, c.next, c.paths = c.next, nil, nil
 }
 
 // get returns a copy of the result cached for name with content key.
@@ -88,7 +93,28 @@ func (c *FileCache) put(name, key string, r fileResult) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.next[name] = cachedFile{key: key, r: r.copy()}
+	kept := r.copy()
+	if kept.td != nil {
+		kept.td.Fields = c.intern(kept.td.Fields)
+	}
+	if kept.svc != nil {
+		kept.svc.Fields = c.intern(kept.svc.Fields)
+	}
+	c.next[name] = cachedFile{key: key, r: kept}
+}
+
+// intern returns m with its keys replaced by the interned strings (c.mu held).
+func (c *FileCache) intern(m PosMap) PosMap {
+	out := make(PosMap, len(m))
+	for k, v := range m {
+		if p, ok := c.paths[k]; ok {
+			k = p
+		} else {
+			c.paths[k] = k
+		}
+		out[k] = v
+	}
+	return out
 }
 
 func (r fileResult) cacheable() bool {
