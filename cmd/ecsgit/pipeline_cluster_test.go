@@ -73,7 +73,7 @@ func TestDaemonPassAndPlanAgree(t *testing.T) {
 			if _, err := identity.Resolve(ctx); err != nil {
 				t.Fatal(err)
 			}
-			engine := syncEngine(e.Backend, &syncOptions{Namespace: e.Namespace, Drift: tc.drift}, src, identity)
+			engine := syncEngine(e.Backend, &syncOptions{Namespace: e.Namespace, Drift: tc.drift, FileCache: true}, src, identity)
 			planned, err := engine.Plan(ctx, reconcile.Pass{Dir: checkout, Revision: rev})
 			if err != nil {
 				t.Fatal(err)
