@@ -67,7 +67,12 @@ func (e *LoadError) Unwrap() error { return e.Err }
 // Plan loads, validates and plans one tree. Invalid content returns
 // *InvalidRevisionError (before any Nomad call); an unreadable tree *LoadError.
 func (pp *Pipeline) Plan(ctx context.Context, pass Pass) (*Planned, error) {
-	desired, err := spec.Load(pass.Dir, pp.Load)
+	load := pp.Load
+	if load.Cache != nil {
+		// A snapshot's manifest names each file's blob: unchanged files are not read.
+		load.Digests = source.SnapshotBlobs(pass.Dir)
+	}
+	desired, err := spec.Load(pass.Dir, load)
 	if err != nil {
 		return nil, &LoadError{What: pass.what(), Err: err}
 	}

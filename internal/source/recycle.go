@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
 )
@@ -165,4 +166,24 @@ func removeSnapshotFile(dst, name string) error {
 		}
 	}
 	return nil
+}
+
+// SnapshotBlobs returns the git blob hash of every regular file of a snapshot that
+// Checkout made, by slash path inside it, from the snapshot's manifest, without reading
+// any file; nil when dir has no manifest (not such a snapshot, e.g. a local directory).
+// Symbolic links are left out: the file they lead to can change while the link does
+// not. A loader uses the hashes to tell unchanged files without reading them
+// (spec.LoadOptions.Digests).
+func SnapshotBlobs(dir string) map[string]string {
+	m, err := readManifest(filepath.Clean(dir))
+	if err != nil {
+		return nil
+	}
+	blobs := make(map[string]string, len(m))
+	for name, e := range m {
+		if mode := filemode.FileMode(e.Mode); mode == filemode.Regular || mode == filemode.Executable {
+			blobs[name] = e.Hash
+		}
+	}
+	return blobs
 }

@@ -21,6 +21,16 @@ type assembler struct {
 	// scaling are the Application Auto Scaling definitions, attached to their services
 	// by finish.
 	scaling []*ScalingDoc
+	// relativeNames: LoadOptions.RelativeNames.
+	relativeNames bool
+}
+
+// name is how positions name the repository file rel.
+func (a *assembler) name(rel string) string {
+	if a.relativeNames {
+		return rel
+	}
+	return filepath.Join(a.d.Root, filepath.FromSlash(rel))
 }
 
 // brokenFile is a file whose family or serviceName is unknown because it has errors. A
@@ -33,12 +43,13 @@ type brokenFile struct {
 	anyService          bool
 }
 
-func newAssembler(root string, cfg Config) *assembler {
+func newAssembler(root string, cfg Config, relativeNames bool) *assembler {
 	return &assembler{
-		d:          &Desired{Root: root, Config: cfg, TaskDefinitions: map[string]*TaskDefinitionDoc{}},
-		familyFile: map[string]string{},
-		svcFile:    map[string]string{},
-		unchecked:  map[any]bool{},
+		relativeNames: relativeNames,
+		d:             &Desired{Root: root, Config: cfg, TaskDefinitions: map[string]*TaskDefinitionDoc{}},
+		familyFile:    map[string]string{},
+		svcFile:       map[string]string{},
+		unchecked:     map[any]bool{},
 	}
 }
 
@@ -54,11 +65,14 @@ func (a *assembler) add(r fileResult) {
 	if !validate {
 		a.addBroken(r)
 	}
+	// Task definitions and services were normalized and checked on their own by the
+	// file's decoding worker (checkDocument); here they only join the repository.
+	a.d.Diagnostics = append(a.d.Diagnostics, r.checks...)
 	if r.td != nil {
-		a.addTaskDefinition(r.td, validate)
+		a.registerTaskDefinition(r.td, validate)
 	}
 	if r.svc != nil {
-		a.addService(r.svc, validate)
+		a.registerService(r.svc, validate)
 	}
 	a.addELB(r, validate)
 	if r.scale != nil {
@@ -79,7 +93,7 @@ func (a *assembler) add(r fileResult) {
 }
 
 func (a *assembler) addBroken(r fileResult) {
-	b := brokenFile{name: filepath.Join(a.d.Root, filepath.FromSlash(r.rel)), family: r.family, serviceName: r.serviceName}
+	b := brokenFile{name: a.name(r.rel), family: r.family, serviceName: r.serviceName}
 	switch {
 	case r.td != nil:
 		if r.td.Family != "" {
@@ -123,14 +137,40 @@ func followOn(dg Diagnostic, files []string) Diagnostic {
 	return dg
 }
 
-func (a *assembler) addTaskDefinition(td *TaskDefinitionDoc, validate bool) {
+// checkTaskDefinition normalizes td and, when its file decoded without errors (validate),
+// runs the rules that need only td. It depends on nothing but td, so it runs in the
+// decoding workers and its outcome can be reused while the file does not change
+// (FileCache).
+func checkTaskDefinition(td *TaskDefinitionDoc, validate bool) Diagnostics {
+	var ds Diagnostics
 	if validate {
-		a.d.Diagnostics = append(a.d.Diagnostics, coerceWarnings(td)...)
+		ds = coerceWarnings(td)
 	}
 	NormalizeTaskDefinition(&td.TaskDefinition)
 	if validate {
-		a.d.Diagnostics = append(a.d.Diagnostics, ValidateTaskDefinition(td)...)
-	} else {
+		ds = append(ds, ValidateTaskDefinition(td)...)
+	}
+	return ds
+}
+
+// checkService is checkTaskDefinition for a service.
+func checkService(s *ServiceDoc, validate bool) Diagnostics {
+	NormalizeService(&s.Service)
+	if validate {
+		return ValidateService(s)
+	}
+	return nil
+}
+
+func (a *assembler) addTaskDefinition(td *TaskDefinitionDoc, validate bool) {
+	a.d.Diagnostics = append(a.d.Diagnostics, checkTaskDefinition(td, validate)...)
+	a.registerTaskDefinition(td, validate)
+}
+
+// registerTaskDefinition adds a checked task definition to the repository (the
+// cross-file rules: one definition per family).
+func (a *assembler) registerTaskDefinition(td *TaskDefinitionDoc, validate bool) {
+	if !validate {
 		a.unchecked[td] = true
 	}
 	if td.Family == "" {
@@ -145,10 +185,12 @@ func (a *assembler) addTaskDefinition(td *TaskDefinitionDoc, validate bool) {
 }
 
 func (a *assembler) addService(s *ServiceDoc, validate bool) {
-	NormalizeService(&s.Service)
-	if validate {
-		a.d.Diagnostics = append(a.d.Diagnostics, ValidateService(s)...)
-	} else {
+	a.d.Diagnostics = append(a.d.Diagnostics, checkService(s, validate)...)
+	a.registerService(s, validate)
+}
+
+func (a *assembler) registerService(s *ServiceDoc, validate bool) {
+	if !validate {
 		a.unchecked[s] = true
 	}
 	if s.ServiceName == "" {
@@ -169,7 +211,7 @@ func (a *assembler) addCompose(files []string, loader ComposeLoader) {
 	a.d.Files = append(a.d.Files, files...)
 	if loader == nil {
 		for _, f := range files {
-			a.d.Diagnostics = append(a.d.Diagnostics, Diagnostic{Pos: Pos{File: filepath.Join(a.d.Root, f)}, Severity: SeverityNote,
+			a.d.Diagnostics = append(a.d.Diagnostics, Diagnostic{Pos: Pos{File: a.name(f)}, Severity: SeverityNote,
 				Rule: RuleComposeSkipped, Message: "compose file skipped: this build has no compose support wired in"})
 		}
 		return

@@ -157,13 +157,11 @@ func (d *decoder) decodeMap(n *node, v reflect.Value, path string) {
 		return
 	}
 	m := reflect.MakeMapWithSize(v.Type(), len(n.members))
-	seen := make(map[string]bool, len(n.members))
 	for _, mem := range n.members {
-		if seen[mem.key] {
+		if m.MapIndex(reflect.ValueOf(mem.key)).IsValid() { // set by an earlier member
 			d.errorf(mem.keyPos, RuleDuplicateKey, "%s: duplicate key %q", displayPath(path), mem.key)
 			continue
 		}
-		seen[mem.key] = true
 		ev := reflect.New(v.Type().Elem()).Elem()
 		d.decode(mem.val, ev, joinPath(path, mem.key))
 		m.SetMapIndex(reflect.ValueOf(mem.key), ev)
@@ -187,20 +185,30 @@ func (d *decoder) decodeStruct(n *node, v reflect.Value, path string) {
 // index; an unknown name (with a did-you-mean) and a duplicate key are reported here, for
 // the model and for the SDK types of pass-through objects alike.
 func (d *decoder) eachMember(n *node, info *structInfo, path string, visit func(mem member, idx []int)) {
-	seen := make(map[string]bool, len(n.members))
-	for _, mem := range n.members {
+	for i, mem := range n.members {
 		idx, ok := info.byName[mem.key]
 		if !ok {
 			d.unknownField(info, mem, path)
 			continue
 		}
-		if seen[mem.key] {
+		if keySeen(n.members, i) {
 			d.errorf(mem.keyPos, RuleDuplicateKey, "%s: duplicate key %q", displayPath(path), mem.key)
 			continue
 		}
-		seen[mem.key] = true
 		visit(mem, idx)
 	}
+}
+
+// keySeen reports whether members[i]'s key stands earlier in members. A linear scan:
+// objects in definitions have a few dozen members at most, and a set per object was an
+// allocation per object of every file.
+func keySeen(members []member, i int) bool {
+	for _, m := range members[:i] {
+		if m.key == members[i].key {
+			return true
+		}
+	}
+	return false
 }
 
 func (d *decoder) unknownField(info *structInfo, mem member, path string) {

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -39,6 +40,19 @@ type LoadOptions struct {
 	Compose ComposeLoader
 	// Config, when non-nil, is used instead of reading ecsgit.yaml.
 	Config *Config
+	// RelativeNames makes positions name the JSON files by their path inside the
+	// repository instead of root joined with it (the daemon: its checkouts are cache
+	// directories nobody opens, and a FileCache needs names that do not change with the
+	// checkout).
+	RelativeNames bool
+	// Cache, when set, reuses the results of files unchanged since the previous Load
+	// with this cache (FileCache).
+	Cache *FileCache
+	// Digests are content keys of files known without reading them, by slash path
+	// inside root: the git blob hashes of a snapshot (source.SnapshotBlobs). With a
+	// Cache, a file whose key is the cached one is not read at all. A wrong key makes the
+	// cache serve a stale result, so only the code that wrote the files may give them.
+	Digests map[string]string
 }
 
 // ComposeFileNames are the file names that make a directory a compose project.
@@ -176,8 +190,10 @@ type fileResult struct {
 	rule     *RuleDoc
 	tg       *TargetGroupDoc
 	diags    Diagnostics
-	scale    *ScalingDoc
-	sched    *ScheduleDoc
+	// checks are the diagnostics of the rules run on td or svc alone (checkDocument).
+	checks Diagnostics
+	scale  *ScalingDoc
+	sched  *ScheduleDoc
 	// family and serviceName of a file that is not valid JSON, as far as they come before
 	// the syntax error (salvageNames); "" when unknown.
 	family, serviceName string
@@ -194,7 +210,12 @@ func load(root string, files []string, cfg Config, opts LoadOptions) *Desired {
 			jsonFiles = append(jsonFiles, f)
 		}
 	}
+	a := newAssembler(root, cfg, opts.RelativeNames)
 	results := make([]fileResult, len(jsonFiles))
+	if opts.Cache != nil {
+		opts.Cache.begin()
+		defer opts.Cache.end()
+	}
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for range min(runtime.GOMAXPROCS(0), max(1, len(jsonFiles))) {
@@ -202,7 +223,8 @@ func load(root string, files []string, cfg Config, opts LoadOptions) *Desired {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				results[i] = decodeFile(root, jsonFiles[i])
+				rel := jsonFiles[i]
+				results[i] = loadFile(filepath.Join(root, filepath.FromSlash(rel)), a.name(rel), rel, opts)
 			}
 		}()
 	}
@@ -212,7 +234,6 @@ func load(root string, files []string, cfg Config, opts LoadOptions) *Desired {
 	close(next)
 	wg.Wait()
 
-	a := newAssembler(root, cfg)
 	for _, r := range results {
 		a.add(r)
 	}
@@ -220,15 +241,40 @@ func load(root string, files []string, cfg Config, opts LoadOptions) *Desired {
 	return a.finish()
 }
 
-func decodeFile(root, rel string) fileResult {
-	r := fileResult{rel: rel}
-	name := filepath.Join(root, filepath.FromSlash(rel))
-	src, err := os.ReadFile(name)
-	if err != nil {
-		r.diags = Diagnostics{{Pos: Pos{File: name}, Severity: SeverityError, Rule: RuleRepoRead, Message: err.Error()}}
-		r.kind = DocTaskDefinition // counted as a contributing file
-		return r
+// loadFile reads the file at path (rel inside the repository, name in positions) and
+// decodes it, or takes its result from opts.Cache when its content is the one cached.
+func loadFile(path, name, rel string, opts LoadOptions) fileResult {
+	cache := opts.Cache
+	key := ""
+	if blob, ok := opts.Digests[rel]; ok && cache != nil {
+		key = "git:" + blob
+		if r, ok := cache.get(name, key); ok {
+			return r
+		}
 	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return fileResult{rel: rel, kind: DocTaskDefinition, // counted as a contributing file
+			diags: Diagnostics{{Pos: Pos{File: name}, Severity: SeverityError, Rule: RuleRepoRead, Message: err.Error()}}}
+	}
+	if cache == nil {
+		return decodeFile(name, rel, src)
+	}
+	if key == "" {
+		key = fmt.Sprintf("sha256:%x", sha256.Sum256(src))
+		if r, ok := cache.get(name, key); ok {
+			return r
+		}
+	}
+	r := decodeFile(name, rel, src)
+	cache.put(name, key, r)
+	return r
+}
+
+// decodeFile decodes one JSON file's content and checks the task definition or service
+// in it on its own. It depends only on name, rel and src.
+func decodeFile(name, rel string, src []byte) fileResult {
+	r := fileResult{rel: rel}
 	tree, err := parseJSON(name, src)
 	if err != nil {
 		// Unparseable JSON is reported: it may well be a definition with a typo, or a
@@ -257,10 +303,16 @@ func decodeFile(root, rel string) fileResult {
 		var ds Diagnostics
 		r.td, ds = decodeTaskDefinitionNode(tree)
 		r.diags = append(r.diags, ds...)
+		if r.td != nil {
+			r.checks = checkTaskDefinition(r.td, !r.diags.HasErrors(false))
+		}
 	case DocService:
 		var ds Diagnostics
 		r.svc, ds = decodeServiceNode(tree)
 		r.diags = append(r.diags, ds...)
+		if r.svc != nil {
+			r.checks = checkService(r.svc, !r.diags.HasErrors(false))
+		}
 	case DocELBLoadBalancer, DocELBListener, DocELBRule, DocELBTargetGroup:
 		decodeELB(tree, kind, &r)
 	case DocScaling:

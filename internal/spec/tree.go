@@ -80,11 +80,22 @@ type syntaxError struct {
 
 func (e *syntaxError) Error() string { return fmt.Sprintf("%s: %s", e.pos, e.msg) }
 
-// parseJSON parses src into a node tree. encoding/json's Decoder does the tokenizing (so
-// string escapes and number syntax are exactly Go's); positions come from InputOffset:
-// after a token the offset points past it, and the next token starts at the first byte
-// that is not whitespace or a separator.
+// parseJSON parses src into a node tree: the allocation-light scanner (scan.go) for a
+// well-formed document, and for anything it refuses the Decoder-based parser below, whose
+// error (message, line and column) is the one users get. So the scanner only has to be
+// right about valid JSON; what an invalid file reports cannot change.
 func parseJSON(file string, src []byte) (*node, error) {
+	if n, ok := scanJSON(file, src); ok {
+		return n, nil
+	}
+	return parseJSONDecoder(file, src)
+}
+
+// parseJSONDecoder parses src into a node tree with encoding/json's Decoder doing the
+// tokenizing (so string escapes and number syntax are exactly Go's); positions come from
+// InputOffset: after a token the offset points past it, and the next token starts at the
+// first byte that is not whitespace or a separator.
+func parseJSONDecoder(file string, src []byte) (*node, error) {
 	p := &jsonParser{src: src, li: newLineIndex(file, src), dec: json.NewDecoder(bytes.NewReader(src))}
 	p.dec.UseNumber()
 	n, err := p.value()

@@ -62,7 +62,7 @@ func (l *Loop) pass(ctx context.Context, work pendingWork) time.Duration {
 
 	// A register in flight is finished even when shutdown was asked for (SIGTERM): the
 	// write and its record belong together.
-	applyCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), l.opts.ApplyGrace)
+	applyCtx, cancel := graceContext(ctx, l.opts.ApplyGrace)
 	defer cancel()
 	res, err := l.opts.Engine.Apply(applyCtx, planned, rev)
 	l.rememberSpecs(planned, res)
@@ -289,4 +289,23 @@ func nextScheduled(p *reconcile.Planned, now time.Time) time.Time {
 		}
 	}
 	return next
+}
+
+// graceContext is ctx without its cancellation, cancelled grace after ctx is: an apply
+// runs as long as it needs while the daemon runs, and at most grace past a shutdown.
+// (It was a timeout of grace from the start of the apply, which cut every apply longer
+// than 2 minutes: the first pass over 5,000 new services failed with "context deadline
+// exceeded" and converged only through retries.)
+func graceContext(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	c, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() {
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancel()
+		case <-c.Done():
+		}
+	})
+	return c, func() { stop(); cancel() }
 }

@@ -1,0 +1,91 @@
+package spec
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// A load through a FileCache gives the same Desired as a load without one, on the first
+// load and on a second one served from the cache, for the real-world task definitions
+// and the broken test files (errors, duplicates, follow-ons).
+func TestFileCacheSameDesired(t *testing.T) {
+	dirs, _ := filepath.Glob("testdata/realworld/*")
+	dirs = append(dirs, "testdata/broken")
+	for _, dir := range dirs {
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			continue
+		}
+		t.Run(dir, func(t *testing.T) {
+			want, err := Load(dir, LoadOptions{RelativeNames: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cache := NewFileCache()
+			for pass := range 2 {
+				got, err := Load(dir, LoadOptions{RelativeNames: true, Cache: cache})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Fatalf("pass %d through the cache differs from the load without one", pass)
+				}
+			}
+			if st := cache.Stats(); st.Hits == 0 && len(want.Services)+len(want.TaskDefinitions) > 0 && !want.Diagnostics.HasErrors(false) {
+				t.Errorf("second pass reused nothing: %+v", st)
+			}
+		})
+	}
+}
+
+// RelativeNames names files by their path inside the repository, in every position.
+func TestRelativeNames(t *testing.T) {
+	d, err := Load("testdata/broken", LoadOptions{RelativeNames: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Diagnostics) == 0 {
+		t.Fatal("the broken files gave no diagnostics")
+	}
+	for _, dg := range d.Diagnostics {
+		if strings.Contains(dg.String(), "testdata") {
+			t.Errorf("position names the root: %s", dg)
+		}
+	}
+}
+
+// With Digests, a file whose key is the cached one is not read: here its bytes change
+// behind an unchanged key and the cached result is still served (which is why only the
+// code that wrote the files may give the keys), while a changed key decodes it again.
+func TestFileCacheDigestsSkipReading(t *testing.T) {
+	dir := t.TempDir()
+	write := func(image string) {
+		td := `{"family": "web", "containerDefinitions": [{"name": "app", "image": "` + image + `", "memory": 64, "essential": true}]}`
+		if err := os.WriteFile(filepath.Join(dir, "web-taskdef.json"), []byte(td), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	image := func(d *Desired) string { return d.TaskDefinitions["web"].ContainerDefinitions[0].Image }
+	cache := NewFileCache()
+	load := func(blob string) *Desired {
+		t.Helper()
+		d, err := Load(dir, LoadOptions{RelativeNames: true, Cache: cache, Digests: map[string]string{"web-taskdef.json": blob}})
+		if err != nil || d.TaskDefinitions["web"] == nil {
+			t.Fatalf("load: %v %v", err, d.Diagnostics)
+		}
+		return d
+	}
+	write("app:1")
+	if got := image(load("b1")); got != "app:1" {
+		t.Fatalf("first load: image %s", got)
+	}
+	write("app:2")
+	if got, st := image(load("b1")), cache.Stats(); got != "app:1" || st.Hits != 1 {
+		t.Fatalf("same key: want the cached app:1 without a read, got %s (%+v)", got, st)
+	}
+	if got, st := image(load("b2")), cache.Stats(); got != "app:2" || st.Misses != 1 {
+		t.Fatalf("new key: want app:2 decoded, got %s (%+v)", got, st)
+	}
+}
