@@ -384,9 +384,7 @@ func (c *Client) WaitTasks(ctx context.Context, ns, jobID, container string, log
 			waitTimeout(&streams, logDrain)
 			stopStreams()
 			streams.Wait()
-			for _, ls := range sortedStreams(followed) {
-				c.readLogs(ctx, ns, ls, false)
-			}
+			c.drainLogs(ctx, ns, sortedStreams(followed))
 			return c.JobTasks(ctx, ns, jobID)
 		}
 		q.WaitIndex = meta.LastIndex
@@ -396,6 +394,40 @@ func (c *Client) WaitTasks(ctx context.Context, ns, jobID, container string, log
 // logDrain is how long the followed log streams of a finished task are read on before
 // the rest is read without following.
 const logDrain = 1500 * time.Millisecond
+
+// The Nomad client copies a container's output into the allocation's log files on its
+// own schedule (the docker driver's logger), so a task can be reported dead before the
+// tail of its output, or all of it, is in the files: on a loaded host a read right after
+// the end missed the last lines (a full run of the suite saw it twice). drainLogs reads
+// every stream to its end again until none has grown for logQuiet, for at most
+// logSettle; a read that fails is tried again in the next round.
+const (
+	logQuiet  = 2 * time.Second
+	logSettle = 15 * time.Second
+	logPoll   = 250 * time.Millisecond
+)
+
+func (c *Client) drainLogs(ctx context.Context, ns string, streams []*logStream) {
+	start := time.Now()
+	lastGrowth := start
+	for {
+		for _, ls := range streams {
+			before := ls.copied
+			c.readLogs(ctx, ns, ls, false)
+			if ls.copied > before {
+				lastGrowth = time.Now()
+			}
+		}
+		if time.Since(lastGrowth) >= logQuiet || time.Since(start) >= logSettle {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(logPoll):
+		}
+	}
+}
 
 // logStream is one log (stdout or stderr) of one task's container, and how much of it
 // has been copied.
