@@ -88,7 +88,11 @@ write_config() {
 }
 
 write_job() {
-  local bin=$1 i=0 p ports=""
+  local bin=$1 i=0 p ports="" config_hash
+  # The static configuration is read once, when Traefik starts: its hash in the job makes
+  # a changed traefik.yml a changed job, so `job run` restarts the task with it (a proxy
+  # started before the metrics line was added kept serving without /metrics).
+  config_hash=$(sha256sum "$DIR/traefik.yml" | cut -d' ' -f1)
   for p in $LISTENERS; do
     ports+="      port \"l$p\" { static = $(listener_port "$i") }"$'\n'
     i=$((i + 1))
@@ -99,7 +103,8 @@ job "$JOB" {
   namespace = "default"
   type      = "service"
   meta = {
-    "ecsgit.component" = "proxy"
+    "ecsgit.component"   = "proxy"
+    "ecsgit.config-hash" = "$config_hash"
   }
   group "proxy" {
     count = 1
