@@ -89,21 +89,40 @@ func (c *Client) ListLBRecords(ctx context.Context, ns string) ([]*LBRecord, err
 	if err != nil {
 		return nil, fmt.Errorf("list load-balancer records of %s: %w", ns, err)
 	}
-	var out []*LBRecord
+	var paths []string
 	for _, m := range metas {
-		if m.Namespace != "" && m.Namespace != ns {
-			continue
+		if m.Namespace == "" || m.Namespace == ns {
+			paths = append(paths, m.Path)
 		}
-		v, _, err := c.api.Variables().Peek(m.Path, queryOpts(ctx, ns))
+	}
+	return c.readLBRecords(ctx, ns, paths)
+}
+
+// ReadLBRecords reads the ELB records that l, a plan's listing of the namespace's
+// ecsgit variables, shows: ListLBRecords without a second list call per plan.
+func (c *Client) ReadLBRecords(ctx context.Context, l *RecordListing) ([]*LBRecord, error) {
+	var paths []string
+	for p := range l.paths {
+		if strings.HasPrefix(p, elbPrefix) {
+			paths = append(paths, p)
+		}
+	}
+	return c.readLBRecords(ctx, l.Namespace, paths)
+}
+
+func (c *Client) readLBRecords(ctx context.Context, ns string, paths []string) ([]*LBRecord, error) {
+	var out []*LBRecord
+	for _, path := range paths {
+		v, _, err := c.api.Variables().Peek(path, queryOpts(ctx, ns))
 		if err != nil {
-			return nil, fmt.Errorf("read load-balancer record %s/%s: %w", ns, m.Path, err)
+			return nil, fmt.Errorf("read load-balancer record %s/%s: %w", ns, path, err)
 		}
 		if v == nil {
 			continue // deleted between the list and the read
 		}
 		r, err := decodeLBRecord(v.Items)
 		if err != nil {
-			return nil, fmt.Errorf("read load-balancer record %s/%s: %w", ns, m.Path, err)
+			return nil, fmt.Errorf("read load-balancer record %s/%s: %w", ns, path, err)
 		}
 		r.Namespace, r.ModifyIndex = ns, v.ModifyIndex
 		out = append(out, r)

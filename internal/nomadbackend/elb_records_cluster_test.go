@@ -2,6 +2,7 @@ package nomadbackend
 
 import (
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -36,6 +37,14 @@ func TestLBRecordRoundTripCASAndDelete(t *testing.T) {
 	}
 	if len(recs) != 2 || recs[0].Kind != "rule" || recs[1].Kind != "target-group" {
 		t.Fatalf("list: %+v", recs)
+	}
+	// A plan of 16+ services reads them from its listing of all ecsgit variables instead.
+	listing, err := c.ListRecords(ctx, ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fromListing, err := c.ReadLBRecords(ctx, listing); err != nil || !reflect.DeepEqual(fromListing, recs) {
+		t.Fatalf("ReadLBRecords of the record listing: %v\n%+v\nwant what ListLBRecords reads:\n%+v", err, fromListing, recs)
 	}
 	got := recs[0]
 	if got.Name != "rules/api.v2" || got.Fields["Priority"] != "10" || !slices.Equal(got.RoutesTo, []string{"api"}) ||

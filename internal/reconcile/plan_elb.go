@@ -22,6 +22,14 @@ type LBRecordStore interface {
 
 var _ LBRecordStore = (*nomadbackend.Client)(nil)
 
+// lbListedReader reads the ELB records that the plan's record listing (recordLister)
+// shows, so that a plan lists the namespace's variables once, not twice.
+type lbListedReader interface {
+	ReadLBRecords(ctx context.Context, l *nomadbackend.RecordListing) ([]*nomadbackend.LBRecord, error)
+}
+
+var _ lbListedReader = (*nomadbackend.Client)(nil)
+
 // planLoadBalancing plans every load balancer, listener, rule and target group of the
 // repository against the records: create, update (field diffs in ELB terms), unchanged,
 // skip (another source's object), and, for a record of this source whose object left
@@ -32,7 +40,13 @@ func (pl *planner) planLoadBalancing(ctx context.Context, prune, allowEmpty bool
 		return nil, nil
 	}
 	desired := desiredLBObjects(pl.desired)
-	recs, err := store.ListLBRecords(ctx, pl.ns)
+	var recs []*nomadbackend.LBRecord
+	var err error
+	if lr, ok := pl.b.(lbListedReader); ok && pl.records != nil {
+		recs, err = lr.ReadLBRecords(ctx, pl.records) // the plan listed the records already
+	} else {
+		recs, err = store.ListLBRecords(ctx, pl.ns)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("plan load balancing: %w", err)
 	}
