@@ -22,14 +22,7 @@ ROOT=$(repo_root)
 # evaluation_interval / cooldown get these (translation always writes both).
 EVAL_INTERVAL="${ECSGIT_AUTOSCALER_EVAL_INTERVAL:-10s}"
 
-is_ours() { # PID: alive and started with this cluster's config
-  [ -n "$1" ] && [ -r "/proc/$1/cmdline" ] || return 1
-  tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -F -- "-config=$DIR/config.hcl" >/dev/null
-}
-
-healthy() { # the agent answers its health endpoint
-  timeout 3 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT && printf 'GET /v1/health HTTP/1.0\r\n\r\n' >&3 && grep -m1 -F ' 200 ' <&3 >/dev/null" 2>/dev/null
-}
+healthy() { http_ok "$PORT" /v1/health; } # the agent answers its health endpoint
 
 write_config() {
   cat >"$DIR/config.hcl.tmp" <<HCL
@@ -83,50 +76,21 @@ HCL
 }
 
 cmd_up() {
-  local bin pid start=$SECONDS
-  local before
+  local bin start=$SECONDS before
   before=$(sha256sum "$DIR/config.hcl" 2>/dev/null || true)
   mkdir -p "$DIR"
   write_config
-  if [ -f "$DIR/pid" ] && pid=$(cat "$DIR/pid") && is_ours "$pid"; then
-    if healthy && [ "$before" = "$(sha256sum "$DIR/config.hcl")" ]; then
-      log "running (pid $pid, http 127.0.0.1:$PORT)"
-      return 0
-    fi
-    log "pid $pid does not answer on 127.0.0.1:$PORT or its config changed; restarting it"
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 20); do is_ours "$pid" || break; sleep 0.5; done
-  fi
+  proc_keep "$DIR/pid" "-config=$DIR/config.hcl" healthy "$before" "$DIR/config.hcl" && return 0
   bin=$("$ROOT/scripts/autoscaler-bin.sh") || die "no nomad-autoscaler binary (see the messages above)"
   timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT" 2>/dev/null &&
     die "port $PORT (Nomad Autoscaler http) is already in use on 127.0.0.1; set ECSGIT_NOMAD_PORT to another base port"
   mkdir -p "$DIR/plugins"
-  env "$MARKER" setsid "$bin" agent "-config=$DIR/config.hcl" >>"$DIR/log" 2>&1 </dev/null 9>&- &
-  echo $! >"$DIR/pid"
-  for _ in $(seq 1 60); do
-    is_ours "$(cat "$DIR/pid")" || { tail -n 20 "$DIR/log" >&2; die "the autoscaler exited at start; log: $DIR/log"; }
-    if healthy; then
-      log "started (pid $(cat "$DIR/pid"), http 127.0.0.1:$PORT, log $DIR/log) in $((SECONDS - start))s"
-      return 0
-    fi
-    sleep 0.5
-  done
-  tail -n 20 "$DIR/log" >&2
-  die "the autoscaler did not answer on 127.0.0.1:$PORT within 30 s; log: $DIR/log"
+  proc_start "the autoscaler" "$DIR/pid" "$DIR/log" 30 healthy \
+    "$bin" agent "-config=$DIR/config.hcl"
+  log "started (pid $(cat "$DIR/pid"), http 127.0.0.1:$PORT, log $DIR/log) in $((SECONDS - start))s"
 }
 
-cmd_down() {
-  local pid
-  [ -f "$DIR/pid" ] || return 0
-  pid=$(cat "$DIR/pid")
-  if is_ours "$pid"; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 20); do is_ours "$pid" || break; sleep 0.5; done
-    is_ours "$pid" && kill -KILL "$pid" 2>/dev/null
-    log "stopped (pid $pid)"
-  fi
-  rm -f "$DIR/pid"
-}
+cmd_down() { proc_stop "$DIR/pid" "-config=$DIR/config.hcl"; }
 
 DIR="${2:?usage: $0 up|down CLUSTER_DIR [NOMAD_ADDR PORT]}/autoscaler"
 # The same marker as the cluster's agents: `cluster.sh down` kills what is left of it.

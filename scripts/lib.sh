@@ -70,3 +70,78 @@ module_build() {
   log "built $module@$version in $(( $(date +%s) - start ))s"
   echo "$bin"
 }
+
+# A process that a cluster script runs beside the agents (the autoscaler, Prometheus):
+# a pid file, a command line naming its own config file (NEEDLE), so that a recycled pid
+# is never taken for it, and the cluster's marker ($MARKER, KEY=VALUE) in its
+# environment, by which `cluster.sh down` finds whatever is left of it. WHAT names it in
+# messages.
+
+# proc_ours PID NEEDLE: PID is alive and NEEDLE is on its command line.
+proc_ours() {
+  [ -n "$1" ] && [ -r "/proc/$1/cmdline" ] || return 1
+  tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -F -- "$2" >/dev/null
+}
+
+# proc_alive PID: PID runs (a zombie does not count). For a process just started: until
+# its exec, its command line is still the starting shell's, so proc_ours would miss it.
+proc_alive() {
+  kill -0 "$1" 2>/dev/null || return 1
+  local state
+  state=$(sed -E 's/^[0-9]+ \(.*\) ([A-Za-z]).*/\1/' "/proc/$1/stat" 2>/dev/null) || return 1
+  [ "$state" != Z ]
+}
+
+# http_ok PORT PATH: 127.0.0.1:PORT answers GET PATH with 200 within 3 s.
+http_ok() {
+  timeout 3 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1 && printf 'GET $2 HTTP/1.0\r\n\r\n' >&3 && grep -m1 -F ' 200 ' <&3 >/dev/null" 2>/dev/null
+}
+
+# proc_stop PIDFILE NEEDLE: stops the process of PIDFILE if it is ours (TERM, KILL after
+# 10 s) and removes PIDFILE.
+proc_stop() {
+  local pid
+  [ -f "$1" ] || return 0
+  pid=$(cat "$1")
+  if proc_ours "$pid" "$2"; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 20); do proc_ours "$pid" "$2" || break; sleep 0.5; done
+    proc_ours "$pid" "$2" && kill -KILL "$pid" 2>/dev/null
+    log "stopped (pid $pid)"
+  fi
+  rm -f "$1"
+}
+
+# proc_keep PIDFILE NEEDLE READY CONFIG_BEFORE CONFIG: succeeds when the process of
+# PIDFILE is ours, READY (a command) succeeds and the CONFIG file's hash is still
+# CONFIG_BEFORE (the config written before this call); otherwise stops it, if it ran,
+# and fails, so that the caller starts it afresh.
+proc_keep() {
+  local pidfile=$1 needle=$2 ready=$3 before=$4 config=$5 pid
+  [ -f "$pidfile" ] && pid=$(cat "$pidfile") && proc_ours "$pid" "$needle" || return 1
+  if $ready && [ "$before" = "$(sha256sum "$config")" ]; then
+    log "running (pid $pid, http 127.0.0.1:$PORT)"
+    return 0
+  fi
+  log "pid $pid does not answer on 127.0.0.1:$PORT or its config changed; restarting it"
+  proc_stop "$pidfile" "$needle"
+  return 1
+}
+
+# proc_start WHAT PIDFILE LOGFILE SECONDS READY CMD...: starts CMD detached
+# (setsid, $MARKER in its environment, output appended to LOGFILE), then waits up to
+# SECONDS for READY (a command). Dies with the log's tail if it exits or never gets
+# ready.
+proc_start() {
+  local what=$1 pidfile=$2 logfile=$3 secs=$4 ready=$5
+  shift 5
+  env "$MARKER" setsid "$@" >>"$logfile" 2>&1 </dev/null 9>&- &
+  echo $! >"$pidfile"
+  for _ in $(seq 1 $((secs * 2))); do
+    proc_alive "$(cat "$pidfile")" || { tail -n 20 "$logfile" >&2; die "$what exited at start; log: $logfile"; }
+    $ready && return 0
+    sleep 0.5
+  done
+  tail -n 20 "$logfile" >&2
+  die "$what did not answer on 127.0.0.1:$PORT within $secs s; log: $logfile"
+}

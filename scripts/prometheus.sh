@@ -21,14 +21,7 @@ ROOT=$(repo_root)
 # PrometheusScrapeInterval says the same.
 SCRAPE_INTERVAL=2s
 
-is_ours() { # PID: alive and started with this cluster's config
-  [ -n "$1" ] && [ -r "/proc/$1/cmdline" ] || return 1
-  tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -F -- "--config.file=$DIR/prometheus.yml" >/dev/null
-}
-
-ready() { # the server answers its readiness endpoint
-  timeout 3 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT && printf 'GET /-/ready HTTP/1.0\r\n\r\n' >&3 && grep -m1 -F ' 200 ' <&3 >/dev/null" 2>/dev/null
-}
+ready() { http_ok "$PORT" /-/ready; } # the server answers its readiness endpoint
 
 write_config() {
   cat >"$DIR/prometheus.yml.tmp" <<YAML
@@ -48,52 +41,22 @@ YAML
 }
 
 cmd_up() {
-  local bin pid start=$SECONDS
+  local bin start=$SECONDS before
   mkdir -p "$DIR"
-  local before
   before=$(sha256sum "$DIR/prometheus.yml" 2>/dev/null || true)
   write_config
-  if [ -f "$DIR/pid" ] && pid=$(cat "$DIR/pid") && is_ours "$pid"; then
-    if ready && [ "$before" = "$(sha256sum "$DIR/prometheus.yml")" ]; then
-      log "running (pid $pid, http 127.0.0.1:$PORT)"
-      return 0
-    fi
-    log "pid $pid does not answer on 127.0.0.1:$PORT or its config changed; restarting it"
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 20); do is_ours "$pid" || break; sleep 0.5; done
-  fi
+  proc_keep "$DIR/pid" "--config.file=$DIR/prometheus.yml" ready "$before" "$DIR/prometheus.yml" && return 0
   bin=$("$ROOT/scripts/prometheus-bin.sh") || die "no prometheus binary (see the messages above)"
   timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT" 2>/dev/null &&
     die "port $PORT (Prometheus http) is already in use on 127.0.0.1; set ECSGIT_NOMAD_PORT to another base port"
-  env "$MARKER" setsid "$bin" "--config.file=$DIR/prometheus.yml" \
+  proc_start Prometheus "$DIR/pid" "$DIR/log" 60 ready \
+    "$bin" "--config.file=$DIR/prometheus.yml" \
     "--storage.tsdb.path=$DIR/data" --storage.tsdb.retention.time=2h \
-    "--web.listen-address=127.0.0.1:$PORT" --log.level=warn \
-    >>"$DIR/log" 2>&1 </dev/null 9>&- &
-  echo $! >"$DIR/pid"
-  for _ in $(seq 1 120); do
-    is_ours "$(cat "$DIR/pid")" || { tail -n 20 "$DIR/log" >&2; die "Prometheus exited at start; log: $DIR/log"; }
-    if ready; then
-      log "started (pid $(cat "$DIR/pid"), http 127.0.0.1:$PORT, scraping $TARGET every $SCRAPE_INTERVAL, log $DIR/log) in $((SECONDS - start))s"
-      return 0
-    fi
-    sleep 0.5
-  done
-  tail -n 20 "$DIR/log" >&2
-  die "Prometheus did not answer on 127.0.0.1:$PORT within 60 s; log: $DIR/log"
+    "--web.listen-address=127.0.0.1:$PORT" --log.level=warn
+  log "started (pid $(cat "$DIR/pid"), http 127.0.0.1:$PORT, scraping $TARGET every $SCRAPE_INTERVAL, log $DIR/log) in $((SECONDS - start))s"
 }
 
-cmd_down() {
-  local pid
-  [ -f "$DIR/pid" ] || return 0
-  pid=$(cat "$DIR/pid")
-  if is_ours "$pid"; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 20); do is_ours "$pid" || break; sleep 0.5; done
-    is_ours "$pid" && kill -KILL "$pid" 2>/dev/null
-    log "stopped (pid $pid)"
-  fi
-  rm -f "$DIR/pid"
-}
+cmd_down() { proc_stop "$DIR/pid" "--config.file=$DIR/prometheus.yml"; }
 
 DIR="${2:?usage: $0 up|down CLUSTER_DIR [PORT SCRAPE_TARGET]}/prometheus"
 # The same marker as the cluster's agents: `cluster.sh down` kills what is left of it.

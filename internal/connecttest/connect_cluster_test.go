@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -18,6 +16,7 @@ import (
 	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadtest"
 	"github.com/ecsgit/ecsgit/internal/plan"
 	"github.com/ecsgit/ecsgit/internal/reconcile"
+	"github.com/ecsgit/ecsgit/internal/repotest"
 	"github.com/ecsgit/ecsgit/internal/spec"
 )
 
@@ -36,12 +35,8 @@ type repo struct {
 
 func (r repo) write(t *testing.T, dir, ns string) *spec.Desired {
 	t.Helper()
-	write := func(name string, v any) {
-		b, _ := json.MarshalIndent(v, "", "  ")
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	files := map[string]any{}
+	write := func(name string, v any) { files[name] = v }
 	awsvpc := map[string]any{"awsvpcConfiguration": map[string]any{"subnets": []string{"subnet-0123456789abcdef0"}}}
 	write("ecsgit.yaml", map[string]any{"version": 1, "namespace": ns})
 	write("orders-taskdef.json", map[string]any{"family": "orders", "networkMode": "awsvpc", "containerDefinitions": []any{
@@ -73,14 +68,8 @@ func (r repo) write(t *testing.T, dir, ns string) *spec.Desired {
 			"portMappings": []any{map[string]any{"name": "stats", "containerPort": 8081}}}}})
 	write("client-service.json", map[string]any{"serviceName": "client", "taskDefinition": "client", "desiredCount": 1, "networkConfiguration": awsvpc,
 		"serviceConnectConfiguration": map[string]any{"enabled": true, "namespace": "shop"}})
-	d, err := spec.Load(dir, spec.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d.Diagnostics.HasErrors(false) {
-		t.Fatalf("test repository invalid: %v", d.Diagnostics)
-	}
-	return d
+	repotest.WriteJSON(t, dir, files)
+	return repotest.Load(t, dir)
 }
 
 type harness struct {

@@ -2,7 +2,6 @@ package traffictest
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"github.com/ecsgit/ecsgit/internal/nomadbackend"
 	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadtest"
 	"github.com/ecsgit/ecsgit/internal/reconcile"
+	"github.com/ecsgit/ecsgit/internal/repotest"
 	"github.com/ecsgit/ecsgit/internal/spec"
 )
 
@@ -63,12 +63,8 @@ func (r repo) write(t *testing.T, dir, ns string) *spec.Desired {
 	for _, e := range entries {
 		_ = os.Remove(filepath.Join(dir, e.Name()))
 	}
-	write := func(name string, v any) {
-		b, _ := json.MarshalIndent(v, "", "  ")
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	files := map[string]any{}
+	write := func(name string, v any) { files[name] = v }
 	write("ecsgit.yaml", map[string]any{"version": 1, "namespace": ns})
 	for _, s := range r.Services {
 		img := s.Image
@@ -122,14 +118,8 @@ func (r repo) write(t *testing.T, dir, ns string) *spec.Desired {
 	for name, v := range r.Extra {
 		write(name, v)
 	}
-	d, err := spec.Load(dir, spec.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d.Diagnostics.HasErrors(false) {
-		t.Fatalf("test repository invalid: %v", d.Diagnostics)
-	}
-	return d
+	repotest.WriteJSON(t, dir, files)
+	return repotest.Load(t, dir)
 }
 
 // harness is a traffic namespace, the proxy and ecsgit's client.
