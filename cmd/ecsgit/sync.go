@@ -105,7 +105,7 @@ Nomad. See docs/sync.md.`,
 	f.BoolVar(&o.HA, "ha", false, "run as one of several replicas: act only while holding the lock in Nomad")
 	f.DurationVar(&o.LockTTL, "lock-ttl", 10*time.Second, "TTL of the HA lock (Nomad's minimum is 10s)")
 	f.StringVar(&o.Identity, "identity", "", "name of this replica in the HA lock (default host:pid)")
-	f.BoolVar(&o.FileCache, "file-cache", true, "keep the decoded and checked task definition and service files between passes, so a pass decodes only the files a commit changed (costs about 7 KiB of memory per file; false: decode every file on every pass)")
+	f.BoolVar(&o.FileCache, "file-cache", true, "keep the decoded and checked task definition and service files between passes, so a pass decodes only the files a commit changed (costs about 3 KiB of memory per file; false: decode every file on every pass)")
 	f.DurationVar(&o.FullReadInterval, "full-read-interval", 10*time.Minute, "re-read every service from Nomad at least this often; in between, a pass reads only the services Git changed or whose job Nomad's event stream shows changed (0: read every service on every pass)")
 	f.BoolVar(&o.ShallowClone, "shallow-clone", false, "with --repo: keep a depth-1 clone (smaller first clone of a long history, but every new commit then re-sends the whole tree: seconds per commit at 1,000 services); default: a full clone fetched incrementally")
 	o.Events.add(f)
