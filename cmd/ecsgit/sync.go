@@ -11,6 +11,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -44,6 +45,8 @@ type syncOptions struct {
 	LockTTL             time.Duration
 	Identity            string
 	PprofListen         string
+	MemoryLimit         string
+	memoryLimitSet      bool // --memory-limit given (it then wins over GOMEMLIMIT)
 	FullReadInterval    time.Duration
 	FileCache           bool
 	ShallowClone        bool
@@ -76,6 +79,7 @@ Nomad. See docs/sync.md.`,
   ecsgit sync --repo ... --ha --identity $(hostname)`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.memoryLimitSet = cmd.Flags().Changed("memory-limit")
 			if runF != nil {
 				return runF(o)
 			}
@@ -101,10 +105,11 @@ Nomad. See docs/sync.md.`,
 	f.BoolVar(&o.HA, "ha", false, "run as one of several replicas: act only while holding the lock in Nomad")
 	f.DurationVar(&o.LockTTL, "lock-ttl", 10*time.Second, "TTL of the HA lock (Nomad's minimum is 10s)")
 	f.StringVar(&o.Identity, "identity", "", "name of this replica in the HA lock (default host:pid)")
-	f.BoolVar(&o.FileCache, "file-cache", true, "keep the decoded and checked task definition and service files between passes, so a pass decodes only the files a commit changed (costs about 7 KiB of memory per file; false: decode every file on every pass)")
+	f.BoolVar(&o.FileCache, "file-cache", true, "keep the decoded and checked task definition and service files between passes, so a pass decodes only the files a commit changed (costs about 3 KiB of memory per file; false: decode every file on every pass)")
 	f.DurationVar(&o.FullReadInterval, "full-read-interval", 10*time.Minute, "re-read every service from Nomad at least this often; in between, a pass reads only the services Git changed or whose job Nomad's event stream shows changed (0: read every service on every pass)")
 	f.BoolVar(&o.ShallowClone, "shallow-clone", false, "with --repo: keep a depth-1 clone (smaller first clone of a long history, but every new commit then re-sends the whole tree: seconds per commit at 1,000 services); default: a full clone fetched incrementally")
 	o.Events.add(f)
+	f.StringVar(&o.MemoryLimit, "memory-limit", defaultMemoryLimit, "soft limit of the daemon's memory (Go's runtime/debug.SetMemoryLimit): the collector runs more often near it instead of letting a pass's garbage double the heap; GOMEMLIMIT in the environment is used instead of the default; 0: none")
 	f.StringVar(&o.PprofListen, "pprof-listen", "", "serve Go's net/http/pprof profiles on this address (e.g. 127.0.0.1:6060; off by default, never on the API port)")
 	return cmd
 }
@@ -117,6 +122,11 @@ func runSync(ctx context.Context, o *syncOptions) error {
 	if (o.Git.Repo == "") == (o.Dir == "") {
 		return usageError{errors.New("sync: set exactly one of --repo and --dir")}
 	}
+	memLimit, memLimitFrom, err := memoryLimit(o.MemoryLimit, o.memoryLimitSet, os.Getenv("GOMEMLIMIT"))
+	if err != nil {
+		return usageError{err}
+	}
+	debug.SetMemoryLimit(memLimit)
 	metrics := syncloop.NewSyncMetrics()
 	nomad, err := syncNomadClient(metrics)
 	if err != nil {
@@ -157,7 +167,7 @@ func runSync(ctx context.Context, o *syncOptions) error {
 		defer prof.Close()
 	}
 	log.Info("sync: starting", "source", src.Describe(), "namespace", o.Namespace, "interval", o.Interval,
-		"drift", o.Drift, "listen", srv.Addr, "ha", o.HA)
+		"drift", o.Drift, "listen", srv.Addr, "ha", o.HA, "memory_limit", memoryLimitText(memLimit), "memory_limit_from", memLimitFrom)
 	runErr := d.Run(ctx)
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

@@ -50,7 +50,7 @@ func (pl *planner) pinImages(ctx context.Context, ps *PlannedService, sp *plan.S
 			}
 			sp.Fidelity = append(sp.Fidelity, spec.FidelityNote{
 				Field: fmt.Sprintf("containerDefinitions[%s].image", c.Name), Level: spec.FidelityApproximate, Rule: nomadjob.RuleApproximate,
-				Pos:    td.Fields.At(fmt.Sprintf("containerDefinitions[%d].image", i)),
+				Pos:    td.Positions().At(fmt.Sprintf("containerDefinitions[%d].image", i)),
 				Detail: fmt.Sprintf("not pinned to a digest (versionConsistency): %v; each task resolves the tag when it starts", err),
 			})
 			continue

@@ -177,7 +177,7 @@ func (a *assembler) registerTaskDefinition(td *TaskDefinitionDoc, validate bool)
 		return // reported by validation; it cannot be referenced
 	}
 	if first, dup := a.familyFile[td.Family]; dup {
-		a.errorf(td.Fields.At("family"), RuleDuplicateFamily, "family %q is already defined in %s", td.Family, first)
+		a.errorf(td.Positions().At("family"), RuleDuplicateFamily, "family %q is already defined in %s", td.Family, first)
 		return
 	}
 	a.familyFile[td.Family] = td.Pos.File
@@ -197,7 +197,7 @@ func (a *assembler) registerService(s *ServiceDoc, validate bool) {
 		return
 	}
 	if first, dup := a.svcFile[s.ServiceName]; dup {
-		a.errorf(s.Fields.At("serviceName"), RuleDuplicateService, "serviceName %q is already defined in %s", s.ServiceName, first)
+		a.errorf(s.Positions().At("serviceName"), RuleDuplicateService, "serviceName %q is already defined in %s", s.ServiceName, first)
 		return
 	}
 	a.svcFile[s.ServiceName] = s.Pos.File
@@ -278,11 +278,11 @@ func (a *assembler) checkServiceRefs(s *ServiceDoc) {
 		// repository), so a pin names a revision it cannot promise to be the one it
 		// deploys. Refused rather than silently deploying another revision.
 		if td != nil {
-			a.errorf(s.Fields.At("taskDefinition"), RulePinnedRevision,
+			a.errorf(s.Positions().At("taskDefinition"), RulePinnedRevision,
 				"taskDefinition %q pins revision %s, but ecsgit deploys the definition of family %q in this repository and numbers its revisions itself, so revision %s may not be what runs; write %q (to run an earlier revision again, use 'ecsgit rollback')",
 				s.TaskDefinition, rev, fam, rev, fam)
 		} else {
-			a.errorf(s.Fields.At("taskDefinition"), RulePinnedRevision,
+			a.errorf(s.Positions().At("taskDefinition"), RulePinnedRevision,
 				"taskDefinition %q pins revision %s of family %q, which is not in this repository; ecsgit deploys only task definitions it reads from the repository: add the task definition and write %q",
 				s.TaskDefinition, rev, fam, fam)
 			return
@@ -293,7 +293,7 @@ func (a *assembler) checkServiceRefs(s *ServiceDoc) {
 		if near := suggest(fam, mapKeys(a.d.TaskDefinitions)); near != "" {
 			msg += "; did you mean " + `"` + near + `"?`
 		}
-		dg := diag(s.Fields.At("taskDefinition"), SeverityError, RuleMissingFamily, msg, s.TaskDefinition, fam)
+		dg := diag(s.Positions().At("taskDefinition"), SeverityError, RuleMissingFamily, msg, s.TaskDefinition, fam)
 		a.d.Diagnostics = append(a.d.Diagnostics, followOn(dg, a.brokenFor(fam, false)))
 		return
 	}

@@ -9,7 +9,7 @@ import (
 // (CoercedEnums). It runs before normalization, which performs the same replacement, so
 // the warning can still name the value the file has.
 func coerceWarnings(td *TaskDefinitionDoc) Diagnostics {
-	v := &validator{fields: td.Fields, file: td.Pos.File}
+	v := &validator{fields: td.Positions(), file: td.Pos.File}
 	ce := CoercedEnums["PortMapping.protocol"]
 	for i, c := range td.ContainerDefinitions {
 		for j, pm := range c.PortMappings {

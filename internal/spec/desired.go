@@ -6,7 +6,9 @@ package spec
 type TaskDefinitionDoc struct {
 	TaskDefinition
 	Pos    Pos    `json:"-"` // the document (file) position
-	Fields PosMap `json:"-"` // field path → position
+	Fields PosMap `json:"-"` // field path → position (nil in a document a FileCache kept: see Positions)
+	// table replaces Fields in a document a FileCache kept.
+	table  *PosTable
 	Origin string `json:"-"`
 	// Fidelity holds notes from the conversion that produced this definition (compose);
 	// empty for ECS JSON.
@@ -17,7 +19,8 @@ type TaskDefinitionDoc struct {
 type ServiceDoc struct {
 	Service
 	Pos    Pos    `json:"-"`
-	Fields PosMap `json:"-"`
+	Fields PosMap `json:"-"` // as TaskDefinitionDoc.Fields
+	table  *PosTable
 	Origin string `json:"-"`
 	// After lists services that must be applied (and healthy) before this one: from
 	// ecsgit.yaml `services.<name>.after`, or from compose depends_on across services.
@@ -32,6 +35,23 @@ type ServiceDoc struct {
 	// Schedule is set on the service that stands for a schedule (ScheduleJobName): the
 	// pipeline plans, applies, prunes and records a schedule as it does a service.
 	Schedule *ScheduleDoc `json:"-"`
+}
+
+// Positions are where the task definition's values stood. Read positions through it,
+// not Fields: a document from a FileCache has only the compact table.
+func (d *TaskDefinitionDoc) Positions() Positions {
+	if d.table != nil {
+		return d.table
+	}
+	return d.Fields
+}
+
+// Positions are where the service's values stood (TaskDefinitionDoc.Positions).
+func (d *ServiceDoc) Positions() Positions {
+	if d.table != nil {
+		return d.table
+	}
+	return d.Fields
 }
 
 // Desired is the whole desired state of a repository: every service with the task

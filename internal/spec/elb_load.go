@@ -398,7 +398,7 @@ func (a *assembler) finishELB() {
 		}
 		tgs[tg.Name] = tg
 	}
-	checkTG := func(fields PosMap, path, ref string) {
+	checkTG := func(fields Positions, path, ref string) {
 		if ref == "" {
 			return
 		}
@@ -410,7 +410,7 @@ func (a *assembler) finishELB() {
 			a.errorf(fields.At(path), RuleELBReference, msg, path, ref, ELBResourceName(ref))
 		}
 	}
-	checkActions := func(fields PosMap, path string, acts []ELBAction) {
+	checkActions := func(fields Positions, path string, acts []ELBAction) {
 		for i, act := range acts {
 			p := fmt.Sprintf("%s[%d]", path, i)
 			checkTG(fields, p+".TargetGroupArn", act.TargetGroupArn)
@@ -460,25 +460,25 @@ func (a *assembler) finishELB() {
 			p := fmt.Sprintf("loadBalancers[%d]", i)
 			switch {
 			case lb.TargetGroupArn == "" && lb.LoadBalancerName != "":
-				a.errorf(s.Fields.At(p+".loadBalancerName"), RuleServiceLB, "%s.loadBalancerName %q: Classic Load Balancers are not translated; name a target group with targetGroupArn", p, lb.LoadBalancerName)
+				a.errorf(s.Positions().At(p+".loadBalancerName"), RuleServiceLB, "%s.loadBalancerName %q: Classic Load Balancers are not translated; name a target group with targetGroupArn", p, lb.LoadBalancerName)
 				continue
 			case lb.TargetGroupArn == "":
-				a.errorf(s.Fields.At(p), RuleServiceLB, "%s: targetGroupArn is required (the name or ARN of a target group in the repository)", p)
+				a.errorf(s.Positions().At(p), RuleServiceLB, "%s: targetGroupArn is required (the name or ARN of a target group in the repository)", p)
 				continue
 			}
 			if lb.ContainerName == "" || lb.ContainerPort == nil {
-				a.errorf(s.Fields.At(p), RuleServiceLB, "%s: containerName and containerPort are required with a target group", p)
+				a.errorf(s.Positions().At(p), RuleServiceLB, "%s: containerName and containerPort are required with a target group", p)
 			}
-			checkTG(s.Fields, p+".targetGroupArn", lb.TargetGroupArn)
+			checkTG(s.Positions(), p+".targetGroupArn", lb.TargetGroupArn)
 			tg := tgs[ELBResourceName(lb.TargetGroupArn)]
 			td := d.TaskDefinitionFor(s)
 			if tg != nil && td != nil {
 				awsvpc := td.NetworkMode == "awsvpc"
 				switch tt := tg.TargetType; {
 				case awsvpc && tt != "ip":
-					a.errorf(s.Fields.At(p+".targetGroupArn"), RuleServiceLB, "%s: task definition %q uses networkMode awsvpc, which registers ip targets, but target group %q has TargetType %q (ECS refuses this): set \"TargetType\": \"ip\"", p, td.Family, tg.Name, orDefault(tt, "instance"))
+					a.errorf(s.Positions().At(p+".targetGroupArn"), RuleServiceLB, "%s: task definition %q uses networkMode awsvpc, which registers ip targets, but target group %q has TargetType %q (ECS refuses this): set \"TargetType\": \"ip\"", p, td.Family, tg.Name, orDefault(tt, "instance"))
 				case !awsvpc && tt == "ip":
-					a.errorf(s.Fields.At(p+".targetGroupArn"), RuleServiceLB, "%s: target group %q has TargetType ip, which only awsvpc tasks register; task definition %q uses networkMode %s", p, tg.Name, td.Family, orDefault(td.NetworkMode, "bridge"))
+					a.errorf(s.Positions().At(p+".targetGroupArn"), RuleServiceLB, "%s: target group %q has TargetType ip, which only awsvpc tasks register; task definition %q uses networkMode %s", p, tg.Name, td.Family, orDefault(td.NetworkMode, "bridge"))
 				}
 			}
 		}

@@ -1,6 +1,8 @@
 package spec
 
 import (
+	"slices"
+	"strings"
 	"sync"
 )
 
@@ -29,10 +31,12 @@ type FileCache struct {
 	entries map[string]cachedFile // file name as positions show it → result
 	next    map[string]cachedFile // what the Load in progress saw
 	stats   CacheStats
-	// paths interns the field paths of the PosMaps kept during one Load: most are the
-	// same in every file ("containerDefinitions[0].image"), and their strings were an
-	// eighth of the cache's memory.
-	paths map[string]string
+	// shapes interns the sorted field paths of the position tables kept (PosTable):
+	// files of the same shape (the same fields, containers, ports) share one slice, and
+	// its strings are shared between shapes. It is rebuilt from the kept entries at the
+	// end of each Load, so it never outgrows them.
+	shapes map[string][]string
+	paths  map[string]string
 }
 
 // CacheStats counts, for the latest Load, the files taken from the cache and the files
@@ -61,14 +65,30 @@ func (c *FileCache) begin() {
 	defer c.mu.Unlock()
 	c.next = make(map[string]cachedFile, len(c.entries))
 	c.stats = CacheStats{}
-	c.paths = map[string]string{}
+	if c.shapes == nil {
+		c.shapes, c.paths = map[string][]string{}, map[string]string{}
+	}
 }
 
 // end keeps only what this Load saw.
 func (c *FileCache) end() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.entries, c.next, c.paths = c.next, nil, nil
+	c.entries, c.next = c.next, nil
+	shapes, paths := map[string][]string{}, map[string]string{}
+	seen := map[*string]bool{} // most entries share a few slices: join each once
+	for _, e := range c.entries {
+		for _, t := range []*PosTable{e.r.tdTable(), e.r.svcTable()} {
+			if t != nil && len(t.paths) > 0 && !seen[&t.paths[0]] {
+				seen[&t.paths[0]] = true
+				shapes[shapeKey(t.paths)] = t.paths
+				for _, p := range t.paths {
+					paths[p] = p
+				}
+			}
+		}
+	}
+	c.shapes, c.paths = shapes, paths
 }
 
 // get returns a copy of the result cached for name with content key.
@@ -95,26 +115,56 @@ func (c *FileCache) put(name, key string, r fileResult) {
 	defer c.mu.Unlock()
 	kept := r.copy()
 	if kept.td != nil {
-		kept.td.Fields = c.intern(kept.td.Fields)
+		if t, ok := c.table(kept.td.Fields); ok {
+			kept.td.Fields, kept.td.table = nil, t
+		}
+		compactStrings(kept.td)
 	}
 	if kept.svc != nil {
-		kept.svc.Fields = c.intern(kept.svc.Fields)
+		if t, ok := c.table(kept.svc.Fields); ok {
+			kept.svc.Fields, kept.svc.table = nil, t
+		}
+		compactStrings(kept.svc)
 	}
 	c.next[name] = cachedFile{key: key, r: kept}
 }
 
-// intern returns m with its keys replaced by the interned strings (c.mu held).
-func (c *FileCache) intern(m PosMap) PosMap {
-	out := make(PosMap, len(m))
-	for k, v := range m {
-		if p, ok := c.paths[k]; ok {
-			k = p
-		} else {
-			c.paths[k] = k
+// table returns m as a PosTable whose path slice is the interned one of its shape
+// (c.mu held).
+func (c *FileCache) table(m PosMap) (*PosTable, bool) {
+	paths := SortedPaths(m)
+	k := shapeKey(paths)
+	if shared, ok := c.shapes[k]; ok && slices.Equal(shared, paths) {
+		paths = shared
+	} else {
+		for i, p := range paths {
+			if q, ok := c.paths[p]; ok {
+				paths[i] = q
+			} else {
+				c.paths[p] = p
+			}
 		}
-		out[k] = v
+		c.shapes[k] = paths
 	}
-	return out
+	return NewPosTable(m, paths)
+}
+
+// shapeKey identifies a sorted path list; a collision only costs sharing (table checks
+// the slices are equal).
+func shapeKey(paths []string) string { return strings.Join(paths, "\x00") }
+
+func (r fileResult) tdTable() *PosTable {
+	if r.td == nil {
+		return nil
+	}
+	return r.td.table
+}
+
+func (r fileResult) svcTable() *PosTable {
+	if r.svc == nil {
+		return nil
+	}
+	return r.svc.table
 }
 
 func (r fileResult) cacheable() bool {

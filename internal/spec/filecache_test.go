@@ -29,6 +29,7 @@ func TestFileCacheSameDesired(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				samePositions(t, got, want)
 				if !reflect.DeepEqual(got, want) {
 					t.Fatalf("pass %d through the cache differs from the load without one", pass)
 				}
@@ -37,6 +38,38 @@ func TestFileCacheSameDesired(t *testing.T) {
 				t.Errorf("second pass reused nothing: %+v", st)
 			}
 		})
+	}
+}
+
+// samePositions checks that every document got has from the cache answers At as the
+// decoded one in want does (on each recorded path, below it, and on paths that are not
+// there), then gives it want's PosMap so that reflect.DeepEqual compares the rest: a
+// kept document holds its positions as a PosTable instead.
+func samePositions(t *testing.T, got, want *Desired) {
+	t.Helper()
+	check := func(name string, gotPos Positions, wantFields PosMap) {
+		t.Helper()
+		paths := []string{"", "no.such[3].field", "containerDefinitions[99].image"}
+		for p := range wantFields {
+			paths = append(paths, p, p+".x", p+"[7]", p+"[0].y")
+		}
+		for _, p := range paths {
+			if g, w := gotPos.At(p), wantFields.At(p); g != w {
+				t.Fatalf("%s: At(%q) = %v from the cache, %v decoded", name, p, g, w)
+			}
+		}
+	}
+	for fam, td := range got.TaskDefinitions {
+		if w := want.TaskDefinitions[fam]; w != nil && td.table != nil {
+			check("task definition "+fam, td.Positions(), w.Fields)
+			td.Fields, td.table = w.Fields, nil
+		}
+	}
+	for i, s := range got.Services {
+		if i < len(want.Services) && s.table != nil {
+			check("service "+s.ServiceName, s.Positions(), want.Services[i].Fields)
+			s.Fields, s.table = want.Services[i].Fields, nil
+		}
 	}
 }
 

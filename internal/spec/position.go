@@ -2,6 +2,8 @@ package spec
 
 import (
 	"fmt"
+	"math"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -59,6 +61,87 @@ func (m PosMap) At(path string) Pos {
 	}
 	return m[""]
 }
+
+// Positions answers where a document's values stood: a PosMap while a document is
+// decoded, a PosTable once a FileCache keeps it.
+type Positions interface {
+	// At returns the position of path or of its nearest recorded ancestor (PosMap.At).
+	At(path string) Pos
+}
+
+// PosTable is the compact, read-only form of a PosMap whose positions are all in one
+// file, for documents kept between Loads (FileCache): the file name once, the paths as
+// a sorted slice that files of the same shape share (a cache interns it), and each
+// path's line and column as two uint32s. At 5,000 services the maps were over half of
+// the cache's memory (a map entry costs the key, a 32-byte Pos and the map's own slack;
+// a table entry costs 8 bytes when its path list is shared).
+type PosTable struct {
+	file  string
+	paths []string // sorted; shared, never written after the table is built
+	lc    []uint32 // line and column of paths[i] at lc[2i], lc[2i+1]
+}
+
+// NewPosTable returns m as a table, or ok false when m's positions name more than one
+// file (a compose document's can; those stay maps). paths, when not nil, is m's keys
+// sorted, as a cache hands out for files of the same shape; nil sorts them here.
+func NewPosTable(m PosMap, paths []string) (t *PosTable, ok bool) {
+	if paths == nil {
+		paths = SortedPaths(m)
+	}
+	t = &PosTable{paths: paths, lc: make([]uint32, 2*len(paths))}
+	first := true
+	for i, p := range paths {
+		pos := m[p]
+		if first {
+			t.file, first = pos.File, false
+		} else if pos.File != t.file {
+			return nil, false
+		}
+		if pos.Line < 0 || pos.Col < 0 || int64(pos.Line) > math.MaxUint32 || int64(pos.Col) > math.MaxUint32 {
+			return nil, false
+		}
+		t.lc[2*i], t.lc[2*i+1] = uint32(pos.Line), uint32(pos.Col)
+	}
+	return t, true
+}
+
+// SortedPaths returns the keys of m in order.
+func SortedPaths(m PosMap) []string {
+	paths := make([]string, 0, len(m))
+	for p := range m {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	return paths
+}
+
+// At returns the position of path, or of its nearest recorded ancestor, exactly as
+// PosMap.At does for the map the table was built from.
+func (t *PosTable) At(path string) Pos {
+	for p := path; ; {
+		if pos, ok := t.lookup(p); ok {
+			return pos
+		}
+		i := strings.LastIndexAny(p, ".[")
+		if i <= 0 {
+			break
+		}
+		p = p[:i]
+	}
+	pos, _ := t.lookup("")
+	return pos
+}
+
+func (t *PosTable) lookup(path string) (Pos, bool) {
+	i, ok := slices.BinarySearch(t.paths, path)
+	if !ok {
+		return Pos{}, false
+	}
+	return Pos{File: t.file, Line: int(t.lc[2*i]), Col: int(t.lc[2*i+1])}, true
+}
+
+// Len is the number of recorded paths.
+func (t *PosTable) Len() int { return len(t.paths) }
 
 // Severity of a diagnostic.
 type Severity string

@@ -180,7 +180,7 @@ func SecretUses(td *TaskDefinition) []SecretUse {
 func (a *assembler) checkSecretRefs(td *TaskDefinitionDoc) {
 	for _, u := range SecretUses(&td.TaskDefinition) {
 		if _, err := a.d.Config.ResolveSecret(u.ValueFrom); err != nil {
-			a.errorf(td.Fields.At(u.Field), RuleSecretRef, "container %q: secret reference: %v", td.ContainerDefinitions[u.Container].Name, err)
+			a.errorf(td.Positions().At(u.Field), RuleSecretRef, "container %q: secret reference: %v", td.ContainerDefinitions[u.Container].Name, err)
 		}
 	}
 }

@@ -181,7 +181,7 @@ func (a *assembler) finishServiceConnect() {
 		}
 		const p = "serviceConnectConfiguration"
 		if c.Namespace == "" {
-			a.errorf(s.Fields.At(p), RuleServiceConnect, "%s: namespace is required when enabled is true (ecsgit has no cluster default namespace): name the namespace the service's endpoints and aliases live in", p)
+			a.errorf(s.Positions().At(p), RuleServiceConnect, "%s: namespace is required when enabled is true (ecsgit has no cluster default namespace): name the namespace the service's endpoints and aliases live in", p)
 			continue
 		}
 		ns := ConnectNamespace(c.Namespace)
@@ -190,7 +190,7 @@ func (a *assembler) finishServiceConnect() {
 			continue // reported by checkServiceRefs
 		}
 		if mode := orDefault(td.NetworkMode, "bridge"); mode != "awsvpc" {
-			a.errorf(s.Fields.At(p+".enabled"), RuleServiceConnect, "%s: task definition %q uses networkMode %s; ecsgit translates Service Connect for networkMode awsvpc only (the proxy shares the task's network namespace, and endpoints are the tasks' own addresses); ECS also allows bridge, ecsgit does not yet", p, td.Family, mode)
+			a.errorf(s.Positions().At(p+".enabled"), RuleServiceConnect, "%s: task definition %q uses networkMode %s; ecsgit translates Service Connect for networkMode awsvpc only (the proxy shares the task's network namespace, and endpoints are the tasks' own addresses); ECS also allows bridge, ecsgit does not yet", p, td.Family, mode)
 			continue
 		}
 		if len(c.Services) == 0 {
@@ -209,12 +209,12 @@ func (a *assembler) finishServiceConnect() {
 						msg += "; did you mean \"" + near + "\"?"
 					}
 				}
-				a.errorf(s.Fields.At(sp+".portName"), RuleServiceConnect, "%s", msg)
+				a.errorf(s.Positions().At(sp+".portName"), RuleServiceConnect, "%s", msg)
 				continue
 			}
 			key := ns + "/" + cs.Discovery()
 			if first, dup := discovery[key]; dup {
-				a.errorf(s.Fields.At(sp+orIf(cs.DiscoveryName != "", ".discoveryName", ".portName")), RuleServiceConnectNamespace,
+				a.errorf(s.Positions().At(sp+orIf(cs.DiscoveryName != "", ".discoveryName", ".portName")), RuleServiceConnectNamespace,
 					"%s: discovery name %q is already used in namespace %q by service %q (%s); discovery names are unique per namespace: set a discoveryName of its own", sp, cs.Discovery(), ns, first.service, first.file)
 			} else {
 				discovery[key] = owner{s.ServiceName, s.Pos.File}
@@ -222,16 +222,16 @@ func (a *assembler) finishServiceConnect() {
 			for j, al := range cs.ClientAliases {
 				ap := fmt.Sprintf("%s.clientAliases[%d]", sp, j)
 				if al.Port == nil {
-					a.errorf(s.Fields.At(ap), RuleServiceConnect, "%s: port is required (1-65535): the port clients call the alias on, e.g. {\"dnsName\": %q, \"port\": 8080}", ap, cs.AliasName(al))
+					a.errorf(s.Positions().At(ap), RuleServiceConnect, "%s: port is required (1-65535): the port clients call the alias on, e.g. {\"dnsName\": %q, \"port\": 8080}", ap, cs.AliasName(al))
 					continue
 				}
 				if *al.Port < 1 || *al.Port > 65535 {
-					a.errorf(s.Fields.At(ap+".port"), RuleServiceConnect, "%s.port %d is outside 1-65535", ap, *al.Port)
+					a.errorf(s.Positions().At(ap+".port"), RuleServiceConnect, "%s.port %d is outside 1-65535", ap, *al.Port)
 					continue
 				}
 				akey := fmt.Sprintf("%s/%s:%d", ns, strings.ToLower(cs.AliasName(al)), *al.Port)
 				if first, dup := aliases[akey]; dup {
-					a.errorf(s.Fields.At(ap+orIf(al.DNSName != "", ".dnsName", ".port")), RuleServiceConnectNamespace,
+					a.errorf(s.Positions().At(ap+orIf(al.DNSName != "", ".dnsName", ".port")), RuleServiceConnectNamespace,
 						"%s: client alias %s:%d is already provided in namespace %q by service %q (%s); an alias names one service", ap, cs.AliasName(al), *al.Port, ns, first.service, first.file)
 					continue
 				}
@@ -246,7 +246,7 @@ func (a *assembler) finishServiceConnect() {
 		c := s.ServiceConnect()
 		ns := ConnectNamespace(c.Namespace)
 		if !providers[ns] {
-			a.errorf(s.Fields.At("serviceConnectConfiguration.namespace"), RuleServiceConnectNamespace,
+			a.errorf(s.Positions().At("serviceConnectConfiguration.namespace"), RuleServiceConnectNamespace,
 				"serviceConnectConfiguration.namespace %q: no service of the repository provides a client alias in this namespace, so this client would have no alias to call; add the providing service (services[].portName and clientAliases) or correct the namespace", c.Namespace)
 		}
 	}
@@ -282,7 +282,7 @@ func (a *assembler) checkAliasPorts(aliases map[string]struct{ service, file str
 					if al.service == s.ServiceName {
 						continue
 					}
-					a.errorf(s.Fields.At("serviceConnectConfiguration"), RuleServiceConnect,
+					a.errorf(s.Positions().At("serviceConnectConfiguration"), RuleServiceConnect,
 						"serviceConnectConfiguration: container %q of task definition %q listens on port %d, the port of client alias %s (service %q) in namespace %q; the task's Service Connect proxy must listen on that port, and ecsgit does not redirect alias traffic with iptables as ECS does: give the alias another port (clientAliases[].port) or the container another port", cd.Name, td.Family, *pm.ContainerPort, al.name, al.service, ns)
 				}
 			}

@@ -7,25 +7,25 @@ var sprintf = fmt.Sprintf
 // ValidateTaskDefinition checks one normalized task definition against the ECS rules
 // documented in docs/validation-rules.md.
 func ValidateTaskDefinition(td *TaskDefinitionDoc) Diagnostics {
-	v := &validator{fields: td.Fields, file: td.Pos.File}
+	v := &validator{fields: td.Positions(), file: td.Pos.File}
 	v.taskDefinition(&td.TaskDefinition)
 	return v.diags
 }
 
 // ValidateService checks one normalized service definition on its own.
 func ValidateService(s *ServiceDoc) Diagnostics {
-	v := &validator{fields: s.Fields, file: s.Pos.File}
+	v := &validator{fields: s.Positions(), file: s.Pos.File}
 	v.service(&s.Service)
 	return v.diags
 }
 
 func validateServiceWithTask(s *ServiceDoc, td *TaskDefinitionDoc) Diagnostics {
-	v := &validator{fields: s.Fields, file: s.Pos.File}
+	v := &validator{fields: s.Positions(), file: s.Pos.File}
 	v.serviceWithTask(&s.Service, &td.TaskDefinition)
 	if s.isFargateService() && len(td.RequiresCompatibilities) == 0 {
 		// The task definition was not validated for Fargate at registration (it does not
 		// require it), so CreateService checks it now; reported at the task definition.
-		tv := &validator{fields: td.Fields, file: td.Pos.File}
+		tv := &validator{fields: td.Positions(), file: td.Pos.File}
 		tv.fargate(&td.TaskDefinition, sprintf("service %q runs it on Fargate: ", s.ServiceName))
 		v.diags = append(v.diags, tv.diags...)
 	}
@@ -34,7 +34,7 @@ func validateServiceWithTask(s *ServiceDoc, td *TaskDefinitionDoc) Diagnostics {
 
 // validator accumulates diagnostics for one document.
 type validator struct {
-	fields PosMap
+	fields Positions
 	file   string
 	diags  Diagnostics
 }

@@ -134,11 +134,11 @@ func isSet(v reflect.Value) bool {
 // registryNotes emits the registry's own notes for the task definition and the service.
 func (t *translator) registryNotes() {
 	noted := notedFields()
-	root := fieldRef{fields: t.td.Fields, file: t.td.Pos}
+	root := fieldRef{fields: t.td.Positions(), file: t.td.Pos}
 	for _, e := range noted.taskDefinition {
 		t.emitRegistryNote(e.rule, reflect.ValueOf(&t.td.TaskDefinition).Elem(), e.steps, root)
 	}
-	root = fieldRef{fields: t.svc.Fields, file: t.svc.Pos}
+	root = fieldRef{fields: t.svc.Positions(), file: t.svc.Pos}
 	for _, e := range noted.service {
 		t.emitRegistryNote(e.rule, reflect.ValueOf(&t.svc.Service).Elem(), e.steps, root)
 	}

@@ -54,7 +54,7 @@ type notes []spec.FidelityNote
 type fieldRef struct {
 	display string // spec.FidelityNote.Field
 	pos     string // PosMap key
-	fields  spec.PosMap
+	fields  spec.Positions
 	file    spec.Pos
 }
 
@@ -79,11 +79,11 @@ func (r fieldRef) position() spec.Pos {
 }
 
 func (t *translator) tdField(path string) fieldRef {
-	return fieldRef{display: path, pos: path, fields: t.td.Fields, file: t.td.Pos}
+	return fieldRef{display: path, pos: path, fields: t.td.Positions(), file: t.td.Pos}
 }
 
 func (t *translator) svcField(path string) fieldRef {
-	return fieldRef{display: path, pos: path, fields: t.svc.Fields, file: t.svc.Pos}
+	return fieldRef{display: path, pos: path, fields: t.svc.Positions(), file: t.svc.Pos}
 }
 
 func (t *translator) containerField(i int, path string) fieldRef {
@@ -91,7 +91,7 @@ func (t *translator) containerField(i int, path string) fieldRef {
 	r := fieldRef{
 		display: fmt.Sprintf("containerDefinitions[%s]", c.Name),
 		pos:     fmt.Sprintf("containerDefinitions[%d]", i),
-		fields:  t.td.Fields, file: t.td.Pos,
+		fields:  t.td.Positions(), file: t.td.Pos,
 	}
 	if path != "" {
 		r = r.child(path)

@@ -71,7 +71,7 @@ func (t *translator) secrets(i int, task *api.Task) error {
 		}
 		ref, err := t.cfg.ResolveSecret(u.ValueFrom)
 		if err != nil {
-			return fmt.Errorf("%s: container %q: secret reference: %w", t.td.Fields.At(u.Field), c.Name, err)
+			return fmt.Errorf("%s: container %q: secret reference: %w", t.td.Positions().At(u.Field), c.Name, err)
 		}
 		field := t.secretField(i, u)
 		if ref.VersionStage != "" || ref.VersionID != "" {
