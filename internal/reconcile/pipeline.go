@@ -68,8 +68,9 @@ func (e *LoadError) Unwrap() error { return e.Err }
 // *InvalidRevisionError (before any Nomad call); an unreadable tree *LoadError.
 func (pp *Pipeline) Plan(ctx context.Context, pass Pass) (*Planned, error) {
 	load := pp.Load
-	if load.Cache != nil {
-		// A snapshot's manifest names each file's blob: unchanged files are not read.
+	if load.Cache != nil || pass.Reuse != nil {
+		// A snapshot's manifest names each file's blob: with the cache, unchanged files
+		// are not read; for the plan memo, each document's ContentKey comes from it.
 		load.Digests = source.SnapshotBlobs(pass.Dir)
 	}
 	desired, err := spec.Load(pass.Dir, load)

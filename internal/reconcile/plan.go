@@ -119,6 +119,12 @@ type PlannedService struct {
 	// recordPartial: Record came from an earlier pass (fromPrior), without its history,
 	// or from the digest (ServiceRecord.Summary).
 	recordPartial bool
+	// memo and noChanges are the plan memo (plan_memo.go): what a later pass may reuse
+	// of this service's translation, and describeRevision's verdict on Record. A service
+	// planned from the memo has no Translation (it is unchanged: apply never needs its
+	// job).
+	memo      *translationMemo
+	noChanges *revisionVerdict
 	// family is the family record the plan found the revision in (read-only, shared).
 	family *nomadbackend.FamilyRecord
 
@@ -301,7 +307,10 @@ var _ jobLister = (*nomadbackend.Client)(nil)
 const listJobsFrom = 16
 
 func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.ServicePlan, *PlannedService, error) {
-	tr, err := nomadjob.Translate(pl.desired, svc, nomadjob.TranslateOptions{Source: pl.source, TestDriver: pl.testDriver, Now: pl.now})
+	if sp, ps, ok := pl.serviceFromMemo(svc); ok {
+		return sp, ps, nil
+	}
+	tr, err := nomadjob.Translate(pl.desired, svc, pl.translateOptions())
 	if err != nil {
 		return plan.ServicePlan{}, nil, &ContentError{Service: svc.ServiceName, Err: err}
 	}
@@ -314,6 +323,7 @@ func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.Serv
 		Fidelity: fidelity(ps), Rollout: rolloutPreview(tr.Rollout), Routes: routes(pl.desired, svc),
 		ServiceConnect: serviceConnect(pl.desired, svc),
 		SecretNames:    nomadjob.SecretEnvNames(tr.Secrets)}
+	pl.rememberTranslation(ps, &sp, tr)
 	if s, p := svc.Schedule, tr.Periodic; s != nil && p != nil {
 		sp.Schedule = &plan.ScheduleSummary{Name: s.Name, Expression: s.ScheduleExpression, TimeZone: p.TimeZone,
 			NomadCron: p.Cron, Enabled: p.Enabled, TaskCount: desiredCountOf(svc)}
@@ -562,6 +572,7 @@ func fromPrior(ps *PlannedService, sp *plan.ServicePlan, prior *PlannedService, 
 	cand, c := *ps, *sp
 	cand.Live, cand.Record, cand.ReadAt, cand.recordPartial = prior.Live, prior.Record, prior.ReadAt, true
 	cand.ContentHash, cand.Revision, cand.RevisionIsKnown = prior.ContentHash, prior.Revision, prior.RevisionIsKnown
+	cand.noChanges = prior.noChanges // about prior.Record, which cand now plans from
 	if err := describeRevision(&cand, &c); err != nil {
 		return false, err
 	}
@@ -594,6 +605,16 @@ func describeRevision(ps *PlannedService, sp *plan.ServicePlan) error {
 		sp.Changes = nil
 		return nil
 	}
+	verdict := revisionVerdict{specHash: sp.SpecHash, contentHash: ps.ContentHash}
+	if ps.Record != nil {
+		verdict.recordIndex = ps.Record.ModifyIndex
+	}
+	if v := ps.noChanges; v != nil && verdict.recordIndex != 0 && verdict.contentHash != "" && *v == verdict {
+		// An earlier pass diffed these very documents against this very record.
+		sp.Changes = nil
+		return nil
+	}
+	ps.noChanges = nil
 	svc := &ps.Service.Service
 	if ps.Service.Schedule != nil {
 		svc = nil // a schedule's stand-in service is not shown: its schedule is
@@ -610,16 +631,25 @@ func describeRevision(ps *PlannedService, sp *plan.ServicePlan) error {
 		changes = append(changes, plan.DiffSchedules(old, &s.Schedule)...)
 	}
 	sp.Changes = changes
+	if len(changes) == 0 && verdict.recordIndex != 0 && verdict.contentHash != "" {
+		ps.noChanges = &verdict
+	}
 	return nil
 }
 
 func fidelity(ps *PlannedService) []spec.FidelityNote {
+	return fidelityNotes(ps.TaskDefinition, ps.Service, ps.Translation.Fidelity)
+}
+
+// fidelityNotes joins the notes of the conversions into the task definition and the
+// service (compose) with the translator's.
+func fidelityNotes(td *spec.TaskDefinitionDoc, svc *spec.ServiceDoc, translated []spec.FidelityNote) []spec.FidelityNote {
 	var notes []spec.FidelityNote
-	if ps.TaskDefinition != nil {
-		notes = append(notes, ps.TaskDefinition.Fidelity...)
+	if td != nil {
+		notes = append(notes, td.Fidelity...)
 	}
-	notes = append(notes, ps.Service.Fidelity...)
-	return append(notes, ps.Translation.Fidelity...)
+	notes = append(notes, svc.Fidelity...)
+	return append(notes, translated...)
 }
 
 func placement(d *nomadbackend.DryRun) *plan.Placement {
@@ -646,5 +676,9 @@ func (ps *PlannedService) ForReuse() *PlannedService {
 	rec := *ps.Record
 	rec.History = nil // only read when the record is written, which an unchanged service never is
 	return &PlannedService{Live: &live, Record: &rec, ContentHash: ps.ContentHash, Revision: ps.Revision,
-		RevisionIsKnown: ps.RevisionIsKnown, ReadAt: ps.ReadAt}
+		RevisionIsKnown: ps.RevisionIsKnown, ReadAt: ps.ReadAt, memo: ps.memo, noChanges: ps.noChanges}
 }
+
+// FromGit reports that ps plans a service of the repository (translated, or planned
+// from the plan memo), not the prune of a job that left it.
+func (ps *PlannedService) FromGit() bool { return ps.Translation != nil || ps.memo != nil }

@@ -92,7 +92,7 @@ func (c *readCache) remember(p *reconcile.Planned) {
 	for i := range p.Plan.Services {
 		sp := &p.Plan.Services[i]
 		ps := p.Services[sp.JobID]
-		if sp.Action != plan.ActionNoop || ps == nil || ps.Translation == nil || !reconcile.UnchangedSinceApplied(ps, sp) {
+		if sp.Action != plan.ActionNoop || ps == nil || !ps.FromGit() || !reconcile.UnchangedSinceApplied(ps, sp) {
 			continue
 		}
 		c.entries[sp.JobID] = ps.ForReuse()
