@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/ecsgit/ecsgit/internal/source"
 	"github.com/ecsgit/ecsgit/internal/spec"
@@ -73,7 +74,9 @@ func (pp *Pipeline) Plan(ctx context.Context, pass Pass) (*Planned, error) {
 		// are not read; for the plan memo, each document's ContentKey comes from it.
 		load.Digests = source.SnapshotBlobs(pass.Dir)
 	}
+	loadStarted := time.Now()
 	desired, err := spec.Load(pass.Dir, load)
+	loaded := time.Since(loadStarted)
 	if err != nil {
 		return nil, &LoadError{What: pass.what(), Err: err}
 	}
@@ -97,7 +100,11 @@ func (pp *Pipeline) Plan(ctx context.Context, pass Pass) (*Planned, error) {
 	}
 	// Not wrapped: the caller names the pass (the daemon's phase and commit, the CLI's
 	// directory), and the error already names the service.
-	return ComputePlanned(ctx, desired, pp.Cluster, opts)
+	p, err := ComputePlanned(ctx, desired, pp.Cluster, opts)
+	if p != nil {
+		p.LoadDuration = loaded
+	}
+	return p, err
 }
 
 // relativeDiagnostics renders the blocking diagnostics with paths inside the repository:

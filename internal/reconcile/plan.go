@@ -87,8 +87,12 @@ type Planned struct {
 	Plan *plan.Plan
 	// Services by Nomad job ID, for every service in Plan.Services (desired and pruned).
 	Services map[string]*PlannedService
-	// Reused counts the services planned from PlanOptions.Reuse (no Nomad call).
-	Reused int
+	// Reused counts the services planned from PlanOptions.Reuse (no Nomad call), and
+	// Memoized those of them planned from the plan memo (not translated, plan_memo.go).
+	Reused, Memoized int
+	// LoadDuration is how long Pipeline.Plan took to load and validate the tree (the
+	// rest of its time is planning); zero from ComputePlanned.
+	LoadDuration time.Duration
 
 	// digest is the record digest this plan read (nil: none read, the plan read every
 	// record); apply brings it up to date at its end (apply_digest.go).
@@ -195,10 +199,13 @@ func ComputePlanned(ctx context.Context, desired *spec.Desired, b Cluster, opts 
 	if err != nil {
 		return nil, err
 	}
-	reused := 0
+	reused, memoized := 0, 0
 	for _, ps := range svcs {
 		if ps != nil && ps.ReadAt.Before(pl.readAt) {
 			reused++
+		}
+		if ps != nil && ps.Translation == nil && ps.memo != nil {
+			memoized++
 		}
 	}
 	lbs, err := pl.planLoadBalancing(ctx, opts.Prune || desired.Config.Prune, opts.AllowEmptyPrune)
@@ -210,7 +217,7 @@ func ComputePlanned(ctx context.Context, desired *spec.Desired, b Cluster, opts 
 	out := assemble(desired, b, ns, opts, sps, svcs)
 	out.Plan.LoadBalancing = lbs
 	out.Plan.Summarize()
-	out.Reused = reused
+	out.Reused, out.Memoized = reused, memoized
 	out.digest = pl.digest
 	if opts.DriftMode == DriftReport {
 		holdDrift(out)
