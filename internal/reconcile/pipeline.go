@@ -46,6 +46,8 @@ type Pass struct {
 	// Reuse and Unpause are PlanOptions.Reuse and PlanOptions.Unpause for this pass.
 	Reuse   ReuseFunc
 	Unpause UnpauseFunc
+	// ReuseOwned is PlanOptions.ReuseOwned for this pass.
+	ReuseOwned OwnedReuseFunc
 }
 
 // what names the tree in errors: the commit when there is one.
@@ -94,7 +96,7 @@ func (pp *Pipeline) Plan(ctx context.Context, pass Pass) (*Planned, error) {
 		}
 	}
 	opts := pp.Options
-	opts.Commit, opts.Reuse, opts.Unpause = pass.Revision.SHA, pass.Reuse, pass.Unpause
+	opts.Commit, opts.Reuse, opts.Unpause, opts.ReuseOwned = pass.Revision.SHA, pass.Reuse, pass.Unpause, pass.ReuseOwned
 	if pass.Label != "" {
 		opts.Label = pass.Label
 	}

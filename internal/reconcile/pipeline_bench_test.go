@@ -88,7 +88,7 @@ func BenchmarkDaemonPass5000(b *testing.B) {
 	pp := &Pipeline{Cluster: f, Options: PlanOptions{Source: "bench", Namespace: "default"},
 		Load: spec.LoadOptions{RelativeNames: true, Cache: spec.NewFileCache()}}
 	ctx := context.Background()
-	reads := memoReads{}
+	reads := newMemoReads()
 	pass := func(i int) *Planned {
 		p, err := pp.Plan(ctx, Pass{Dir: commits[i%2], Revision: source.Revision{SHA: fmt.Sprintf("%040x", i+1)}, Reuse: reads.lookup})
 		if err != nil {

@@ -55,6 +55,13 @@ type PlanOptions struct {
 	// reused service is always planned as unchanged and costs no Nomad call. Nil: every
 	// service is read.
 	Reuse ReuseFunc
+	// ReuseOwned, when set, may hand back the listing of this source's jobs that an
+	// earlier plan took (Planned.Owned), which the caller vouches is still right for
+	// every job outside desired (the daemon: Nomad's event stream shows no change since
+	// the listing began of any job this pass does not plan). Only those jobs matter to a
+	// plan: they are the orphans, and each is read again before it is planned. Nil, or
+	// ok false: the plan lists (at 5,000 jobs a filtered listing of megabytes).
+	ReuseOwned OwnedReuseFunc
 	// TestDriver is nomadjob.TranslateOptions.TestDriver (test-only, benchmarks).
 	TestDriver string
 	// DriftMode decides what the plan does with a service whose live job drifted while
@@ -77,6 +84,10 @@ type UnpauseFunc func(jobID, specHash string) bool
 // ReuseFunc hands back an earlier plan's reads of a job, or nil (PlanOptions.Reuse).
 type ReuseFunc func(jobID string) *PlannedService
 
+// OwnedReuseFunc hands back an earlier plan's listing of the source's jobs and when it
+// began, if it is still right for every job not in desired (PlanOptions.ReuseOwned).
+type OwnedReuseFunc func(desired map[string]bool) (owned []nomadbackend.OwnedJob, listedAt time.Time, ok bool)
+
 // sourceFor is spec.ResolveSource for this pass.
 func (o PlanOptions) sourceFor(d *spec.Desired) (id string, explicit bool) {
 	return spec.ResolveSource(o.Source, d.Config)
@@ -90,6 +101,10 @@ type Planned struct {
 	// Reused counts the services planned from PlanOptions.Reuse (no Nomad call), and
 	// Memoized those of them planned from the plan memo (not translated, plan_memo.go).
 	Reused, Memoized int
+	// Owned is the listing of the source's jobs that the plan's prune worked from, begun
+	// at OwnedAt (an earlier plan's, through PlanOptions.ReuseOwned).
+	Owned   []nomadbackend.OwnedJob
+	OwnedAt time.Time
 	// LoadDuration is how long Pipeline.Plan took to load and validate the tree (the
 	// rest of its time is planning); zero from ComputePlanned.
 	LoadDuration time.Duration
@@ -158,7 +173,8 @@ func ComputePlanned(ctx context.Context, desired *spec.Desired, b Cluster, opts 
 	if ns == "" {
 		ns = spec.DefaultConfig().Namespace
 	}
-	pl := &planner{b: b, desired: desired, ns: ns, families: newFamilyCache(b, ns), reuse: opts.Reuse, unpause: opts.Unpause, readAt: time.Now()}
+	pl := &planner{b: b, desired: desired, ns: ns, families: newFamilyCache(b, ns), reuse: opts.Reuse, reuseOwned: opts.ReuseOwned,
+		unpause: opts.Unpause, readAt: time.Now()}
 	pl.source, pl.sourceExplicit = opts.sourceFor(desired)
 	pl.testDriver = opts.TestDriver
 	pl.now = time.Now()
@@ -218,6 +234,7 @@ func ComputePlanned(ctx context.Context, desired *spec.Desired, b Cluster, opts 
 	out.Plan.LoadBalancing = lbs
 	out.Plan.Summarize()
 	out.Reused, out.Memoized = reused, memoized
+	out.Owned, out.OwnedAt = pl.owned, pl.ownedAt
 	out.digest = pl.digest
 	if opts.DriftMode == DriftReport {
 		holdDrift(out)
@@ -276,8 +293,12 @@ type planner struct {
 	testDriver     string
 	families       *familyCache
 	reuse          ReuseFunc
+	reuseOwned     OwnedReuseFunc
 	unpause        UnpauseFunc
-	readAt         time.Time
+	// owned and ownedAt are the listing prune worked from (Planned.Owned).
+	owned   []nomadbackend.OwnedJob
+	ownedAt time.Time
+	readAt  time.Time
 	// now is the pass's clock for the scheduled scaling actions (PlanOptions.Now).
 	now time.Time
 	// listed is the namespace's job listing taken before any record read (nil: none

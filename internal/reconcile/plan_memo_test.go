@@ -13,28 +13,78 @@ import (
 	"time"
 
 	"github.com/ecsgit/ecsgit/internal/nomadbackend"
+	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadjob"
 	"github.com/ecsgit/ecsgit/internal/plan"
 	"github.com/ecsgit/ecsgit/internal/repotest"
 	"github.com/ecsgit/ecsgit/internal/source"
 	"github.com/ecsgit/ecsgit/internal/spec"
 )
 
-// memoReads is the daemon's read cache reduced to what the plan memo rides on
-// (syncloop/loop_reuse.go): after each pass it keeps, of every service planned
-// unchanged since its apply, what ForReuse keeps; a job changed in Nomad is forgotten
-// (the daemon's event stream).
-type memoReads map[string]*PlannedService
-
-func (m memoReads) remember(p *Planned) {
-	clear(m)
-	for _, sp := range p.Plan.Services {
-		if ps := p.Services[sp.JobID]; sp.Action == plan.ActionNoop && ps != nil && ps.FromGit() && UnchangedSinceApplied(ps, &sp) {
-			m[sp.JobID] = ps.ForReuse()
-		}
-	}
+// memoReads is the daemon's read cache reduced to what the plan memo and the reused
+// listing ride on (syncloop/loop_reuse.go): after each pass it keeps, of every service
+// planned unchanged since its apply, what ForReuse keeps, and the pass's listing of the
+// source's jobs; a job changed in Nomad (events, see sync) is forgotten, and makes the
+// listing stale unless the pass plans it.
+type memoReads struct {
+	entries map[string]*PlannedService
+	owned   []nomadbackend.OwnedJob
+	ownedAt time.Time
+	events  map[string]bool   // jobs changed since the listing
+	indexes map[string]uint64 // the fake cluster's jobs as last seen (sync)
 }
 
-func (m memoReads) lookup(id string) *PlannedService { return m[id] }
+func newMemoReads() *memoReads {
+	return &memoReads{entries: map[string]*PlannedService{}, events: map[string]bool{}}
+}
+
+func (m *memoReads) remember(p *Planned) {
+	clear(m.entries)
+	for _, sp := range p.Plan.Services {
+		if ps := p.Services[sp.JobID]; sp.Action == plan.ActionNoop && ps != nil && ps.FromGit() && UnchangedSinceApplied(ps, &sp) {
+			m.entries[sp.JobID] = ps.ForReuse()
+		}
+	}
+	if !p.OwnedAt.Equal(m.ownedAt) {
+		clear(m.events) // a new listing
+	}
+	m.owned, m.ownedAt = p.Owned, p.OwnedAt
+}
+
+func (m *memoReads) lookup(id string) *PlannedService { return m.entries[id] }
+
+func (m *memoReads) ownedFor(desired map[string]bool) ([]nomadbackend.OwnedJob, time.Time, bool) {
+	if m.ownedAt.IsZero() {
+		return nil, time.Time{}, false
+	}
+	for id := range m.events {
+		if !desired[id] {
+			return nil, time.Time{}, false
+		}
+	}
+	return m.owned, m.ownedAt, true
+}
+
+// sync is the event stream: every job whose index moved (or that went) since the last
+// sync has an event.
+func (m *memoReads) sync(f *fakeCluster) {
+	now := f.jobIndexes()
+	for id, idx := range now {
+		if m.indexes[id] != idx {
+			m.event(id)
+		}
+	}
+	for id := range m.indexes {
+		if _, ok := now[id]; !ok {
+			m.event(id)
+		}
+	}
+	m.indexes = now
+}
+
+func (m *memoReads) event(id string) {
+	delete(m.entries, id)
+	m.events[id] = true
+}
 
 // The plan memo must never change a plan. A sequence of commits, each checked out in a
 // directory of its own and applied, is planned by a daemon-like pipeline (file cache,
@@ -88,7 +138,8 @@ func TestPipelineMemoEqualPlans(t *testing.T) {
 		}
 	}
 	cluster := newFakeCluster(t)
-	reads := memoReads{}
+	reads := newMemoReads()
+	var removed map[string]string
 	commits := []struct {
 		what   string
 		change func()
@@ -118,7 +169,19 @@ func TestPipelineMemoEqualPlans(t *testing.T) {
 		}, []string{"web", "worker"}},
 		{"the scalable target's range", edit("scaling-target.json", `"MaxCapacity": 4`, `"MaxCapacity": 5`), []string{"web", "worker"}},
 		{"the Service Connect provider's alias", edit("orders-service.json", `"port": 80`, `"port": 81`), []string{"web", "worker"}},
-		{"web's job changed by hand in Nomad", func() { cluster.touch("web"); delete(reads, "web") }, []string{"worker"}},
+		{"web's job changed by hand in Nomad", func() { cluster.touch("web"); reads.sync(cluster) }, []string{"worker"}},
+		{"worker removed from the repository (an orphan, shown)", func() {
+			removed = maps.Clone(files)
+			delete(files, "worker-service.json")
+			delete(files, "worker-taskdef.json")
+		}, nil},
+		{"the orphan again, from the reused listing", func() {}, []string{"web"}},
+		{"worker back", func() { files = removed }, []string{"web"}},
+		{"a job of this source registered by hand under another name", func() {
+			cluster.put(nomadbackend.LiveJob{ID: "stray", Namespace: "default", Status: "running",
+				ManagedBy: nomadjob.ManagedByValue, Source: "memo-test"})
+			reads.sync(cluster)
+		}, []string{"web", "worker"}},
 	}
 
 	opts := PlanOptions{Source: "memo-test", Namespace: "default", Now: func() time.Time { return time.Unix(1e9, 0) }}
@@ -129,7 +192,8 @@ func TestPipelineMemoEqualPlans(t *testing.T) {
 		c.change()
 		dir := filepath.Join(t.TempDir(), fmt.Sprintf("%040d", i))
 		writeFiles(t, dir, files)
-		got, err := daemon.Plan(ctx, Pass{Dir: dir, Revision: source.Revision{SHA: fmt.Sprintf("%040x", i+1)}, Reuse: reads.lookup})
+		listings := len(cluster.callsOf("list-owned "))
+		got, err := daemon.Plan(ctx, Pass{Dir: dir, Revision: source.Revision{SHA: fmt.Sprintf("%040x", i+1)}, Reuse: reads.lookup, ReuseOwned: reads.ownedFor})
 		if err != nil {
 			t.Fatalf("commit %d (%s): %v", i, c.what, err)
 		}
@@ -149,10 +213,14 @@ func TestPipelineMemoEqualPlans(t *testing.T) {
 		if slices.Sort(memoized); !slices.Equal(memoized, slices.Sorted(slices.Values(c.memoized))) {
 			t.Errorf("commit %d (%s): planned from the memo %v, want %v", i, c.what, memoized, slices.Sorted(slices.Values(c.memoized)))
 		}
+		if c.what == "the orphan again, from the reused listing" && len(cluster.callsOf("list-owned ")) != listings+1 {
+			t.Errorf("commit %d (%s): the daemon's pass listed the jobs again", i, c.what) // +1: the full pass's
+		}
 		if _, err := ApplyPlanned(ctx, cluster, got, ApplyOptions{Who: "memo-test", PlacementTimeout: time.Minute}); err != nil {
 			t.Fatalf("commit %d (%s): apply: %v", i, c.what, err)
 		}
 		reads.remember(got)
+		reads.sync(cluster)
 	}
 }
 
@@ -164,8 +232,8 @@ func memoPlanText(t *testing.T, got, full *Planned) string {
 	p := *got
 	p.Services = maps.Clone(got.Services)
 	for id, ps := range p.Services {
-		if ps.Translation != nil {
-			continue
+		if ps.Translation != nil || ps.memo == nil {
+			continue // translated, or a prune
 		}
 		f := full.Services[id]
 		for _, sp := range full.Plan.Services {

@@ -54,7 +54,8 @@ func (l *Loop) pass(ctx context.Context, work pendingWork) time.Duration {
 		return l.failed(attempt, &rev, "checkout", err)
 	}
 	checkedOut := time.Now()
-	planned, err := l.opts.Engine.Plan(ctx, reconcile.Pass{Dir: dir, Revision: rev, Reuse: l.reads.reuseFunc(), Unpause: l.unpauseFunc()})
+	planned, err := l.opts.Engine.Plan(ctx, reconcile.Pass{Dir: dir, Revision: rev, Reuse: l.reads.reuseFunc(),
+		ReuseOwned: l.reads.reuseOwnedFunc(), Unpause: l.unpauseFunc()})
 	if err != nil {
 		return l.failed(attempt, &rev, "plan", err)
 	}
