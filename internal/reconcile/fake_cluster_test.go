@@ -125,6 +125,9 @@ func (f *fakeCluster) ReadJob(_ context.Context, _, id string) (*nomadbackend.Li
 }
 
 func (f *fakeCluster) ListOwned(_ context.Context, ns, source string) ([]nomadbackend.OwnedJob, error) {
+	f.mu.Lock()
+	f.calls = append(f.calls, "list-owned "+source)
+	f.mu.Unlock()
 	return f.list(ns, func(l nomadbackend.LiveJob) bool {
 		return l.ManagedBy == nomadjob.ManagedByValue && l.Source == source
 	}), nil
@@ -397,4 +400,15 @@ func (f *fakeCluster) StopTask(_ context.Context, ns, jobID string) error { retu
 
 func (f *fakeCluster) PurgeExpiredTasks(context.Context, string, time.Duration, time.Time) ([]string, error) {
 	return nil, nil
+}
+
+// jobIndexes is every job's JobModifyIndex, by ID.
+func (f *fakeCluster) jobIndexes() map[string]uint64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make(map[string]uint64, len(f.jobs))
+	for id, j := range f.jobs {
+		out[id] = j.live.JobModifyIndex
+	}
+	return out
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/ecsgit/ecsgit/internal/source"
 	"github.com/ecsgit/ecsgit/internal/spec"
@@ -45,6 +46,8 @@ type Pass struct {
 	// Reuse and Unpause are PlanOptions.Reuse and PlanOptions.Unpause for this pass.
 	Reuse   ReuseFunc
 	Unpause UnpauseFunc
+	// ReuseOwned is PlanOptions.ReuseOwned for this pass.
+	ReuseOwned OwnedReuseFunc
 }
 
 // what names the tree in errors: the commit when there is one.
@@ -68,11 +71,14 @@ func (e *LoadError) Unwrap() error { return e.Err }
 // *InvalidRevisionError (before any Nomad call); an unreadable tree *LoadError.
 func (pp *Pipeline) Plan(ctx context.Context, pass Pass) (*Planned, error) {
 	load := pp.Load
-	if load.Cache != nil {
-		// A snapshot's manifest names each file's blob: unchanged files are not read.
+	if load.Cache != nil || pass.Reuse != nil {
+		// A snapshot's manifest names each file's blob: with the cache, unchanged files
+		// are not read; for the plan memo, each document's ContentKey comes from it.
 		load.Digests = source.SnapshotBlobs(pass.Dir)
 	}
+	loadStarted := time.Now()
 	desired, err := spec.Load(pass.Dir, load)
+	loaded := time.Since(loadStarted)
 	if err != nil {
 		return nil, &LoadError{What: pass.what(), Err: err}
 	}
@@ -90,13 +96,17 @@ func (pp *Pipeline) Plan(ctx context.Context, pass Pass) (*Planned, error) {
 		}
 	}
 	opts := pp.Options
-	opts.Commit, opts.Reuse, opts.Unpause = pass.Revision.SHA, pass.Reuse, pass.Unpause
+	opts.Commit, opts.Reuse, opts.Unpause, opts.ReuseOwned = pass.Revision.SHA, pass.Reuse, pass.Unpause, pass.ReuseOwned
 	if pass.Label != "" {
 		opts.Label = pass.Label
 	}
 	// Not wrapped: the caller names the pass (the daemon's phase and commit, the CLI's
 	// directory), and the error already names the service.
-	return ComputePlanned(ctx, desired, pp.Cluster, opts)
+	p, err := ComputePlanned(ctx, desired, pp.Cluster, opts)
+	if p != nil {
+		p.LoadDuration = loaded
+	}
+	return p, err
 }
 
 // relativeDiagnostics renders the blocking diagnostics with paths inside the repository:

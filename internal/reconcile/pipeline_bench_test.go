@@ -64,3 +64,49 @@ func BenchmarkPipelinePass5000(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDaemonPass5000 is one daemon pass at 5,000 services as the daemon runs it,
+// without Nomad: plan with the file cache and the earlier pass's reads (and plan memos,
+// plan_memo.go) handed back as syncloop's read cache does, then apply. The commits
+// alternate one task definition, so every pass registers one service and finds 4,999
+// unchanged.
+//
+//	go test ./internal/reconcile -run '^$' -bench DaemonPass5000 -benchtime 4x
+func BenchmarkDaemonPass5000(b *testing.B) {
+	svcs := make([]repotest.Service, 5000)
+	for i := range svcs {
+		svcs[i] = repotest.Service{Name: fmt.Sprintf("svc-%04d", i), Image: "app:1", Memory: 64, Count: 1}
+	}
+	files := repotest.New("", svcs...).Files()
+	commits := make([]string, 2)
+	for i := range commits {
+		files["svc-0001-taskdef.json"] = strings.Replace(files["svc-0001-taskdef.json"], fmt.Sprintf(`"app:%d"`, i+1-i%2), fmt.Sprintf(`"app:%d"`, i+1), 1)
+		commits[i] = b.TempDir()
+		writeFiles(b, commits[i], files)
+	}
+	f := newFakeCluster(&testing.T{})
+	pp := &Pipeline{Cluster: f, Options: PlanOptions{Source: "bench", Namespace: "default"},
+		Load: spec.LoadOptions{RelativeNames: true, Cache: spec.NewFileCache()}}
+	ctx := context.Background()
+	reads := newMemoReads()
+	pass := func(i int) *Planned {
+		p, err := pp.Plan(ctx, Pass{Dir: commits[i%2], Revision: source.Revision{SHA: fmt.Sprintf("%040x", i+1)}, Reuse: reads.lookup})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := ApplyPlanned(ctx, f, p, ApplyOptions{Who: "bench", PlacementTimeout: time.Minute}); err != nil {
+			b.Fatal(err)
+		}
+		reads.remember(p)
+		return p
+	}
+	pass(1) // creates everything
+	pass(1) // reads everything: all unchanged
+	i := 0
+	for b.Loop() {
+		if p := pass(i); p.Reused < len(svcs)-1 {
+			b.Fatalf("pass %d: %d reused", i, p.Reused)
+		}
+		i++
+	}
+}

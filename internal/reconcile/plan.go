@@ -55,6 +55,13 @@ type PlanOptions struct {
 	// reused service is always planned as unchanged and costs no Nomad call. Nil: every
 	// service is read.
 	Reuse ReuseFunc
+	// ReuseOwned, when set, may hand back the listing of this source's jobs that an
+	// earlier plan took (Planned.Owned), which the caller vouches is still right for
+	// every job outside desired (the daemon: Nomad's event stream shows no change since
+	// the listing began of any job this pass does not plan). Only those jobs matter to a
+	// plan: they are the orphans, and each is read again before it is planned. Nil, or
+	// ok false: the plan lists (at 5,000 jobs a filtered listing of megabytes).
+	ReuseOwned OwnedReuseFunc
 	// TestDriver is nomadjob.TranslateOptions.TestDriver (test-only, benchmarks).
 	TestDriver string
 	// DriftMode decides what the plan does with a service whose live job drifted while
@@ -77,6 +84,10 @@ type UnpauseFunc func(jobID, specHash string) bool
 // ReuseFunc hands back an earlier plan's reads of a job, or nil (PlanOptions.Reuse).
 type ReuseFunc func(jobID string) *PlannedService
 
+// OwnedReuseFunc hands back an earlier plan's listing of the source's jobs and when it
+// began, if it is still right for every job not in desired (PlanOptions.ReuseOwned).
+type OwnedReuseFunc func(desired map[string]bool) (owned []nomadbackend.OwnedJob, listedAt time.Time, ok bool)
+
 // sourceFor is spec.ResolveSource for this pass.
 func (o PlanOptions) sourceFor(d *spec.Desired) (id string, explicit bool) {
 	return spec.ResolveSource(o.Source, d.Config)
@@ -87,8 +98,16 @@ type Planned struct {
 	Plan *plan.Plan
 	// Services by Nomad job ID, for every service in Plan.Services (desired and pruned).
 	Services map[string]*PlannedService
-	// Reused counts the services planned from PlanOptions.Reuse (no Nomad call).
-	Reused int
+	// Reused counts the services planned from PlanOptions.Reuse (no Nomad call), and
+	// Memoized those of them planned from the plan memo (not translated, plan_memo.go).
+	Reused, Memoized int
+	// Owned is the listing of the source's jobs that the plan's prune worked from, begun
+	// at OwnedAt (an earlier plan's, through PlanOptions.ReuseOwned).
+	Owned   []nomadbackend.OwnedJob
+	OwnedAt time.Time
+	// LoadDuration is how long Pipeline.Plan took to load and validate the tree (the
+	// rest of its time is planning); zero from ComputePlanned.
+	LoadDuration time.Duration
 
 	// digest is the record digest this plan read (nil: none read, the plan read every
 	// record); apply brings it up to date at its end (apply_digest.go).
@@ -119,6 +138,12 @@ type PlannedService struct {
 	// recordPartial: Record came from an earlier pass (fromPrior), without its history,
 	// or from the digest (ServiceRecord.Summary).
 	recordPartial bool
+	// memo and noChanges are the plan memo (plan_memo.go): what a later pass may reuse
+	// of this service's translation, and describeRevision's verdict on Record. A service
+	// planned from the memo has no Translation (it is unchanged: apply never needs its
+	// job).
+	memo      *translationMemo
+	noChanges *revisionVerdict
 	// family is the family record the plan found the revision in (read-only, shared).
 	family *nomadbackend.FamilyRecord
 
@@ -148,7 +173,8 @@ func ComputePlanned(ctx context.Context, desired *spec.Desired, b Cluster, opts 
 	if ns == "" {
 		ns = spec.DefaultConfig().Namespace
 	}
-	pl := &planner{b: b, desired: desired, ns: ns, families: newFamilyCache(b, ns), reuse: opts.Reuse, unpause: opts.Unpause, readAt: time.Now()}
+	pl := &planner{b: b, desired: desired, ns: ns, families: newFamilyCache(b, ns), reuse: opts.Reuse, reuseOwned: opts.ReuseOwned,
+		unpause: opts.Unpause, readAt: time.Now()}
 	pl.source, pl.sourceExplicit = opts.sourceFor(desired)
 	pl.testDriver = opts.TestDriver
 	pl.now = time.Now()
@@ -189,10 +215,13 @@ func ComputePlanned(ctx context.Context, desired *spec.Desired, b Cluster, opts 
 	if err != nil {
 		return nil, err
 	}
-	reused := 0
+	reused, memoized := 0, 0
 	for _, ps := range svcs {
 		if ps != nil && ps.ReadAt.Before(pl.readAt) {
 			reused++
+		}
+		if ps != nil && ps.Translation == nil && ps.memo != nil {
+			memoized++
 		}
 	}
 	lbs, err := pl.planLoadBalancing(ctx, opts.Prune || desired.Config.Prune, opts.AllowEmptyPrune)
@@ -204,7 +233,8 @@ func ComputePlanned(ctx context.Context, desired *spec.Desired, b Cluster, opts 
 	out := assemble(desired, b, ns, opts, sps, svcs)
 	out.Plan.LoadBalancing = lbs
 	out.Plan.Summarize()
-	out.Reused = reused
+	out.Reused, out.Memoized = reused, memoized
+	out.Owned, out.OwnedAt = pl.owned, pl.ownedAt
 	out.digest = pl.digest
 	if opts.DriftMode == DriftReport {
 		holdDrift(out)
@@ -263,8 +293,12 @@ type planner struct {
 	testDriver     string
 	families       *familyCache
 	reuse          ReuseFunc
+	reuseOwned     OwnedReuseFunc
 	unpause        UnpauseFunc
-	readAt         time.Time
+	// owned and ownedAt are the listing prune worked from (Planned.Owned).
+	owned   []nomadbackend.OwnedJob
+	ownedAt time.Time
+	readAt  time.Time
 	// now is the pass's clock for the scheduled scaling actions (PlanOptions.Now).
 	now time.Time
 	// listed is the namespace's job listing taken before any record read (nil: none
@@ -301,7 +335,10 @@ var _ jobLister = (*nomadbackend.Client)(nil)
 const listJobsFrom = 16
 
 func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.ServicePlan, *PlannedService, error) {
-	tr, err := nomadjob.Translate(pl.desired, svc, nomadjob.TranslateOptions{Source: pl.source, TestDriver: pl.testDriver, Now: pl.now})
+	if sp, ps, ok := pl.serviceFromMemo(svc); ok {
+		return sp, ps, nil
+	}
+	tr, err := nomadjob.Translate(pl.desired, svc, pl.translateOptions())
 	if err != nil {
 		return plan.ServicePlan{}, nil, &ContentError{Service: svc.ServiceName, Err: err}
 	}
@@ -314,6 +351,7 @@ func (pl *planner) service(ctx context.Context, svc *spec.ServiceDoc) (plan.Serv
 		Fidelity: fidelity(ps), Rollout: rolloutPreview(tr.Rollout), Routes: routes(pl.desired, svc),
 		ServiceConnect: serviceConnect(pl.desired, svc),
 		SecretNames:    nomadjob.SecretEnvNames(tr.Secrets)}
+	pl.rememberTranslation(ps, &sp, tr)
 	if s, p := svc.Schedule, tr.Periodic; s != nil && p != nil {
 		sp.Schedule = &plan.ScheduleSummary{Name: s.Name, Expression: s.ScheduleExpression, TimeZone: p.TimeZone,
 			NomadCron: p.Cron, Enabled: p.Enabled, TaskCount: desiredCountOf(svc)}
@@ -562,6 +600,7 @@ func fromPrior(ps *PlannedService, sp *plan.ServicePlan, prior *PlannedService, 
 	cand, c := *ps, *sp
 	cand.Live, cand.Record, cand.ReadAt, cand.recordPartial = prior.Live, prior.Record, prior.ReadAt, true
 	cand.ContentHash, cand.Revision, cand.RevisionIsKnown = prior.ContentHash, prior.Revision, prior.RevisionIsKnown
+	cand.noChanges = prior.noChanges // about prior.Record, which cand now plans from
 	if err := describeRevision(&cand, &c); err != nil {
 		return false, err
 	}
@@ -594,6 +633,16 @@ func describeRevision(ps *PlannedService, sp *plan.ServicePlan) error {
 		sp.Changes = nil
 		return nil
 	}
+	verdict := revisionVerdict{specHash: sp.SpecHash, contentHash: ps.ContentHash}
+	if ps.Record != nil {
+		verdict.recordIndex = ps.Record.ModifyIndex
+	}
+	if v := ps.noChanges; v != nil && verdict.recordIndex != 0 && verdict.contentHash != "" && *v == verdict {
+		// An earlier pass diffed these very documents against this very record.
+		sp.Changes = nil
+		return nil
+	}
+	ps.noChanges = nil
 	svc := &ps.Service.Service
 	if ps.Service.Schedule != nil {
 		svc = nil // a schedule's stand-in service is not shown: its schedule is
@@ -610,16 +659,25 @@ func describeRevision(ps *PlannedService, sp *plan.ServicePlan) error {
 		changes = append(changes, plan.DiffSchedules(old, &s.Schedule)...)
 	}
 	sp.Changes = changes
+	if len(changes) == 0 && verdict.recordIndex != 0 && verdict.contentHash != "" {
+		ps.noChanges = &verdict
+	}
 	return nil
 }
 
 func fidelity(ps *PlannedService) []spec.FidelityNote {
+	return fidelityNotes(ps.TaskDefinition, ps.Service, ps.Translation.Fidelity)
+}
+
+// fidelityNotes joins the notes of the conversions into the task definition and the
+// service (compose) with the translator's.
+func fidelityNotes(td *spec.TaskDefinitionDoc, svc *spec.ServiceDoc, translated []spec.FidelityNote) []spec.FidelityNote {
 	var notes []spec.FidelityNote
-	if ps.TaskDefinition != nil {
-		notes = append(notes, ps.TaskDefinition.Fidelity...)
+	if td != nil {
+		notes = append(notes, td.Fidelity...)
 	}
-	notes = append(notes, ps.Service.Fidelity...)
-	return append(notes, ps.Translation.Fidelity...)
+	notes = append(notes, svc.Fidelity...)
+	return append(notes, translated...)
 }
 
 func placement(d *nomadbackend.DryRun) *plan.Placement {
@@ -646,5 +704,9 @@ func (ps *PlannedService) ForReuse() *PlannedService {
 	rec := *ps.Record
 	rec.History = nil // only read when the record is written, which an unchanged service never is
 	return &PlannedService{Live: &live, Record: &rec, ContentHash: ps.ContentHash, Revision: ps.Revision,
-		RevisionIsKnown: ps.RevisionIsKnown, ReadAt: ps.ReadAt}
+		RevisionIsKnown: ps.RevisionIsKnown, ReadAt: ps.ReadAt, memo: ps.memo, noChanges: ps.noChanges}
 }
+
+// FromGit reports that ps plans a service of the repository (translated, or planned
+// from the plan memo), not the prune of a job that left it.
+func (ps *PlannedService) FromGit() bool { return ps.Translation != nil || ps.memo != nil }

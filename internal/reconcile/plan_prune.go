@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/ecsgit/ecsgit/internal/nomadbackend"
 	"github.com/ecsgit/ecsgit/internal/parallel"
@@ -15,14 +16,22 @@ import (
 // still sees them. Only jobs carrying this source's ownership meta are ever listed, and an
 // empty desired state never deletes anything unless allowEmpty (decision 9).
 func (pl *planner) prune(ctx context.Context, desired []plan.ServicePlan, enabled, allowEmpty bool) ([]plan.ServicePlan, []*PlannedService, error) {
-	owned, err := pl.b.ListOwned(ctx, pl.ns, pl.source)
-	if err != nil {
-		return nil, nil, fmt.Errorf("plan prune: %w", err)
-	}
 	want := make(map[string]bool, len(desired))
 	for _, sp := range desired {
 		want[sp.JobID] = true
 	}
+	owned, at, ok := []nomadbackend.OwnedJob(nil), time.Time{}, false
+	if pl.reuseOwned != nil {
+		owned, at, ok = pl.reuseOwned(want)
+	}
+	if !ok {
+		at = time.Now()
+		var err error
+		if owned, err = pl.b.ListOwned(ctx, pl.ns, pl.source); err != nil {
+			return nil, nil, fmt.Errorf("plan prune: %w", err)
+		}
+	}
+	pl.owned, pl.ownedAt = owned, at
 	var orphans []nomadbackend.OwnedJob
 	for _, j := range owned {
 		if !want[j.ID] && !j.Stopped {
@@ -38,7 +47,7 @@ func (pl *planner) prune(ctx context.Context, desired []plan.ServicePlan, enable
 	}
 	sps := make([]plan.ServicePlan, len(orphans))
 	svcs := make([]*PlannedService, len(orphans))
-	err = parallel.ForEach(ctx, len(orphans), pl.b.Concurrency(), func(ctx context.Context, i int) error {
+	err := parallel.ForEach(ctx, len(orphans), pl.b.Concurrency(), func(ctx context.Context, i int) error {
 		j := orphans[i]
 		live, err := pl.b.ReadJob(ctx, pl.ns, j.ID)
 		if err != nil {

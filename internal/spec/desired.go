@@ -13,6 +13,10 @@ type TaskDefinitionDoc struct {
 	// Fidelity holds notes from the conversion that produced this definition (compose);
 	// empty for ECS JSON.
 	Fidelity []FidelityNote `json:"-"`
+	// ContentKey names the file the document was decoded from and its content (git blob
+	// or SHA-256), when Load knew it (LoadOptions.Digests or Cache); empty otherwise. Two
+	// documents with the same key were decoded from the same bytes, positions included.
+	ContentKey string `json:"-"`
 }
 
 // ServiceDoc is a service definition as found in the repository.
@@ -22,6 +26,8 @@ type ServiceDoc struct {
 	Fields PosMap `json:"-"` // as TaskDefinitionDoc.Fields
 	table  *PosTable
 	Origin string `json:"-"`
+	// ContentKey is TaskDefinitionDoc.ContentKey for the service's file.
+	ContentKey string `json:"-"`
 	// After lists services that must be applied (and healthy) before this one: from
 	// ecsgit.yaml `services.<name>.after`, or from compose depends_on across services.
 	After []string `json:"-"`

@@ -30,6 +30,7 @@ func TestFileCacheSameDesired(t *testing.T) {
 					t.Fatal(err)
 				}
 				samePositions(t, got, want)
+				takeContentKeys(t, got)
 				if !reflect.DeepEqual(got, want) {
 					t.Fatalf("pass %d through the cache differs from the load without one", pass)
 				}
@@ -120,5 +121,23 @@ func TestFileCacheDigestsSkipReading(t *testing.T) {
 	}
 	if got, st := image(load("b2")), cache.Stats(); got != "app:2" || st.Misses != 1 {
 		t.Fatalf("new key: want app:2 decoded, got %s (%+v)", got, st)
+	}
+}
+
+// takeContentKeys checks that every JSON document of a load through a cache names its
+// file and content, and clears the keys (a load without cache or digests has none).
+func takeContentKeys(t *testing.T, d *Desired) {
+	t.Helper()
+	for _, td := range d.TaskDefinitions {
+		if td.Origin == "" && !strings.HasPrefix(td.ContentKey, td.Pos.File+"\x00sha256:") {
+			t.Errorf("task definition %s: content key %q", td.Family, td.ContentKey)
+		}
+		td.ContentKey = ""
+	}
+	for _, svc := range d.Services {
+		if svc.Origin == "" && svc.Schedule == nil && !strings.HasPrefix(svc.ContentKey, svc.Pos.File+"\x00sha256:") {
+			t.Errorf("service %s: content key %q", svc.ServiceName, svc.ContentKey)
+		}
+		svc.ContentKey = ""
 	}
 }

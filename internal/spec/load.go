@@ -246,10 +246,12 @@ func load(root string, files []string, cfg Config, opts LoadOptions) *Desired {
 func loadFile(path, name, rel string, opts LoadOptions) fileResult {
 	cache := opts.Cache
 	key := ""
-	if blob, ok := opts.Digests[rel]; ok && cache != nil {
+	if blob, ok := opts.Digests[rel]; ok {
 		key = "git:" + blob
-		if r, ok := cache.get(name, key); ok {
-			return r
+		if cache != nil {
+			if r, ok := cache.get(name, key); ok {
+				return r.withContentKey(name, key)
+			}
 		}
 	}
 	src, err := os.ReadFile(path)
@@ -258,16 +260,32 @@ func loadFile(path, name, rel string, opts LoadOptions) fileResult {
 			diags: Diagnostics{{Pos: Pos{File: name}, Severity: SeverityError, Rule: RuleRepoRead, Message: err.Error()}}}
 	}
 	if cache == nil {
-		return decodeFile(name, rel, src)
+		return decodeFile(name, rel, src).withContentKey(name, key)
 	}
 	if key == "" {
 		key = fmt.Sprintf("sha256:%x", sha256.Sum256(src))
 		if r, ok := cache.get(name, key); ok {
-			return r
+			return r.withContentKey(name, key)
 		}
 	}
 	r := decodeFile(name, rel, src)
 	cache.put(name, key, r)
+	return r.withContentKey(name, key)
+}
+
+// withContentKey sets the ContentKey of r's document (r's own copy: a cached result is
+// handed out copied) from the file's name and content key; an empty key sets none.
+func (r fileResult) withContentKey(name, key string) fileResult {
+	if key == "" {
+		return r
+	}
+	ck := name + "\x00" + key
+	if r.td != nil {
+		r.td.ContentKey = ck
+	}
+	if r.svc != nil {
+		r.svc.ContentKey = ck
+	}
 	return r
 }
 

@@ -107,14 +107,14 @@ func (b *bench) daemon(ctx context.Context, res *DaemonResult) error {
 		}
 	}()
 	// Converge: all N jobs registered.
-	deadline := time.Now().Add(10 * time.Minute)
+	deadline := time.Now().Add(b.c.ConvergeTimeout)
 	for {
 		jobs, _, err := b.k.c.Jobs().List(&api.QueryOptions{Namespace: ns})
 		if err == nil && len(jobs) >= n {
 			break
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("sync did not register %d jobs in 10 min (see %s)", n, logf.Name())
+			return fmt.Errorf("sync did not register %d jobs in %s (see %s)", n, b.c.ConvergeTimeout, logf.Name())
 		}
 		if cmd.ProcessState != nil {
 			return fmt.Errorf("sync exited")

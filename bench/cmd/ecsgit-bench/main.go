@@ -35,24 +35,26 @@ type config struct {
 	Seed         uint64
 	Steps        map[string]bool
 	Soak         time.Duration
-	DaemonN      int
-	PollInterval time.Duration
-	ProfileDir   string        // daemon heap/goroutine profiles and memstats (empty: none)
-	ProfileEvery time.Duration // interval between daemon profiles
-	DaemonEnv    string        // extra environment of the daemon (comma-separated K=V)
-	RolloutN     int
-	Ecsgit       string
-	Nomad        string
-	Addr         string
-	ClusterDir   string
-	Port         int
-	Work         string
-	Doc          string
-	ImgDir       string
-	ResultsFile  string
-	Quick        bool
-	KeepCluster  bool
-	Args         string
+	// ConvergeTimeout bounds the daemon's first pass (all N jobs registered).
+	ConvergeTimeout time.Duration
+	DaemonN         int
+	PollInterval    time.Duration
+	ProfileDir      string        // daemon heap/goroutine profiles and memstats (empty: none)
+	ProfileEvery    time.Duration // interval between daemon profiles
+	DaemonEnv       string        // extra environment of the daemon (comma-separated K=V)
+	RolloutN        int
+	Ecsgit          string
+	Nomad           string
+	Addr            string
+	ClusterDir      string
+	Port            int
+	Work            string
+	Doc             string
+	ImgDir          string
+	ResultsFile     string
+	Quick           bool
+	KeepCluster     bool
+	Args            string
 }
 
 func main() {
@@ -70,6 +72,7 @@ func main() {
 	flag.IntVar(&c.Parallel, "parallel", 8, "concurrency of the parallel Nomad CLI loop (xargs -P)")
 	flag.Uint64Var(&c.Seed, "seed", 1, "generator seed")
 	flag.StringVar(&steps, "steps", "validate,plan,apply,noop,daemon,rollout,gobench", "steps to run")
+	flag.DurationVar(&c.ConvergeTimeout, "converge-timeout", 10*time.Minute, "how long the daemon step waits for the first pass to register all N jobs (5,000 on a shared machine can take longer than the default)")
 	flag.DurationVar(&c.Soak, "soak", 3*time.Minute, "daemon memory window (the issue asks for 30m at 1,000 services: -soak 30m)")
 	flag.IntVar(&c.DaemonN, "daemon-n", 0, "services held by the daemon (default: the largest N)")
 	flag.DurationVar(&c.PollInterval, "poll-interval", 10*time.Second, "ecsgit sync --interval for the poll latency")

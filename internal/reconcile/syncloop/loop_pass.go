@@ -48,11 +48,14 @@ func (l *Loop) pass(ctx context.Context, work pendingWork) time.Duration {
 	// One forced collection per pass is milliseconds against the pass itself.
 	defer debug.FreeOSMemory()
 
+	fetched := time.Now()
 	dir, err := l.opts.Source.Checkout(ctx, rev)
 	if err != nil {
 		return l.failed(attempt, &rev, "checkout", err)
 	}
-	planned, err := l.opts.Engine.Plan(ctx, reconcile.Pass{Dir: dir, Revision: rev, Reuse: l.reads.reuseFunc(), Unpause: l.unpauseFunc()})
+	checkedOut := time.Now()
+	planned, err := l.opts.Engine.Plan(ctx, reconcile.Pass{Dir: dir, Revision: rev, Reuse: l.reads.reuseFunc(),
+		ReuseOwned: l.reads.reuseOwnedFunc(), Unpause: l.unpauseFunc()})
 	if err != nil {
 		return l.failed(attempt, &rev, "plan", err)
 	}
@@ -64,7 +67,9 @@ func (l *Loop) pass(ctx context.Context, work pendingWork) time.Duration {
 	// write and its record belong together.
 	applyCtx, cancel := graceContext(ctx, l.opts.ApplyGrace)
 	defer cancel()
+	applyStarted := time.Now()
 	res, err := l.opts.Engine.Apply(applyCtx, planned, rev)
+	applied := time.Now()
 	l.rememberSpecs(planned, res)
 	l.noteOwnWrites(res)
 	attempt.Pruned = prunesOf(res)
@@ -84,7 +89,12 @@ func (l *Loop) pass(ctx context.Context, work pendingWork) time.Duration {
 	}
 	l.succeeded(attempt, rev, services, planned)
 	log.Info("sync: applied", "commit", rev.Short(), "trigger", trigger, "summary", summaryLine(planned.Plan),
-		"services_read", read, "duration", time.Since(started).Round(time.Millisecond), "next_poll", l.opts.Interval)
+		"services_read", read, "memoized", planned.Memoized, "duration", time.Since(started).Round(time.Millisecond),
+		// Where the pass's time went (docs/benchmarks.md, "Where a webhook pass goes").
+		"fetch", fetched.Sub(started).Round(time.Millisecond), "checkout", checkedOut.Sub(fetched).Round(time.Millisecond),
+		"load", planned.LoadDuration.Round(time.Millisecond), "plan", (applyStarted.Sub(checkedOut) - planned.LoadDuration).Round(time.Millisecond),
+		"apply", applied.Sub(applyStarted).Round(time.Millisecond), "bookkeeping", time.Since(applied).Round(time.Millisecond),
+		"next_poll", l.opts.Interval)
 	return 0
 }
 

@@ -4,6 +4,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ecsgit/ecsgit/internal/nomadbackend"
 	"github.com/ecsgit/ecsgit/internal/plan"
 	"github.com/ecsgit/ecsgit/internal/reconcile"
 )
@@ -26,6 +27,13 @@ import (
 //
 // Only services planned as unchanged are kept: a service ecsgit just wrote has an event
 // after its read, and is read again on the next pass anyway.
+//
+// The same holds for the listing of the source's jobs that prune works from (ownedFor):
+// what a plan needs of it is the jobs it does not plan as desired (the orphans, each read
+// again before it is planned), so it is reused while no event arrived since the listing
+// began for any job outside the desired set of the pass. ecsgit's own registers of the
+// services it plans therefore keep it; a job removed from Git, deregistered, or
+// registered by anyone under another name lists again.
 type readCache struct {
 	maxAge time.Duration // 0: disabled, every pass reads every service
 	now    func() time.Time
@@ -34,6 +42,8 @@ type readCache struct {
 	since   time.Time                            // stream subscribed at (zero: not subscribed)
 	entries map[string]*reconcile.PlannedService // jobID → an unchanged service's reads
 	events  map[string]time.Time                 // jobID → the last event seen for it
+	owned   []nomadbackend.OwnedJob              // the last plan's listing of the source's jobs
+	ownedAt time.Time                            // when that listing began (zero: none)
 }
 
 func newReadCache(maxAge time.Duration) *readCache {
@@ -54,6 +64,7 @@ func (c *readCache) interrupted() {
 	c.since = time.Time{}
 	clear(c.entries)
 	clear(c.events)
+	c.owned, c.ownedAt = nil, time.Time{}
 }
 
 // jobEvent: the job changed in Nomad (or may have: a purge without a job body).
@@ -79,6 +90,23 @@ func (c *readCache) lookup(jobID string) *reconcile.PlannedService {
 	return ps
 }
 
+// ownedFor is PlanOptions.ReuseOwned: the last listing of the source's jobs, if no
+// event since it began concerns a job outside desired.
+func (c *readCache) ownedFor(desired map[string]bool) ([]nomadbackend.OwnedJob, time.Time, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	at := c.ownedAt
+	if at.IsZero() || c.since.IsZero() || at.Before(c.since) || c.now().Sub(at) >= c.maxAge {
+		return nil, time.Time{}, false
+	}
+	for id, ev := range c.events {
+		if !ev.Before(at) && !desired[id] {
+			return nil, time.Time{}, false
+		}
+	}
+	return c.owned, at, true
+}
+
 // remember keeps the reads of every service p planned as unchanged, replacing what an
 // earlier pass kept (a service that left the repository is forgotten).
 func (c *readCache) remember(p *reconcile.Planned) {
@@ -88,11 +116,12 @@ func (c *readCache) remember(p *reconcile.Planned) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	clear(c.entries)
+	c.owned, c.ownedAt = p.Owned, p.OwnedAt
 	now := c.now()
 	for i := range p.Plan.Services {
 		sp := &p.Plan.Services[i]
 		ps := p.Services[sp.JobID]
-		if sp.Action != plan.ActionNoop || ps == nil || ps.Translation == nil || !reconcile.UnchangedSinceApplied(ps, sp) {
+		if sp.Action != plan.ActionNoop || ps == nil || !ps.FromGit() || !reconcile.UnchangedSinceApplied(ps, sp) {
 			continue
 		}
 		c.entries[sp.JobID] = ps.ForReuse()
@@ -103,6 +132,14 @@ func (c *readCache) remember(p *reconcile.Planned) {
 			delete(c.events, id)
 		}
 	}
+}
+
+// reuseOwnedFunc is the PlanOptions.ReuseOwned of the next pass (nil when disabled).
+func (c *readCache) reuseOwnedFunc() reconcile.OwnedReuseFunc {
+	if c.maxAge <= 0 {
+		return nil
+	}
+	return c.ownedFor
 }
 
 // reuseFunc is the PlanOptions.Reuse of the next pass (nil when disabled).

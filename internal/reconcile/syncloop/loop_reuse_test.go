@@ -121,3 +121,42 @@ func TestReadCacheRemembersOnlyUnchanged(t *testing.T) {
 		t.Fatal("remember must replace what an earlier pass kept")
 	}
 }
+
+// The listing of the source's jobs is handed back while no event since it began concerns
+// a job the pass does not plan (those are the only ones prune looks at).
+func TestReadCacheReusesTheOwnedListingOnlyForDesiredJobsEvents(t *testing.T) {
+	desired := map[string]bool{"web": true, "api": true}
+	cases := []struct {
+		name string
+		run  func(c *readCache, clk *fakeClock) // after a listing at clk's time, remembered
+		want bool
+	}{
+		{"quiet", func(c *readCache, clk *fakeClock) { clk.add(time.Minute) }, true},
+		{"ecsgit registered a desired service", func(c *readCache, clk *fakeClock) { clk.add(time.Second); c.jobEvent("web") }, true},
+		{"a job outside the repository changed", func(c *readCache, clk *fakeClock) { clk.add(time.Second); c.jobEvent("old") }, false},
+		{"a new job appeared", func(c *readCache, clk *fakeClock) { clk.add(time.Second); c.jobEvent("new") }, false},
+		{"an event during the listing", func(c *readCache, clk *fakeClock) { c.jobEvent("old") }, false},
+		{"stream interrupted", func(c *readCache, clk *fakeClock) { c.interrupted(); c.subscribed() }, false},
+		{"max age reached", func(c *readCache, clk *fakeClock) { clk.add(10 * time.Minute) }, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := &fakeClock{t: time.Unix(1_000_000, 0)}
+			c := newReadCache(10 * time.Minute)
+			c.now = clk.now
+			c.subscribed()
+			clk.add(time.Millisecond)
+			p := unchangedPlan("web", clk.now())
+			p.Owned, p.OwnedAt = []nomadbackend.OwnedJob{{ID: "web"}, {ID: "old"}}, clk.now()
+			c.remember(p)
+			tc.run(c, clk)
+			owned, at, ok := c.ownedFor(desired)
+			if ok != tc.want {
+				t.Fatalf("reused = %v, want %v", ok, tc.want)
+			}
+			if ok && (len(owned) != 2 || !at.Equal(p.OwnedAt)) {
+				t.Errorf("reused %v at %v, want the listing of %v", owned, at, p.OwnedAt)
+			}
+		})
+	}
+}
