@@ -203,3 +203,56 @@ func TestApplyInterruptedBeforeTheMergedWrite(t *testing.T) {
 		t.Fatalf("record after resuming: %+v", rec)
 	}
 }
+
+// A daemon pass (PlanOptions.Reuse) lists the namespace's jobs, as a plan does, when 16
+// or more of its services have no earlier reads to reuse: the pass after the first one
+// at 5,000 services read every job and record one by one (54 s). A pass that reuses
+// nearly everything still reads its few services one by one, and both plan the same.
+func TestDaemonPassListsWhenManyServicesAreUnread(t *testing.T) {
+	s := &splitFake{fakeCluster: newFakeCluster(t)}
+	dir := t.TempDir()
+	svcs := manyServices(20, 0)
+	if res := splitPlanApply(t, s, dir, svcs); !res.OK() {
+		t.Fatalf("apply: %+v", res.Services)
+	}
+	d := repotest.New("default", svcs...).WriteLoad(t, dir)
+	first, err := ComputePlanned(t.Context(), d, s, PlanOptions{Source: fakeSource})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		reusable     int // services the pass has earlier reads of
+		wantListings int
+	}{
+		{reusable: 20, wantListings: 0},
+		{reusable: 10, wantListings: 0}, // 10 unread: read one by one
+		{reusable: 4, wantListings: 1},  // 16 unread
+		{reusable: 0, wantListings: 1},
+	} {
+		t.Run(fmt.Sprintf("reusable=%d", tc.reusable), func(t *testing.T) {
+			kept := map[string]*PlannedService{}
+			for _, svc := range svcs[:tc.reusable] {
+				ps := first.Services[svc.Name] // no jobPrefix: the job ID is the service name
+				if ps == nil {
+					t.Fatalf("no planned service %s", svc.Name)
+				}
+				kept[svc.Name] = ps.ForReuse()
+			}
+			s.reset()
+			p, err := ComputePlanned(t.Context(), d, s, PlanOptions{Source: fakeSource,
+				Reuse: func(jobID string) *PlannedService { return kept[jobID] }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.listings != tc.wantListings {
+				t.Errorf("listings = %d, want %d", s.listings, tc.wantListings)
+			}
+			if sum := p.Plan.Summary; sum != (plan.Summary{Unchanged: len(svcs)}) {
+				t.Errorf("plan summary = %+v, want %d unchanged and nothing else", sum, len(svcs))
+			}
+			if p.Reused != tc.reusable {
+				t.Errorf("reused = %d, want %d", p.Reused, tc.reusable)
+			}
+		})
+	}
+}
