@@ -221,7 +221,7 @@ func (b *bench) markdown(plots []string) string {
 		if len(d.RSSMiB) >= 2*k {
 			first.Samples, last.Samples = d.RSSMiB[:k], d.RSSMiB[len(d.RSSMiB)-k:]
 		}
-		p("| N | converge (start → N jobs) | webhook commit → registered | poll commit → registered | RSS median (min – max) | RSS first 20 %% → last 20 %% of the window |\n|---:|---|---|---|---|---|\n")
+		p("| N | converge (start → N jobs registered and the first pass reported over) | webhook commit → registered | poll commit → registered | RSS median (min – max) | RSS first 20 %% → last 20 %% of the window |\n|---:|---|---|---|---|---|\n")
 		p("| %d | %s | %s | %s | %.1f MiB (%.1f – %.1f) | %.1f → %.1f MiB |\n\n", d.N, fmtS(d.Converge), cell(d.Webhook), cell(d.Poll),
 			rss.Median(), rss.Min(), rss.Max(), first.Median(), last.Median())
 	}
