@@ -120,6 +120,9 @@ type ServiceResult struct {
 	Registered bool `json:"registered,omitempty"`
 	// Resumed: the rollout was started by an earlier, interrupted apply and followed here.
 	Resumed bool `json:"resumed,omitempty"`
+	// JobModifyIndex is the index of this apply's register (0 when it registered
+	// nothing): the daemon tells the job events of its own writes from drift by it.
+	JobModifyIndex uint64 `json:"-"`
 
 	// blockedBy names the failed service at the root of a skip for a failed dependency
 	// (its dependents are skipped too); "" otherwise.

@@ -198,7 +198,7 @@ func (a *applier) register(ctx context.Context, sp plan.ServicePlan, u *Unit, cl
 	revision := a.startRevision(ctx, sp, u)
 	defer func() { _, _, _ = revision() }() // never leave the assignment running behind the result
 	registered := func(r ServiceResult, err error) ServiceResult {
-		r.Registered = true
+		r.Registered, r.JobModifyIndex = true, jobIndex
 		if err != nil {
 			r.Status, r.Reason, r.cause = StatusError, err.Error(), err
 		}

@@ -141,6 +141,10 @@ func TestApplyWritesPerService(t *testing.T) {
 					rec.JobModifyIndex == 0 || len(rec.History) != 1 || rec.History[0].Outcome != nomadbackend.OutcomeSucceeded {
 					t.Fatalf("record of %s: %+v", r.Service, rec)
 				}
+				// The daemon tells the events of its own registers from drift by it.
+				if rec := s.record(r.Service); r.JobModifyIndex != rec.JobModifyIndex {
+					t.Errorf("%s: result's JobModifyIndex %d, recorded %d", r.Service, r.JobModifyIndex, rec.JobModifyIndex)
+				}
 			}
 			if s.listings != 1 || s.recReads != n || s.recWrites != tc.writesPerSvc*n || s.familyAssigns != n {
 				t.Errorf("listings %d, record reads %d, record writes %d, revision assignments %d; want 1, %d, %d, %d",

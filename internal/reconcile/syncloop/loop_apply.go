@@ -22,7 +22,7 @@ func EngineApply(ctx context.Context, b reconcile.Cluster, p *reconcile.Planned,
 	out := &SyncResult{}
 	var errs []error
 	for _, r := range res.Services {
-		sr := SyncServiceResult{JobID: r.JobID, Service: r.Service, Written: r.Registered, Reason: r.Reason}
+		sr := SyncServiceResult{JobID: r.JobID, Service: r.Service, Written: r.Registered, JobModifyIndex: r.JobModifyIndex, Reason: r.Reason}
 		switch {
 		case r.Status == reconcile.StatusSkipped && r.Action == plan.ActionDelete:
 			sr.PruneHeld = true // kept running this pass (applyLevels): named in log and status
