@@ -17,7 +17,8 @@ func TestMemoryLimit(t *testing.T) {
 		wantFrom  string
 		wantError bool
 	}{
-		{flag: defaultMemoryLimit, want: 96 << 20, wantFrom: "default"},
+		{flag: defaultMemoryLimit, want: math.MaxInt64, wantFrom: "default"}, // none
+		{flag: "96MiB", set: true, want: 96 << 20, wantFrom: "--memory-limit"},
 		{flag: "200MiB", set: true, env: "50MiB", want: 200 << 20, wantFrom: "--memory-limit"},
 		{flag: "1g", set: true, want: 1 << 30, wantFrom: "--memory-limit"},
 		{flag: defaultMemoryLimit, env: "50MiB", want: debug.SetMemoryLimit(-1), wantFrom: "GOMEMLIMIT"},

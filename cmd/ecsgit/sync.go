@@ -109,7 +109,7 @@ Nomad. See docs/sync.md.`,
 	f.DurationVar(&o.FullReadInterval, "full-read-interval", 10*time.Minute, "re-read every service from Nomad at least this often; in between, a pass reads only the services Git changed or whose job Nomad's event stream shows changed (0: read every service on every pass)")
 	f.BoolVar(&o.ShallowClone, "shallow-clone", false, "with --repo: keep a depth-1 clone (smaller first clone of a long history, but every new commit then re-sends the whole tree: seconds per commit at 1,000 services); default: a full clone fetched incrementally")
 	o.Events.add(f)
-	f.StringVar(&o.MemoryLimit, "memory-limit", defaultMemoryLimit, "soft limit of the daemon's memory (Go's runtime/debug.SetMemoryLimit): the collector runs more often near it instead of letting a pass's garbage double the heap; GOMEMLIMIT in the environment is used instead of the default; 0: none")
+	f.StringVar(&o.MemoryLimit, "memory-limit", defaultMemoryLimit, "soft limit of the daemon's memory, e.g. 256MiB (Go's runtime/debug.SetMemoryLimit): the collector runs more often near it instead of letting a pass's garbage double the heap, at a CPU cost that grows as the limit nears what a pass needs; GOMEMLIMIT in the environment is used when the flag is not given; 0 (the default): none")
 	f.StringVar(&o.PprofListen, "pprof-listen", "", "serve Go's net/http/pprof profiles on this address (e.g. 127.0.0.1:6060; off by default, never on the API port)")
 	return cmd
 }
