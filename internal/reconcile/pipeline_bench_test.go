@@ -21,17 +21,7 @@ import (
 //
 //	go test ./internal/reconcile -run '^$' -bench PipelinePass5000 -benchtime 5x
 func BenchmarkPipelinePass5000(b *testing.B) {
-	svcs := make([]repotest.Service, 5000)
-	for i := range svcs {
-		svcs[i] = repotest.Service{Name: fmt.Sprintf("svc-%04d", i), Image: "app:1", Memory: 64, Count: 1}
-	}
-	files := repotest.New("", svcs...).Files()
-	commits := make([]string, 2)
-	for i := range commits {
-		files["svc-0001-taskdef.json"] = strings.Replace(files["svc-0001-taskdef.json"], fmt.Sprintf(`"app:%d"`, i+1-i%2), fmt.Sprintf(`"app:%d"`, i+1), 1)
-		commits[i] = b.TempDir()
-		writeFiles(b, commits[i], files)
-	}
+	commits := alternatingCommits5000(b)
 	for _, cached := range []bool{false, true} {
 		b.Run(fmt.Sprintf("cache=%v", cached), func(b *testing.B) {
 			f := newFakeCluster(&testing.T{})
@@ -56,7 +46,7 @@ func BenchmarkPipelinePass5000(b *testing.B) {
 			i := 0
 			for b.Loop() {
 				p, err := pp.Plan(ctx, Pass{Dir: commits[i%2], Revision: source.Revision{SHA: fmt.Sprintf("%040x", i+1)}, Reuse: reuse})
-				if err != nil || len(p.Services) != len(svcs) || p.Reused < len(svcs)-1 {
+				if err != nil || len(p.Services) != services5000 || p.Reused < services5000-1 {
 					b.Fatalf("plan: %v (%d reused)", err, p.Reused)
 				}
 				i++
@@ -73,17 +63,7 @@ func BenchmarkPipelinePass5000(b *testing.B) {
 //
 //	go test ./internal/reconcile -run '^$' -bench DaemonPass5000 -benchtime 4x
 func BenchmarkDaemonPass5000(b *testing.B) {
-	svcs := make([]repotest.Service, 5000)
-	for i := range svcs {
-		svcs[i] = repotest.Service{Name: fmt.Sprintf("svc-%04d", i), Image: "app:1", Memory: 64, Count: 1}
-	}
-	files := repotest.New("", svcs...).Files()
-	commits := make([]string, 2)
-	for i := range commits {
-		files["svc-0001-taskdef.json"] = strings.Replace(files["svc-0001-taskdef.json"], fmt.Sprintf(`"app:%d"`, i+1-i%2), fmt.Sprintf(`"app:%d"`, i+1), 1)
-		commits[i] = b.TempDir()
-		writeFiles(b, commits[i], files)
-	}
+	commits := alternatingCommits5000(b)
 	f := newFakeCluster(&testing.T{})
 	pp := &Pipeline{Cluster: f, Options: PlanOptions{Source: "bench", Namespace: "default"},
 		Load: spec.LoadOptions{RelativeNames: true, Cache: spec.NewFileCache()}}
@@ -104,9 +84,29 @@ func BenchmarkDaemonPass5000(b *testing.B) {
 	pass(1) // reads everything: all unchanged
 	i := 0
 	for b.Loop() {
-		if p := pass(i); p.Reused < len(svcs)-1 {
+		if p := pass(i); p.Reused < services5000-1 {
 			b.Fatalf("pass %d: %d reused", i, p.Reused)
 		}
 		i++
 	}
+}
+
+const services5000 = 5000
+
+// alternatingCommits5000 writes two checkouts of 5,000 services that differ in one task
+// definition's image (app:1, app:2): a pass over one after the other registers one
+// service and finds 4,999 unchanged.
+func alternatingCommits5000(b *testing.B) []string {
+	svcs := make([]repotest.Service, services5000)
+	for i := range svcs {
+		svcs[i] = repotest.Service{Name: fmt.Sprintf("svc-%04d", i), Image: "app:1", Memory: 64, Count: 1}
+	}
+	files := repotest.New("", svcs...).Files()
+	commits := make([]string, 2)
+	for i := range commits {
+		files["svc-0001-taskdef.json"] = strings.Replace(files["svc-0001-taskdef.json"], fmt.Sprintf(`"app:%d"`, i+1-i%2), fmt.Sprintf(`"app:%d"`, i+1), 1)
+		commits[i] = b.TempDir()
+		writeFiles(b, commits[i], files)
+	}
+	return commits
 }
