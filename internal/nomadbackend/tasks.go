@@ -400,7 +400,10 @@ const logDrain = 1500 * time.Millisecond
 // tail of its output, or all of it, is in the files: on a loaded host a read right after
 // the end missed the last lines (a full run of the suite saw it twice). drainLogs reads
 // every stream to its end again until none has grown for logQuiet, for at most
-// logSettle; a read that fails is tried again in the next round.
+// logSettle; a read that fails is tried again in the next round. While no stream has
+// given a byte it waits the whole logSettle: the client had not written a line of a
+// task's output 2 s after its end in a fresh-clone CI run (TestRunTaskWaitExitsWithContainerCode),
+// and a task that prints nothing at all costs that wait once.
 const (
 	logQuiet  = 2 * time.Second
 	logSettle = 15 * time.Second
@@ -411,14 +414,16 @@ func (c *Client) drainLogs(ctx context.Context, ns string, streams []*logStream)
 	start := time.Now()
 	lastGrowth := start
 	for {
+		var copied int64
 		for _, ls := range streams {
 			before := ls.copied
 			c.readLogs(ctx, ns, ls, false)
 			if ls.copied > before {
 				lastGrowth = time.Now()
 			}
+			copied += ls.copied
 		}
-		if time.Since(lastGrowth) >= logQuiet || time.Since(start) >= logSettle {
+		if (copied > 0 && time.Since(lastGrowth) >= logQuiet) || time.Since(start) >= logSettle {
 			return
 		}
 		select {
