@@ -246,24 +246,29 @@ func (a *applier) finish(ctx context.Context, sp plan.ServicePlan, pending *noma
 }
 
 // markOutcome is the outcome write's change of a pending record (repeatable, for
-// writeOn): how the rollout of specHash ended. A record another apply took over since
-// is left to that apply.
+// writeOn): how the rollout of specHash ended. Of a record another apply took over
+// since (its register superseded this rollout), only this rollout's own history entry
+// is settled: the record's outcome, version and index are the other apply's. Left
+// pending, that entry would say forever that a rollout which ended was still going on
+// (TestFaultConcurrentApplies: the newer apply's pending write came between this
+// apply's pending write and its outcome).
 func (a *applier) markOutcome(r *nomadbackend.ServiceRecord, specHash string, out nomadbackend.Outcome, live *nomadbackend.LiveJob, now time.Time) {
-	if r.Outcome != nomadbackend.OutcomePending || r.SpecHash != specHash {
-		return // another apply took over the record since; it settles it
-	}
 	outcome := statusOfRollout(out.Status).Record()
-	r.Outcome = outcome
-	if out.JobVersion != 0 || live != nil {
-		r.JobVersion = max(out.JobVersion, nomadbackend.JobVersionOf(live))
-	}
-	r.JobModifyIndex = nomadbackend.JobModifyIndexOf(live)
+	takenOver := r.Outcome != nomadbackend.OutcomePending || r.SpecHash != specHash
 	for i := len(r.History) - 1; i >= 0; i-- {
 		if h := &r.History[i]; h.Outcome == nomadbackend.OutcomePending && h.SpecHash == specHash {
 			h.Outcome = outcome
 			break
 		}
 	}
+	if takenOver {
+		return
+	}
+	r.Outcome = outcome
+	if out.JobVersion != 0 || live != nil {
+		r.JobVersion = max(out.JobVersion, nomadbackend.JobVersionOf(live))
+	}
+	r.JobModifyIndex = nomadbackend.JobModifyIndexOf(live)
 	switch outcome {
 	case nomadbackend.OutcomeSucceeded:
 		if r.Failed != nil && r.Failed.SpecHash != r.SpecHash {
