@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/nomad/api"
 )
@@ -157,4 +158,27 @@ func parallel(n, count int, fn func(i int) error) error {
 	close(ch)
 	wg.Wait()
 	return first
+}
+
+// awaitEvaluation waits until the scheduler has processed a register's evaluation
+// (blocking queries on it; a register that creates none, a periodic job's, has nothing
+// to wait for).
+func (k *cluster) awaitEvaluation(ns string, resp *api.JobRegisterResponse) error {
+	if resp == nil || resp.EvalID == "" {
+		return nil
+	}
+	q := &api.QueryOptions{Namespace: ns, WaitIndex: resp.EvalCreateIndex, WaitTime: 30 * time.Second}
+	deadline := time.Now().Add(10 * time.Minute)
+	for time.Now().Before(deadline) {
+		ev, meta, err := k.c.Evaluations().Info(resp.EvalID, q)
+		if err != nil {
+			return fmt.Errorf("evaluation %s: %w", resp.EvalID, err)
+		}
+		switch ev.Status {
+		case api.EvalStatusComplete, api.EvalStatusFailed, api.EvalStatusCancelled, api.EvalStatusBlocked:
+			return nil
+		}
+		q.WaitIndex = max(meta.LastIndex, ev.ModifyIndex)
+	}
+	return fmt.Errorf("evaluation %s not processed in 10 minutes", resp.EvalID)
 }

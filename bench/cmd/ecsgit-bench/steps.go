@@ -280,6 +280,21 @@ func readJobs(files []string) []*api.Job {
 // (no plan, no records, no watching). Every apply figure is also given as a ratio to it.
 const toolAPI = "Nomad HTTP API"
 
+// toolAPIEval and toolAPIPlan are the same registrations with what an apply that
+// reports an outcome cannot skip: the register's evaluation processed by the scheduler
+// (toolAPIEval: all registers, then every evaluation awaited), and in addition the
+// scheduler's dry-run of each job before its register (toolAPIPlan: the placement
+// check of a plan; per job, dry-run → register → evaluation). They do not replace the
+// issue's limit (toolAPI): they show how much of ecsgit's distance to it is the
+// scheduler's work that the plain registers leave queued when their clock stops.
+const (
+	toolAPIEval = "Nomad HTTP API + evaluations"
+	toolAPIPlan = "Nomad HTTP API: dry-run, register, evaluation"
+)
+
+// apiTools are the raw-API baselines of the apply step, in table order.
+var apiTools = []string{toolAPI, toolAPIEval, toolAPIPlan}
+
 // apiClients is the size of the raw API baseline's client pool: ecsgit's own fan-out bound
 // (nomadbackend.DefaultConcurrency), so the comparison is at equal concurrency.
 const apiClients = 16
@@ -312,18 +327,32 @@ func (b *bench) skipCLI(r *Row) {
 
 func (c *config) cliLoops(n int) bool { return c.CLIMaxN == 0 || n <= c.CLIMaxN }
 
-// apiRegister registers every job of files through the API with apiClients workers and
-// returns the wall time.
-func (b *bench) apiRegister(ns string, files []string) (time.Duration, error) {
+// apiRegister registers every job of files through the API with apiClients workers, the
+// way tool says (toolAPI, toolAPIEval, toolAPIPlan), and returns the wall time.
+func (b *bench) apiRegister(ns, tool string, files []string) (time.Duration, error) {
 	jobs := readJobs(files)
 	if len(jobs) != len(files) {
 		return 0, fmt.Errorf("read %d of %d job files", len(jobs), len(files))
 	}
+	w := &api.WriteOptions{Namespace: ns}
+	evals := make([]*api.JobRegisterResponse, len(jobs))
 	start := time.Now()
 	err := parallel(apiClients, len(jobs), func(i int) error {
-		_, _, err := b.k.c.Jobs().Register(jobs[i], &api.WriteOptions{Namespace: ns})
-		return err
+		if tool == toolAPIPlan {
+			if _, _, err := b.k.c.Jobs().Plan(jobs[i], true, w); err != nil {
+				return fmt.Errorf("dry-run of %s: %w", *jobs[i].ID, err)
+			}
+		}
+		resp, _, err := b.k.c.Jobs().Register(jobs[i], w)
+		if err != nil || tool != toolAPIPlan {
+			evals[i] = resp
+			return err
+		}
+		return b.k.awaitEvaluation(ns, resp)
 	})
+	if err == nil && tool == toolAPIEval {
+		err = parallel(apiClients, len(evals), func(i int) error { return b.k.awaitEvaluation(ns, evals[i]) })
+	}
 	return time.Since(start), err
 }
 
@@ -331,13 +360,17 @@ func (b *bench) stepApply(ctx context.Context, n int) {
 	steps := []string{"apply (N new)", "apply (10 % changed)"}
 	rows := map[string]*Row{}
 	for _, st := range steps {
-		for _, tool := range []string{"ecsgit", "nomad CLI sequential", "nomad CLI parallel", toolAPI} {
+		for _, tool := range append([]string{"ecsgit", "nomad CLI sequential", "nomad CLI parallel"}, apiTools...) {
 			r := &Row{Step: st, N: n, Mode: modeControl, Tool: tool}
 			switch tool {
 			case "ecsgit":
 				r.Cmd = strings.Join(append([]string{"ecsgit apply --auto-approve"}, strings.Fields(b.c.ApplyFlags)...), " ") + " REPO"
-			case toolAPI:
-				r.Cmd = fmt.Sprintf("PUT /v1/jobs from %d concurrent API clients (Go api.Client, one process)", apiClients)
+			case toolAPI, toolAPIEval, toolAPIPlan:
+				r.Cmd = map[string]string{
+					toolAPI:     "PUT /v1/jobs",
+					toolAPIEval: "PUT /v1/jobs, then GET /v1/evaluation/ID (blocking) until each evaluation is complete",
+					toolAPIPlan: "per job: POST /v1/job/ID/plan (diff), PUT /v1/jobs, GET /v1/evaluation/ID (blocking) until complete",
+				}[tool] + fmt.Sprintf(" from %d concurrent API clients (Go api.Client, one process)", apiClients)
 				if st == steps[1] {
 					r.Note = "registers only the changed jobs, the registrations ecsgit's apply makes"
 				}
@@ -377,19 +410,22 @@ func (b *bench) stepApply(ctx context.Context, n int) {
 			}
 			b.k.purge(ns)
 		}
-		// The raw API limit, same jobs, interleaved with the others rep by rep.
-		if i < b.c.reps(n) && rows[steps[0]+"|"+toolAPI].Err == "" {
-			ns := b.ns(fmt.Sprintf("n%d-apply-api", n))
+		// The raw API limits, same jobs, interleaved with the others rep by rep.
+		for k, tool := range apiTools {
+			if i >= b.c.reps(n) || rows[steps[0]+"|"+tool].Err != "" {
+				continue
+			}
+			ns := b.ns(fmt.Sprintf("n%d-apply-api%d", n, k))
 			g0, err0 := b.generate(n, ns, 0, false)
 			g1, err1 := b.generate(n, ns, 1, false)
 			if err0 != nil || err1 != nil {
-				rows[steps[0]+"|"+toolAPI].Err = fmt.Sprint(err0, err1)
+				rows[steps[0]+"|"+tool].Err = fmt.Sprint(err0, err1)
 			} else if err := b.k.ensureNamespace(ns); err != nil {
-				rows[steps[0]+"|"+toolAPI].Err = err.Error()
+				rows[steps[0]+"|"+tool].Err = err.Error()
 			} else {
 				for j, files := range [][]string{g0.JobFiles, changedFiles(g0.JobFiles, g1.JobFiles)} {
-					r := rows[steps[j]+"|"+toolAPI]
-					if d, err := b.apiRegister(ns, files); err != nil {
+					r := rows[steps[j]+"|"+tool]
+					if d, err := b.apiRegister(ns, tool, files); err != nil {
 						r.Err = err.Error()
 					} else {
 						r.Stat.Add(d.Seconds())
@@ -428,7 +464,7 @@ func (b *bench) stepApply(ctx context.Context, n int) {
 		}
 	}
 	for _, st := range steps {
-		for _, tool := range []string{"ecsgit", "nomad CLI sequential", "nomad CLI parallel", toolAPI} {
+		for _, tool := range append([]string{"ecsgit", "nomad CLI sequential", "nomad CLI parallel"}, apiTools...) {
 			b.add(*rows[st+"|"+tool])
 		}
 	}
