@@ -38,10 +38,11 @@ func newMemoReads() *memoReads {
 }
 
 func (m *memoReads) remember(p *Planned) {
-	clear(m.entries)
+	prev := m.entries
+	m.entries = map[string]*PlannedService{}
 	for _, sp := range p.Plan.Services {
 		if ps := p.Services[sp.JobID]; sp.Action == plan.ActionNoop && ps != nil && ps.FromGit() && UnchangedSinceApplied(ps, &sp) {
-			m.entries[sp.JobID] = ps.ForReuse()
+			m.entries[sp.JobID] = ps.ForReuseAfter(prev[sp.JobID])
 		}
 	}
 	if !p.OwnedAt.Equal(m.ownedAt) {
