@@ -82,7 +82,6 @@ func (l *Loop) pass(ctx context.Context, work pendingWork) time.Duration {
 	}
 	l.reads.remember(planned)
 	services := serviceStatuses(planned, res, l.opts.DriftMode)
-	l.status.update(func(s *SyncStatus) { keepStrings(services, s.Services) })
 	l.planned, l.havePlan = rev, true
 	l.opts.Metrics.SyncDuration.Observe(time.Since(started).Seconds())
 	if err != nil {

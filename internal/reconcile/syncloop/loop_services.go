@@ -51,38 +51,6 @@ func serviceStatuses(p *reconcile.Planned, res *SyncResult, mode reconcile.Drift
 	return out
 }
 
-// keepStrings makes the strings of services that equal those of the same job's entry
-// in prev (the statuses of the pass before) the ones prev holds. Each pass builds its
-// statuses from strings it made anew (the task definition's "family:revision" of every
-// service, reasons); kept between passes, 5,000 of them allocated among the pass's
-// garbage would keep its spans in use (issue 19), while the equal ones of the pass
-// before are already kept.
-func keepStrings(services, prev []ServiceStatus) {
-	if len(prev) == 0 {
-		return
-	}
-	byJob := make(map[string]*ServiceStatus, len(prev))
-	for i := range prev {
-		byJob[prev[i].JobID] = &prev[i]
-	}
-	same := func(s *string, old string) {
-		if *s == old {
-			*s = old
-		}
-	}
-	for i := range services {
-		st := &services[i]
-		p := byJob[st.JobID]
-		if p == nil {
-			continue
-		}
-		same(&st.JobID, p.JobID)
-		same(&st.Service, p.Service)
-		same(&st.TaskDefinition, p.TaskDefinition)
-		same(&st.Reason, p.Reason)
-	}
-}
-
 // noteOwnWrites remembers the JobModifyIndex of every job ecsgit just wrote, so the
 // events those writes cause are not mistaken for drift.
 func (l *Loop) noteOwnWrites(res *SyncResult) {
@@ -118,10 +86,7 @@ func (l *Loop) rememberSpecs(p *reconcile.Planned, res *SyncResult) {
 		if ps := p.Services[sp.JobID]; ps != nil && ps.Unpause && (res == nil || failed[sp.JobID]) {
 			continue
 		}
-		// An equal hash stays the string kept already: a pass computes every hash anew,
-		// and 5,000 new strings per pass, allocated among the pass's garbage, would keep
-		// that garbage's spans in use between passes (issue 19).
-		if old, ok := l.specs[sp.JobID]; sp.SpecHash != "" && (!ok || old != sp.SpecHash) {
+		if sp.SpecHash != "" {
 			l.specs[sp.JobID] = sp.SpecHash
 		}
 	}
