@@ -734,22 +734,6 @@ func (ps *PlannedService) ForReuse() *PlannedService {
 		RevisionIsKnown: ps.RevisionIsKnown, ReadAt: ps.ReadAt, memo: ps.memo, noChanges: ps.noChanges}
 }
 
-// ForReuseAfter is ForReuse for a daemon that kept prev of the same job from the pass
-// before: when this pass planned ps from prev (PlanOptions.Reuse) and took all of it
-// over unchanged, prev is what ForReuse would copy, and it is handed back instead of a
-// copy. So a service that nothing touched keeps one entry for as long as nothing
-// touches it, rather than three new objects per pass: allocated among a pass's garbage,
-// those would keep that garbage's spans in use between passes (issue 19: the daemon's
-// RSS at 5,000 services).
-func (ps *PlannedService) ForReuseAfter(prev *PlannedService) *PlannedService {
-	if prev != nil && ps.Live == prev.Live && ps.Record == prev.Record && prev.Record.History == nil &&
-		ps.memo == prev.memo && ps.noChanges == prev.noChanges && ps.ContentHash == prev.ContentHash &&
-		ps.Revision == prev.Revision && ps.RevisionIsKnown == prev.RevisionIsKnown && ps.ReadAt == prev.ReadAt {
-		return prev
-	}
-	return ps.ForReuse()
-}
-
 // FromGit reports that ps plans a service of the repository (translated, or planned
 // from the plan memo), not the prune of a job that left it.
 func (ps *PlannedService) FromGit() bool { return ps.Translation != nil || ps.memo != nil }

@@ -40,11 +40,10 @@ func newMemoReads() *memoReads {
 }
 
 func (m *memoReads) remember(p *Planned) {
-	prev := m.entries
-	m.entries = map[string]*PlannedService{}
+	clear(m.entries)
 	for _, sp := range p.Plan.Services {
 		if ps := p.Services[sp.JobID]; sp.Action == plan.ActionNoop && ps != nil && ps.FromGit() && UnchangedSinceApplied(ps, &sp) {
-			m.entries[sp.JobID] = ps.ForReuseAfter(prev[sp.JobID])
+			m.entries[sp.JobID] = ps.ForReuse()
 		}
 	}
 	if !p.OwnedAt.Equal(m.ownedAt) {

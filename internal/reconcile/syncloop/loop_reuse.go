@@ -41,15 +41,13 @@ type readCache struct {
 	mu      sync.Mutex
 	since   time.Time                            // stream subscribed at (zero: not subscribed)
 	entries map[string]*reconcile.PlannedService // jobID → an unchanged service's reads
-	spare   map[string]*reconcile.PlannedService // the map of the pass before last, empty (remember)
 	events  map[string]time.Time                 // jobID → the last event seen for it
 	owned   []nomadbackend.OwnedJob              // the last plan's listing of the source's jobs
 	ownedAt time.Time                            // when that listing began (zero: none)
 }
 
 func newReadCache(maxAge time.Duration) *readCache {
-	return &readCache{maxAge: maxAge, now: time.Now, entries: map[string]*reconcile.PlannedService{},
-		spare: map[string]*reconcile.PlannedService{}, events: map[string]time.Time{}}
+	return &readCache{maxAge: maxAge, now: time.Now, entries: map[string]*reconcile.PlannedService{}, events: map[string]time.Time{}}
 }
 
 // subscribed: the event stream is (again) delivering events from now on.
@@ -117,10 +115,7 @@ func (c *readCache) remember(p *reconcile.Planned) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	// The entries of the pass before are looked at once more: an entry this pass took
-	// over unchanged is kept as it is (ForReuseAfter), not copied again.
-	prev := c.entries
-	c.entries, c.spare = c.spare, nil
+	clear(c.entries)
 	c.owned, c.ownedAt = p.Owned, p.OwnedAt
 	now := c.now()
 	for i := range p.Plan.Services {
@@ -129,10 +124,8 @@ func (c *readCache) remember(p *reconcile.Planned) {
 		if sp.Action != plan.ActionNoop || ps == nil || !ps.FromGit() || !reconcile.UnchangedSinceApplied(ps, sp) {
 			continue
 		}
-		c.entries[sp.JobID] = ps.ForReuseAfter(prev[sp.JobID])
+		c.entries[sp.JobID] = ps.ForReuse()
 	}
-	clear(prev)
-	c.spare = prev
 	// Events older than any read that could still be trusted tell nothing any more.
 	for id, at := range c.events {
 		if now.Sub(at) >= c.maxAge {

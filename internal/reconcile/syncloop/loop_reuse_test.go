@@ -160,35 +160,3 @@ func TestReadCacheReusesTheOwnedListingOnlyForDesiredJobsEvents(t *testing.T) {
 		})
 	}
 }
-
-// A pass that planned a service from the cache's entry, and took it over unchanged,
-// leaves that very entry in the cache (PlannedService.ForReuseAfter): 5,000 services
-// would otherwise be three new objects each per pass, kept among the pass's garbage
-// (issue 19). A service the pass read again gets a new entry.
-func TestReadCacheKeepsAnEntryTheNextPassTookOver(t *testing.T) {
-	clk := &fakeClock{t: time.Unix(1_000_000, 0)}
-	c := newReadCache(10 * time.Minute)
-	c.now = clk.now
-	c.subscribed()
-	clk.add(time.Millisecond)
-	c.remember(unchangedPlan("web", clk.now()))
-	e := c.lookup("web")
-	if e == nil {
-		t.Fatal("nothing kept")
-	}
-	// The next pass, as fromPrior plans from e: its live job, record and read time.
-	clk.add(time.Second)
-	next := unchangedPlan("web", e.ReadAt)
-	ps := next.Services["web"]
-	ps.Live, ps.Record = e.Live, e.Record
-	c.remember(next)
-	if got := c.lookup("web"); got != e {
-		t.Errorf("the entry taken over unchanged was replaced by a copy")
-	}
-	// A pass that read it again.
-	clk.add(time.Second)
-	c.remember(unchangedPlan("web", clk.now()))
-	if got := c.lookup("web"); got == nil || got == e || !got.ReadAt.Equal(clk.now()) {
-		t.Errorf("a service read again kept the old entry: %+v", got)
-	}
-}
