@@ -308,6 +308,8 @@ type planner struct {
 	// listing (nil: not taken; each service reads its record).
 	records *nomadbackend.RecordListing
 	digest  *nomadbackend.Digest
+	// memoStrings interns the strings of the plan memos this pass makes (plan_memo.go).
+	memoStrings memoStrings
 }
 
 // recordLister is the bulk side of the records (issue 19), an optional part of Cluster

@@ -38,6 +38,8 @@ package reconcile
 
 import (
 	"crypto/sha256"
+	"strings"
+	"sync"
 
 	"github.com/ecsgit/ecsgit/internal/nomadbackend/nomadjob"
 	"github.com/ecsgit/ecsgit/internal/plan"
@@ -84,13 +86,57 @@ func (pl *planner) rememberTranslation(ps *PlannedService, sp *plan.ServicePlan,
 	if pl.reuse == nil || !memoizable(ps.Service, ps.TaskDefinition) {
 		return
 	}
+	in := &pl.memoStrings
 	var rollout *plan.Rollout
 	if sp.Rollout != nil {
 		r := *sp.Rollout
+		r.Mechanism, r.WorstCase, r.CircuitBreaker = in.of(r.Mechanism), in.of(r.WorstCase), in.of(r.CircuitBreaker)
 		rollout = &r
 	}
+	var fidelity []spec.FidelityNote
+	if len(tr.Fidelity) > 0 {
+		fidelity = make([]spec.FidelityNote, len(tr.Fidelity))
+		for i, n := range tr.Fidelity {
+			n.Field, n.Detail, n.Rule, n.Pos.File = in.of(n.Field), in.of(n.Detail), in.of(n.Rule), in.of(n.Pos.File)
+			fidelity[i] = n
+		}
+	}
+	var secretNames []string
+	if len(sp.SecretNames) > 0 {
+		secretNames = make([]string, len(sp.SecretNames))
+		for i, name := range sp.SecretNames {
+			secretNames[i] = in.of(name)
+		}
+	}
 	ps.memo = &translationMemo{key: pl.memoKey(tr.SpecHash, ps.Service, ps.TaskDefinition), jobID: sp.JobID,
-		fidelity: tr.Fidelity, rollout: rollout, secretNames: sp.SecretNames}
+		fidelity: fidelity, rollout: rollout, secretNames: secretNames}
+}
+
+// memoStrings interns the strings of the memos one pass makes. The translator's notes
+// of 5,000 services repeat a few texts (the same field, the same consequence), each
+// note made a string of its own among the translation's garbage: 5.5 MiB of the heap
+// a daemon held between passes at 5,000 services of bench/gen's repository (issue 19),
+// and more of the heap's spans in use. The memo keeps one string per text instead.
+type memoStrings struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func (in *memoStrings) of(s string) string {
+	if s == "" {
+		return ""
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if k, ok := in.m[s]; ok {
+		return k
+	}
+	if in.m == nil {
+		in.m = map[string]string{}
+	}
+	s = strings.Clone(s) // not a substring pinning a larger text
+	in.m[s] = s
+	return s
 }
 
 // serviceFromMemo plans svc from the memo of the earlier pass, when its key is the one

@@ -27,9 +27,13 @@ import (
 // cached documents, so what the assembly sets on a service (After, PreDeploy, Scaling)
 // never leaks into the next Load. A FileCache is safe for one Load at a time.
 type FileCache struct {
-	mu      sync.Mutex
-	entries map[string]cachedFile // file name as positions show it → result
-	next    map[string]cachedFile // what the Load in progress saw
+	mu sync.Mutex
+	// The maps hold pointers: a map's values over 128 bytes are stored one allocation
+	// each, and a new map per Load would allocate every kept file again, scattered among
+	// that Load's garbage, whose spans then stay in use until the next Load (span slack
+	// in the daemon's RSS between passes, issue 19).
+	entries map[string]*cachedFile // file name as positions show it → result
+	next    map[string]*cachedFile // what the Load in progress saw
 	stats   CacheStats
 	// shapes interns the sorted field paths of the position tables kept (PosTable):
 	// files of the same shape (the same fields, containers, ports) share one slice, and
@@ -51,7 +55,7 @@ type cachedFile struct {
 }
 
 // NewFileCache returns an empty cache.
-func NewFileCache() *FileCache { return &FileCache{entries: map[string]cachedFile{}} }
+func NewFileCache() *FileCache { return &FileCache{entries: map[string]*cachedFile{}} }
 
 // Stats returns the counts of the latest Load.
 func (c *FileCache) Stats() CacheStats {
@@ -63,7 +67,7 @@ func (c *FileCache) Stats() CacheStats {
 func (c *FileCache) begin() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.next = make(map[string]cachedFile, len(c.entries))
+	c.next = make(map[string]*cachedFile, len(c.entries))
 	c.stats = CacheStats{}
 	if c.shapes == nil {
 		c.shapes, c.paths = map[string][]string{}, map[string]string{}
@@ -126,7 +130,7 @@ func (c *FileCache) put(name, key string, r fileResult) {
 		}
 		compactStrings(kept.svc)
 	}
-	c.next[name] = cachedFile{key: key, r: kept}
+	c.next[name] = &cachedFile{key: key, r: kept}
 }
 
 // table returns m as a PosTable whose path slice is the interned one of its shape

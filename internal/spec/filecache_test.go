@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -141,3 +142,43 @@ func takeContentKeys(t *testing.T, d *Desired) {
 		svc.ContentKey = ""
 	}
 }
+
+// A Load served from the cache keeps each file's entry as it is: the maps of the cache
+// hold pointers, so a hit allocates only the copy of the documents that the Load hands
+// out, not the entry again (a map's values over 128 bytes are one allocation each, and
+// a new map per Load would allocate all of them anew, among the Load's garbage: issue
+// 19, span slack between the daemon's passes).
+func TestFileCacheHitDoesNotAllocateTheEntryAgain(t *testing.T) {
+	const n = 500
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("svc-%04d-taskdef.json", i)
+	}
+	c := NewFileCache()
+	c.begin()
+	td := &TaskDefinitionDoc{}
+	for _, name := range names {
+		c.put(name, "git:1", fileResult{rel: name, kind: DocTaskDefinition, td: td})
+	}
+	c.end()
+	e := c.entries[names[0]]
+	hits := testing.AllocsPerRun(5, func() {
+		c.begin()
+		for _, name := range names {
+			if _, ok := c.get(name, "git:1"); !ok {
+				t.Fatal("miss")
+			}
+		}
+		c.end()
+	})
+	copies := testing.AllocsPerRun(5, func() {
+		for range n {
+			copySink = e.r.copy()
+		}
+	})
+	if extra := hits - copies; extra > n/10 {
+		t.Errorf("%d hits allocated %.0f times besides the copies handed out: the entries are allocated again", n, extra)
+	}
+}
+
+var copySink fileResult
