@@ -2,6 +2,7 @@ package syncloop
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 
@@ -151,27 +152,55 @@ func (l *Loop) realDrift(ctx context.Context, cands map[string]driftCandidate) m
 		check = append(check, id)
 	}
 	ours := make([]bool, len(check))
+	readErrs := make([]error, len(check))
 	if b := l.opts.Nomad; b != nil {
-		// A failed read is not an error of the pass: the candidate stays drift, and the
-		// pass reads that service again.
+		for i := range readErrs {
+			readErrs[i] = errRecordNotRead // ForEach starts no read once ctx is done (shutdown)
+		}
+		// A failed read is not an error of the pass: the candidate is kept, and the pass
+		// reads that service again, whose plan then says whether it drifted.
 		_ = parallel.ForEach(ctx, len(check), b.Concurrency(), func(ctx context.Context, i int) error {
 			id, c := check[i], cands[check[i]]
 			rec, err := b.ReadServiceRecord(ctx, l.opts.Namespace, id)
+			readErrs[i] = err
 			ours[i] = err == nil && (rec == nil || // ecsgit never applied it: not ours to correct
 				(!c.Deregistered && rec.JobModifyIndex == c.JobModifyIndex) ||
 				(c.Deregistered && rec.Outcome == nomadbackend.OutcomeDeleted))
 			return nil
 		})
 	}
+	unread := 0
 	for i, id := range check {
 		if ours[i] {
 			continue
 		}
 		c := cands[id]
 		out[id] = c
+		if readErrs[i] != nil {
+			unread++ // not known to be drift: the log must not say it is
+			continue
+		}
 		l.opts.Logger.Info("sync: drift", "job", id, "event", c.EventType, "job_modify_index", c.JobModifyIndex, "mode", l.opts.DriftMode)
 	}
+	if unread > 0 && ctx.Err() == nil {
+		// One line for all of them: a server outage fails every read at once.
+		l.opts.Logger.Warn("sync: job events not checked against their records (read failed); the pass reads those services again",
+			"jobs", unread, "error", firstError(readErrs))
+	}
 	return out
+}
+
+// errRecordNotRead stands for a record read realDrift did not get to make.
+var errRecordNotRead = errors.New("record not read: the pass was stopping")
+
+// firstError is the first non-nil error of errs (nil: none).
+func firstError(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // NoteDeployment records the end of a deployment of an owned job (event stream): the
