@@ -4,11 +4,10 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"runtime/debug"
-	"runtime/pprof"
 	"testing"
 
 	"github.com/ecsgit/ecsgit/bench/gen"
+	"github.com/ecsgit/ecsgit/internal/heaptest"
 	"github.com/ecsgit/ecsgit/internal/spec"
 )
 
@@ -33,15 +32,15 @@ func BenchmarkFileCacheMemory(b *testing.B) {
 			var cached, spans, pass, passAlloc uint64
 			for b.Loop() {
 				opts.Cache = spec.NewFileCache()
-				before, spansBefore := liveHeap(), heapSpans()
+				before, spansBefore := heaptest.Live(), heaptest.Spans()
 				d, err := spec.Load(root, opts)
 				if err != nil || d.Diagnostics.HasErrors(false) || len(d.Services) != n {
 					b.Fatalf("load: %v, %d services, %v", err, len(d.Services), d.Diagnostics)
 				}
 				d = nil
-				cached, spans = liveHeap()-before, heapSpans()-spansBefore
+				cached, spans = heaptest.Live()-before, heaptest.Spans()-spansBefore
 				if p := os.Getenv("ECSGIT_HEAP_PROFILE"); p != "" && n == 5000 {
-					writeHeapProfile(b, p)
+					heaptest.WriteProfile(b, p)
 				}
 				var ms0, ms1 runtime.MemStats
 				runtime.ReadMemStats(&ms0)
@@ -51,7 +50,7 @@ func BenchmarkFileCacheMemory(b *testing.B) {
 				}
 				runtime.ReadMemStats(&ms1)
 				passAlloc = ms1.TotalAlloc - ms0.TotalAlloc
-				pass = liveHeap() - before - cached // what the Desired of a pass holds
+				pass = heaptest.Live() - before - cached // what the Desired of a pass holds
 				runtime.KeepAlive(d)
 			}
 			runtime.KeepAlive(opts.Cache)
@@ -61,35 +60,5 @@ func BenchmarkFileCacheMemory(b *testing.B) {
 			b.ReportMetric(float64(pass)/(1<<20), "desired-MiB")
 			b.ReportMetric(float64(passAlloc)/(1<<20), "pass-alloc-MiB")
 		})
-	}
-}
-
-// heapSpans is the heap's spans in use after a full collection, with the rest returned
-// to the operating system as the daemon does after each pass (what RSS shows of the
-// heap): a span that keeps one object stays in use with its free slots.
-func heapSpans() uint64 {
-	debug.FreeOSMemory()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	return ms.HeapInuse
-}
-
-// liveHeap is the heap in use after a full collection.
-func liveHeap() uint64 {
-	runtime.GC()
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	return ms.HeapAlloc
-}
-
-func writeHeapProfile(b *testing.B, path string) {
-	f, err := os.Create(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
-		b.Fatal(err)
 	}
 }

@@ -6,11 +6,11 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
-	"runtime/pprof"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/ecsgit/ecsgit/internal/heaptest"
 	"github.com/ecsgit/ecsgit/internal/source"
 	"github.com/ecsgit/ecsgit/internal/spec"
 )
@@ -70,16 +70,16 @@ func BenchmarkDaemonHeldBetweenPasses5000(b *testing.B) {
 			}
 		}
 		inuse, slack = median(inuses), median(slacks)
-		all := liveHeap()
+		all := heaptest.Live()
 		if p := os.Getenv("ECSGIT_HEAP_PROFILE"); p != "" {
-			writeHeapProfile(b, p)
+			heaptest.WriteProfile(b, p)
 		}
 		clear(r.entries)
-		noReads := liveHeap()
+		noReads := heaptest.Live()
 		r.owned = nil
-		noOwned := liveHeap()
+		noOwned := heaptest.Live()
 		pp.Load.Cache = nil
-		none := liveHeap()
+		none := heaptest.Live()
 		held, reads, owned, cache = all-none, all-noReads, noReads-noOwned, noOwned-none
 		runtime.KeepAlive(f)
 	}
@@ -95,24 +95,4 @@ func BenchmarkDaemonHeldBetweenPasses5000(b *testing.B) {
 func median(xs []uint64) uint64 {
 	slices.Sort(xs)
 	return xs[len(xs)/2]
-}
-
-// liveHeap is the heap in use after a full collection.
-func liveHeap() uint64 {
-	runtime.GC()
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	return ms.HeapAlloc
-}
-
-func writeHeapProfile(b *testing.B, path string) {
-	f, err := os.Create(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
-		b.Fatal(err)
-	}
 }
