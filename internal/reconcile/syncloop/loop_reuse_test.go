@@ -45,11 +45,7 @@ func TestReadCacheTrustsOnlyWhatTheStreamVouchesFor(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			clk := &fakeClock{t: time.Unix(1_000_000, 0)}
-			c := newReadCache(10 * time.Minute)
-			c.now = clk.now
-			c.subscribed()
-			clk.add(time.Millisecond)
+			c, clk := subscribedReadCache()
 			c.remember(unchangedPlan("web", clk.now()))
 			tc.run(c, clk)
 			if got := c.lookup("web") != nil; got != tc.want {
@@ -103,10 +99,8 @@ func TestReadCacheOrdering(t *testing.T) {
 
 // Only services planned as unchanged are kept; a service that left the plan is forgotten.
 func TestReadCacheRemembersOnlyUnchanged(t *testing.T) {
-	c := newReadCache(10 * time.Minute)
-	c.subscribed()
-	time.Sleep(time.Millisecond)
-	p := unchangedPlan("web", time.Now())
+	c, clk := subscribedReadCache()
+	p := unchangedPlan("web", clk.now())
 	c.remember(p)
 	if c.lookup("web") == nil {
 		t.Fatal("unchanged service not kept")
@@ -116,7 +110,7 @@ func TestReadCacheRemembersOnlyUnchanged(t *testing.T) {
 	if c.lookup("web") != nil {
 		t.Fatal("a service planned for update was kept")
 	}
-	c.remember(unchangedPlan("api", time.Now()))
+	c.remember(unchangedPlan("api", clk.now()))
 	if c.lookup("web") != nil || c.lookup("api") == nil {
 		t.Fatal("remember must replace what an earlier pass kept")
 	}
@@ -141,11 +135,7 @@ func TestReadCacheReusesTheOwnedListingOnlyForDesiredJobsEvents(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			clk := &fakeClock{t: time.Unix(1_000_000, 0)}
-			c := newReadCache(10 * time.Minute)
-			c.now = clk.now
-			c.subscribed()
-			clk.add(time.Millisecond)
+			c, clk := subscribedReadCache()
 			p := unchangedPlan("web", clk.now())
 			p.Owned, p.OwnedAt = []nomadbackend.OwnedJob{{ID: "web"}, {ID: "old"}}, clk.now()
 			c.remember(p)
@@ -159,4 +149,16 @@ func TestReadCacheReusesTheOwnedListingOnlyForDesiredJobsEvents(t *testing.T) {
 			}
 		})
 	}
+}
+
+// subscribedReadCache is a read cache (10-minute maximum age) on a fake clock whose event
+// stream was subscribed a millisecond before the clock's now: what a read remembered at
+// that time may be reused.
+func subscribedReadCache() (*readCache, *fakeClock) {
+	clk := &fakeClock{t: time.Unix(1_000_000, 0)}
+	c := newReadCache(10 * time.Minute)
+	c.now = clk.now
+	c.subscribed()
+	clk.add(time.Millisecond)
+	return c, clk
 }
