@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/ecsgit/ecsgit/bench/gen"
 	"github.com/ecsgit/ecsgit/internal/gittest"
@@ -63,4 +64,71 @@ func BenchmarkFetchOneChange(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkSyncOneChange5000 is what a webhook pass of the daemon spends in its source
+// at issue 19's 5,000 services (bench/gen: one directory per service, 10,001 files): the
+// fetch of a commit that edits one file and the checkout of its snapshot, which the
+// daemon recycles from an older one by rewriting only the files that differ. Reported
+// apart, as fetch-ms and checkout-ms per commit (full history, as ecsgit sync clones).
+//
+//	cd bench && go test -run '^$' -bench SyncOneChange5000 -benchtime 10x .
+func BenchmarkSyncOneChange5000(b *testing.B) {
+	r := gittest.New(b)
+	repo, err := gen.Generate(b.TempDir(), gen.Options{N: 5000, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := os.CopyFS(filepath.Join(r.Work, "deploy"), os.DirFS(repo.Dir)); err != nil {
+		b.Fatal(err)
+	}
+	gittest.Run(b, r.Work, "add", "-A")
+	gittest.Run(b, r.Work, "commit", "-q", "-m", "bench")
+	gittest.Run(b, r.Work, "push", "-q", "origin", "HEAD:refs/heads/main")
+	g, err := source.NewGit(source.GitOptions{URL: r.FileURL(), Ref: "main", Path: "deploy", CacheDir: b.TempDir(), FullHistory: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	commit := func(i int) {
+		p := filepath.Join(r.Work, "deploy", "bench-change.txt")
+		if err := os.WriteFile(p, []byte(fmt.Sprintf("change %d\n", i)), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		gittest.Run(b, r.Work, "add", "-A")
+		gittest.Run(b, r.Work, "commit", "-q", "-m", "change")
+		gittest.Run(b, r.Work, "push", "-q", "origin", "HEAD:refs/heads/main")
+	}
+	// Warm up past the snapshots kept (KeepSnapshots), so that every timed checkout
+	// recycles one, as in a daemon that has run for a while.
+	for i := range 5 {
+		commit(-1 - i)
+		rev, err := g.Fetch(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := g.Checkout(ctx, rev); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var fetch, checkout time.Duration
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		i++
+		commit(i)
+		b.StartTimer()
+		t0 := time.Now()
+		rev, err := g.Fetch(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		if _, err := g.Checkout(ctx, rev); err != nil {
+			b.Fatal(err)
+		}
+		fetch, checkout = fetch+t1.Sub(t0), checkout+time.Since(t1)
+	}
+	b.ReportMetric(float64(fetch.Milliseconds())/float64(i), "fetch-ms")
+	b.ReportMetric(float64(checkout.Milliseconds())/float64(i), "checkout-ms")
 }

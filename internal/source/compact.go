@@ -154,8 +154,9 @@ func (g *Git) mergePacks(repo *git.Repository, merge []pack) error {
 	if err != nil {
 		return err
 	}
-	g.repo = nil
-	return deletePacks(repo, merge, packed)
+	err = deletePacks(repo, merge, packed)
+	g.dropRepo()
+	return err
 }
 
 // packObjects lists the objects of one pack, from its index file.
@@ -218,7 +219,8 @@ func (g *Git) rewriteShallow(repo *git.Repository, shallow []plumbing.Hash, old 
 		return err
 	}
 	// From here on the new pack holds everything; the clone stays usable whatever fails.
-	g.repo = nil
+	// It is reopened afterwards (dropRepo), reading only the packs that remain.
+	defer g.dropRepo()
 	if err := repo.Storer.SetShallow(boundary); err != nil {
 		return fmt.Errorf("write shallow list: %w", err)
 	}

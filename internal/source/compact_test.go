@@ -70,6 +70,11 @@ func TestFetchCompactsPacks(t *testing.T) {
 					if got := readSnapshot(t, g, rev, "db/db.json"); got != `{"db":1}` {
 						t.Fatalf("fetch %d: db/db.json = %q", i, got)
 					}
+					// go-git keeps pack files open between reads (openPackFiles); a compaction
+					// must close those of the packs it deleted, not leave them to the collector.
+					if open, deleted := openPackDescriptors(t, g.cache.gitDir()); open > openPackFiles || deleted > 0 {
+						t.Fatalf("fetch %d: %d pack files open (at most %d), %d of them deleted", i, open, openPackFiles, deleted)
+					}
 				}
 				if !compacted {
 					t.Fatal("the clone was never compacted")
@@ -99,6 +104,27 @@ func TestFetchCompactsPacks(t *testing.T) {
 			})
 		}
 	}
+}
+
+// openPackDescriptors counts this process's open descriptors on pack files below dir, and how
+// many of those files are deleted (Linux /proc; elsewhere the test is skipped).
+func openPackDescriptors(t *testing.T, dir string) (open, deleted int) {
+	t.Helper()
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skipf("no /proc/self/fd: %v", err)
+	}
+	for _, fd := range fds {
+		target, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name()))
+		if err != nil || !strings.HasPrefix(target, dir) || !strings.Contains(target, ".pack") {
+			continue
+		}
+		open++
+		if strings.HasSuffix(target, " (deleted)") {
+			deleted++
+		}
+	}
+	return open, deleted
 }
 
 // TestCompactShallowKeepsTipsOnly: rewriting a shallow clone keeps the ref's commit with
