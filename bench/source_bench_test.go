@@ -22,17 +22,7 @@ import (
 //
 //	cd bench && go test -run '^$' -bench FetchOneChange -benchtime 10x .
 func BenchmarkFetchOneChange(b *testing.B) {
-	r := gittest.New(b)
-	repo, err := gen.Generate(b.TempDir(), gen.Options{N: 1000, Seed: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := os.CopyFS(filepath.Join(r.Work, "deploy"), os.DirFS(repo.Dir)); err != nil {
-		b.Fatal(err)
-	}
-	gittest.Run(b, r.Work, "add", "-A")
-	gittest.Run(b, r.Work, "commit", "-q", "-m", "bench")
-	gittest.Run(b, r.Work, "push", "-q", "origin", "HEAD:refs/heads/main")
+	r := genRemote(b, 1000)
 	for _, full := range []bool{false, true} {
 		name := "shallow"
 		if full {
@@ -50,13 +40,7 @@ func BenchmarkFetchOneChange(b *testing.B) {
 			for b.Loop() {
 				b.StopTimer()
 				i++
-				p := filepath.Join(r.Work, "deploy", "bench-change.txt")
-				if err := os.WriteFile(p, []byte(fmt.Sprintf("change %d\n", i)), 0o644); err != nil {
-					b.Fatal(err)
-				}
-				gittest.Run(b, r.Work, "add", "-A")
-				gittest.Run(b, r.Work, "commit", "-q", "-m", "change")
-				gittest.Run(b, r.Work, "push", "-q", "origin", "HEAD:refs/heads/main")
+				pushOneChange(b, r, i)
 				b.StartTimer()
 				if _, err := g.Fetch(context.Background()); err != nil {
 					b.Fatal(err)
@@ -74,35 +58,16 @@ func BenchmarkFetchOneChange(b *testing.B) {
 //
 //	cd bench && go test -run '^$' -bench SyncOneChange5000 -benchtime 10x .
 func BenchmarkSyncOneChange5000(b *testing.B) {
-	r := gittest.New(b)
-	repo, err := gen.Generate(b.TempDir(), gen.Options{N: 5000, Seed: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := os.CopyFS(filepath.Join(r.Work, "deploy"), os.DirFS(repo.Dir)); err != nil {
-		b.Fatal(err)
-	}
-	gittest.Run(b, r.Work, "add", "-A")
-	gittest.Run(b, r.Work, "commit", "-q", "-m", "bench")
-	gittest.Run(b, r.Work, "push", "-q", "origin", "HEAD:refs/heads/main")
+	r := genRemote(b, 5000)
 	g, err := source.NewGit(source.GitOptions{URL: r.FileURL(), Ref: "main", Path: "deploy", CacheDir: b.TempDir(), FullHistory: true})
 	if err != nil {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	commit := func(i int) {
-		p := filepath.Join(r.Work, "deploy", "bench-change.txt")
-		if err := os.WriteFile(p, []byte(fmt.Sprintf("change %d\n", i)), 0o644); err != nil {
-			b.Fatal(err)
-		}
-		gittest.Run(b, r.Work, "add", "-A")
-		gittest.Run(b, r.Work, "commit", "-q", "-m", "change")
-		gittest.Run(b, r.Work, "push", "-q", "origin", "HEAD:refs/heads/main")
-	}
 	// Warm up past the snapshots kept (KeepSnapshots), so that every timed checkout
 	// recycles one, as in a daemon that has run for a while.
 	for i := range 5 {
-		commit(-1 - i)
+		pushOneChange(b, r, -1-i)
 		rev, err := g.Fetch(ctx)
 		if err != nil {
 			b.Fatal(err)
@@ -116,7 +81,7 @@ func BenchmarkSyncOneChange5000(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		i++
-		commit(i)
+		pushOneChange(b, r, i)
 		b.StartTimer()
 		t0 := time.Now()
 		rev, err := g.Fetch(ctx)
@@ -131,4 +96,31 @@ func BenchmarkSyncOneChange5000(b *testing.B) {
 	}
 	b.ReportMetric(float64(fetch.Milliseconds())/float64(i), "fetch-ms")
 	b.ReportMetric(float64(checkout.Milliseconds())/float64(i), "checkout-ms")
+}
+
+// genRemote is a remote repository holding bench/gen's n services under deploy/.
+func genRemote(b *testing.B, n int) *gittest.Repo {
+	r := gittest.New(b)
+	repo, err := gen.Generate(b.TempDir(), gen.Options{N: n, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := os.CopyFS(filepath.Join(r.Work, "deploy"), os.DirFS(repo.Dir)); err != nil {
+		b.Fatal(err)
+	}
+	gittest.Run(b, r.Work, "add", "-A")
+	gittest.Run(b, r.Work, "commit", "-q", "-m", "bench")
+	gittest.Run(b, r.Work, "push", "-q", "origin", "HEAD:refs/heads/main")
+	return r
+}
+
+// pushOneChange pushes commit i of r: one file under deploy/ edited.
+func pushOneChange(b *testing.B, r *gittest.Repo, i int) {
+	p := filepath.Join(r.Work, "deploy", "bench-change.txt")
+	if err := os.WriteFile(p, []byte(fmt.Sprintf("change %d\n", i)), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	gittest.Run(b, r.Work, "add", "-A")
+	gittest.Run(b, r.Work, "commit", "-q", "-m", "change")
+	gittest.Run(b, r.Work, "push", "-q", "origin", "HEAD:refs/heads/main")
 }
